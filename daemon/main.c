@@ -1,0 +1,8 @@
+/* main.c: opsicled entry point (being written). */
+#include "config.h"
+
+int
+main(void)
+{
+	return 0;
+}
