@@ -1,0 +1,49 @@
+/*
+ * log.h: the daemon's diagnostic log (never the audit trail, which is
+ * store data).
+ *
+ * Levels mean what babeltrace's CONTRIBUTING says: warn for abnormal
+ * conditions the operator should see, info for one-off user-meaningful
+ * events, debug for developer detail. log_warn appends strerror(errno);
+ * log_warnx does not. Output goes to stderr (foreground) or to a file
+ * opened with log_open_file; control characters in messages are escaped
+ * so a hostile target name cannot forge log lines. Callers never pass
+ * secrets.
+ */
+#ifndef OPS_LOG_H
+#define OPS_LOG_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+enum log_level {
+	LOG_LEVEL_WARN = 0,
+	LOG_LEVEL_INFO = 1,
+	LOG_LEVEL_DEBUG = 2,
+};
+
+struct ops_log {
+	FILE		*fp;		/* stderr or an owned file */
+	int		 owned;		/* fp was opened by log_open_file */
+	enum log_level	 level;
+	const char	*prog;		/* borrowed, e.g. "opsicled" */
+};
+
+/* Log to stderr at the given level. */
+void	log_init(struct ops_log *lg, const char *prog, enum log_level level);
+/* Append to path (created 0600). */
+int	log_open_file(struct ops_log *lg, const char *path,
+	    struct ops_err *err);
+void	log_close(struct ops_log *lg);
+
+void	log_warn(struct ops_log *lg, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_warnx(struct ops_log *lg, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_info(struct ops_log *lg, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_debug(struct ops_log *lg, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif
