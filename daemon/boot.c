@@ -1,0 +1,153 @@
+/*
+ * boot.c: what opsicled does before it serves: harden the process, take
+ * the per-state-dir lock, and open (or on first use create) the store.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "secret-read.h"
+
+/*
+ * Keys and decrypted pages live in this process: keep them out of core
+ * dumps and ptrace, and make every file we create owner-only.
+ */
+void
+boot_harden(void)
+{
+	struct rlimit	rl = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	umask(077);
+}
+
+/* One daemon per state directory: an flock held for the process's life. */
+int
+boot_lock(struct ops_ctx *ctx, struct ops_err *err)
+{
+	char	pid[32];
+	int	fd, n;
+
+	fd = open(ctx->paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return ops_err_errno(err, OPS_E_IO, "open lock file %s",
+		    ctx->paths.lock);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		if (errno == EWOULDBLOCK)
+			return ops_err_set(err, OPS_E_LOCKED,
+			    "another opsicled is already running for %s "
+			    "(lock %s held)", ctx->paths.data_dir,
+			    ctx->paths.lock);
+		return ops_err_errno(err, OPS_E_IO, "lock %s",
+		    ctx->paths.lock);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n) {
+		close(fd);
+		return ops_err_errno(err, OPS_E_IO, "write lock file %s",
+		    ctx->paths.lock);
+	}
+	ctx->lock_fd = fd;
+	return OPS_OK;
+}
+
+static int
+file_exists(const char *path)
+{
+	struct stat	st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* First use: a new store whose key is a generated key file beside it. */
+static int
+boot_create(struct ops_ctx *ctx, struct ops_err *err)
+{
+	int	rc;
+
+	if (file_exists(ctx->paths.store))
+		return ops_err_set(err, OPS_E_NOTFOUND,
+		    "store %s exists but its key envelope %s is missing; "
+		    "restore the envelope from backup", ctx->paths.store,
+		    ctx->paths.envelope);
+	if ((rc = keys_create_keyfile(ctx->paths.envelope,
+	    ctx->paths.keyfile, &ctx->keys, err)) != OPS_OK)
+		return rc;
+	log_info(&ctx->log, "created key envelope %s and key file %s",
+	    ctx->paths.envelope, ctx->paths.keyfile);
+	return OPS_OK;
+}
+
+static int
+boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
+{
+	struct secret	*pass = NULL;
+	int		 fd, rc;
+
+	if (ctx->passphrase_file == NULL)
+		return ops_err_set(err, OPS_E_LOCKED,
+		    "store %s is protected by a passphrase; start opsicled "
+		    "with -P FILE", ctx->paths.store);
+	if ((fd = open(ctx->passphrase_file, O_RDONLY | O_CLOEXEC)) == -1)
+		return ops_err_errno(err, OPS_E_IO, "open passphrase file %s",
+		    ctx->passphrase_file);
+	rc = secret_read_fd(fd, 1024, &pass, err);
+	close(fd);
+	if (rc != OPS_OK)
+		return rc;
+	rc = keys_unlock_passphrase(ctx->paths.envelope, pass, &ctx->keys,
+	    err);
+	secret_free(pass);
+	return rc;
+}
+
+int
+boot_open_store(struct ops_ctx *ctx, struct ops_err *err)
+{
+	enum keys_kind	kind;
+	int		rc;
+
+	if (!file_exists(ctx->paths.envelope))
+		rc = boot_create(ctx, err);
+	else if ((rc = keys_envelope_kind(ctx->paths.envelope, &kind,
+	    err)) != OPS_OK)
+		return rc;
+	else if (kind == KEYS_KIND_PASSPHRASE)
+		rc = boot_unlock_passphrase(ctx, err);
+	else
+		rc = keys_unlock_keyfile(ctx->paths.envelope,
+		    ctx->paths.keyfile, &ctx->keys, err);
+	if (rc != OPS_OK)
+		return rc;
+	if ((rc = store_open(ctx->paths.store, ctx->keys, &ctx->store,
+	    err)) != OPS_OK) {
+		keyring_free(ctx->keys);
+		ctx->keys = NULL;
+		return rc;
+	}
+	return OPS_OK;
+}
+
+void
+boot_close(struct ops_ctx *ctx)
+{
+	store_close(ctx->store);
+	ctx->store = NULL;
+	keyring_free(ctx->keys);
+	ctx->keys = NULL;
+	if (ctx->lock_fd != -1)
+		close(ctx->lock_fd);
+	ctx->lock_fd = -1;
+}
