@@ -852,7 +852,7 @@ keys_rewrap_keyfile(const char *envelope_path, const struct keyring *kr,
     struct ops_err *err)
 {
 	struct secret	*kek = NULL;
-	int		 rc;
+	int		 rc, made_keyfile = 0;
 
 	if ((rc = ops_crypto_init(err)) != OPS_OK ||
 	    (rc = rewrap_check(envelope_path, kr, err)) != OPS_OK)
@@ -864,6 +864,7 @@ keys_rewrap_keyfile(const char *envelope_path, const struct keyring *kr,
 		    envelope_path);
 	if ((rc = keyfile_create(keyfile_path, &kek, err)) != OPS_OK)
 		return rc;
+	made_keyfile = 1;
 	if (sodium_mprotect_readonly(kr->root) != 0) {
 		rc = ops_err_errno(err, OPS_E_CRYPTO,
 		    "unprotect keyring memory");
@@ -874,11 +875,11 @@ keys_rewrap_keyfile(const char *envelope_path, const struct keyring *kr,
 	sodium_mprotect_noaccess(kr->root);
 	if (rc != OPS_OK)
 		goto out;
+	made_keyfile = 0;	/* the envelope now needs it */
 	rc = remove_old_keyfile(old_keyfile_path, err);
-	secret_free(kek);
-	return rc;
 out:
-	unlink(keyfile_path);
+	if (made_keyfile)
+		unlink(keyfile_path);
 	secret_free(kek);
 	return rc;
 }

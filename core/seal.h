@@ -6,6 +6,14 @@
  * associated data "cred/v1" || owner id || 0 || field name, so a blob moved
  * to another row or field fails to open. Blobs are stored as SQLite BLOBs;
  * the plaintext exists only inside a struct secret for the moment of use.
+ *
+ * owner and field must be non-empty strings of at most 1024 bytes
+ * (OPS_E_INVAL otherwise, also for a NULL keyring, i.e. a locked store);
+ * a secret may be 0 to 1 MiB (OPS_E_TOOBIG above). Any blob that is
+ * truncated, damaged, of another version, moved, or sealed under another
+ * store's key is OPS_E_CORRUPT, and nothing is returned. The credential
+ * key is readable only inside these calls (see keys.h), so a keyring must
+ * not be used from two threads at once.
  */
 #ifndef OPS_SEAL_H
 #define OPS_SEAL_H

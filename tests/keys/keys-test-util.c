@@ -46,7 +46,12 @@ kt_cleanup(void)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", kt_dir, de->d_name);
+		if (strlen(kt_dir) + 1 + strlen(de->d_name) >= sizeof(path))
+			continue;
+		memcpy(path, kt_dir, strlen(kt_dir));
+		path[strlen(kt_dir)] = '/';
+		memcpy(path + strlen(kt_dir) + 1, de->d_name,
+		    strlen(de->d_name) + 1);
 		unlink(path);
 	}
 	closedir(d);

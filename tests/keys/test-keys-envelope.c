@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -62,6 +63,25 @@ unchanged(const char *path, const unsigned char before[32])
 	unsigned char	now[32];
 
 	return kt_hash(path, now) == 0 && memcmp(now, before, 32) == 0;
+}
+
+/* Did an atomic write leave a "*.tmp-*" file in the test directory? */
+static int
+tmp_left(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 found = 0;
+
+	if ((d = opendir(kt_tmpdir())) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, ".tmp-") != NULL) {
+			diag("left behind: %s", de->d_name);
+			found = 1;
+		}
+	closedir(d);
+	return found;
 }
 
 static void
@@ -334,6 +354,7 @@ test_moves(void)
 	keyring_free(kr2);
 	keyring_free(kr);
 	secret_free(p);
+	ok(!tmp_left(), "no temporary files left behind");
 }
 
 #define FAULT_EXIT	42
@@ -432,7 +453,7 @@ main(void)
 		return 1;
 	}
 	kt_tmpdir();
-	plan(72);
+	plan(73);
 	test_keyfile();
 	test_passphrase();
 	test_moves();
