@@ -1,0 +1,353 @@
+/*
+ * proto.h: the wire protocol between opsicle clients and opsicled.
+ *
+ * Contract.
+ *
+ * Frames. Every message on the socket is one frame: a 4-byte big-endian
+ * length of the body, then the body, a UTF-8 JSON object of exactly that
+ * many bytes. The length is 1..OPS_PROTO_MAX_FRAME; 0 is a protocol error
+ * (OPS_E_PROTO) and anything larger is refused as soon as the 4 header bytes
+ * arrive (OPS_E_TOOBIG), before any body byte is read or any memory for it
+ * is allocated. This framing and the integer "v" key are the two things
+ * that never change between versions, so peers of different versions can
+ * always tell each other so.
+ *
+ * Header. The header fields live in the object: {"v":1,"id":N,"type":"<name>",
+ * ...body fields}. "v" is OPS_PROTO_VERSION. "id" is a non-negative integer:
+ * a request carries an id chosen by the client, the reply ("ok", "error" or
+ * "hello-reply") echoes it, and events carry id 0.
+ *
+ * Handshake. The client's first message is "hello"; the daemon answers
+ * "hello-reply" (or "error" and closes). A peer whose "v" differs makes the
+ * reader fail with OPS_E_VERSION and a message naming both versions; the
+ * daemon then sends an "error" frame (with its own "v") and closes.
+ *
+ * Types. The message types sit in numbered blocks (100s hello and auth,
+ * 200s commands, 300s replies, 400s events). One table in proto.c gives each
+ * type its name, its direction (request, reply or event), a "sensitive" bit
+ * for bodies that hold secrets and are never logged, and its body fields:
+ * a space-separated list of "key:kind", with a trailing "?" for optional
+ * keys. Kinds: s short string (<= OPS_PROTO_MAX_NAME bytes), t text
+ * (<= OPS_PROTO_MAX_FRAME bytes), i integer, b boolean, a array of short
+ * strings (<= OPS_PROTO_MAX_ITEMS), o object, j any JSON value. No string
+ * may hold a NUL byte. Keys not in the list are refused (like mproc's
+ * m_end refusing leftover bytes). Adding a type is one table line.
+ *
+ * Validation. proto_reader_next refuses, and the connection must then be
+ * dropped after at most one "error" reply: bad lengths, invalid JSON or
+ * UTF-8, duplicate keys, nesting deeper than OPS_PROTO_MAX_DEPTH, a
+ * non-object, a wrong "v", a bad "id", an unknown "type", a type of the
+ * wrong direction, a missing or mistyped field, a leftover key, an
+ * over-long string. The typed getters then apply the handler's own bounds.
+ *
+ * Secrets. The bodies of sensitive types (unlock, passwd, cred-add) never
+ * reach a log: proto_describe prints only their type and id. Handlers move
+ * secret strings out with proto_take_secret, which wipes the JSON copy.
+ * The reader and writer wipe frame bytes once they are consumed or sent.
+ *
+ * Bump OPS_PROTO_VERSION when anything here or in the type table changes
+ * (a new type, a new or renamed field, a changed kind or meaning).
+ */
+#ifndef OPS_PROTO_H
+#define OPS_PROTO_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+struct secret;
+
+/* Bump when anything in this file or the proto.c type table changes. */
+#define OPS_PROTO_VERSION	1
+
+#define OPS_PROTO_HEADER	4			/* length prefix bytes */
+#define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
+#define OPS_PROTO_MAX_DEPTH	32	/* nested objects and arrays */
+#define OPS_PROTO_MAX_NAME	255	/* bytes in an "s" field */
+#define OPS_PROTO_MAX_ITEMS	4096	/* strings in an "a" field */
+/* Default cap on bytes queued for one peer before it counts as stuck. */
+#define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
+
+enum proto_type {
+	PROTO_NONE = 0,
+
+	/* 100s: hello and authentication */
+	PROTO_HELLO = 100,
+	PROTO_HELLO_REPLY,
+	PROTO_UNLOCK,
+	PROTO_LOCK,
+	PROTO_PASSWD,
+
+	/* 200s: commands */
+	PROTO_TARGET_ADD = 200,
+	PROTO_TARGET_LIST,
+	PROTO_TARGET_SHOW,
+	PROTO_TARGET_EDIT,
+	PROTO_TARGET_RM,
+	PROTO_TARGET_IMPORT,
+	PROTO_CRED_ADD,
+	PROTO_CRED_LIST,
+	PROTO_CRED_RM,
+	PROTO_HOSTKEY_LIST,
+	PROTO_HOSTKEY_ACCEPT,
+	PROTO_HOSTKEY_IMPORT,
+	PROTO_RUN,
+	PROTO_JOB_LIST,
+	PROTO_JOB_SHOW,
+	PROTO_JOB_LOGS,
+	PROTO_JOB_CANCEL,
+	PROTO_JOB_RERUN,
+	PROTO_DAEMON_STATUS,
+	PROTO_DAEMON_STOP,
+	PROTO_AUDIT_LIST,
+	PROTO_AUDIT_VERIFY,
+	PROTO_SUBSCRIBE,
+	PROTO_UNSUBSCRIBE,
+
+	/* 300s: replies */
+	PROTO_OK = 300,
+	PROTO_ERROR,
+
+	/* 400s: events (id 0), sent only to subscribers */
+	PROTO_JOB_OUTPUT = 400,
+	PROTO_JOB_STATE,
+	PROTO_RUN_STATE,
+	PROTO_TARGET_STATUS,
+};
+
+/* Type flags. */
+#define PROTO_F_REQUEST		0x1	/* client to daemon */
+#define PROTO_F_REPLY		0x2	/* daemon to client, echoes an id */
+#define PROTO_F_EVENT		0x4	/* daemon to client, id 0 */
+#define PROTO_F_SENSITIVE	0x8	/* body holds secrets: never logged */
+
+/* What a reader accepts: a daemon reads requests, a client the rest. */
+#define PROTO_ACCEPT_DAEMON	PROTO_F_REQUEST
+#define PROTO_ACCEPT_CLIENT	(PROTO_F_REPLY | PROTO_F_EVENT)
+#define PROTO_ACCEPT_ANY	(PROTO_F_REQUEST | PROTO_F_REPLY | PROTO_F_EVENT)
+
+/*
+ * Body fields per type (see proto.c for the exact table):
+ *   hello           client:s? pid:i?
+ *   hello-reply     server:s pid:i locked:b role:s? uid:i?
+ *   unlock *        passphrase:t
+ *   lock            -
+ *   passwd *        mode:s old:t? new:t?   (mode "passphrase" or "keyfile")
+ *   target-add      name:s host:s port:i? user:s? cred:s? tags:a?
+ *                   accept_new_hostkey:b?
+ *   target-list     selectors:a?
+ *   target-show     name:s
+ *   target-edit     name:s new_name:s? host:s? port:i? user:s? cred:s?
+ *                   tags:a? clear_cred:b?
+ *   target-rm       name:s
+ *   target-import   format:s text:t source:s? accept_new_hostkey:b?
+ *                   dry_run:b?   (format "ssh-config" or "ansible-ini";
+ *                   the client reads the file and sends its text)
+ *   cred-add *      name:s kind:s secret:t user:s? key_passphrase:t?
+ *                   (kind "password" or "ssh-key")
+ *   cred-list       -
+ *   cred-rm         name:s
+ *   hostkey-list    target:s?
+ *   hostkey-accept  target:s fingerprint:s?
+ *   hostkey-import  text:t source:s?   (known_hosts text)
+ *   run             selectors:a command:t? script:t? timeout:i? forks:i?
+ *                   group:b?
+ *   job-list        limit:i? state:s?
+ *   job-show        job:i
+ *   job-logs        job:i follow:b? target:s?
+ *   job-cancel      job:i
+ *   job-rerun       job:i
+ *   daemon-status   -
+ *   daemon-stop     grace:i?
+ *   audit-list      limit:i? since:i?
+ *   audit-verify    -
+ *   subscribe       streams:a job:i?   (streams: "job-output", "job-state",
+ *                   "run-state", "target-status")
+ *   unsubscribe     streams:a?
+ *   ok              result:j?
+ *   error           code:i message:t   (code is a negative OPS_E_*)
+ *   job-output      job:i target:s stream:s data:t encoding:s? seq:i?
+ *                   (stream "stdout" or "stderr"; encoding "utf8", the
+ *                   default, or "base64" for bytes that are not UTF-8)
+ *   job-state       job:i state:s ok:i? failed:i? total:i?
+ *   run-state       job:i target:s state:s exit:i? signal:s? error:t?
+ *   target-status   target:s status:s message:t?
+ * (* = sensitive)
+ */
+
+struct proto_type_info {
+	enum proto_type	 type;
+	const char	*name;
+	int		 flags;		/* PROTO_F_* */
+	const char	*fields;	/* "key:kind[?] ..." */
+};
+
+/* The table entry for type, or NULL for an unknown type. Borrowed. */
+const struct proto_type_info *proto_type_info(enum proto_type type);
+/* The type's name, or "unknown". Borrowed, static. */
+const char	*proto_type_name(enum proto_type type);
+/* The type with that name, or PROTO_NONE. */
+enum proto_type	 proto_type_from_name(const char *name);
+/* PROTO_F_* of type, 0 when unknown. */
+int		 proto_type_flags(enum proto_type type);
+/* Call cb for every table entry in order (for the daemon's handler test). */
+void		 proto_type_foreach(void (*cb)(const struct proto_type_info *,
+		     void *), void *arg);
+
+/*
+ * Check a whole message: header (v, id, type), a type whose direction is
+ * in accept (PROTO_ACCEPT_*), required fields present with their kind,
+ * every string NUL-free and within its bound, no leftover keys. *type
+ * (may be NULL) gets the type. OPS_E_VERSION for a wrong "v", else
+ * OPS_E_PROTO.
+ */
+int		 proto_msg_check(const json_t *msg, int accept,
+		     enum proto_type *type, struct ops_err *err);
+/* The message's type and id without checking anything else. */
+enum proto_type	 proto_msg_type(const json_t *msg);
+long long	 proto_msg_id(const json_t *msg);
+
+/* Builders. NULL only when out of memory or type is unknown. Caller owns. */
+json_t		*proto_msg_new(enum proto_type type, long long id);
+json_t		*proto_error_new(long long id, int code, const char *message);
+
+/* Typed setters; they refuse keys the type does not list (OPS_E_INVAL). */
+int		 proto_add_str(json_t *msg, const char *key, const char *value,
+		     struct ops_err *err);
+int		 proto_add_strn(json_t *msg, const char *key, const char *value,
+		     size_t len, struct ops_err *err);
+int		 proto_add_int(json_t *msg, const char *key, long long value,
+		     struct ops_err *err);
+int		 proto_add_bool(json_t *msg, const char *key, int value,
+		     struct ops_err *err);
+int		 proto_add_str_array(json_t *msg, const char *key,
+		     const char *const *values, size_t n, struct ops_err *err);
+/* Set key to value, stealing the reference even on failure. */
+int		 proto_add_json(json_t *msg, const char *key, json_t *value,
+		     struct ops_err *err);
+
+/* Non-zero when msg has key. */
+int		 proto_has(const json_t *msg, const char *key);
+
+/*
+ * Typed getters: a missing key, a wrong JSON type or a value outside the
+ * bounds is OPS_E_PROTO with a message naming the key. Returned strings
+ * are borrowed from msg. Test optional keys with proto_has first.
+ */
+int		 proto_get_str(const json_t *msg, const char *key,
+		     const char **out, size_t maxlen, struct ops_err *err);
+/* Like proto_get_str, also giving the length. */
+int		 proto_get_strn(const json_t *msg, const char *key,
+		     const char **out, size_t *len, size_t maxlen,
+		     struct ops_err *err);
+int		 proto_get_int(const json_t *msg, const char *key,
+		     long long min, long long max, long long *out,
+		     struct ops_err *err);
+int		 proto_get_bool(const json_t *msg, const char *key, int *out,
+		     struct ops_err *err);
+/*
+ * An array of at most maxcount strings of at most maxlen bytes each.
+ * *out is a NULL-terminated array the caller frees with free(); the
+ * strings in it are borrowed from msg.
+ */
+int		 proto_get_str_array(const json_t *msg, const char *key,
+		     size_t maxcount, size_t maxlen, const char ***out,
+		     size_t *count, struct ops_err *err);
+/*
+ * Move a secret string out of msg into a new struct secret (caller
+ * frees), wipe the JSON copy and delete the key. OPS_E_PROTO when missing,
+ * not a string or longer than maxlen.
+ */
+int		 proto_take_secret(json_t *msg, const char *key, size_t maxlen,
+		     struct secret **out, struct ops_err *err);
+
+/*
+ * A one-line description for logs: "type id=N {body}" with the body
+ * compact and truncated to fit; for sensitive types only
+ * "type id=N (body not logged)". Always NUL-terminates; returns buf.
+ */
+char		*proto_describe(const json_t *msg, char *buf, size_t len);
+
+/*
+ * Encode msg (which must pass proto_msg_check with PROTO_ACCEPT_ANY) as
+ * one frame: *out (caller frees) gets the 4-byte length and the compact
+ * body, *outlen its size. OPS_E_TOOBIG over OPS_PROTO_MAX_FRAME.
+ */
+int		 proto_frame_encode(const json_t *msg, unsigned char **out,
+		     size_t *outlen, struct ops_err *err);
+
+/*
+ * Incremental reader for a non-blocking socket. Feed bytes (or fill from
+ * an fd), then call proto_reader_next until it yields no message. The
+ * buffer only ever grows by bytes that arrived. After an error the reader
+ * stays failed and every later call returns the same code.
+ */
+struct proto_reader {
+	unsigned char	*buf;
+	size_t		 size;		/* allocated */
+	size_t		 off;		/* first unconsumed byte */
+	size_t		 len;		/* end of data */
+	int		 accept;	/* PROTO_ACCEPT_* */
+	int		 failed;	/* sticky error code, 0 when fine */
+	long long	 bad_id;	/* id of a refused message, when known */
+	long long	 peer_version;	/* "v" of the last message seen, or 0 */
+};
+
+void		 proto_reader_init(struct proto_reader *r, int accept);
+void		 proto_reader_done(struct proto_reader *r);
+/* Append len bytes. OPS_E_TOOBIG when far more than a frame is unread. */
+int		 proto_reader_feed(struct proto_reader *r, const void *buf,
+		     size_t len, struct ops_err *err);
+/*
+ * One read(2) from a non-blocking fd into the buffer. OPS_OK also when
+ * it would block (EAGAIN) or was interrupted; *eof (may be NULL) is set
+ * to 1 when the peer closed. OPS_E_IO on a read error.
+ */
+int		 proto_reader_fill(struct proto_reader *r, int fd, int *eof,
+		     struct ops_err *err);
+/*
+ * The next whole, valid message. OPS_OK with *msg set (caller owns it,
+ * *type gets its type; type may be NULL), OPS_OK with *msg NULL when more
+ * bytes are needed, or a negative code: then reply "error" if possible
+ * and drop the connection.
+ */
+int		 proto_reader_next(struct proto_reader *r, json_t **msg,
+		     enum proto_type *type, struct ops_err *err);
+/* Bytes received but not yet returned as a message (a partial frame). */
+size_t		 proto_reader_pending(const struct proto_reader *r);
+
+/*
+ * Output queue for a non-blocking socket, bounded by cap bytes (0 means
+ * OPS_PROTO_WRITER_CAP). Queueing past the cap is OPS_E_TOOBIG: the peer
+ * is not reading and should be dropped.
+ */
+struct proto_writer {
+	unsigned char	*buf;
+	size_t		 size;
+	size_t		 off;		/* first unsent byte */
+	size_t		 len;		/* end of data */
+	size_t		 cap;
+};
+
+void		 proto_writer_init(struct proto_writer *w, size_t cap);
+void		 proto_writer_done(struct proto_writer *w);
+/* Encode msg and queue the frame. */
+int		 proto_writer_queue(struct proto_writer *w, const json_t *msg,
+		     struct ops_err *err);
+/* Queue an already encoded frame (e.g. one event for many peers). */
+int		 proto_writer_queue_frame(struct proto_writer *w,
+		     const unsigned char *frame, size_t len,
+		     struct ops_err *err);
+/*
+ * Write what the socket takes now. OPS_OK also on EAGAIN (check
+ * proto_writer_pending to know whether to wait for POLLOUT); OPS_E_IO
+ * when the write fails (EPIPE is reported, never raised as SIGPIPE on
+ * a socket).
+ */
+int		 proto_writer_flush(struct proto_writer *w, int fd,
+		     struct ops_err *err);
+size_t		 proto_writer_pending(const struct proto_writer *w);
+
+#endif
