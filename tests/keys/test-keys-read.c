@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keys-test-util.h"
@@ -135,12 +136,34 @@ wait_prompt(int fd, char *buf, size_t cap)
 	return have;
 }
 
+/*
+ * Reap the child, reading the master meanwhile so it never blocks on
+ * output; a child still alive after about 20 s is killed by pid.
+ */
+static void
+reap(pid_t pid, int master, int *status)
+{
+	struct timespec	ts = { 0, 20 * 1000 * 1000 };
+	char		buf[512];
+	int		i;
+
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return;
+		drain(master, buf, sizeof(buf), 0, 0);
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	diag("terminal reader hung; killed pid %ld", (long)pid);
+}
+
 static void
 test_tty(void)
 {
 	char		 out[4096];
-	pid_t		 pid, w = 0;
-	int		 master, status = -1, i;
+	pid_t		 pid;
+	int		 master, status = -1;
 
 	memset(out, 0, sizeof(out));
 	fflush(stdout);
@@ -185,16 +208,7 @@ test_tty(void)
 		(void)!write(master, line, sizeof(line));
 	}
 	/* Reap the child; a hung child is killed rather than waited on. */
-	for (i = 0; i < 400; i++) {
-		drain(master, out, sizeof(out), 0, 25);
-		if ((w = waitpid(pid, &status, WNOHANG)) == pid)
-			break;
-	}
-	if (w != pid) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		diag("terminal reader hung; killed pid %ld", (long)pid);
-	}
+	reap(pid, master, &status);
 	close(master);
 	ok(WIFEXITED(status) && (WEXITSTATUS(status) & 3) == 0,
 	    "secret read from the terminal, newline stripped");
@@ -202,6 +216,44 @@ test_tty(void)
 	    "echo restored afterwards; over-long line refused");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		diag("child status 0x%x", status);
+}
+
+/* A signal while echo is off: terminal restored, then the signal acts. */
+static void
+test_tty_signal(void)
+{
+	char		 out[4096];
+	struct termios	 t;
+	pid_t		 pid;
+	int		 master, status = -1, echo_during = -1;
+
+	memset(out, 0, sizeof(out));
+	fflush(stdout);
+	fflush(stderr);
+	pid = forkpty(&master, NULL, NULL, NULL);
+	if (pid == -1) {
+		skip(3, "no pseudo-terminal available");
+		return;
+	}
+	if (pid == 0) {
+		struct secret	*s = NULL;
+
+		secret_read_tty("Passphrase:", &s, NULL);
+		secret_free(s);
+		_exit(0);	/* not reached if SIGINT is re-delivered */
+	}
+	wait_prompt(master, out, sizeof(out));
+	/* On Linux the master reports the slave's settings. */
+	if (tcgetattr(master, &t) == 0)
+		echo_during = (t.c_lflag & ECHO) != 0;
+	kill(pid, SIGINT);
+	reap(pid, master, &status);
+	ok(echo_during == 0, "echo is off while reading");
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT,
+	    "SIGINT is re-delivered after the read is abandoned");
+	ok(tcgetattr(master, &t) == 0 && (t.c_lflag & ECHO) != 0,
+	    "echo is back on after the signal");
+	close(master);
 }
 
 int
@@ -212,9 +264,10 @@ main(void)
 		return 1;
 	}
 	kt_tmpdir();
-	plan(20);
+	plan(23);
 	test_fd();
 	test_tty();
+	test_tty_signal();
 	kt_cleanup();
 	return exit_status();
 }
