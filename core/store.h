@@ -1,4 +1,516 @@
-/* store.h: being written by the store work. */
+/*
+ * store.h: the daemon's encrypted database of targets, credentials,
+ * automations, jobs, runs and the audit trail.
+ *
+ * Contract. A struct store is one SQLite connection opened through its
+ * own encrypting VFS instance (vfs-crypt.h) under the keyring's page key;
+ * nothing ever reaches the disk in plaintext, including backups. All SQL
+ * of the project lives in core/store*.c and every value is bound, never
+ * formatted into SQL. The connection is opened SQLITE_OPEN_NOMUTEX: the
+ * daemon is one event-loop thread, so a struct store must not be used from
+ * two threads at once.
+ *
+ * Every mutating call is one transaction: it either commits completely or
+ * changes nothing (input is validated first; OPS_E_INVAL names the field
+ * and the limit, OPS_E_EXISTS a duplicate name, OPS_E_NOTFOUND a missing
+ * object). A caller that must group several calls with an audit record
+ * wraps them in store_tx_begin/store_tx_commit (or store_tx_rollback);
+ * calls inside then become savepoints of that one transaction.
+ *
+ * Names of targets, credentials, automations and tags are 1-64 characters
+ * of [A-Za-z0-9._-] and never start with '-'. Timestamps are int64
+ * milliseconds since the Unix epoch; 0 means "not yet".
+ *
+ * Records returned through an out pointer are owned by the caller and
+ * released with the matching *_free (which accepts NULL); lists are
+ * { v, n } pairs released with *_list_free, which also resets them. Output
+ * pointers and lists are cleared on entry, so they are safe to free after
+ * a failure.
+ *
+ * Credential secrets are sealed with seal_secret() under the credential
+ * key (owner = the credential's uuid, field "secret" or "passphrase")
+ * before they reach SQL, and the API returns their plaintext only through
+ * store_cred_open_secret(), into a struct secret, for the moment of use.
+ *
+ * The audit table is append-only: the API has no update or delete, and
+ * triggers refuse both. Each record carries hash = BLAKE2b-256(prev_hash ||
+ * id || ts || actor || action || object || detail || result), integers as
+ * 8-byte big-endian, strings as a 4-byte big-endian length and the bytes;
+ * the first record's prev_hash is 32 zero bytes. store_audit_verify walks
+ * the chain. (Removing records at the tail cannot be detected from inside
+ * the database; export the head hash to detect that.)
+ */
 #ifndef OPS_STORE_H
 #define OPS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "keys.h"
+#include "secret.h"
+
+#define STORE_NAME_MAX		64
+#define STORE_HOST_MAX		253
+#define STORE_USER_MAX		255
+#define STORE_NOTES_MAX		4096
+#define STORE_TAGS_MAX		32
+#define STORE_BODY_MAX		(1024 * 1024)	/* command or script */
+#define STORE_AUDIT_FIELD_MAX	(64 * 1024)
+#define STORE_OUTPUT_CAP	(1024 * 1024)	/* default, per stream */
+#define STORE_HASH_LEN		32
+
+struct store;
+
+/* ---- store.c: open, close, transactions, backup, checks -------------- */
+
+/*
+ * Open (creating if missing, mode 0600) the store at path with the page
+ * key of kr, and migrate it to the current schema. kr is borrowed and must
+ * outlive the store. OPS_E_BADKEY: the key does not open this database;
+ * OPS_E_PLAINTEXT: an unencrypted database; OPS_E_CORRUPT: damaged;
+ * OPS_E_VERSION: written by a newer opsicle; OPS_E_LOCKED: busy.
+ */
+int	store_open(const char *path, const struct keyring *kr,
+	    struct store **out, struct ops_err *err);
+void	store_close(struct store *st);
+
+/* The schema version (PRAGMA user_version), or a negative OPS_E_* code. */
+int	store_schema_version(struct store *st);
+/* The schema version this code writes. */
+int	store_schema_latest(void);
+
+/* Write a consistent copy to dest_path (which must not exist) through the
+ * same encrypting VFS; the copy opens with the same keyring. */
+int	store_backup(struct store *st, const char *dest_path,
+	    struct ops_err *err);
+
+/* PRAGMA integrity_check: 0 when "ok", else OPS_E_CORRUPT and its first
+ * message. */
+int	store_integrity_check(struct store *st, struct ops_err *err);
+
+/* Group several calls into one transaction (not nestable). */
+int	store_tx_begin(struct store *st, struct ops_err *err);
+int	store_tx_commit(struct store *st, struct ops_err *err);
+void	store_tx_rollback(struct store *st);
+
+/* Per-stream cap on stored run output (default STORE_OUTPUT_CAP). */
+void	store_set_output_cap(struct store *st, size_t cap);
+
+/* 1 when name is a valid object or tag name, else 0. */
+int	store_name_valid(const char *name);
+
+/* ---- store-targets.c ------------------------------------------------- */
+
+struct store_target {
+	int64_t	 id;
+	char	*name;
+	char	*host;
+	int	 port;
+	char	*user;		/* NULL when unset */
+	int64_t	 cred_id;	/* 0 when none */
+	char	*cred_name;	/* NULL when none */
+	char	*notes;		/* NULL when unset */
+	char	**tags;		/* sorted */
+	size_t	 ntags;
+	int64_t	 created;
+	int64_t	 updated;
+};
+
+struct store_target_list {
+	struct store_target	*v;
+	size_t			 n;
+};
+
+struct store_target_spec {
+	const char		*name;
+	const char		*host;
+	int			 port;		/* 0 means 22 */
+	const char		*user;		/* may be NULL */
+	const char		*credential;	/* name; may be NULL */
+	const char		*notes;		/* may be NULL */
+	const char *const	*tags;		/* duplicates collapse */
+	size_t			 ntags;
+};
+
+/* Fields left NULL (or port 0, set_tags 0) keep their value; "" clears
+ * user, credential and notes. */
+struct store_target_update {
+	const char		*name;		/* rename */
+	const char		*host;
+	int			 port;
+	const char		*user;
+	const char		*credential;
+	const char		*notes;
+	int			 set_tags;	/* replace the tags with: */
+	const char *const	*tags;
+	size_t			 ntags;
+};
+
+struct store_target_filter {
+	const char	*name_glob;	/* fnmatch-style (GLOB), NULL for all */
+	const char	*tag;		/* only targets with this tag */
+};
+
+int	store_target_add(struct store *st, const struct store_target_spec *s,
+	    int64_t *id, struct ops_err *err);
+int	store_target_get(struct store *st, const char *name,
+	    struct store_target **out, struct ops_err *err);
+int	store_target_get_id(struct store *st, int64_t id,
+	    struct store_target **out, struct ops_err *err);
+/* Sorted by name. f may be NULL. */
+int	store_target_list(struct store *st, const struct store_target_filter *f,
+	    struct store_target_list *out, struct ops_err *err);
+int	store_target_update(struct store *st, const char *name,
+	    const struct store_target_update *u, struct ops_err *err);
+/* Deletes tags and host keys with it; runs keep the target's name. */
+int	store_target_delete(struct store *st, const char *name,
+	    struct ops_err *err);
+void	store_target_free(struct store_target *t);
+void	store_target_list_free(struct store_target_list *l);
+
+/* Known host keys of a target, by SHA256 fingerprint ("SHA256:..."). */
+struct store_hostkey {
+	char		*type;		/* "ssh-ed25519", ... */
+	char		*fp;
+	unsigned char	*blob;		/* raw key; NULL when not known */
+	size_t		 blob_len;
+	int64_t		 added;
+};
+
+struct store_hostkey_list {
+	struct store_hostkey	*v;
+	size_t			 n;
+};
+
+int	store_hostkey_add(struct store *st, const char *target,
+	    const char *type, const char *fp, const unsigned char *blob,
+	    size_t blob_len, struct ops_err *err);
+int	store_hostkey_list(struct store *st, const char *target,
+	    struct store_hostkey_list *out, struct ops_err *err);
+int	store_hostkey_remove(struct store *st, const char *target,
+	    const char *fp, struct ops_err *err);
+void	store_hostkey_list_free(struct store_hostkey_list *l);
+
+/* ---- store-creds.c --------------------------------------------------- */
+
+enum store_cred_kind {
+	STORE_CRED_PASSWORD = 1,	/* secret = password */
+	STORE_CRED_SSH_KEY,		/* secret = private key */
+	STORE_CRED_SSH_KEY_PASSPHRASE,	/* secret = key, passphrase = its */
+	STORE_CRED_AGENT,		/* no secret: ssh-agent */
+};
+
+struct store_cred {
+	int64_t			 id;
+	char			*name;
+	char			*uuid;		/* sealing owner id */
+	enum store_cred_kind	 kind;
+	char			*username;	/* NULL when unset */
+	char			*pubkey;	/* NULL when unset */
+	int			 has_secret;
+	int			 has_passphrase;
+	int64_t			 created;
+	int64_t			 updated;
+};
+
+struct store_cred_list {
+	struct store_cred	*v;
+	size_t			 n;
+};
+
+struct store_cred_spec {
+	const char		*name;
+	enum store_cred_kind	 kind;
+	const char		*username;	/* may be NULL */
+	const char		*pubkey;	/* may be NULL */
+	const struct secret	*secret;	/* by kind; NULL for agent */
+	const struct secret	*passphrase;	/* ssh-key-passphrase only */
+};
+
+/* NULL keeps a field; "" clears username and pubkey. A new secret or
+ * passphrase replaces the sealed one. */
+struct store_cred_update {
+	const char		*name;
+	const char		*username;
+	const char		*pubkey;
+	const struct secret	*secret;
+	const struct secret	*passphrase;
+};
+
+const char	*store_cred_kind_name(enum store_cred_kind kind);
+int		 store_cred_kind_parse(const char *s,
+		     enum store_cred_kind *kind);
+
+int	store_cred_add(struct store *st, const struct store_cred_spec *s,
+	    int64_t *id, struct ops_err *err);
+int	store_cred_get(struct store *st, const char *name,
+	    struct store_cred **out, struct ops_err *err);
+int	store_cred_list(struct store *st, struct store_cred_list *out,
+	    struct ops_err *err);
+int	store_cred_update(struct store *st, const char *name,
+	    const struct store_cred_update *u, struct ops_err *err);
+/* OPS_E_INVAL while a target still uses it. */
+int	store_cred_delete(struct store *st, const char *name,
+	    struct ops_err *err);
+/*
+ * Unseal field ("secret" or "passphrase") of credential name into a new
+ * secret (caller frees at once after use). OPS_E_NOTFOUND when the
+ * credential or the field is absent; OPS_E_CORRUPT when it fails to open.
+ */
+int	store_cred_open_secret(struct store *st, const char *name,
+	    const char *field, struct secret **out, struct ops_err *err);
+void	store_cred_free(struct store_cred *c);
+void	store_cred_list_free(struct store_cred_list *l);
+
+/* ---- store-automations.c --------------------------------------------- */
+
+enum store_auto_kind {
+	STORE_AUTO_COMMAND = 1,
+	STORE_AUTO_SCRIPT,
+};
+
+struct store_automation {
+	int64_t	 id;
+	char	*name;
+	char	*description;	/* NULL when unset */
+	int	 latest;	/* highest version */
+	int64_t	 created;
+};
+
+struct store_automation_list {
+	struct store_automation	*v;
+	size_t			 n;
+};
+
+struct store_automation_version {
+	int64_t			 automation_id;
+	int			 version;
+	enum store_auto_kind	 kind;
+	char			*body;
+	int64_t			 created;
+};
+
+struct store_automation_version_list {
+	struct store_automation_version	*v;
+	size_t				 n;
+};
+
+const char	*store_auto_kind_name(enum store_auto_kind kind);
+int		 store_auto_kind_parse(const char *s,
+		     enum store_auto_kind *kind);
+
+/* A new automation with version 1. */
+int	store_automation_add(struct store *st, const char *name,
+	    const char *description, enum store_auto_kind kind,
+	    const char *body, int64_t *id, struct ops_err *err);
+/* Append the next version; *version (may be NULL) receives its number. */
+int	store_automation_add_version(struct store *st, const char *name,
+	    enum store_auto_kind kind, const char *body, int *version,
+	    struct ops_err *err);
+int	store_automation_get(struct store *st, const char *name,
+	    struct store_automation **out, struct ops_err *err);
+/* version 0 means the latest. */
+int	store_automation_get_version(struct store *st, const char *name,
+	    int version, struct store_automation_version **out,
+	    struct ops_err *err);
+int	store_automation_list(struct store *st,
+	    struct store_automation_list *out, struct ops_err *err);
+/* Oldest first. */
+int	store_automation_versions(struct store *st, const char *name,
+	    struct store_automation_version_list *out, struct ops_err *err);
+/* new_name and description: NULL keeps, description "" clears. */
+int	store_automation_update(struct store *st, const char *name,
+	    const char *new_name, const char *description,
+	    struct ops_err *err);
+/* Jobs that ran it keep their command text. */
+int	store_automation_delete(struct store *st, const char *name,
+	    struct ops_err *err);
+void	store_automation_free(struct store_automation *a);
+void	store_automation_list_free(struct store_automation_list *l);
+void	store_automation_version_free(struct store_automation_version *v);
+void	store_automation_version_list_free(
+	    struct store_automation_version_list *l);
+
+/* ---- store-jobs.c ---------------------------------------------------- */
+
+enum store_job_state {
+	STORE_JOB_QUEUED = 1,
+	STORE_JOB_RUNNING,
+	STORE_JOB_DONE,
+	STORE_JOB_FAILED,
+	STORE_JOB_CANCELLED,
+	STORE_JOB_INTERRUPTED,
+};
+
+enum store_run_state {
+	STORE_RUN_QUEUED = 1,
+	STORE_RUN_RUNNING,
+	STORE_RUN_OK,
+	STORE_RUN_FAILED,
+	STORE_RUN_TIMEOUT,
+	STORE_RUN_ERROR,
+	STORE_RUN_CANCELLED,
+	STORE_RUN_INTERRUPTED,
+};
+
+enum store_stream {
+	STORE_STDOUT = 1,
+	STORE_STDERR = 2,
+};
+
+struct store_job {
+	int64_t			 id;
+	int64_t			 automation_id;	/* 0: ad hoc or deleted */
+	char			*automation;	/* name at creation, or NULL */
+	int			 version;	/* 0 for ad hoc */
+	char			*command;
+	char			*requested_by;
+	enum store_job_state	 state;
+	int64_t			 created;
+	int64_t			 started;
+	int64_t			 finished;
+};
+
+struct store_job_list {
+	struct store_job	*v;
+	size_t			 n;
+};
+
+struct store_job_spec {
+	const char		*automation;	/* name, or NULL for ad hoc */
+	int			 version;	/* 0: latest */
+	const char		*command;	/* ad hoc: required */
+	const char		*requested_by;
+	const char *const	*targets;	/* names, at least one */
+	size_t			 ntargets;
+};
+
+struct store_job_filter {
+	enum store_job_state	 state;		/* 0: any */
+	size_t			 limit;		/* 0: no limit */
+	int64_t			 before_id;	/* 0: newest; else id < this */
+};
+
+struct store_run {
+	int64_t			 id;
+	int64_t			 job_id;
+	int64_t			 target_id;	/* 0 when deleted */
+	char			*target;	/* name at job creation */
+	enum store_run_state	 state;
+	int			 exit_status;	/* -1 when none */
+	int			 signal;	/* 0 when none */
+	char			*error;		/* NULL when none */
+	int64_t			 started;
+	int64_t			 finished;
+	unsigned char		*out;		/* with_output only */
+	size_t			 out_len;
+	unsigned char		*errout;
+	size_t			 errout_len;
+	int64_t			 out_bytes;	/* seen, including dropped */
+	int64_t			 err_bytes;
+	int			 out_truncated;
+	int			 err_truncated;
+};
+
+struct store_run_list {
+	struct store_run	*v;
+	size_t			 n;
+};
+
+const char	*store_job_state_name(enum store_job_state s);
+int		 store_job_state_parse(const char *s,
+		     enum store_job_state *state);
+const char	*store_run_state_name(enum store_run_state s);
+int		 store_run_state_parse(const char *s,
+		     enum store_run_state *state);
+
+/* A queued job with one queued run per target. */
+int	store_job_add(struct store *st, const struct store_job_spec *s,
+	    int64_t *id, struct ops_err *err);
+int	store_job_get(struct store *st, int64_t id, struct store_job **out,
+	    struct ops_err *err);
+/* Newest first. f may be NULL. */
+int	store_job_list(struct store *st, const struct store_job_filter *f,
+	    struct store_job_list *out, struct ops_err *err);
+/* Sets started on RUNNING, finished on a final state. */
+int	store_job_set_state(struct store *st, int64_t id,
+	    enum store_job_state state, struct ops_err *err);
+/* Deletes its runs with it. */
+int	store_job_delete(struct store *st, int64_t id, struct ops_err *err);
+void	store_job_free(struct store_job *j);
+void	store_job_list_free(struct store_job_list *l);
+
+/* Runs of a job in id order; output bytes only when with_output. */
+int	store_run_list(struct store *st, int64_t job_id, int with_output,
+	    struct store_run_list *out, struct ops_err *err);
+int	store_run_get(struct store *st, int64_t run_id, struct store_run **out,
+	    struct ops_err *err);
+/* QUEUED -> RUNNING, sets started. */
+int	store_run_start(struct store *st, int64_t run_id, struct ops_err *err);
+/* A final state; exit_status -1 and signal 0 mean none; error may be
+ * NULL. Sets finished. */
+int	store_run_finish(struct store *st, int64_t run_id,
+	    enum store_run_state state, int exit_status, int signal,
+	    const char *error, struct ops_err *err);
+/* Append up to the cap; beyond it bytes are counted, dropped and the
+ * stream is flagged truncated. */
+int	store_run_append_output(struct store *st, int64_t run_id,
+	    enum store_stream stream, const void *p, size_t len,
+	    struct ops_err *err);
+/* At daemon start: queued or running runs and jobs become interrupted.
+ * *nruns (may be NULL) receives the number of runs changed. */
+int	store_runs_mark_interrupted(struct store *st, int64_t *nruns,
+	    struct ops_err *err);
+void	store_run_free(struct store_run *r);
+void	store_run_list_free(struct store_run_list *l);
+
+/* ---- store-audit.c --------------------------------------------------- */
+
+struct store_audit_entry {
+	const char	*actor;		/* uid or user name */
+	const char	*action;	/* "target.add", ... */
+	const char	*object;	/* may be NULL */
+	const char	*detail;	/* may be NULL; never a secret */
+	const char	*result;	/* "ok", an error, ...; may be NULL */
+};
+
+struct store_audit_rec {
+	int64_t		 id;
+	int64_t		 ts;
+	char		*actor;
+	char		*action;
+	char		*object;	/* "" when none */
+	char		*detail;
+	char		*result;
+	unsigned char	 prev_hash[STORE_HASH_LEN];
+	unsigned char	 hash[STORE_HASH_LEN];
+};
+
+struct store_audit_list {
+	struct store_audit_rec	*v;
+	size_t			 n;
+};
+
+struct store_audit_filter {
+	int64_t		 from_id;	/* 0: from the first */
+	int64_t		 to_id;		/* 0: to the last */
+	int64_t		 since;		/* ts >= since (0: any) */
+	int64_t		 until;		/* ts < until (0: any) */
+	const char	*actor;		/* NULL: any */
+	const char	*action;	/* NULL: any */
+	size_t		 limit;		/* 0: no limit */
+	int		 newest_first;
+};
+
+int	store_audit_append(struct store *st, const struct store_audit_entry *e,
+	    int64_t *id, struct ops_err *err);
+int	store_audit_list(struct store *st, const struct store_audit_filter *f,
+	    struct store_audit_list *out, struct ops_err *err);
+/* Walk the chain. On a mismatch: OPS_E_CORRUPT, *first_broken (may be
+ * NULL) the id of the first bad record and "audit record N: ..." in err. */
+int	store_audit_verify(struct store *st, int64_t *first_broken,
+	    struct ops_err *err);
+void	store_audit_list_free(struct store_audit_list *l);
+
 #endif

@@ -1,0 +1,76 @@
+/*
+ * store-int.h: shared internals of core/store*.c (not for other modules).
+ *
+ * Statements come from a small per-store cache keyed by the SQL string's
+ * address (always a string literal): store_stmt hands out a reset
+ * statement and the caller must pass it to store_stmt_done before it
+ * returns. Mutating calls bracket their work with store_tx_enter and
+ * store_tx_leave: the outermost level is BEGIN IMMEDIATE / COMMIT, inner
+ * levels (inside store_tx_begin) are savepoints, and a failure rolls back
+ * exactly that level.
+ */
+#ifndef OPS_STORE_INT_H
+#define OPS_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "keys.h"
+#include "store.h"
+#include "vfs-crypt.h"
+
+#define STORE_STMT_CACHE	96
+#define STORE_TX_DEPTH_MAX	32
+
+struct store_stmt_slot {
+	const char	*sql;
+	sqlite3_stmt	*stmt;
+};
+
+struct store {
+	sqlite3			*db;
+	struct vfscrypt		*vfs;
+	const struct keyring	*kr;		/* borrowed */
+	char			*path;
+	size_t			 output_cap;
+	int			 tx_depth;
+	unsigned char		 tx_owned[STORE_TX_DEPTH_MAX];
+	int			 user_tx;	/* store_tx_begin is open */
+	struct store_stmt_slot	 stmts[STORE_STMT_CACHE];
+};
+
+/* store.c */
+int64_t	 store_now_ms(void);
+int	 store_dberr(struct store *st, int rc, struct ops_err *err,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int	 store_stmt(struct store *st, const char *sql, sqlite3_stmt **out,
+	     struct ops_err *err);
+void	 store_stmt_done(sqlite3_stmt *stmt);
+int	 store_tx_enter(struct store *st, struct ops_err *err);
+int	 store_tx_leave(struct store *st, int rc, struct ops_err *err);
+int	 store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
+int	 store_col_str(sqlite3_stmt *stmt, int col, char **out);
+int	 store_col_blob(sqlite3_stmt *stmt, int col, unsigned char **out,
+	     size_t *len);
+char	*store_strdup(const char *s);
+int	 store_check_name(const char *what, const char *name,
+	     struct ops_err *err);
+int	 store_check_text(const char *what, const char *s, size_t max,
+	     int allow_newlines, struct ops_err *err);
+/* Test-only access to the raw connection and the VFS name. */
+sqlite3	*store_sqlite_handle(struct store *st);
+const char *store_vfs_name(struct store *st);
+
+/* store-migrate.c */
+int	 store_migrate(struct store *st, struct ops_err *err);
+
+/* store-targets.c */
+int	 store_target_id(struct store *st, const char *name, int64_t *id,
+	     struct ops_err *err);
+
+/* store-creds.c */
+int	 store_cred_id(struct store *st, const char *name, int64_t *id,
+	     struct ops_err *err);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * store-migrate.c: the schema, as numbered migrations.
+ *
+ * PRAGMA user_version holds the number of migrations applied and
+ * PRAGMA application_id marks the file as an opsicle store. Migration N
+ * (1-based) is migrations[N - 1]; all pending ones run in one
+ * transaction with the version bump, so a store is never half-migrated.
+ * Never edit a migration that has shipped: append a new one.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store-int.h"
+
+#define STORE_APP_ID	0x4f505343	/* "OPSC" */
+
+static const char m1[] =
+	"CREATE TABLE credentials ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" uuid TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK (kind IN"
+	"  ('password', 'ssh-key', 'ssh-key-passphrase', 'agent')),"
+	" username TEXT,"
+	" pubkey TEXT,"
+	" secret BLOB,"			/* sealed, see seal.h */
+	" passphrase BLOB,"		/* sealed */
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+
+	"CREATE TABLE targets ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" host TEXT NOT NULL,"
+	" port INTEGER NOT NULL DEFAULT 22 CHECK (port BETWEEN 1 AND 65535),"
+	" user TEXT,"
+	" cred_id INTEGER REFERENCES credentials(id) ON DELETE RESTRICT,"
+	" notes TEXT,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE INDEX targets_cred ON targets(cred_id);"
+
+	"CREATE TABLE target_tags ("
+	" target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+	" tag TEXT NOT NULL,"
+	" PRIMARY KEY (target_id, tag)) WITHOUT ROWID;"
+	"CREATE INDEX target_tags_tag ON target_tags(tag, target_id);"
+
+	"CREATE TABLE target_hostkeys ("
+	" id INTEGER PRIMARY KEY,"
+	" target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+	" key_type TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" key_blob BLOB,"
+	" added INTEGER NOT NULL,"
+	" UNIQUE (target_id, fingerprint));"
+
+	"CREATE TABLE automations ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" description TEXT,"
+	" created INTEGER NOT NULL);"
+
+	"CREATE TABLE automation_versions ("
+	" automation_id INTEGER NOT NULL"
+	"  REFERENCES automations(id) ON DELETE CASCADE,"
+	" version INTEGER NOT NULL CHECK (version >= 1),"
+	" kind TEXT NOT NULL CHECK (kind IN ('command', 'script')),"
+	" body TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" UNIQUE (automation_id, version));"
+
+	"CREATE TABLE jobs ("
+	" id INTEGER PRIMARY KEY,"
+	" automation_id INTEGER REFERENCES automations(id) ON DELETE SET NULL,"
+	" automation_name TEXT,"
+	" automation_version INTEGER,"
+	" command TEXT NOT NULL,"
+	" requested_by TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done',"
+	"  'failed', 'cancelled', 'interrupted')),"
+	" created INTEGER NOT NULL,"
+	" started INTEGER,"
+	" finished INTEGER);"
+	"CREATE INDEX jobs_state ON jobs(state, id);"
+	"CREATE INDEX jobs_created ON jobs(created);"
+	"CREATE INDEX jobs_automation ON jobs(automation_id);"
+
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+	" target_id INTEGER REFERENCES targets(id) ON DELETE SET NULL,"
+	" target_name TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'ok',"
+	"  'failed', 'timeout', 'error', 'cancelled', 'interrupted')),"
+	" exit_status INTEGER,"
+	" signal INTEGER,"
+	" error TEXT,"
+	" started INTEGER,"
+	" finished INTEGER,"
+	" stdout_bytes INTEGER NOT NULL DEFAULT 0,"	/* seen */
+	" stderr_bytes INTEGER NOT NULL DEFAULT 0,"
+	" stdout_kept INTEGER NOT NULL DEFAULT 0,"	/* stored */
+	" stderr_kept INTEGER NOT NULL DEFAULT 0,"
+	" stdout_truncated INTEGER NOT NULL DEFAULT 0,"
+	" stderr_truncated INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX runs_job ON runs(job_id, target_id);"
+	"CREATE INDEX runs_target ON runs(target_id, id);"
+	"CREATE INDEX runs_active ON runs(state)"
+	" WHERE state IN ('queued', 'running');"
+
+	/* Output in appended chunks, so an append never rewrites the rest;
+	 * stream 1 is stdout, 2 stderr. */
+	"CREATE TABLE run_output ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" stream INTEGER NOT NULL CHECK (stream IN (1, 2)),"
+	" seq INTEGER NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY (run_id, stream, seq));"
+
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" ts INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" object TEXT NOT NULL,"
+	" detail TEXT NOT NULL,"
+	" result TEXT NOT NULL,"
+	" prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
+	" hash BLOB NOT NULL CHECK (length(hash) = 32));"
+	"CREATE INDEX audit_ts ON audit(ts);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	" SELECT RAISE(ABORT, 'audit records are append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+	" SELECT RAISE(ABORT, 'audit records are append-only'); END;";
+
+static const char *const migrations[] = {
+	m1,
+};
+
+#define STORE_SCHEMA_LATEST \
+	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+store_schema_latest(void)
+{
+	return STORE_SCHEMA_LATEST;
+}
+
+static int
+store_pragma_int(struct store *st, const char *sql, int *v,
+    struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	*v = 0;
+	if ((rc = store_stmt(st, sql, &stmt, err)) != OPS_OK)
+		return rc;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*v = sqlite3_column_int(stmt, 0);
+		rc = OPS_OK;
+	} else
+		rc = store_dberr(st, rc, err, "read schema version of %s",
+		    st->path);
+	store_stmt_done(stmt);
+	return rc;
+}
+
+static int
+store_migrate_locked(struct store *st, struct ops_err *err)
+{
+	char	sql[64];
+	int	rc, version, app_id, objects, v;
+
+	if ((rc = store_pragma_int(st, "PRAGMA user_version", &version,
+	    err)) != OPS_OK ||
+	    (rc = store_pragma_int(st, "PRAGMA application_id", &app_id,
+	    err)) != OPS_OK ||
+	    (rc = store_pragma_int(st, "SELECT count(*) FROM sqlite_schema",
+	    &objects, err)) != OPS_OK)
+		return rc;
+	if (app_id != STORE_APP_ID && (app_id != 0 || objects != 0))
+		return ops_err_set(err, OPS_E_VERSION,
+		    "open store %s: not an opsicle store (application id "
+		    "0x%08x)", st->path, (unsigned)app_id);
+	if (version > STORE_SCHEMA_LATEST)
+		return ops_err_set(err, OPS_E_VERSION,
+		    "open store %s: schema version %d is newer than this "
+		    "opsicle supports (%d); upgrade opsicle", st->path, version,
+		    STORE_SCHEMA_LATEST);
+	if (version < 0)
+		return ops_err_set(err, OPS_E_CORRUPT,
+		    "open store %s: schema version %d", st->path, version);
+	for (v = version; v < STORE_SCHEMA_LATEST; v++) {
+		rc = sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return store_dberr(st, rc, err,
+			    "migrate store %s to version %d", st->path, v + 1);
+	}
+	/* Integer constants only: PRAGMA values cannot be bound. */
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; "
+	    "PRAGMA user_version=%d", STORE_APP_ID, STORE_SCHEMA_LATEST);
+	if ((rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return store_dberr(st, rc, err, "set schema version of %s",
+		    st->path);
+	return OPS_OK;
+}
+
+int
+store_migrate(struct store *st, struct ops_err *err)
+{
+	int	rc, version, app_id;
+
+	if ((rc = store_pragma_int(st, "PRAGMA user_version", &version,
+	    err)) != OPS_OK ||
+	    (rc = store_pragma_int(st, "PRAGMA application_id", &app_id,
+	    err)) != OPS_OK)
+		return rc;
+	if (version == STORE_SCHEMA_LATEST && app_id == STORE_APP_ID)
+		return OPS_OK;
+	if ((rc = store_tx_enter(st, err)) != OPS_OK)
+		return rc;
+	rc = store_migrate_locked(st, err);
+	return store_tx_leave(st, rc, err);
+}
