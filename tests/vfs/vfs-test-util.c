@@ -50,7 +50,7 @@ tv_rmdir(void)
 const char *
 tv_path(const char *fmt, ...)
 {
-	static char	buf[8][800];
+	static char	buf[32][800];
 	static int	n;
 	char		name[256];
 	va_list		ap;
@@ -58,7 +58,7 @@ tv_path(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	n = (n + 1) % 8;
+	n = (n + 1) % 32;
 	snprintf(buf[n], sizeof(buf[n]), "%s/%s", tv_tmpdir(), name);
 	return buf[n];
 }

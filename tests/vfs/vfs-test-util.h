@@ -17,7 +17,7 @@
 /* mkdtemp under $TMPDIR (or /tmp); SQLITE_TMPDIR points there too. */
 const char	*tv_tmpdir(void);
 void		 tv_rmdir(void);
-/* A path under the temp dir; static buffer rotation of 8. */
+/* A path under the temp dir, in one of 32 rotating static buffers. */
 const char	*tv_path(const char *fmt, ...)
 		     __attribute__((format(printf, 1, 2)));
 
