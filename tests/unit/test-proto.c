@@ -327,6 +327,20 @@ test_framing(void)
 	proto_reader_done(&r);
 	free(f);
 
+	/* A peer that is never drained cannot make the reader hoard. */
+	{
+		unsigned char	*chunk = calloc(1, 1024 * 1024);
+		int		 k;
+
+		proto_reader_init(&r, PROTO_ACCEPT_ANY);
+		for (k = 0, rc = OPS_OK; k < 40 && rc == OPS_OK; k++)
+			rc = proto_reader_feed(&r, chunk, 1024 * 1024, &err);
+		ok(rc == OPS_E_TOOBIG && k == 33,
+		    "feeding stops past two frames' worth of unread bytes");
+		proto_reader_done(&r);
+		free(chunk);
+	}
+
 	/* A large frame consumed leaves no large buffer behind. */
 	{
 		json_t		*big = proto_msg_new(PROTO_HOSTKEY_IMPORT, 1);
