@@ -213,6 +213,32 @@ test_two_keys(struct vfscrypt *a, struct vfscrypt *b)
 	sqlite3_close(x);
 }
 
+/* Two connections on one file, each with its own file objects. */
+static void
+test_two_conns(struct vfscrypt *v, const char *mode)
+{
+	const char	*p = tv_path("twoconn-%s.db", mode);
+	sqlite3		*c1 = NULL, *c2 = NULL;
+	int		 i, good = 1;
+
+	tv_open(p, vfscrypt_name(v), &c1);
+	tv_setup(c1, mode);
+	fill(c1, 0, 10);
+	tv_open(p, vfscrypt_name(v), &c2);
+	tv_exec(c2, "PRAGMA busy_timeout=5000");
+	for (i = 1; i < 20 && good; i++) {
+		good &= fill(i % 2 ? c2 : c1, i * 10, i * 10 + 10) ==
+		    SQLITE_OK;
+		good &= tv_int(i % 2 ? c1 : c2, "SELECT count(*) FROM t") ==
+		    i * 10 + 10;
+	}
+	ok(good && strcmp(tv_text(c2, "PRAGMA integrity_check"), "ok") == 0,
+	    "%s: two connections take turns writing and see each other",
+	    mode);
+	sqlite3_close(c1);
+	sqlite3_close(c2);
+}
+
 static void
 test_api(struct vfscrypt *v)
 {
@@ -238,9 +264,16 @@ int
 main(void)
 {
 	struct vfscrypt	*a, *b;
+	struct ops_err	 err;
+	int		 rc;
 
 	plan_no_plan();
 	tv_tmpdir();
+	ok(vfscrypt_global_init(&err) == OPS_OK, "global init before any "
+	    "other SQLite call turns URI filenames off");
+	rc = vfscrypt_global_init(&err);
+	ok(rc == OPS_E_INTERNAL, "a second global init says SQLite is "
+	    "already initialised: %s", ops_err_msg(&err));
 	a = tv_vfs("ops-a", 0x41, 0x11);
 	b = tv_vfs("ops-b", 0x42, 0x22);
 	test_basic(a);
@@ -248,6 +281,8 @@ main(void)
 	test_page_sizes(a);
 	test_no_reserve(a);
 	test_two_keys(a, b);
+	test_two_conns(a, "WAL");
+	test_two_conns(a, "DELETE");
 	test_api(a);
 	vfscrypt_free(a);
 	vfscrypt_free(b);
