@@ -36,8 +36,7 @@ boot_harden(void)
 int
 boot_lock(struct ops_ctx *ctx, struct ops_err *err)
 {
-	char	pid[32];
-	int	fd, n;
+	int	fd;
 
 	fd = open(ctx->paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1)
@@ -53,13 +52,22 @@ boot_lock(struct ops_ctx *ctx, struct ops_err *err)
 		return ops_err_errno(err, OPS_E_IO, "lock %s",
 		    ctx->paths.lock);
 	}
+	ctx->lock_fd = fd;
+	return boot_write_pid(ctx, err);
+}
+
+/* The lock file names the daemon's pid; rewritten after detaching. */
+int
+boot_write_pid(struct ops_ctx *ctx, struct ops_err *err)
+{
+	char	pid[32];
+	int	n;
+
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n) {
-		close(fd);
+	if (ftruncate(ctx->lock_fd, 0) == -1 ||
+	    pwrite(ctx->lock_fd, pid, (size_t)n, 0) != n)
 		return ops_err_errno(err, OPS_E_IO, "write lock file %s",
 		    ctx->paths.lock);
-	}
-	ctx->lock_fd = fd;
 	return OPS_OK;
 }
 

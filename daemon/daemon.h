@@ -27,6 +27,7 @@ struct ops_ctx {
 /* boot.c */
 void	boot_harden(void);
 int	boot_lock(struct ops_ctx *ctx, struct ops_err *err);
+int	boot_write_pid(struct ops_ctx *ctx, struct ops_err *err);
 int	boot_open_store(struct ops_ctx *ctx, struct ops_err *err);
 void	boot_close(struct ops_ctx *ctx);
 

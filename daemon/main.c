@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "secret.h"
+#include "vfs-crypt.h"
 
 static volatile sig_atomic_t	got_stop;
 static volatile sig_atomic_t	got_hup;
@@ -187,11 +188,13 @@ main(int argc, char **argv)
 	log_init(&ctx.log, "opsicled", debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	install_signals();
 	if ((rc = ops_crypto_init(&err)) != OPS_OK ||
+	    (rc = vfscrypt_global_init(&err)) != OPS_OK ||
 	    (rc = ops_paths_resolve(&ctx.paths, &err)) != OPS_OK ||
 	    (rc = ops_paths_mkdirs(&ctx.paths, &err)) != OPS_OK ||
 	    (rc = boot_lock(&ctx, &err)) != OPS_OK)
 		goto fail;
-	if (!foreground && (rc = daemonize(&ctx, &report_fd, &err)) != OPS_OK)
+	if (!foreground && ((rc = daemonize(&ctx, &report_fd, &err)) != OPS_OK ||
+	    (rc = boot_write_pid(&ctx, &err)) != OPS_OK))
 		goto fail;
 	if ((rc = boot_open_store(&ctx, &err)) != OPS_OK)
 		goto fail;
