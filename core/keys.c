@@ -583,6 +583,9 @@ env_store(const char *path, int kind, const unsigned char *root,
 			return rc;
 		kek = derived;
 	}
+	if (kek == NULL)
+		return ops_err_set(err, OPS_E_INTERNAL,
+		    "wrap key for envelope %s: no key-encryption key", path);
 	randombytes_buf(raw + OFF_NONCE, NONCE_LEN);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(raw + OFF_WRAPPED,
 	    &clen, root, KEYS_KEY_LEN, raw, ENV_HDR_LEN, NULL,
