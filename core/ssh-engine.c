@@ -1,0 +1,454 @@
+/*
+ * ssh-engine.c: the engine and its batches: fan-out with a concurrency
+ * limit, results, class names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssh-int.h"
+
+#define DEFAULT_CAP	(1024 * 1024)
+
+static const char *const class_names[] = {
+	[SSH_CLASS_OK] = "ok",
+	[SSH_CLASS_RESOLVE] = "resolve",
+	[SSH_CLASS_REFUSED] = "connection-refused",
+	[SSH_CLASS_CONNECT_TIMEOUT] = "connect-timeout",
+	[SSH_CLASS_CONNECT] = "connect",
+	[SSH_CLASS_HANDSHAKE] = "handshake",
+	[SSH_CLASS_HOSTKEY_UNKNOWN] = "hostkey-unknown",
+	[SSH_CLASS_HOSTKEY_CHANGED] = "hostkey-changed",
+	[SSH_CLASS_AUTH] = "auth",
+	[SSH_CLASS_CHANNEL] = "channel",
+	[SSH_CLASS_TIMEOUT] = "timeout",
+	[SSH_CLASS_EXIT] = "exit",
+	[SSH_CLASS_SIGNAL] = "signal",
+	[SSH_CLASS_INTERNAL] = "internal",
+};
+
+const char *
+ssh_class_name(enum ssh_class cls)
+{
+	if ((unsigned)cls >= sizeof(class_names) / sizeof(class_names[0]) ||
+	    class_names[cls] == NULL)
+		return "unknown";
+	return class_names[cls];
+}
+
+const char *
+ssh_target_user(const struct ssh_target *t)
+{
+	const char *u;
+
+	if (t->auth != NULL && t->auth->user != NULL && t->auth->user[0])
+		return t->auth->user;
+	if ((u = getenv("USER")) != NULL && u[0] != '\0')
+		return u;
+	return "root";
+}
+
+unsigned
+ssh_target_port(const struct ssh_target *t)
+{
+	return t->port ? t->port : 22;
+}
+
+void
+ssh_conn_link(struct ssh_engine *eng, struct ssh_conn *c)
+{
+	c->prev = NULL;
+	c->next = eng->conns;
+	if (eng->conns != NULL)
+		eng->conns->prev = c;
+	eng->conns = c;
+}
+
+void
+ssh_conn_unlink(struct ssh_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (c->eng->conns == c)
+		c->eng->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+void
+ssh_engine_config_init(struct ssh_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_parallel = 64;
+	cfg->connect_timeout_ms = 15000;
+	cfg->pool = 1;
+	cfg->idle_timeout_ms = 300000;
+	cfg->keepalive_s = 30;
+}
+
+int
+ssh_engine_new(struct evloop *loop, const struct ssh_engine_config *cfg,
+    struct ssh_engine **out, struct ops_err *err)
+{
+	struct ssh_engine *eng;
+	int rc;
+
+	*out = NULL;
+	if (libssh2_init(0) != 0)
+		return ops_err_set(err, OPS_E_CRYPTO, "initialise libssh2");
+	if ((eng = calloc(1, sizeof(*eng))) == NULL) {
+		libssh2_exit();
+		return ops_err_errno(err, OPS_E_NOMEM, "allocate SSH engine");
+	}
+	eng->loop = loop;
+	if (cfg != NULL)
+		eng->cfg = *cfg;
+	else
+		ssh_engine_config_init(&eng->cfg);
+	if (eng->cfg.max_parallel <= 0)
+		eng->cfg.max_parallel = 64;
+	if (eng->cfg.connect_timeout_ms <= 0)
+		eng->cfg.connect_timeout_ms = 15000;
+	if (eng->cfg.idle_timeout_ms <= 0)
+		eng->cfg.idle_timeout_ms = 300000;
+	if ((rc = ssh_pool_start(eng, err)) != 0) {
+		free(eng);
+		libssh2_exit();
+		return rc;
+	}
+	*out = eng;
+	return 0;
+}
+
+void
+ssh_engine_free(struct ssh_engine *eng)
+{
+	if (eng == NULL)
+		return;
+	while (eng->conns != NULL)
+		ssh_conn_destroy(eng->conns);
+	if (eng->ka_timer)
+		evloop_timer_del(eng->loop, eng->ka_timer);
+	free(eng);
+	libssh2_exit();
+}
+
+void
+ssh_engine_stats(const struct ssh_engine *eng, struct ssh_stats *st)
+{
+	*st = eng->st;
+}
+
+void
+ssh_engine_close_idle(struct ssh_engine *eng)
+{
+	struct ssh_conn *c, *next;
+
+	for (c = eng->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->in_pool)
+			ssh_conn_destroy(c);
+	}
+}
+
+static void
+job_start(struct ssh_job *j)
+{
+	struct ssh_engine *eng = j->b->eng;
+	struct ssh_conn *c;
+
+	eng->st.active++;
+	if ((c = ssh_pool_take(eng, j->t)) != NULL) {
+		eng->st.reuses++;
+		j->r->reused = 1;
+		c->job = j;
+		j->conn = c;
+		if (ssh_hostkey_check(j->t, &c->hk, j->r) != 0) {
+			/* the session is fine; the target's keys are not */
+			c->job = NULL;
+			j->conn = NULL;
+			ssh_pool_put(c);
+			ssh_job_finish(j);
+			return;
+		}
+		j->state = JOB_OPEN;
+		ssh_conn_drive(c);
+		return;
+	}
+	if (ssh_conn_new(eng, j->t, &c) != 0) {
+		ssh_job_fail(j, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "connect to %s: out of memory", j->t->name);
+		ssh_job_finish(j);
+		return;
+	}
+	c->job = j;
+	j->conn = c;
+	j->state = JOB_CONNECTING;
+	ssh_conn_drive(c);
+}
+
+void
+ssh_engine_schedule(struct ssh_engine *eng)
+{
+	struct ssh_job *j;
+
+	while (eng->st.active < (unsigned long)eng->cfg.max_parallel &&
+	    (j = eng->pend_head) != NULL) {
+		eng->pend_head = j->next_pending;
+		if (eng->pend_head == NULL)
+			eng->pend_tail = NULL;
+		j->next_pending = NULL;
+		job_start(j);
+	}
+}
+
+void
+ssh_job_finish(struct ssh_job *j)
+{
+	struct ssh_batch *b = j->b;
+	struct ssh_engine *eng = b->eng;
+	struct ssh_conn *c = j->conn;
+	int was_active = j->state != JOB_PENDING;
+
+	if (j->state == JOB_FINISHED)
+		return;		/* already finished */
+	if (j->timer) {
+		evloop_timer_del(eng->loop, j->timer);
+		j->timer = 0;
+	}
+	if (c != NULL) {
+		c->job = NULL;
+		j->conn = NULL;
+		if (j->state == JOB_DONE && j->ch == NULL)
+			ssh_pool_put(c);
+		else
+			ssh_conn_destroy(c);
+	}
+	j->state = JOB_FINISHED;
+	b->ndone++;
+	if (j->r->ok)
+		b->nok++;
+	eng->st.runs++;
+	if (was_active)
+		eng->st.active--;
+	if (b->x->on_done != NULL)
+		b->x->on_done(b->x->arg, j->idx, j->r);
+	ssh_engine_schedule(eng);
+}
+
+/* sh single-quote s into a malloc'd string. */
+static char *
+shell_quote(const char *s)
+{
+	size_t n = 3, i;
+	char *q, *p;
+
+	for (i = 0; s[i]; i++)
+		n += s[i] == '\'' ? 4 : 1;
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	p = q;
+	*p++ = '\'';
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = s[i];
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return q;
+}
+
+static int
+batch_command(struct ssh_batch *b, struct ops_err *err)
+{
+	const struct ssh_exec *x = b->x;
+	char *qc = NULL, *qu = NULL;
+	size_t n;
+	int rc = 0;
+
+	if (!x->sudo) {
+		if ((b->command = strdup(x->command)) == NULL)
+			return ops_err_errno(err, OPS_E_NOMEM, "copy command");
+		return 0;
+	}
+	if ((qc = shell_quote(x->command)) == NULL ||
+	    (qu = shell_quote(x->sudo_user ? x->sudo_user : "root")) == NULL) {
+		rc = ops_err_errno(err, OPS_E_NOMEM, "build sudo command");
+		goto out;
+	}
+	n = strlen(qc) + strlen(qu) + 64;
+	if ((b->command = malloc(n)) == NULL) {
+		rc = ops_err_errno(err, OPS_E_NOMEM, "build sudo command");
+		goto out;
+	}
+	/* The password goes to sudo's stdin, never into argv. */
+	snprintf(b->command, n, "sudo -S -p '' -u %s -- sh -c %s", qu, qc);
+	if (x->sudo_password != NULL) {
+		size_t pl = secret_len(x->sudo_password);
+
+		if ((rc = secret_new(pl + 1, &b->pre, err)) != 0)
+			goto out;
+		memcpy(secret_data(b->pre), secret_cdata(x->sudo_password), pl);
+		secret_data(b->pre)[pl] = '\n';
+	}
+out:
+	free(qc);
+	free(qu);
+	return rc;
+}
+
+int
+ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
+    size_t n, const struct ssh_exec *x, struct ssh_batch **out,
+    struct ops_err *err)
+{
+	struct ssh_batch *b;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (x == NULL || x->command == NULL || (n > 0 && t == NULL))
+		return ops_err_set(err, OPS_E_INVAL,
+		    "start SSH run: no command or no targets");
+	for (i = 0; i < n; i++) {
+		if (t[i].name == NULL || t[i].host == NULL)
+			return ops_err_set(err, OPS_E_INVAL,
+			    "start SSH run: target %zu has no name or host", i);
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return ops_err_errno(err, OPS_E_NOMEM, "allocate SSH run");
+	b->eng = eng;
+	b->x = x;
+	b->n = n;
+	b->cap = x->output_cap ? x->output_cap : DEFAULT_CAP;
+	if ((rc = batch_command(b, err)) != 0)
+		goto fail;
+	if (n > 0 && ((b->jobs = calloc(n, sizeof(*b->jobs))) == NULL ||
+	    (b->results = calloc(n, sizeof(*b->results))) == NULL)) {
+		rc = ops_err_errno(err, OPS_E_NOMEM,
+		    "allocate SSH run of %zu targets", n);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		struct ssh_job *j = &b->jobs[i];
+
+		j->b = b;
+		j->idx = i;
+		j->t = &t[i];
+		j->r = &b->results[i];
+		j->r->target = t[i].name;
+		j->r->exit_status = -1;
+		j->state = JOB_PENDING;
+		if (eng->pend_tail != NULL)
+			eng->pend_tail->next_pending = j;
+		else
+			eng->pend_head = j;
+		eng->pend_tail = j;
+	}
+	*out = b;
+	ssh_engine_schedule(eng);
+	return 0;
+fail:
+	secret_free(b->pre);
+	free(b->command);
+	free(b->jobs);
+	free(b->results);
+	free(b);
+	return rc;
+}
+
+int
+ssh_batch_done(const struct ssh_batch *b)
+{
+	return b->ndone == b->n;
+}
+
+size_t
+ssh_batch_count(const struct ssh_batch *b)
+{
+	return b->n;
+}
+
+void
+ssh_batch_counts(const struct ssh_batch *b, size_t *nok, size_t *nfail)
+{
+	if (nok != NULL)
+		*nok = b->nok;
+	if (nfail != NULL)
+		*nfail = b->ndone - b->nok;
+}
+
+const struct ssh_result *
+ssh_batch_result(const struct ssh_batch *b, size_t i)
+{
+	return i < b->n ? &b->results[i] : NULL;
+}
+
+void
+ssh_batch_free(struct ssh_batch *b)
+{
+	struct ssh_engine *eng;
+	struct ssh_job **jp, *j;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	eng = b->eng;
+	/* drop our pending jobs from the queue */
+	jp = &eng->pend_head;
+	eng->pend_tail = NULL;
+	while ((j = *jp) != NULL) {
+		if (j->b == b) {
+			*jp = j->next_pending;
+			continue;
+		}
+		eng->pend_tail = j;
+		jp = &j->next_pending;
+	}
+	for (i = 0; i < b->n; i++) {
+		j = &b->jobs[i];
+		if (j->state == JOB_FINISHED)
+			continue;
+		if (j->timer)
+			evloop_timer_del(eng->loop, j->timer);
+		if (j->conn != NULL) {
+			j->conn->job = NULL;
+			ssh_conn_destroy(j->conn);
+			eng->st.active--;
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		free(b->results[i].out.data);
+		free(b->results[i].err.data);
+	}
+	secret_free(b->pre);
+	free(b->command);
+	free(b->jobs);
+	free(b->results);
+	free(b);
+}
+
+int
+ssh_engine_run(struct ssh_engine *eng, const struct ssh_target *t,
+    size_t n, const struct ssh_exec *x, struct ssh_batch **out,
+    struct ops_err *err)
+{
+	struct ssh_batch *b;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ssh_batch_start(eng, t, n, x, &b, err)) != 0)
+		return rc;
+	while (!ssh_batch_done(b)) {
+		if ((rc = evloop_run_once(eng->loop, 0, err)) < 0) {
+			ssh_batch_free(b);
+			return rc;
+		}
+	}
+	*out = b;
+	return 0;
+}

@@ -1,0 +1,700 @@
+/*
+ * ssh-session.c: one connection's state machine: resolve, non-blocking
+ * connect, handshake, strict host key check, authentication.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ssh-int.h"
+
+#define STEP_NEXT	0
+#define STEP_WAIT	1
+#define STEP_GONE	2
+
+/*
+ * libssh2's allocations for our sessions: a size header in front of each
+ * block so that free can wipe it (packets with passwords, key material).
+ */
+#define ALLOC_HDR	16
+
+static LIBSSH2_ALLOC_FUNC(ssh_wipe_alloc)
+{
+	unsigned char *p;
+
+	if ((p = malloc(count + ALLOC_HDR)) == NULL)
+		return NULL;
+	memcpy(p, &count, sizeof(count));
+	return p + ALLOC_HDR;
+}
+
+static LIBSSH2_FREE_FUNC(ssh_wipe_free)
+{
+	unsigned char *p;
+	size_t count;
+
+	if (ptr == NULL)
+		return;
+	p = (unsigned char *)ptr - ALLOC_HDR;
+	memcpy(&count, p, sizeof(count));
+	sodium_memzero(p, count + ALLOC_HDR);
+	free(p);
+}
+
+static LIBSSH2_REALLOC_FUNC(ssh_wipe_realloc)
+{
+	unsigned char *np;
+	size_t old;
+
+	if (ptr == NULL)
+		return ssh_wipe_alloc(count, abstract);
+	memcpy(&old, (unsigned char *)ptr - ALLOC_HDR, sizeof(old));
+	if ((np = ssh_wipe_alloc(count, abstract)) == NULL)
+		return NULL;
+	memcpy(np, ptr, old < count ? old : count);
+	ssh_wipe_free(ptr, abstract);
+	return np;
+}
+
+static void	ssh_conn_io(struct evloop *loop, int fd, void *arg, int mask);
+static long long ssh_conn_timeout(struct evloop *loop, long long id,
+		    void *arg);
+static void	conn_hostkey_prefs(struct ssh_conn *c,
+		    const struct ssh_target *t);
+
+static const char *
+conn_label(const struct ssh_conn *c, char *buf, size_t len)
+{
+	const char *name = c->job ? c->job->t->name : NULL;
+
+	if (name != NULL)
+		snprintf(buf, len, "%s (%s:%u)", name, c->host, c->port);
+	else
+		snprintf(buf, len, "%s:%u", c->host, c->port);
+	return buf;
+}
+
+void
+ssh_conn_set_result(struct ssh_conn *c, enum ssh_class cls, int status,
+    const char *fmt, ...)
+{
+	struct ssh_result *r;
+	va_list ap;
+
+	if (c->job == NULL)
+		return;
+	r = c->job->r;
+	r->ok = 0;
+	r->cls = cls;
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Fail the conn's job (if any) with the result already set; drop c. */
+static int
+conn_fail(struct ssh_conn *c)
+{
+	struct ssh_job *j = c->job;
+
+	if (j != NULL) {
+		c->job = NULL;
+		j->conn = NULL;
+		j->ch = NULL;
+		ssh_conn_destroy(c);
+		ssh_job_finish(j);
+	} else
+		ssh_conn_destroy(c);
+	return STEP_GONE;
+}
+
+static const char *
+sess_errmsg(LIBSSH2_SESSION *s)
+{
+	char *m = NULL;
+
+	libssh2_session_last_error(s, &m, NULL, 0);
+	return m ? m : "unknown error";
+}
+
+void
+ssh_conn_wait(struct ssh_conn *c)
+{
+	int dir = libssh2_session_block_directions(c->sess), mask = 0;
+
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		mask |= EVLOOP_READ;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		mask |= EVLOOP_WRITE;
+	if (mask == 0)
+		mask = EVLOOP_READ;
+	evloop_file_set(c->eng->loop, c->fd, mask, ssh_conn_io, c, NULL);
+}
+
+int
+ssh_conn_new(struct ssh_engine *eng, const struct ssh_target *t,
+    struct ssh_conn **out)
+{
+	struct ssh_conn *c;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return OPS_E_NOMEM;
+	c->eng = eng;
+	c->fd = -1;
+	c->port = ssh_target_port(t);
+	c->auth = t->auth;
+	c->state = CONN_CONNECT;
+	if ((c->name = strdup(t->name)) == NULL ||
+	    (c->host = strdup(t->host ? t->host : "")) == NULL ||
+	    (c->user = strdup(ssh_target_user(t))) == NULL) {
+		free(c->name);
+		free(c->host);
+		free(c);
+		return OPS_E_NOMEM;
+	}
+	ssh_conn_link(eng, c);
+	*out = c;
+	return 0;
+}
+
+void
+ssh_conn_destroy(struct ssh_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->job != NULL) {
+		c->job->conn = NULL;
+		c->job->ch = NULL;
+		c->job = NULL;
+	}
+	ssh_pool_leave(c);
+	ssh_conn_unlink(c);
+	if (c->timer)
+		evloop_timer_del(c->eng->loop, c->timer);
+	if (c->fd >= 0)
+		evloop_file_del(c->eng->loop, c->fd,
+		    EVLOOP_READ | EVLOOP_WRITE);
+	if (c->agent != NULL) {
+		libssh2_agent_disconnect(c->agent);
+		libssh2_agent_free(c->agent);
+	}
+	if (c->sess != NULL) {
+		if (c->state == CONN_READY && c->fd >= 0)
+			libssh2_session_disconnect(c->sess, "closing");
+		/* Dead socket: frees never block and never reuse the fd. */
+		libssh2_session_set_blocking(c->sess, 1);
+		if (c->fd >= 0)
+			shutdown(c->fd, SHUT_RDWR);
+		libssh2_session_free(c->sess);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	secret_free(c->tmp);
+	secret_free(c->tmpkey);
+	free(c->methods);
+	free(c->name);
+	free(c->host);
+	free(c->user);
+	free(c);
+}
+
+/* ---- connect ------------------------------------------------------------ */
+
+static int
+conn_connect(struct ssh_conn *c)
+{
+	struct addrinfo hints, *ai = NULL, *a;
+	char port[16], lab[300];
+	int fd = -1, rc, one = 1, e = 0;
+
+	conn_label(c, lab, sizeof(lab));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", c->port);
+	/* TODO: getaddrinfo blocks the loop for names that need DNS. */
+	if ((rc = getaddrinfo(c->host, port, &hints, &ai)) != 0) {
+		ssh_conn_set_result(c, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
+		    "resolve %s: %s; check the host name", lab,
+		    gai_strerror(rc));
+		return conn_fail(c);
+	}
+	for (a = ai; a != NULL; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		/* Nagle against delayed ACKs costs ~40 ms per round trip. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	c->eng->st.connects++;
+	if (fd < 0) {
+		ssh_conn_set_result(c, e == ECONNREFUSED ?
+		    SSH_CLASS_REFUSED : SSH_CLASS_CONNECT, OPS_E_CONNECT,
+		    "connect to %s: %s", lab, strerror(e));
+		return conn_fail(c);
+	}
+	c->fd = fd;
+	if (evloop_timer_add(c->eng->loop, c->eng->cfg.connect_timeout_ms,
+	    ssh_conn_timeout, c, &c->timer, NULL) != 0 ||
+	    evloop_file_set(c->eng->loop, fd, EVLOOP_WRITE, ssh_conn_io, c,
+	    NULL) != 0) {
+		ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "connect to %s: out of memory", lab);
+		return conn_fail(c);
+	}
+	return STEP_WAIT;
+}
+
+static int
+conn_connected(struct ssh_conn *c)
+{
+	char lab[300];
+	int e = 0;
+	socklen_t sl = sizeof(e);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
+		e = errno;
+	if (e == EINPROGRESS || e == EALREADY)
+		return STEP_WAIT;
+	if (e != 0) {
+		conn_label(c, lab, sizeof(lab));
+		ssh_conn_set_result(c, e == ECONNREFUSED ?
+		    SSH_CLASS_REFUSED : SSH_CLASS_CONNECT, OPS_E_CONNECT,
+		    "connect to %s: %s%s", lab, strerror(e),
+		    e == ECONNREFUSED ? "; is sshd running on that port?" :
+		    "");
+		return conn_fail(c);
+	}
+	c->sess = libssh2_session_init_ex(ssh_wipe_alloc, ssh_wipe_free,
+	    ssh_wipe_realloc, c);
+	if (c->sess == NULL) {
+		ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "create SSH session: out of memory");
+		return conn_fail(c);
+	}
+	libssh2_session_set_blocking(c->sess, 0);
+	if (c->job != NULL)
+		conn_hostkey_prefs(c, c->job->t);
+	if (c->eng->cfg.keepalive_s > 0)
+		libssh2_keepalive_config(c->sess, 0,
+		    (unsigned)c->eng->cfg.keepalive_s);
+	c->state = CONN_HANDSHAKE;
+	return STEP_NEXT;
+}
+
+/* Offer only the host key types we know, so the server shows one of them. */
+static void
+conn_hostkey_prefs(struct ssh_conn *c, const struct ssh_target *t)
+{
+	char prefs[512] = "";
+	size_t i;
+
+	for (i = 0; i < t->nknown; i++) {
+		const char *ty = t->known[i].type;
+		const char *add = ty;
+
+		if (ty[0] == '\0')
+			return;		/* a bare fingerprint: any type */
+		if (strcmp(ty, "ssh-rsa") == 0)
+			add = "rsa-sha2-512,rsa-sha2-256,ssh-rsa";
+		if (strstr(prefs, ty) != NULL)
+			continue;
+		if (strlen(prefs) + strlen(add) + 2 >= sizeof(prefs))
+			return;
+		if (prefs[0] != '\0')
+			strcat(prefs, ",");
+		strcat(prefs, add);
+	}
+	if (prefs[0] != '\0')
+		libssh2_session_method_pref(c->sess, LIBSSH2_METHOD_HOSTKEY,
+		    prefs);
+}
+
+static void
+result_msg(struct ssh_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+result_msg(struct ssh_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+int
+ssh_hostkey_check(const struct ssh_target *t, const struct hostkey *hk,
+    struct ssh_result *r)
+{
+	size_t i;
+
+	r->hostkey = *hk;
+	for (i = 0; i < t->nknown; i++) {
+		if (hostkey_equal(&t->known[i], hk))
+			return 0;
+	}
+	r->ok = 0;
+	r->status = OPS_E_HOSTKEY;
+	if (t->nknown > 0) {
+		r->cls = SSH_CLASS_HOSTKEY_CHANGED;
+		result_msg(r, "HOST KEY CHANGED for %s: expected %s, got %s %s; someone "
+		    "may be intercepting the connection, or the host was "
+		    "reinstalled", t->name, t->known[0].fp, hk->type, hk->fp);
+		return -1;
+	}
+	if (t->accept_new) {
+		r->hostkey_new = 1;
+		r->status = 0;
+		return 0;
+	}
+	r->cls = SSH_CLASS_HOSTKEY_UNKNOWN;
+	result_msg(r, "host key for %s is not known: %s %s; verify it and accept it "
+	    "to connect", t->name, hk->type, hk->fp);
+	return -1;
+}
+
+static int
+conn_handshake(struct ssh_conn *c)
+{
+	const char *blob;
+	size_t len = 0;
+	int rc, type = 0;
+	char lab[300];
+
+	rc = libssh2_session_handshake(c->sess, c->fd);
+	if (rc == LIBSSH2_ERROR_EAGAIN) {
+		ssh_conn_wait(c);
+		return STEP_WAIT;
+	}
+	conn_label(c, lab, sizeof(lab));
+	if (rc != 0) {
+		ssh_conn_set_result(c, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,
+		    "SSH handshake with %s failed: %s", lab,
+		    sess_errmsg(c->sess));
+		return conn_fail(c);
+	}
+	c->eng->st.handshakes++;
+	blob = libssh2_session_hostkey(c->sess, &len, &type);
+	if (blob == NULL || hostkey_from_blob((const unsigned char *)blob,
+	    len, &c->hk, NULL) != 0) {
+		ssh_conn_set_result(c, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,
+		    "SSH handshake with %s: no usable host key", lab);
+		return conn_fail(c);
+	}
+	if (c->job != NULL &&
+	    ssh_hostkey_check(c->job->t, &c->hk, c->job->r) != 0)
+		return conn_fail(c);
+	c->state = CONN_AUTH_LIST;
+	return STEP_NEXT;
+}
+
+/* ---- authentication ------------------------------------------------------ */
+
+static LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(conn_kbd_answer)
+{
+	struct ssh_conn *c = *abstract;
+	struct secret *pw = c->auth ? c->auth->password : NULL;
+	int i;
+
+	for (i = 0; i < num_prompts; i++) {
+		responses[i].text = NULL;
+		responses[i].length = 0;
+		/* Only answer hidden (password) prompts. */
+		if (pw == NULL || prompts[i].echo)
+			continue;
+		responses[i].text = ssh_wipe_alloc(secret_len(pw) + 1,
+		    abstract);
+		if (responses[i].text == NULL)
+			continue;
+		memcpy(responses[i].text, secret_cdata(pw), secret_len(pw));
+		responses[i].text[secret_len(pw)] = '\0';
+		responses[i].length = (unsigned)secret_len(pw);
+	}
+}
+
+static void
+conn_tried(struct ssh_conn *c, const char *m)
+{
+	size_t l = strlen(c->tried);
+
+	snprintf(c->tried + l, sizeof(c->tried) - l, "%s%s", l ? ", " : "",
+	    m);
+}
+
+static int
+conn_authed(struct ssh_conn *c)
+{
+	secret_free(c->tmp);
+	c->tmp = NULL;
+	if (c->agent != NULL) {
+		libssh2_agent_disconnect(c->agent);
+		libssh2_agent_free(c->agent);
+		c->agent = NULL;
+		c->agent_id = NULL;
+	}
+	if (c->timer) {
+		evloop_timer_del(c->eng->loop, c->timer);
+		c->timer = 0;
+	}
+	c->state = CONN_READY;
+	return STEP_NEXT;
+}
+
+enum { AUTH_KEY, AUTH_AGENT, AUTH_PASSWORD, AUTH_KBD, AUTH_END };
+
+/* One attempt of the current method: 0 ok, EAGAIN, or <0 to move on. */
+static int
+conn_auth_try(struct ssh_conn *c)
+{
+	const struct ssh_auth *a = c->auth;
+	unsigned ul = (unsigned)strlen(c->user);
+	int rc;
+
+	switch (c->auth_step) {
+	case AUTH_KEY:
+		if (a == NULL || a->key == NULL ||
+		    strstr(c->methods, "publickey") == NULL)
+			return -1;
+		if (a->passphrase != NULL && c->tmp == NULL) {
+			if (secret_new(secret_len(a->passphrase) + 1, &c->tmp,
+			    NULL) != 0)
+				return -1;
+			memcpy(secret_data(c->tmp),
+			    secret_cdata(a->passphrase),
+			    secret_len(a->passphrase));
+		}
+		/* libssh2 1.10 runs strlen() over the key: terminate it */
+		if (c->tmpkey == NULL) {
+			if (secret_new(secret_len(a->key) + 1, &c->tmpkey,
+			    NULL) != 0)
+				return -1;
+			memcpy(secret_data(c->tmpkey), secret_cdata(a->key),
+			    secret_len(a->key));
+		}
+		rc = libssh2_userauth_publickey_frommemory(c->sess, c->user,
+		    ul, NULL, 0, (const char *)secret_cdata(c->tmpkey),
+		    secret_len(a->key),
+		    c->tmp ? (const char *)secret_cdata(c->tmp) : "");
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return rc;
+		secret_free(c->tmp);
+		c->tmp = NULL;
+		secret_free(c->tmpkey);
+		c->tmpkey = NULL;
+		if (rc == 0)
+			return 0;
+		conn_tried(c, "publickey");
+		if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_METHOD_NONE) {
+			snprintf(c->auth_msg, sizeof(c->auth_msg),
+			    "; the private key could not be read (wrong "
+			    "passphrase or unsupported format)");
+		}
+		return -1;
+	case AUTH_AGENT:
+		if (a == NULL || !a->agent ||
+		    strstr(c->methods, "publickey") == NULL)
+			return -1;
+		if (c->agent == NULL) {
+			if ((c->agent = libssh2_agent_init(c->sess)) == NULL)
+				return -1;
+			if (a->agent_path != NULL)
+				libssh2_agent_set_identity_path(c->agent,
+				    a->agent_path);
+			if (libssh2_agent_connect(c->agent) != 0 ||
+			    libssh2_agent_list_identities(c->agent) != 0 ||
+			    libssh2_agent_get_identity(c->agent,
+			    &c->agent_id, NULL) != 0) {
+				conn_tried(c, "agent (unavailable)");
+				return -1;
+			}
+		}
+		for (;;) {
+			rc = libssh2_agent_userauth(c->agent, c->user,
+			    c->agent_id);
+			if (rc == LIBSSH2_ERROR_EAGAIN || rc == 0)
+				return rc;
+			if (libssh2_agent_get_identity(c->agent, &c->agent_id,
+			    c->agent_id) != 0)
+				break;
+		}
+		conn_tried(c, "agent");
+		return -1;
+	case AUTH_PASSWORD:
+		if (a == NULL || a->password == NULL ||
+		    strstr(c->methods, "password") == NULL)
+			return -1;
+		rc = libssh2_userauth_password_ex(c->sess, c->user, ul,
+		    (const char *)secret_cdata(a->password),
+		    (unsigned)secret_len(a->password), NULL);
+		if (rc == LIBSSH2_ERROR_EAGAIN || rc == 0)
+			return rc;
+		conn_tried(c, "password");
+		return -1;
+	case AUTH_KBD:
+		if (a == NULL || a->password == NULL ||
+		    strstr(c->methods, "keyboard-interactive") == NULL)
+			return -1;
+		rc = libssh2_userauth_keyboard_interactive_ex(c->sess, c->user,
+		    ul, conn_kbd_answer);
+		if (rc == LIBSSH2_ERROR_EAGAIN || rc == 0)
+			return rc;
+		conn_tried(c, "keyboard-interactive");
+		return -1;
+	}
+	return -1;
+}
+
+static int
+conn_auth(struct ssh_conn *c)
+{
+	char lab[300];
+	const char *m;
+	int rc;
+
+	if (c->state == CONN_AUTH_LIST) {
+		m = libssh2_userauth_list(c->sess, c->user,
+		    (unsigned)strlen(c->user));
+		if (m == NULL) {
+			if (libssh2_userauth_authenticated(c->sess))
+				return conn_authed(c);
+			if (libssh2_session_last_errno(c->sess) ==
+			    LIBSSH2_ERROR_EAGAIN) {
+				ssh_conn_wait(c);
+				return STEP_WAIT;
+			}
+			conn_label(c, lab, sizeof(lab));
+			ssh_conn_set_result(c, SSH_CLASS_HANDSHAKE,
+			    OPS_E_PROTO, "list authentication methods on "
+			    "%s: %s", lab, sess_errmsg(c->sess));
+			return conn_fail(c);
+		}
+		if ((c->methods = strdup(m)) == NULL) {
+			ssh_conn_set_result(c, SSH_CLASS_INTERNAL,
+			    OPS_E_NOMEM, "authenticate: out of memory");
+			return conn_fail(c);
+		}
+		c->auth_step = AUTH_KEY;
+		c->state = CONN_AUTH;
+	}
+	while (c->auth_step < AUTH_END) {
+		rc = conn_auth_try(c);
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			ssh_conn_wait(c);
+			return STEP_WAIT;
+		}
+		if (rc == 0)
+			return conn_authed(c);
+		/* A dropped connection is not an authentication verdict. */
+		if (libssh2_session_last_errno(c->sess) ==
+		    LIBSSH2_ERROR_SOCKET_DISCONNECT ||
+		    libssh2_session_last_errno(c->sess) ==
+		    LIBSSH2_ERROR_SOCKET_RECV) {
+			conn_label(c, lab, sizeof(lab));
+			ssh_conn_set_result(c, SSH_CLASS_CONNECT,
+			    OPS_E_CONNECT, "connection to %s lost during "
+			    "authentication: %s", lab, sess_errmsg(c->sess));
+			return conn_fail(c);
+		}
+		c->auth_step++;
+	}
+	conn_label(c, lab, sizeof(lab));
+	ssh_conn_set_result(c, SSH_CLASS_AUTH, OPS_E_AUTH,
+	    "authentication failed for %s@%s (tried: %s; server accepts: "
+	    "%s)%s", c->user, lab, c->tried[0] ? c->tried : "nothing",
+	    c->methods, c->auth_msg);
+	return conn_fail(c);
+}
+
+/* ---- driving ------------------------------------------------------------- */
+
+void
+ssh_conn_drive(struct ssh_conn *c)
+{
+	int rc;
+
+	for (;;) {
+		switch (c->state) {
+		case CONN_CONNECT:
+			rc = c->fd < 0 ? conn_connect(c) : conn_connected(c);
+			break;
+		case CONN_HANDSHAKE:
+			rc = conn_handshake(c);
+			break;
+		case CONN_AUTH_LIST:
+		case CONN_AUTH:
+			rc = conn_auth(c);
+			break;
+		case CONN_READY:
+			if (c->job == NULL)
+				return;
+			rc = ssh_job_step(c->job);
+			break;
+		default:
+			return;
+		}
+		if (rc != STEP_NEXT)
+			return;
+	}
+}
+
+static void
+ssh_conn_io(struct evloop *loop, int fd, void *arg, int mask)
+{
+	struct ssh_conn *c = arg;
+	char b;
+	ssize_t n;
+
+	if (c->state == CONN_READY && c->job == NULL) {
+		/* Idle in the pool: EOF or anything unexpected drops it. */
+		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		c->eng->st.idle_closed++;
+		ssh_conn_destroy(c);
+		return;
+	}
+	ssh_conn_drive(c);
+}
+
+static long long
+ssh_conn_timeout(struct evloop *loop, long long id, void *arg)
+{
+	struct ssh_conn *c = arg;
+	char lab[300];
+
+	c->timer = 0;
+	conn_label(c, lab, sizeof(lab));
+	ssh_conn_set_result(c, SSH_CLASS_CONNECT_TIMEOUT, OPS_E_TIMEOUT,
+	    "connect to %s: no %s within %d ms", lab,
+	    c->state == CONN_CONNECT ? "TCP connection" :
+	    c->state == CONN_HANDSHAKE ? "SSH handshake" : "authentication",
+	    c->eng->cfg.connect_timeout_ms);
+	conn_fail(c);
+	return EVLOOP_NOMORE;
+}

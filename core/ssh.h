@@ -1,0 +1,188 @@
+/*
+ * ssh.h: the SSH execution engine (libssh2, non-blocking, one evloop).
+ *
+ * Contract: an engine runs one command on many targets at once, driven by
+ * the caller's struct evloop (one thread, no thread per target), with at
+ * most max_parallel targets in flight. Every target ends with exactly one
+ * struct ssh_result: ok, or a distinct class (ssh_class_name) and a
+ * message a human can act on. One bad target never stops the others.
+ *
+ * Host keys are strict: each target lists the keys it is known by. A
+ * server key that matches none of them is refused, as "hostkey-unknown"
+ * when the list is empty (unless accept_new: the key is then accepted
+ * and reported in the result with hostkey_new set, so the caller can
+ * store it) and always as "hostkey-changed" when the list is not empty.
+ * The presented key (type + SHA256 fingerprint) is in every result that
+ * got past the key exchange.
+ *
+ * Authentication material is borrowed per target (struct ssh_auth with
+ * struct secret fields): a private key is handed to libssh2 from memory
+ * and never written to disk. libssh2's own allocations for a session go
+ * through an allocator that wipes memory on free, so its copies of
+ * passwords and keys are wiped too. Methods are tried in this order:
+ * key, agent, password, keyboard-interactive.
+ *
+ * Sessions are pooled: after a clean run the session stays open (with
+ * keepalives) and the next run on the same target (name, host, port, user
+ * and credential object) reuses it
+ * (counted in struct ssh_stats.reuses); a pooled session found dead is
+ * replaced once, transparently; idle sessions close after idle_timeout_ms.
+ *
+ * Targets, auth and the exec spec are borrowed and must outlive the
+ * batch. Results belong to the batch (ssh_batch_free).
+ */
+#ifndef OPS_SSH_H
+#define OPS_SSH_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "evloop.h"
+#include "hostkey.h"
+#include "secret.h"
+
+enum ssh_class {
+	SSH_CLASS_OK = 0,
+	SSH_CLASS_RESOLVE,		/* "resolve" */
+	SSH_CLASS_REFUSED,		/* "connection-refused" */
+	SSH_CLASS_CONNECT_TIMEOUT,	/* "connect-timeout" */
+	SSH_CLASS_CONNECT,		/* "connect": other socket errors */
+	SSH_CLASS_HANDSHAKE,		/* "handshake": SSH protocol failure */
+	SSH_CLASS_HOSTKEY_UNKNOWN,	/* "hostkey-unknown" */
+	SSH_CLASS_HOSTKEY_CHANGED,	/* "hostkey-changed" */
+	SSH_CLASS_AUTH,			/* "auth" */
+	SSH_CLASS_CHANNEL,		/* "channel" */
+	SSH_CLASS_TIMEOUT,		/* "timeout": the command's deadline */
+	SSH_CLASS_EXIT,			/* "exit": non-zero exit status */
+	SSH_CLASS_SIGNAL,		/* "signal": killed by a signal */
+	SSH_CLASS_INTERNAL,		/* "internal" */
+};
+
+const char	*ssh_class_name(enum ssh_class cls);
+
+struct ssh_auth {
+	const char	*user;
+	struct secret	*key;		/* private key text (OpenSSH/PEM) */
+	struct secret	*passphrase;	/* for key, or NULL */
+	struct secret	*password;	/* password and keyboard-interactive */
+	int		 agent;		/* try ssh-agent */
+	const char	*agent_path;	/* NULL: $SSH_AUTH_SOCK */
+};
+
+struct ssh_target {
+	const char		*name;		/* e.g. "t17" */
+	const char		*host;		/* name or address */
+	unsigned		 port;		/* 0 means 22 */
+	const struct ssh_auth	*auth;
+	const struct hostkey	*known;		/* accepted host keys */
+	size_t			 nknown;
+	int			 accept_new;	/* TOFU, only on request */
+};
+
+enum ssh_stream {
+	SSH_STDOUT = 1,
+	SSH_STDERR = 2,
+};
+
+struct ssh_result;
+
+/* Output as it arrives (before any cap), per target index. */
+typedef void	ssh_output_cb(void *arg, size_t idx, const char *target,
+		    enum ssh_stream stream, const unsigned char *buf,
+		    size_t len);
+/* Called once per target when its result is final. */
+typedef void	ssh_done_cb(void *arg, size_t idx,
+		    const struct ssh_result *r);
+
+struct ssh_exec {
+	const char		 *command;
+	const char *const	 *env;		/* "NAME=value", NULL-ended */
+	const unsigned char	 *stdin_data;
+	size_t			  stdin_len;
+	int			  timeout_ms;	/* 0: none */
+	size_t			  output_cap;	/* per stream; 0: 1 MiB */
+	/* become: run under "sudo -S -p ''", password fed on stdin */
+	int			  sudo;
+	const char		 *sudo_user;	/* NULL: root */
+	struct secret		 *sudo_password; /* borrowed, may be NULL */
+	ssh_output_cb		 *on_output;
+	ssh_done_cb		 *on_done;
+	void			 *arg;
+};
+
+struct ssh_buf {
+	unsigned char	*data;
+	size_t		 len;
+	int		 truncated;	/* output beyond the cap was dropped */
+	size_t		 total;		/* bytes received, kept or not */
+};
+
+struct ssh_result {
+	const char	*target;	/* borrowed from the target */
+	int		 ok;		/* ran and exited 0 */
+	int		 status;	/* 0 or OPS_E_* */
+	enum ssh_class	 cls;
+	char		 msg[OPS_ERR_MSG_MAX];
+	int		 exit_status;	/* -1 when none was reported */
+	char		 exit_signal[32]; /* e.g. "TERM", or "" */
+	struct ssh_buf	 out;
+	struct ssh_buf	 err;
+	struct hostkey	 hostkey;	/* the key the server presented */
+	int		 hostkey_new;	/* accepted through accept_new */
+	int		 reused;	/* ran on a pooled session */
+};
+
+struct ssh_engine_config {
+	int	max_parallel;		/* default 64 */
+	int	connect_timeout_ms;	/* TCP + handshake + auth; 15000 */
+	int	pool;			/* keep sessions open; default 1 */
+	int	idle_timeout_ms;	/* close idle sessions; 300000 */
+	int	keepalive_s;		/* keepalive period; 30 */
+};
+
+struct ssh_stats {
+	unsigned long	connects;	/* TCP connections started */
+	unsigned long	handshakes;	/* SSH handshakes completed */
+	unsigned long	reuses;		/* runs on a pooled session */
+	unsigned long	reconnects;	/* dead pooled sessions replaced */
+	unsigned long	idle_closed;	/* pooled sessions closed idle/dead */
+	unsigned long	runs;		/* targets finished */
+	unsigned long	pooled;		/* sessions idle in the pool now */
+	unsigned long	active;		/* targets in flight now */
+};
+
+struct ssh_engine;
+struct ssh_batch;
+
+void	ssh_engine_config_init(struct ssh_engine_config *cfg);
+/* cfg may be NULL for the defaults. The loop is borrowed. */
+int	ssh_engine_new(struct evloop *loop,
+	    const struct ssh_engine_config *cfg, struct ssh_engine **out,
+	    struct ops_err *err);
+/* Closes every session; batches must have been freed first. */
+void	ssh_engine_free(struct ssh_engine *eng);
+void	ssh_engine_stats(const struct ssh_engine *eng, struct ssh_stats *st);
+/* Close every idle pooled session now. */
+void	ssh_engine_close_idle(struct ssh_engine *eng);
+
+/* Start x on n targets; progress happens as the loop runs. */
+int	ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
+	    size_t n, const struct ssh_exec *x, struct ssh_batch **out,
+	    struct ops_err *err);
+/* 1 when every target has a final result. */
+int	ssh_batch_done(const struct ssh_batch *b);
+size_t	ssh_batch_count(const struct ssh_batch *b);
+/* Counts of ok and failed targets so far. */
+void	ssh_batch_counts(const struct ssh_batch *b, size_t *nok,
+	    size_t *nfail);
+const struct ssh_result *ssh_batch_result(const struct ssh_batch *b,
+	    size_t i);
+/* Unfinished targets are aborted (their sessions closed). NULL ok. */
+void	ssh_batch_free(struct ssh_batch *b);
+
+/* ssh_batch_start, then run the loop until the batch is done. */
+int	ssh_engine_run(struct ssh_engine *eng, const struct ssh_target *t,
+	    size_t n, const struct ssh_exec *x, struct ssh_batch **out,
+	    struct ops_err *err);
+
+#endif
