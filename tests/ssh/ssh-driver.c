@@ -207,7 +207,7 @@ main(void)
 	struct ops_err err;
 	struct hostkey *kh = NULL;
 	size_t nkh = 0, i, n, nok, nfail;
-	char (*names)[16] = NULL;
+	char (*names)[24] = NULL;
 	int scale, bad;
 	const char *envs[] = { "OPS_FOO=bar baz", NULL };
 	const char *v;
