@@ -28,13 +28,13 @@ static const struct proto_type_info proto_types[] = {
 
 	/* 200s: commands */
 	{ PROTO_TARGET_ADD, "target-add", REQ,
-	    "name:s host:s port:i? user:s? cred:s? tags:a? "
+	    "name:s host:s port:i? user:s? cred:s? tags:a? notes:t? "
 	    "accept_new_hostkey:b?" },
 	{ PROTO_TARGET_LIST, "target-list", REQ, "selectors:a?" },
 	{ PROTO_TARGET_SHOW, "target-show", REQ, "name:s" },
 	{ PROTO_TARGET_EDIT, "target-edit", REQ,
 	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? "
-	    "clear_cred:b?" },
+	    "notes:t? clear_cred:b?" },
 	{ PROTO_TARGET_RM, "target-rm", REQ, "name:s" },
 	{ PROTO_TARGET_IMPORT, "target-import", REQ,
 	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b?" },

@@ -60,7 +60,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	1
+#define OPS_PROTO_VERSION	2
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -136,11 +136,11 @@ enum proto_type {
  *   lock            -
  *   passwd *        mode:s old:t? new:t?   (mode "passphrase" or "keyfile")
  *   target-add      name:s host:s port:i? user:s? cred:s? tags:a?
- *                   accept_new_hostkey:b?
+ *                   notes:t? accept_new_hostkey:b?
  *   target-list     selectors:a?
  *   target-show     name:s
  *   target-edit     name:s new_name:s? host:s? port:i? user:s? cred:s?
- *                   tags:a? clear_cred:b?
+ *                   tags:a? notes:t? clear_cred:b?
  *   target-rm       name:s
  *   target-import   format:s text:t source:s? accept_new_hostkey:b?
  *                   dry_run:b?   (format "ssh-config" or "ansible-ini";

@@ -1,8 +1,8 @@
 /*
  * main.c: opsicled, the per-host daemon. Parses options, hardens the
  * process, takes the state-dir lock, opens the encrypted store (creating
- * it with a generated key file on first use) and runs until SIGTERM or
- * SIGINT.
+ * it with a generated key file on first use), then serves the socket API
+ * on one event loop until "daemon stop", SIGTERM or SIGINT.
  */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -124,26 +125,60 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Signal flags are polled from a timer: poll(2) wakes on EINTR anyway. */
+static long long
+signal_timer(struct evloop *loop, long long id, void *arg)
+{
+	struct ops_ctx	*ctx = arg;
+
+	(void)loop;
+	(void)id;
+	if (got_hup) {
+		got_hup = 0;
+		log_info(&ctx->log, "SIGHUP: nothing to reload");
+	}
+	if (got_stop) {
+		log_info(&ctx->log, "stopping on signal");
+		server_shutdown(ctx);
+		return EVLOOP_NOMORE;
+	}
+	return 100;
+}
+
+/* Listen on the socket; the caller reports ready after this. */
+static int
+serve_start(struct ops_ctx *ctx, struct ops_err *err)
+{
+	int	rc;
+
+	ctx->started = time(NULL);
+	ctx->started_ms = evloop_now_ms();
+	if ((rc = evloop_new(&ctx->loop, err)) != OPS_OK ||
+	    (rc = evloop_timer_add(ctx->loop, 100, signal_timer, ctx, NULL,
+	    err)) != OPS_OK)
+		return rc;
+	return server_start(ctx, err);
+}
+
 static int
 serve(struct ops_ctx *ctx)
 {
-	sigset_t	block, old;
+	struct ops_err	err;
+	int		rc;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	while (!got_stop) {
-		sigsuspend(&old);
-		if (got_hup) {
-			got_hup = 0;
-			log_info(&ctx->log, "SIGHUP: nothing to reload");
-		}
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	rc = evloop_run(ctx->loop, &err);
+	if (rc < 0)
+		log_warnx(&ctx->log, "event loop: %s", ops_err_msg(&err));
 	log_info(&ctx->log, "stopping");
-	return 0;
+	return rc < 0 ? 1 : 0;
+}
+
+static void
+serve_done(struct ops_ctx *ctx)
+{
+	server_stop(ctx);
+	evloop_free(ctx->loop);
+	ctx->loop = NULL;
 }
 
 int
@@ -196,11 +231,13 @@ main(int argc, char **argv)
 	if (!foreground && ((rc = daemonize(&ctx, &report_fd, &err)) != OPS_OK ||
 	    (rc = boot_write_pid(&ctx, &err)) != OPS_OK))
 		goto fail;
-	if ((rc = boot_open_store(&ctx, &err)) != OPS_OK)
+	if ((rc = boot_open_store(&ctx, &err)) != OPS_OK ||
+	    (rc = serve_start(&ctx, &err)) != OPS_OK)
 		goto fail;
 	log_info(&ctx.log, "ready: store %s", ctx.paths.store);
 	report_start(&report_fd, NULL);
 	rc = serve(&ctx);
+	serve_done(&ctx);
 	boot_close(&ctx);
 	log_close(&ctx.log);
 	return rc;
@@ -211,6 +248,7 @@ fail:
 		fprintf(stderr, "opsicled: %s\n", ops_err_msg(&err));
 	if (ctx.log.owned)
 		log_warnx(&ctx.log, "%s", ops_err_msg(&err));
+	serve_done(&ctx);
 	boot_close(&ctx);
 	log_close(&ctx.log);
 	return 1;

@@ -1,0 +1,95 @@
+/*
+ * handlers-audit.c: audit records for every change, and the "audit list"
+ * and "audit verify" requests.
+ */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "daemon.h"
+
+int
+audit_record(struct ops_ctx *ctx, struct client *c, const char *action,
+    const char *object, const char *result, struct ops_err *err)
+{
+	struct store_audit_entry	e = {
+		.actor = c->actor,
+		.action = action,
+		.object = object,
+		.result = result,
+	};
+
+	if (ctx->store == NULL)
+		return OPS_OK;
+	return store_audit_append(ctx->store, &e, NULL, err);
+}
+
+int
+handle_audit_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_audit_filter	f = { .newest_first = 1, .limit = 50 };
+	struct store_audit_list		l = { NULL, 0 };
+	json_t				*a = NULL, *o;
+	long long			 v;
+	size_t				 i;
+	int				 rc;
+
+	(void)c;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "limit")) {
+		if ((rc = proto_get_int(msg, "limit", 1, 100000, &v,
+		    err)) != OPS_OK)
+			return rc;
+		f.limit = (size_t)v;
+	}
+	if (proto_has(msg, "since")) {
+		if ((rc = proto_get_int(msg, "since", 0, INT64_MAX, &v,
+		    err)) != OPS_OK)
+			return rc;
+		f.since = v;
+	}
+	if ((rc = store_audit_list(ctx->store, &f, &l, err)) != OPS_OK)
+		return rc;
+	if ((a = json_array()) == NULL)
+		goto nomem;
+	/* Oldest of the selection first, like a log. */
+	for (i = l.n; i > 0; i--) {
+		o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
+		    "id", (json_int_t)l.v[i - 1].id,
+		    "ts", (json_int_t)l.v[i - 1].ts,
+		    "actor", l.v[i - 1].actor,
+		    "action", l.v[i - 1].action,
+		    "object", l.v[i - 1].object ? l.v[i - 1].object : "",
+		    "result", l.v[i - 1].result ? l.v[i - 1].result : "");
+		if (o == NULL || json_array_append_new(a, o) != 0)
+			goto nomem;
+	}
+	store_audit_list_free(&l);
+	*result = a;
+	return OPS_OK;
+nomem:
+	store_audit_list_free(&l);
+	json_decref(a);
+	return ops_err_set(err, OPS_E_NOMEM, "build audit list");
+}
+
+int
+handle_audit_verify(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	int64_t	bad = 0;
+	int	rc;
+
+	(void)c;
+	(void)msg;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
+		return rc;
+	/* The store's message names the first broken record. */
+	if ((rc = store_audit_verify(ctx->store, &bad, err)) != OPS_OK)
+		return rc;
+	if ((*result = json_pack("{s:b}", "ok", 1)) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "build audit verify");
+	return OPS_OK;
+}

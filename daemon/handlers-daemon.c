@@ -1,0 +1,93 @@
+/*
+ * handlers-daemon.c: the handler table (indexed by message type) and the
+ * "daemon status" and "daemon stop" requests.
+ */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "daemon.h"
+
+static const struct handler handlers[] = {
+	{ PROTO_TARGET_ADD, handle_target_add },
+	{ PROTO_TARGET_LIST, handle_target_list },
+	{ PROTO_TARGET_SHOW, handle_target_show },
+	{ PROTO_TARGET_EDIT, handle_target_edit },
+	{ PROTO_TARGET_RM, handle_target_rm },
+	{ PROTO_CRED_ADD, handle_cred_add },
+	{ PROTO_CRED_LIST, handle_cred_list },
+	{ PROTO_CRED_RM, handle_cred_rm },
+	{ PROTO_DAEMON_STATUS, handle_daemon_status },
+	{ PROTO_DAEMON_STOP, handle_daemon_stop },
+	{ PROTO_AUDIT_LIST, handle_audit_list },
+	{ PROTO_AUDIT_VERIFY, handle_audit_verify },
+};
+#define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))
+
+const struct handler *
+handler_find(enum proto_type type)
+{
+	size_t	i;
+
+	for (i = 0; i < NHANDLERS; i++)
+		if (handlers[i].type == type)
+			return &handlers[i];
+	return NULL;
+}
+
+const struct handler *
+handler_table(size_t *n)
+{
+	*n = NHANDLERS;
+	return handlers;
+}
+
+int
+handler_need_store(struct ops_ctx *ctx, struct ops_err *err)
+{
+	if (ctx->store == NULL)
+		return ops_err_set(err, OPS_E_LOCKED, "store %s is locked; "
+		    "unlock it first", ctx->paths.store);
+	return OPS_OK;
+}
+
+int
+handle_daemon_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	long long	up = (evloop_now_ms() - ctx->started_ms) / 1000;
+
+	(void)c;
+	(void)msg;
+	*result = json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:b}",
+	    "pid", (json_int_t)getpid(),
+	    "version", PACKAGE_VERSION,
+	    "started", (json_int_t)ctx->started,
+	    "uptime", (json_int_t)up,
+	    "store", ctx->paths.store,
+	    "socket", ctx->paths.socket,
+	    "locked", ctx->store == NULL);
+	if (*result == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "build daemon status");
+	return OPS_OK;
+}
+
+static long long
+stop_timer(struct evloop *loop, long long id, void *arg)
+{
+	(void)loop;
+	(void)id;
+	server_shutdown(arg);
+	return EVLOOP_NOMORE;
+}
+
+/* Answer first, then stop on the next loop turn. */
+int
+handle_daemon_stop(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	(void)msg;
+	log_info(&ctx->log, "stop requested by %s", c->actor);
+	(void)result;
+	return evloop_timer_add(ctx->loop, 0, stop_timer, ctx, NULL, err);
+}

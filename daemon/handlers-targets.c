@@ -1,0 +1,223 @@
+/*
+ * handlers-targets.c: target add, list, show, edit and rm. Validation is
+ * the store's: its messages (naming the field and the limit) reach the
+ * client verbatim.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+#define S	OPS_PROTO_MAX_NAME
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* The stable JSON form of a target (documented in opsicle(1)). */
+static json_t *
+target_json(const struct store_target *t)
+{
+	json_t	*o, *tags;
+	size_t	 i;
+
+	if ((tags = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < t->ntags; i++)
+		json_array_append_new(tags, json_string(t->tags[i]));
+	o = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I, s:I}",
+	    "name", t->name, "host", t->host, "port", t->port,
+	    "user", str_or_null(t->user), "cred", str_or_null(t->cred_name),
+	    "tags", tags, "notes", str_or_null(t->notes),
+	    "created", (json_int_t)t->created,
+	    "updated", (json_int_t)t->updated);
+	return o;
+}
+
+/* Optional string field: *out stays NULL when absent. */
+static int
+opt_str(const json_t *msg, const char *key, size_t max, const char **out,
+    struct ops_err *err)
+{
+	*out = NULL;
+	if (!proto_has(msg, key))
+		return OPS_OK;
+	return proto_get_str(msg, key, out, max, err);
+}
+
+int
+handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_target_spec	 s;
+	const char			**tags = NULL;
+	long long			 port = 0;
+	int				 rc;
+
+	(void)c;
+	(void)result;
+	memset(&s, 0, sizeof(s));
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "name", &s.name, S, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "host", &s.host, S, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "user", S, &s.user, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "cred", S, &s.credential, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "notes", STORE_NOTES_MAX, &s.notes,
+	    err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "port")) {
+		if ((rc = proto_get_int(msg, "port", -1000000, 1000000, &port,
+		    err)) != OPS_OK)
+			return rc;
+		if (port < 1 || port > 65535)
+			return ops_err_set(err, OPS_E_INVAL, "invalid port "
+			    "%lld for target %s: must be 1-65535", port,
+			    s.name);
+		s.port = (int)port;
+	}
+	if (proto_has(msg, "tags") && (rc = proto_get_str_array(msg, "tags",
+	    STORE_TAGS_MAX, S, &tags, &s.ntags, err)) != OPS_OK)
+		return rc;
+	s.tags = tags;
+	rc = store_target_add(ctx->store, &s, NULL, err);
+	free(tags);
+	return rc;
+}
+
+int
+handle_target_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_target_filter	 f = { NULL, NULL };
+	struct store_target_list	 l = { NULL, 0 };
+	const char			**sel = NULL;
+	json_t				*a = NULL, *o;
+	size_t				 nsel = 0, i;
+	int				 rc;
+
+	(void)c;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "selectors") && (rc = proto_get_str_array(msg,
+	    "selectors", 2, S, &sel, &nsel, err)) != OPS_OK)
+		return rc;
+	for (i = 0; i < nsel; i++) {
+		if (strncmp(sel[i], "tag:", 4) == 0 && f.tag == NULL)
+			f.tag = sel[i] + 4;
+		else if (strncmp(sel[i], "tag:", 4) != 0 && f.name_glob == NULL)
+			f.name_glob = sel[i];
+		else {
+			free(sel);
+			return ops_err_set(err, OPS_E_INVAL, "list targets: "
+			    "at most one tag and one name glob");
+		}
+	}
+	rc = store_target_list(ctx->store, &f, &l, err);
+	free(sel);
+	if (rc != OPS_OK)
+		return rc;
+	if ((a = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < l.n; i++) {
+		if ((o = target_json(&l.v[i])) == NULL ||
+		    json_array_append_new(a, o) != 0)
+			goto nomem;
+	}
+	store_target_list_free(&l);
+	*result = a;
+	return OPS_OK;
+nomem:
+	store_target_list_free(&l);
+	json_decref(a);
+	return ops_err_set(err, OPS_E_NOMEM, "build target list");
+}
+
+int
+handle_target_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_target	*t = NULL;
+	const char		*name;
+	int			 rc;
+
+	(void)c;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
+	    (rc = store_target_get(ctx->store, name, &t, err)) != OPS_OK)
+		return rc;
+	*result = target_json(t);
+	store_target_free(t);
+	if (*result == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "build target %s", name);
+	return OPS_OK;
+}
+
+int
+handle_target_edit(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_target_update	 u;
+	const char			*name, **tags = NULL;
+	long long			 port;
+	int				 rc, clear = 0;
+
+	(void)c;
+	(void)result;
+	memset(&u, 0, sizeof(u));
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "new_name", S, &u.name, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "host", S, &u.host, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "user", S, &u.user, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "cred", S, &u.credential, err)) != OPS_OK ||
+	    (rc = opt_str(msg, "notes", STORE_NOTES_MAX, &u.notes,
+	    err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "port")) {
+		if ((rc = proto_get_int(msg, "port", -1000000, 1000000, &port,
+		    err)) != OPS_OK)
+			return rc;
+		if (port < 1 || port > 65535)
+			return ops_err_set(err, OPS_E_INVAL, "invalid port "
+			    "%lld for target %s: must be 1-65535", port, name);
+		u.port = (int)port;
+	}
+	if (proto_has(msg, "clear_cred") &&
+	    (rc = proto_get_bool(msg, "clear_cred", &clear, err)) != OPS_OK)
+		return rc;
+	if (clear) {
+		if (u.credential != NULL)
+			return ops_err_set(err, OPS_E_INVAL, "edit target "
+			    "%s: both a credential and no credential", name);
+		u.credential = "";
+	}
+	if (proto_has(msg, "tags")) {
+		if ((rc = proto_get_str_array(msg, "tags", STORE_TAGS_MAX, S,
+		    &tags, &u.ntags, err)) != OPS_OK)
+			return rc;
+		u.set_tags = 1;
+		u.tags = tags;
+	}
+	rc = store_target_update(ctx->store, name, &u, err);
+	free(tags);
+	return rc;
+}
+
+int
+handle_target_rm(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	const char	*name;
+	int		 rc;
+
+	(void)c;
+	(void)result;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK)
+		return rc;
+	return store_target_delete(ctx->store, name, err);
+}

@@ -1,0 +1,355 @@
+/*
+ * server-client.c: one client connection. Client input is not trusted:
+ * the reader checks every frame against the protocol table, and any
+ * malformed, truncated, oversized or out-of-order input gets one "error"
+ * reply and the connection is dropped; the daemon and other clients carry
+ * on. Dispatch checks the role the command table asks for before any
+ * handler runs, and wraps every mutating request and its audit record in
+ * one store transaction.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+static void	client_io(struct evloop *, int, void *, int);
+
+/* Re-arm the poll mask, or drop the client once it is done. */
+static int
+client_update(struct client *c)
+{
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+	int		 mask = 0;
+
+	if (proto_writer_pending(&c->wr) > 0)
+		mask |= EVLOOP_WRITE;
+	else if (c->closing) {
+		server_remove_client(c->srv, c);
+		return -1;
+	}
+	if (!c->closing)
+		mask |= EVLOOP_READ;
+	if (evloop_file_set(ctx->loop, c->fd, mask, client_io, c,
+	    NULL) != OPS_OK) {
+		server_remove_client(c->srv, c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+client_send(struct client *c, const json_t *msg)
+{
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+	struct ops_err	 err;
+	char		 desc[256];
+
+	if (proto_writer_queue(&c->wr, msg, &err) != OPS_OK) {
+		log_warnx(&ctx->log, "client uid %ld: %s", (long)c->uid,
+		    ops_err_msg(&err));
+		c->closing = 1;
+		return;
+	}
+	log_debug(&ctx->log, "-> uid %ld: %s", (long)c->uid,
+	    proto_describe(msg, desc, sizeof(desc)));
+	if (proto_writer_flush(&c->wr, c->fd, &err) != OPS_OK) {
+		proto_writer_done(&c->wr);
+		proto_writer_init(&c->wr, 0);
+		c->closing = 1;
+	}
+}
+
+void
+client_send_error(struct client *c, long long id, int code,
+    const char *message)
+{
+	json_t	*m;
+
+	if (id < 0)
+		id = 0;
+	if ((m = proto_error_new(id, code, message)) == NULL) {
+		c->closing = 1;
+		return;
+	}
+	client_send(c, m);
+	json_decref(m);
+}
+
+int
+client_new(struct server *srv, int fd, struct client **out,
+    struct ops_err *err)
+{
+	struct ops_ctx	*ctx = server_ctx(srv);
+	struct client	*c;
+	struct ucred	 cred;
+	struct passwd	 pw, *pwp = NULL;
+	socklen_t	 len = sizeof(cred);
+	char		 buf[1024];
+	int		 rc;
+
+	*out = NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return ops_err_errno(err, OPS_E_IO, "read peer credentials");
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "allocate client");
+	c->srv = srv;
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->role = acl_role_of(ctx, c->uid, c->gid);
+	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(c->actor, sizeof(c->actor), "%.40s(%ld)",
+		    pw.pw_name, (long)c->uid);
+	else
+		snprintf(c->actor, sizeof(c->actor), "uid %ld",
+		    (long)c->uid);
+	proto_reader_init(&c->rd, PROTO_ACCEPT_DAEMON);
+	proto_writer_init(&c->wr, 0);
+	if ((rc = evloop_file_add(ctx->loop, fd, EVLOOP_READ, client_io, c,
+	    err)) != OPS_OK) {
+		proto_reader_done(&c->rd);
+		proto_writer_done(&c->wr);
+		free(c);
+		return rc;
+	}
+	log_debug(&ctx->log, "connection from %s pid %ld, role %s",
+	    c->actor, (long)c->pid, cmd_role_name(c->role));
+	*out = c;
+	return OPS_OK;
+}
+
+void
+client_free(struct client *c)
+{
+	struct ops_ctx	*ctx;
+
+	if (c == NULL)
+		return;
+	ctx = server_ctx(c->srv);
+	evloop_file_del(ctx->loop, c->fd, EVLOOP_READ | EVLOOP_WRITE);
+	close(c->fd);
+	proto_reader_done(&c->rd);
+	proto_writer_done(&c->wr);
+	free(c);
+}
+
+/* "target add" -> "target.add" */
+static void
+audit_action(const struct cmd_entry *e, char *buf, size_t len)
+{
+	char	*p;
+
+	snprintf(buf, len, "%s", e->name);
+	for (p = buf; *p != '\0'; p++)
+		if (*p == ' ')
+			*p = '.';
+}
+
+static int
+client_hello(struct client *c, long long id, struct ops_err *err)
+{
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+	json_t		*r;
+	int		 rc;
+
+	if ((r = proto_msg_new(PROTO_HELLO_REPLY, id)) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "build hello-reply");
+	if ((rc = proto_add_str(r, "server", "opsicled " PACKAGE_VERSION,
+	    err)) != OPS_OK ||
+	    (rc = proto_add_int(r, "pid", (long long)getpid(), err)) != OPS_OK ||
+	    (rc = proto_add_bool(r, "locked", ctx->store == NULL,
+	    err)) != OPS_OK ||
+	    (rc = proto_add_str(r, "role", cmd_role_name(c->role),
+	    err)) != OPS_OK ||
+	    (rc = proto_add_int(r, "uid", (long long)c->uid, err)) != OPS_OK) {
+		json_decref(r);
+		return rc;
+	}
+	c->greeted = 1;
+	client_send(c, r);
+	json_decref(r);
+	return OPS_OK;
+}
+
+/* Run a handler; mutating ones share one transaction with their audit. */
+static int
+client_run(struct client *c, const struct cmd_entry *e,
+    const struct handler *h, json_t *msg, json_t **result,
+    struct ops_err *err)
+{
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+	struct ops_err	 aerr;
+	const char	*object = NULL;
+	char		 action[64];
+	int		 rc, tx = 0;
+
+	if (!(e->flags & CMD_F_MUTATING) || ctx->store == NULL)
+		return h->fn(ctx, c, msg, result, err);
+	audit_action(e, action, sizeof(action));
+	if (proto_has(msg, "name"))
+		(void)proto_get_str(msg, "name", &object, OPS_PROTO_MAX_NAME,
+		    NULL);
+	if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
+		return rc;
+	tx = 1;
+	if ((rc = h->fn(ctx, c, msg, result, err)) == OPS_OK &&
+	    (rc = audit_record(ctx, c, action, object, "ok",
+	    err)) == OPS_OK && (rc = store_tx_commit(ctx->store,
+	    err)) == OPS_OK)
+		return OPS_OK;
+	if (tx)
+		store_tx_rollback(ctx->store);
+	json_decref(*result);
+	*result = NULL;
+	/* The refusal itself is audited, outside the undone transaction. */
+	if (audit_record(ctx, c, action, object, ops_err_msg(err),
+	    &aerr) != OPS_OK)
+		log_warnx(&ctx->log, "audit %s: %s", action,
+		    ops_err_msg(&aerr));
+	return rc;
+}
+
+static void
+client_dispatch(struct client *c, json_t *msg, enum proto_type type)
+{
+	struct ops_ctx		*ctx = server_ctx(c->srv);
+	const struct cmd_entry	*e;
+	const struct handler	*h;
+	struct ops_err		 err;
+	json_t			*result = NULL, *reply;
+	long long		 id = proto_msg_id(msg);
+	char			 desc[512];
+	int			 rc;
+
+	ops_err_clear(&err);
+	log_debug(&ctx->log, "<- %s: %s", c->actor,
+	    proto_describe(msg, desc, sizeof(desc)));
+	/* Unknown users are refused on their first message, then dropped. */
+	if (c->role == CMD_ROLE_NONE) {
+		snprintf(desc, sizeof(desc), "permission denied: %s is not "
+		    "authorised to use opsicled on %.300s", c->actor,
+		    ctx->paths.socket);
+		log_info(&ctx->log, "refused %s", c->actor);
+		client_send_error(c, id, OPS_E_PERM, desc);
+		c->closing = 1;
+		return;
+	}
+	if (!c->greeted && server_count_uid(c->srv, c->uid) >
+	    SERVER_MAX_PER_UID) {
+		client_send_error(c, id, OPS_E_TOOBIG, "too many connections "
+		    "from this user");
+		c->closing = 1;
+		return;
+	}
+	if (type == PROTO_HELLO) {
+		if (client_hello(c, id, &err) != OPS_OK) {
+			client_send_error(c, id, err.code, ops_err_msg(&err));
+			c->closing = 1;
+		}
+		return;
+	}
+	if (!c->greeted) {
+		client_send_error(c, id, OPS_E_PROTO, "protocol error: the "
+		    "first message must be hello");
+		c->closing = 1;
+		return;
+	}
+	e = cmd_find_type(type);
+	h = handler_find(type);
+	if (e == NULL || h == NULL) {
+		snprintf(desc, sizeof(desc), "%s is not supported by this "
+		    "opsicled yet", proto_type_name(type));
+		client_send_error(c, id, OPS_E_INVAL, desc);
+		return;
+	}
+	if (!acl_allows(c->role, e->role)) {
+		snprintf(desc, sizeof(desc), "permission denied: %s needs "
+		    "role %s; %s has role %s", e->name, cmd_role_name(e->role),
+		    c->actor, cmd_role_name(c->role));
+		client_send_error(c, id, OPS_E_PERM, desc);
+		return;
+	}
+	if (server_stopping(ctx)) {
+		client_send_error(c, id, OPS_E_LOCKED, "opsicled is stopping");
+		return;
+	}
+	if ((rc = client_run(c, e, h, msg, &result, &err)) != OPS_OK) {
+		log_debug(&ctx->log, "%s for %s: %s", e->name, c->actor,
+		    ops_err_msg(&err));
+		client_send_error(c, id, rc, ops_err_msg(&err));
+		return;
+	}
+	if ((reply = proto_msg_new(PROTO_OK, id)) == NULL ||
+	    (result != NULL && proto_add_json(reply, "result", result,
+	    &err) != OPS_OK)) {
+		if (reply == NULL)
+			json_decref(result);
+		json_decref(reply);
+		client_send_error(c, id, OPS_E_NOMEM, "build reply");
+		return;
+	}
+	client_send(c, reply);
+	json_decref(reply);
+}
+
+static void
+client_io(struct evloop *loop, int fd, void *arg, int mask)
+{
+	struct client	*c = arg;
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+	struct ops_err	 err;
+	enum proto_type	 type;
+	json_t		*msg;
+	int		 eof = 0, rc;
+
+	(void)loop;
+	(void)fd;
+	if (mask & EVLOOP_WRITE) {
+		if (proto_writer_flush(&c->wr, c->fd, &err) != OPS_OK) {
+			server_remove_client(c->srv, c);
+			return;
+		}
+	}
+	if ((mask & (EVLOOP_READ | EVLOOP_ERROR)) && !c->closing) {
+		if (proto_reader_fill(&c->rd, c->fd, &eof, &err) != OPS_OK) {
+			server_remove_client(c->srv, c);
+			return;
+		}
+		while (!c->closing) {
+			msg = NULL;
+			rc = proto_reader_next(&c->rd, &msg, &type, &err);
+			if (rc != OPS_OK) {
+				log_info(&ctx->log, "dropping %s: %s",
+				    c->actor, ops_err_msg(&err));
+				client_send_error(c, c->rd.bad_id, rc,
+				    ops_err_msg(&err));
+				c->closing = 1;
+				break;
+			}
+			if (msg == NULL)
+				break;
+			client_dispatch(c, msg, type);
+			json_decref(msg);
+		}
+		if (eof) {
+			if (!c->closing && proto_reader_pending(&c->rd) > 0)
+				log_info(&ctx->log, "%s closed mid-frame",
+				    c->actor);
+			c->closing = 1;
+		}
+	} else if ((mask & EVLOOP_ERROR) && !(mask & EVLOOP_WRITE)) {
+		server_remove_client(c->srv, c);
+		return;
+	}
+	(void)client_update(c);
+}

@@ -1,0 +1,246 @@
+/*
+ * server.c: opsicled's listening socket. The socket sits in the 0700 run
+ * directory, is bound under umask 0177 (so it is born 0600) and accepts
+ * non-blocking connections, reading each peer's uid with SO_PEERCRED. It
+ * caps connections in total and per uid, and keeps one spare descriptor so
+ * that a full descriptor table still lets it refuse a peer cleanly.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+struct server {
+	struct ops_ctx	*ctx;
+	int		 fd;
+	int		 reserve_fd;	/* /dev/null, given up on EMFILE */
+	struct client	*clients;
+	size_t		 nclients;
+	int		 stopping;
+};
+
+static void
+server_reserve(struct server *srv)
+{
+	if (srv->reserve_fd == -1)
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Out of descriptors: use the spare one to accept and drop a peer. */
+static void
+server_shed(struct server *srv)
+{
+	int	fd;
+
+	if (srv->reserve_fd == -1)
+		return;
+	close(srv->reserve_fd);
+	srv->reserve_fd = -1;
+	if ((fd = accept(srv->fd, NULL, NULL)) != -1)
+		close(fd);
+	server_reserve(srv);
+	log_warnx(&srv->ctx->log, "out of file descriptors: refused a "
+	    "connection");
+}
+
+static void
+server_accept(struct evloop *loop, int fd, void *arg, int mask)
+{
+	struct server	*srv = arg;
+	struct client	*c;
+	struct ops_err	 err;
+	int		 cfd;
+
+	(void)loop;
+	(void)fd;
+	(void)mask;
+	cfd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd == -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			server_shed(srv);
+		else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn(&srv->ctx->log, "accept on %s",
+			    srv->ctx->paths.socket);
+		return;
+	}
+	if (srv->stopping || srv->nclients >= SERVER_MAX_CLIENTS) {
+		if (!srv->stopping)
+			log_warnx(&srv->ctx->log, "%d connections open: "
+			    "refused one more", SERVER_MAX_CLIENTS);
+		close(cfd);
+		return;
+	}
+	if (client_new(srv, cfd, &c, &err) != OPS_OK) {
+		log_warnx(&srv->ctx->log, "%s", ops_err_msg(&err));
+		close(cfd);
+		return;
+	}
+	c->next = srv->clients;
+	srv->clients = c;
+	srv->nclients++;
+}
+
+int
+server_start(struct ops_ctx *ctx, struct ops_err *err)
+{
+	struct server		*srv;
+	struct sockaddr_un	 sa;
+	struct stat		 st;
+	mode_t			 old;
+	int			 fd = -1, rc;
+
+	ctx->server = NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(ctx->paths.socket) >= sizeof(sa.sun_path))
+		return ops_err_set(err, OPS_E_TOOBIG, "socket path %s is "
+		    "longer than %zu bytes", ctx->paths.socket,
+		    sizeof(sa.sun_path) - 1);
+	memcpy(sa.sun_path, ctx->paths.socket, strlen(ctx->paths.socket));
+	if (stat(ctx->paths.run_dir, &st) == -1)
+		return ops_err_errno(err, OPS_E_IO, "stat run directory %s",
+		    ctx->paths.run_dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		return ops_err_set(err, OPS_E_PERM, "run directory %s must "
+		    "be owned by uid %ld and mode 0700 (is %03o)",
+		    ctx->paths.run_dir, (long)geteuid(),
+		    (unsigned)(st.st_mode & 0777));
+	/* We hold opsicled.lock, so a socket left here is stale. */
+	if (unlink(ctx->paths.socket) == -1 && errno != ENOENT)
+		return ops_err_errno(err, OPS_E_IO, "remove stale socket %s",
+		    ctx->paths.socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return ops_err_errno(err, OPS_E_IO, "socket");
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc == -1) {
+		rc = ops_err_errno(err, OPS_E_IO, "bind %s",
+		    ctx->paths.socket);
+		close(fd);
+		return rc;
+	}
+	if (listen(fd, 64) == -1) {
+		rc = ops_err_errno(err, OPS_E_IO, "listen on %s",
+		    ctx->paths.socket);
+		close(fd);
+		return rc;
+	}
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		close(fd);
+		return ops_err_set(err, OPS_E_NOMEM, "allocate server");
+	}
+	srv->ctx = ctx;
+	srv->fd = fd;
+	srv->reserve_fd = -1;
+	server_reserve(srv);
+	if ((rc = evloop_file_add(ctx->loop, fd, EVLOOP_READ, server_accept,
+	    srv, err)) != OPS_OK) {
+		close(fd);
+		if (srv->reserve_fd != -1)
+			close(srv->reserve_fd);
+		free(srv);
+		return rc;
+	}
+	ctx->server = srv;
+	log_info(&ctx->log, "listening on %s", ctx->paths.socket);
+	return OPS_OK;
+}
+
+void
+server_remove_client(struct server *srv, struct client *c)
+{
+	struct client	**pp;
+
+	for (pp = &srv->clients; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			srv->nclients--;
+			break;
+		}
+	}
+	client_free(c);
+	if (srv->stopping && srv->clients == NULL)
+		evloop_stop(srv->ctx->loop);
+}
+
+size_t
+server_count_uid(const struct server *srv, uid_t uid)
+{
+	const struct client	*c;
+	size_t			 n = 0;
+
+	for (c = srv->clients; c != NULL; c = c->next)
+		if (c->uid == uid)
+			n++;
+	return n;
+}
+
+struct ops_ctx *
+server_ctx(const struct server *srv)
+{
+	return srv->ctx;
+}
+
+/*
+ * Stop accepting; the loop ends once every client has been answered
+ * (clients drop when their queue is sent; idle ones are closed now).
+ */
+void
+server_shutdown(struct ops_ctx *ctx)
+{
+	struct server	*srv = ctx->server;
+	struct client	*c, *next;
+
+	if (srv == NULL || srv->stopping)
+		return;
+	srv->stopping = 1;
+	evloop_file_del(ctx->loop, srv->fd, EVLOOP_READ);
+	for (c = srv->clients; c != NULL; c = next) {
+		next = c->next;
+		if (proto_writer_pending(&c->wr) == 0)
+			server_remove_client(srv, c);
+		else
+			c->closing = 1;
+	}
+	if (srv->clients == NULL)
+		evloop_stop(ctx->loop);
+}
+
+int
+server_stopping(const struct ops_ctx *ctx)
+{
+	return ctx->server != NULL && ctx->server->stopping;
+}
+
+void
+server_stop(struct ops_ctx *ctx)
+{
+	struct server	*srv = ctx->server;
+	struct client	*c;
+
+	if (srv == NULL)
+		return;
+	while ((c = srv->clients) != NULL) {
+		srv->clients = c->next;
+		client_free(c);
+	}
+	evloop_file_del(ctx->loop, srv->fd, EVLOOP_READ | EVLOOP_WRITE);
+	close(srv->fd);
+	(void)unlink(ctx->paths.socket);
+	if (srv->reserve_fd != -1)
+		close(srv->reserve_fd);
+	free(srv);
+	ctx->server = NULL;
+}

@@ -1,0 +1,185 @@
+/*
+ * test-cmd-table.c: the command table drives everything, so check it
+ * against everything: every daemon command has a daemon handler (and
+ * every handler a command), usage lines start with the command's name,
+ * opsicle.1 gives every usage line verbatim, the bash completion knows
+ * every command word, and the parser helpers and the role table behave.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "tap.h"
+
+static char *
+slurp(const char *rel)
+{
+	const char	*src = getenv("OPS_SRCDIR");
+	char		 path[4096], *buf = NULL;
+	FILE		*fp;
+	long		 n;
+
+	snprintf(path, sizeof(path), "%s/%s", src != NULL ? src : ".", rel);
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)))
+		if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+	fclose(fp);
+	return buf;
+}
+
+/* Is word present in text as a whole word? */
+static int
+has_word(const char *text, const char *word, size_t len)
+{
+	const char	*p = text;
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == text || strchr(" '\"\t\n(|", p[-1]) != NULL) &&
+		    strchr(" '\"\t\n)|", p[len]) != NULL)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct cmd_entry	*t, *e;
+	const struct handler	*h;
+	size_t			 n, nh, i, len;
+	char			*man, *comp, line[1024], word[64];
+	const char		*sp;
+	int			 bad, used;
+	char			*argv[] = { "target", "ls", "x" };
+
+	t = cmd_table(&n);
+	h = handler_table(&nh);
+	man = slurp("man/opsicle.1");
+	comp = slurp("share/completions/opsicle");
+	plan(15);
+
+	bad = 0;
+	for (i = 0; i < n; i++) {
+		if (!(t[i].flags & CMD_F_LOCAL) &&
+		    (t[i].type == PROTO_NONE || handler_find(t[i].type) == NULL)) {
+			diag("command \"%s\" has no daemon handler", t[i].name);
+			bad++;
+		}
+	}
+	ok(bad == 0, "every daemon command has a handler in opsicled");
+	bad = 0;
+	for (i = 0; i < nh; i++) {
+		if (cmd_find_type(h[i].type) == NULL) {
+			diag("handler %s has no command",
+			    proto_type_name(h[i].type));
+			bad++;
+		}
+		if (!(proto_type_flags(h[i].type) & PROTO_F_REQUEST))
+			bad++;
+	}
+	ok(bad == 0, "every handler is for a request type some command sends");
+
+	bad = 0;
+	for (i = 0; i < n; i++) {
+		len = strlen(t[i].name);
+		if (t[i].usage == NULL || t[i].help == NULL ||
+		    strncmp(t[i].usage, t[i].name, len) != 0 ||
+		    (t[i].usage[len] != '\0' && t[i].usage[len] != ' ') ||
+		    t[i].min_args < 0 || (t[i].max_args >= 0 &&
+		    t[i].max_args < t[i].min_args)) {
+			diag("command \"%s\": bad usage/help/args", t[i].name);
+			bad++;
+		}
+		if (!(t[i].flags & CMD_F_LOCAL) &&
+		    t[i].role == CMD_ROLE_NONE)
+			bad++;
+		if ((t[i].flags & CMD_F_READONLY) &&
+		    (t[i].flags & CMD_F_MUTATING))
+			bad++;
+		if ((t[i].flags & CMD_F_READONLY) &&
+		    cmd_option_kind(&t[i], "json", 4) != 1) {
+			diag("read command \"%s\" lacks --json", t[i].name);
+			bad++;
+		}
+	}
+	ok(bad == 0, "usage lines start with the name; roles and flags sane; "
+	    "read commands take --json");
+
+	ok(man != NULL, "opsicle.1 readable through OPS_SRCDIR");
+	bad = 0;
+	for (i = 0; man != NULL && i < n; i++) {
+		snprintf(line, sizeof(line), ".It Ic \"%s\"\n", t[i].usage);
+		if (strstr(man, line) == NULL) {
+			diag("opsicle.1 lacks: %s", line);
+			bad++;
+		}
+	}
+	ok(man != NULL && bad == 0,
+	    "opsicle.1 gives every command's usage line verbatim");
+
+	ok(comp != NULL, "completion file readable");
+	bad = 0;
+	for (i = 0; comp != NULL && i < n; i++) {
+		sp = strchr(t[i].name, ' ');
+		len = sp != NULL ? (size_t)(sp - t[i].name) : strlen(t[i].name);
+		snprintf(word, sizeof(word), "%.*s", (int)len, t[i].name);
+		if (!has_word(comp, word, len) ||
+		    (sp != NULL && !has_word(comp, sp + 1, strlen(sp + 1)))) {
+			diag("completion lacks \"%s\"", t[i].name);
+			bad++;
+		}
+		if (sp != NULL) {
+			snprintf(line, sizeof(line), "\"%s\"", t[i].name);
+			if (t[i].options != NULL && strstr(comp, line) == NULL) {
+				diag("completion lacks options of \"%s\"",
+				    t[i].name);
+				bad++;
+			}
+		}
+	}
+	ok(comp != NULL && bad == 0, "completion knows every command");
+
+	e = cmd_find(3, argv, &used);
+	ok(e != NULL && strcmp(e->name, "target list") == 0 && used == 2,
+	    "an alias finds its command and uses two words");
+	argv[1] = "nope";
+	ok(cmd_find(3, argv, &used) == NULL, "unknown commands are not found");
+	e = cmd_find_type(PROTO_TARGET_ADD);
+	ok(e != NULL && cmd_option_kind(e, "tag", 3) == 3 &&
+	    cmd_option_kind(e, "host", 4) == 2 &&
+	    cmd_option_kind(e, "ho", 2) == 0 &&
+	    cmd_option_kind(e, "json", 4) == 0,
+	    "option kinds: repeatable, value, prefix refused, absent");
+	e = cmd_find_type(PROTO_CRED_ADD);
+	ok(e != NULL && (proto_type_flags(e->type) & PROTO_F_SENSITIVE) &&
+	    (e->flags & CMD_F_SECRET), "cred add sends a sensitive message");
+
+	ok(acl_allows(CMD_ROLE_ADMIN, CMD_ROLE_ADMIN) &&
+	    acl_allows(CMD_ROLE_ADMIN, CMD_ROLE_VIEWER),
+	    "admin covers every role");
+	ok(!acl_allows(CMD_ROLE_NONE, CMD_ROLE_VIEWER) &&
+	    !acl_allows(CMD_ROLE_NONE, CMD_ROLE_NONE),
+	    "no role allows nothing");
+	ok(acl_allows(CMD_ROLE_VIEWER, CMD_ROLE_VIEWER) &&
+	    !acl_allows(CMD_ROLE_VIEWER, CMD_ROLE_OPERATOR) &&
+	    !acl_allows(CMD_ROLE_OPERATOR, CMD_ROLE_ADMIN) &&
+	    !acl_allows(CMD_ROLE_APPROVER, CMD_ROLE_OPERATOR),
+	    "viewer, operator and approver stay in their lanes");
+	ok(acl_role_of(NULL, 0, 0) == CMD_ROLE_ADMIN &&
+	    acl_role_of(NULL, 65534, 65534) == (geteuid() == 65534 ?
+	    CMD_ROLE_ADMIN : CMD_ROLE_NONE),
+	    "root is admin, another uid has no role");
+	free(man);
+	free(comp);
+	return exit_status();
+}

@@ -1,0 +1,118 @@
+/*
+ * cli-misc.c: daemon status and stop, audit list and verify.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+static void
+show_status(const struct cli_args *a, const json_t *r)
+{
+	(void)a;
+	printf("opsicled %s, pid %lld, up %llds\n", cli_str(r, "version"),
+	    cli_int(r, "pid"), cli_int(r, "uptime"));
+	printf("store   %s (%s)\n", cli_str(r, "store"),
+	    json_is_true(json_object_get(r, "locked")) ? "locked" :
+	    "unlocked");
+	printf("socket  %s\n", cli_str(r, "socket"));
+}
+
+int
+cli_daemon_status(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a);
+	int	 rc = cli_send(a, m, show_status);
+
+	json_decref(m);
+	return rc;
+}
+
+int
+cli_daemon_stop(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a);
+	int	 rc = cli_send(a, m, NULL);
+
+	json_decref(m);
+	return rc;
+}
+
+static void
+show_audit(const struct cli_args *a, const json_t *r)
+{
+	const json_t	*o;
+	char		**cells, ts[32], id[24];
+	size_t		 n = json_array_size(r), i, k = 0;
+
+	(void)a;
+	if ((cells = calloc((n + 1) * 6, sizeof(*cells))) == NULL)
+		return;
+	cells[k++] = "ID";
+	cells[k++] = "TIME";
+	cells[k++] = "ACTOR";
+	cells[k++] = "ACTION";
+	cells[k++] = "OBJECT";
+	cells[k++] = "RESULT";
+	for (i = 0; i < n; i++) {
+		o = json_array_get(r, i);
+		snprintf(id, sizeof(id), "%lld", cli_int(o, "id"));
+		cli_time(cli_int(o, "ts"), ts, sizeof(ts));
+		cells[k++] = strdup(id);
+		cells[k++] = strdup(ts);
+		cells[k++] = (char *)cli_str(o, "actor");
+		cells[k++] = (char *)cli_str(o, "action");
+		cells[k++] = (char *)cli_str(o, "object");
+		cells[k++] = (char *)cli_str(o, "result");
+	}
+	cli_table(cells, n + 1, 6);
+	for (i = 1; i <= n; i++) {
+		free(cells[i * 6]);
+		free(cells[i * 6 + 1]);
+	}
+	free(cells);
+}
+
+int
+cli_audit_list(const struct cli_args *a)
+{
+	json_t		*m = cli_msg(a);
+	const char	*lim = cli_opt(a, "limit");
+	char		*end;
+	long		 n;
+	int		 rc;
+
+	if (lim != NULL) {
+		n = strtol(lim, &end, 10);
+		if (*lim == '\0' || *end != '\0' || n < 1 || n > 100000) {
+			fprintf(stderr, "opsicle audit list: --limit must be "
+			    "1-100000\n");
+			json_decref(m);
+			return EXIT_USAGE;
+		}
+		proto_add_int(m, "limit", n, NULL);
+	}
+	rc = cli_send(a, m, show_audit);
+	json_decref(m);
+	return rc;
+}
+
+static void
+show_verify(const struct cli_args *a, const json_t *r)
+{
+	(void)a;
+	(void)r;
+	printf("audit chain ok\n");
+}
+
+int
+cli_audit_verify(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a);
+	int	 rc = cli_send(a, m, show_verify);
+
+	json_decref(m);
+	return rc;
+}

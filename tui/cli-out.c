@@ -1,0 +1,121 @@
+/*
+ * cli-out.c: one request per command, and the ways its answer is shown:
+ * compact JSON for --json (field names documented in opsicle(1)) or
+ * aligned columns for people.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui.h"
+
+void
+cli_print_json(const json_t *v)
+{
+	char	*s;
+
+	if (v == NULL) {
+		printf("{}\n");
+		return;
+	}
+	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		return;
+	printf("%s\n", s);
+	free(s);
+}
+
+const char *
+cli_str(const json_t *o, const char *key)
+{
+	const json_t	*v = json_object_get(o, key);
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return "-";
+	return json_string_value(v);
+}
+
+long long
+cli_int(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+void
+cli_time(long long ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "-");
+}
+
+void
+cli_table(char **cells, size_t nrows, size_t ncols)
+{
+	size_t	w[16] = { 0 }, r, c, l;
+
+	if (ncols > 16)
+		ncols = 16;
+	for (r = 0; r < nrows; r++)
+		for (c = 0; c < ncols; c++)
+			if ((l = strlen(cells[r * ncols + c])) > w[c])
+				w[c] = l;
+	for (r = 0; r < nrows; r++) {
+		for (c = 0; c < ncols; c++) {
+			if (c + 1 == ncols)
+				printf("%s\n", cells[r * ncols + c]);
+			else
+				printf("%-*s  ", (int)w[c],
+				    cells[r * ncols + c]);
+		}
+	}
+}
+
+json_t *
+cli_msg(const struct cli_args *a)
+{
+	json_t	*m = proto_msg_new(a->e->type, 0);
+
+	if (m == NULL) {
+		fprintf(stderr, "opsicle: out of memory\n");
+		exit(EXIT_REFUSED);
+	}
+	return m;
+}
+
+int
+cli_send(const struct cli_args *a, json_t *msg,
+    void (*show)(const struct cli_args *, const json_t *))
+{
+	struct cli_conn	 c;
+	struct ops_err	 err;
+	json_t		*result = NULL;
+	int		 rc, may_start;
+
+	may_start = !a->no_start && (a->e->flags & CMD_F_START_DAEMON);
+	if ((rc = client_open(&c, may_start, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		client_close(&c);
+		return rc;
+	}
+	rc = client_request(&c, msg, &result, &err);
+	if (rc != OPS_OK) {
+		fprintf(stderr, "opsicle %s: %s\n", a->e->name,
+		    ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+	} else {
+		if (a->json)
+			cli_print_json(result);
+		else if (show != NULL)
+			show(a, result);
+		rc = 0;
+	}
+	json_decref(result);
+	client_close(&c);
+	return rc;
+}

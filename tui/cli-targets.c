@@ -1,0 +1,227 @@
+/*
+ * cli-targets.c: target add, list, show, edit and rm. Values are passed
+ * to the daemon as given; it validates them and its refusal is printed
+ * verbatim (exit 1). Only the port's syntax is checked here (exit 2).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+/* --port: a decimal number; the daemon checks its range. */
+static int
+add_port(const struct cli_args *a, json_t *m)
+{
+	const char	*p = cli_opt(a, "port");
+	char		*end;
+	long		 v;
+
+	if (p == NULL)
+		return 0;
+	v = strtol(p, &end, 10);
+	if (*p == '\0' || *end != '\0' || v < -1000000 || v > 1000000) {
+		fprintf(stderr, "opsicle %s: --port needs a number, not "
+		    "\"%s\"\n", a->e->name, p);
+		return EXIT_USAGE;
+	}
+	proto_add_int(m, "port", v, NULL);
+	return 0;
+}
+
+static void
+add_opt_str(const struct cli_args *a, json_t *m, const char *opt,
+    const char *key)
+{
+	const char	*v = cli_opt(a, opt);
+
+	if (v != NULL)
+		proto_add_str(m, key, v, NULL);
+}
+
+static void
+add_tags(const struct cli_args *a, json_t *m)
+{
+	const char	**tags;
+	size_t		  n;
+
+	n = cli_opt_all(a, "tag", &tags);
+	if (n > 0)
+		proto_add_str_array(m, "tags", tags, n, NULL);
+	free(tags);
+}
+
+/* Build the common fields; exits on a usage error. */
+static json_t *
+target_msg(const struct cli_args *a, int *rc)
+{
+	json_t	*m = cli_msg(a);
+
+	*rc = 0;
+	proto_add_str(m, "name", a->pos[0], NULL);
+	if ((*rc = add_port(a, m)) != 0) {
+		json_decref(m);
+		return NULL;
+	}
+	add_opt_str(a, m, "host", "host");
+	add_opt_str(a, m, "user", "user");
+	add_opt_str(a, m, "cred", "cred");
+	add_opt_str(a, m, "note", "notes");
+	add_tags(a, m);
+	return m;
+}
+
+int
+cli_target_add(const struct cli_args *a)
+{
+	json_t	*m;
+	int	 rc;
+
+	if (cli_opt(a, "host") == NULL) {
+		fprintf(stderr, "opsicle target add: --host is required\n");
+		cli_usage(stderr, a->e);
+		return EXIT_USAGE;
+	}
+	if ((m = target_msg(a, &rc)) == NULL)
+		return rc;
+	rc = cli_send(a, m, NULL);
+	json_decref(m);
+	return rc;
+}
+
+int
+cli_target_edit(const struct cli_args *a)
+{
+	json_t	*m;
+	int	 rc;
+
+	if (a->nopts == 0) {
+		fprintf(stderr, "opsicle target edit: nothing to change\n");
+		cli_usage(stderr, a->e);
+		return EXIT_USAGE;
+	}
+	if ((m = target_msg(a, &rc)) == NULL)
+		return rc;
+	add_opt_str(a, m, "rename", "new_name");
+	if (cli_flag(a, "no-cred"))
+		proto_add_bool(m, "clear_cred", 1, NULL);
+	rc = cli_send(a, m, NULL);
+	json_decref(m);
+	return rc;
+}
+
+int
+cli_target_rm(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a);
+	int	 rc;
+
+	proto_add_str(m, "name", a->pos[0], NULL);
+	rc = cli_send(a, m, NULL);
+	json_decref(m);
+	return rc;
+}
+
+/* Tags joined with commas into buf. */
+static const char *
+tags_str(const json_t *o, char *buf, size_t len)
+{
+	const json_t	*tags = json_object_get(o, "tags"), *t;
+	size_t		 i, off = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(tags, i, t) {
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    i > 0 ? "," : "", json_string_value(t));
+	}
+	return buf[0] != '\0' ? buf : "-";
+}
+
+static void
+show_list(const struct cli_args *a, const json_t *r)
+{
+	const json_t	*o;
+	char		**cells, tbuf[1024];
+	size_t		 n = json_array_size(r), i, k = 0;
+
+	(void)a;
+	if ((cells = calloc((n + 1) * 6, sizeof(*cells))) == NULL)
+		return;
+	cells[k++] = "NAME";
+	cells[k++] = "HOST";
+	cells[k++] = "PORT";
+	cells[k++] = "USER";
+	cells[k++] = "CRED";
+	cells[k++] = "TAGS";
+	for (i = 0; i < n; i++) {
+		o = json_array_get(r, i);
+		cells[k++] = (char *)cli_str(o, "name");
+		cells[k++] = (char *)cli_str(o, "host");
+		snprintf(tbuf, sizeof(tbuf), "%lld", cli_int(o, "port"));
+		cells[k++] = strdup(tbuf);
+		cells[k++] = (char *)cli_str(o, "user");
+		cells[k++] = (char *)cli_str(o, "cred");
+		cells[k++] = strdup(tags_str(o, tbuf, sizeof(tbuf)));
+	}
+	cli_table(cells, n + 1, 6);
+	for (i = 1; i <= n; i++) {
+		free(cells[i * 6 + 2]);
+		free(cells[i * 6 + 5]);
+	}
+	free(cells);
+}
+
+int
+cli_target_list(const struct cli_args *a)
+{
+	json_t		*m = cli_msg(a);
+	const char	*sel[2];
+	char		 tag[OPS_PROTO_MAX_NAME + 1];
+	size_t		 n = 0;
+	int		 rc;
+
+	if (cli_opt(a, "tag") != NULL) {
+		snprintf(tag, sizeof(tag), "tag:%s", cli_opt(a, "tag"));
+		sel[n++] = tag;
+	}
+	if (a->npos > 0)
+		sel[n++] = a->pos[0];
+	if (n > 0)
+		proto_add_str_array(m, "selectors", sel, n, NULL);
+	rc = cli_send(a, m, show_list);
+	json_decref(m);
+	return rc;
+}
+
+static void
+show_target(const struct cli_args *a, const json_t *o)
+{
+	char	buf[1024];
+
+	(void)a;
+	printf("name     %s\n", cli_str(o, "name"));
+	printf("host     %s\n", cli_str(o, "host"));
+	printf("port     %lld\n", cli_int(o, "port"));
+	printf("user     %s\n", cli_str(o, "user"));
+	printf("cred     %s\n", cli_str(o, "cred"));
+	printf("tags     %s\n", tags_str(o, buf, sizeof(buf)));
+	printf("notes    %s\n", cli_str(o, "notes"));
+	cli_time(cli_int(o, "created"), buf, sizeof(buf));
+	printf("created  %s\n", buf);
+	cli_time(cli_int(o, "updated"), buf, sizeof(buf));
+	printf("updated  %s\n", buf);
+}
+
+int
+cli_target_show(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a);
+	int	 rc;
+
+	proto_add_str(m, "name", a->pos[0], NULL);
+	rc = cli_send(a, m, show_target);
+	json_decref(m);
+	return rc;
+}

@@ -1,0 +1,110 @@
+/*
+ * tui.h: the opsicle client's internal index. For now opsicle is the
+ * scriptable CLI; the ncurses TUI comes later. Every command comes from
+ * the table in core/cmd-table.c; main.c parses argv against it, client.c
+ * talks to (and if need be starts) opsicled, and the cli-*.c files build
+ * one request per command and print its answer as a table or --json.
+ *
+ * Exit codes (documented in opsicle(1)): 0 success, 1 the daemon refused
+ * or the operation failed, 2 usage error, 3 no daemon could be reached
+ * or started.
+ */
+#ifndef OPS_TUI_H
+#define OPS_TUI_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "cmd-table.h"
+#include "error.h"
+#include "paths.h"
+#include "proto.h"
+
+#define EXIT_REFUSED	1
+#define EXIT_USAGE	2
+#define EXIT_NODAEMON	3
+
+#define CLI_MAX_OPTS	64
+
+/* A command line parsed against its table entry. */
+struct cli_args {
+	const struct cmd_entry	*e;
+	char *const		*pos;		/* positionals, borrowed */
+	int			 npos;
+	struct {
+		const char	*name;		/* without "--" */
+		size_t		 len;
+		const char	*value;		/* NULL for a switch */
+	}			 opts[CLI_MAX_OPTS];
+	int			 nopts;
+	int			 json;
+	int			 no_start;
+};
+
+/* A connection to opsicled. */
+struct cli_conn {
+	int			 fd;
+	struct ops_paths	 paths;
+	struct proto_reader	 rd;
+	struct proto_writer	 wr;
+	long long		 next_id;
+	int			 refused;	/* last error came from the daemon */
+	char			 server[64];
+	char			 role[16];
+};
+
+/* main.c */
+const char	*cli_opt(const struct cli_args *a, const char *name);
+int		 cli_flag(const struct cli_args *a, const char *name);
+/* All values of a repeatable option; *out (caller frees) NULL-ended. */
+size_t		 cli_opt_all(const struct cli_args *a, const char *name,
+		    const char ***out);
+void		 cli_usage(FILE *fp, const struct cmd_entry *e);
+
+/* client.c */
+int	client_open(struct cli_conn *c, int may_start, struct ops_err *err);
+void	client_close(struct cli_conn *c);
+/*
+ * Send msg (its id is set here) and wait for its reply: OPS_OK with
+ * *result (caller frees; NULL when the reply had none), or the daemon's
+ * error code and message (c->refused set), or a transport error.
+ */
+int	client_request(struct cli_conn *c, json_t *msg, json_t **result,
+	    struct ops_err *err);
+
+/* cli-out.c */
+void	cli_print_json(const json_t *v);
+/* A string field of o, or "-" when absent or null. */
+const char *cli_str(const json_t *o, const char *key);
+long long cli_int(const json_t *o, const char *key);
+/* Print rows of cells as columns; ncols cells per row. */
+void	cli_table(char **cells, size_t nrows, size_t ncols);
+/* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS". */
+void	cli_time(long long ms, char *buf, size_t len);
+/* A new request of the command's type (exits when out of memory). */
+json_t	*cli_msg(const struct cli_args *a);
+/* Run one request for a command and hand the result to show (may be NULL).
+ * Returns the exit code. */
+int	cli_send(const struct cli_args *a, json_t *msg,
+	    void (*show)(const struct cli_args *, const json_t *));
+
+/* cli-targets.c */
+int	cli_target_add(const struct cli_args *a);
+int	cli_target_list(const struct cli_args *a);
+int	cli_target_show(const struct cli_args *a);
+int	cli_target_edit(const struct cli_args *a);
+int	cli_target_rm(const struct cli_args *a);
+
+/* cli-creds.c */
+int	cli_cred_add(const struct cli_args *a);
+int	cli_cred_list(const struct cli_args *a);
+int	cli_cred_rm(const struct cli_args *a);
+
+/* cli-misc.c */
+int	cli_daemon_status(const struct cli_args *a);
+int	cli_daemon_stop(const struct cli_args *a);
+int	cli_audit_list(const struct cli_args *a);
+int	cli_audit_verify(const struct cli_args *a);
+
+#endif
