@@ -9,7 +9,7 @@
 O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
-plan_tests 41
+plan_tests 45
 
 run "$O" --no-start daemon status
 is "$rc" 3 "--no-start with no daemon exits 3"
@@ -94,4 +94,21 @@ like "$out" "^usage: opsicle target add NAME --host HOST" "--help prints the usa
 run "$O" daemon stop
 is "$rc" 0 "daemon stop"
 wait_for 10 sh -c "! kill -0 $pid"; ok $? "the daemon exits"
+
+# Five clients race to autostart: the client lock lets exactly one start it.
+pids=""
+for i in 1 2 3 4 5; do
+	"$O" target list >"$OPSICLE_HOME/race$i.out" 2>&1 &
+	pids="$pids $!"
+done
+fails=0
+for p in $pids; do wait "$p" || fails=$((fails + 1)); done
+is "$fails" 0 "five racing clients all succeed"
+pid=$(cat "$OPSICLE_HOME/opsicled.lock")
+track_pid "$pid"
+like "$(cat "$OPSICLE_HOME"/race*.out)" "db1" "and see the stored targets"
+n=$(grep -c "ready: store" "$OPSICLE_HOME/logs/opsicled.log")
+is "$n" 2 "one daemon was started for the race (two starts in all)"
+run "$O" daemon stop
+wait_for 10 sh -c "! kill -0 $pid"; ok $? "and it stops"
 tap_finish
