@@ -159,6 +159,7 @@ job_start(struct ssh_job *j)
 	struct ssh_conn *c;
 
 	eng->st.active++;
+	j->active = 1;
 	if ((c = ssh_pool_take(eng, j->t)) != NULL) {
 		eng->st.reuses++;
 		j->r->reused = 1;
@@ -193,6 +194,10 @@ ssh_engine_schedule(struct ssh_engine *eng)
 {
 	struct ssh_job *j;
 
+	/* Jobs that fail at once finish inside job_start: no recursion. */
+	if (eng->scheduling)
+		return;
+	eng->scheduling = 1;
 	while (eng->st.active < (unsigned long)eng->cfg.max_parallel &&
 	    (j = eng->pend_head) != NULL) {
 		eng->pend_head = j->next_pending;
@@ -201,6 +206,7 @@ ssh_engine_schedule(struct ssh_engine *eng)
 		j->next_pending = NULL;
 		job_start(j);
 	}
+	eng->scheduling = 0;
 }
 
 void
@@ -209,7 +215,6 @@ ssh_job_finish(struct ssh_job *j)
 	struct ssh_batch *b = j->b;
 	struct ssh_engine *eng = b->eng;
 	struct ssh_conn *c = j->conn;
-	int was_active = j->state != JOB_PENDING;
 
 	if (j->state == JOB_FINISHED)
 		return;		/* already finished */
@@ -230,8 +235,10 @@ ssh_job_finish(struct ssh_job *j)
 	if (j->r->ok)
 		b->nok++;
 	eng->st.runs++;
-	if (was_active)
+	if (j->active) {
+		j->active = 0;
 		eng->st.active--;
+	}
 	if (b->x->on_done != NULL)
 		b->x->on_done(b->x->arg, j->idx, j->r);
 	ssh_engine_schedule(eng);
@@ -418,8 +425,9 @@ ssh_batch_free(struct ssh_batch *b)
 		if (j->conn != NULL) {
 			j->conn->job = NULL;
 			ssh_conn_destroy(j->conn);
-			eng->st.active--;
 		}
+		if (j->active)
+			eng->st.active--;
 	}
 	for (i = 0; i < b->n; i++) {
 		free(b->results[i].out.data);
@@ -430,6 +438,7 @@ ssh_batch_free(struct ssh_batch *b)
 	free(b->jobs);
 	free(b->results);
 	free(b);
+	ssh_engine_schedule(eng);	/* slots freed for other batches */
 }
 
 int

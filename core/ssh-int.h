@@ -83,6 +83,7 @@ struct ssh_job {
 	int			 out_eof, err_eof;
 	long long		 timer;		/* run timeout */
 	int			 retried;	/* pooled session replaced */
+	int			 active;	/* holds a concurrency slot */
 	struct ssh_job		*next_pending;
 };
 
@@ -105,6 +106,7 @@ struct ssh_engine {
 	struct ssh_conn		*conns;		/* all live conns */
 	struct ssh_job		*pend_head, *pend_tail;
 	long long		 ka_timer;
+	int			 scheduling;	/* guards re-entry */
 };
 
 /* ssh-session.c */
