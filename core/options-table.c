@@ -1,0 +1,96 @@
+/*
+ * options-table.c: every opsicle.conf key, once (see config-file.h). Adding
+ * a key is one entry here and one .It in man/opsicle.conf.5.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "config-file.h"
+
+static const char *const kdf_costs[] = {
+	"min", "interactive", "moderate", "sensitive", NULL
+};
+
+static const struct config_option options[] = {
+	{
+		.name = "role.admin",
+		.type = CONFIG_LIST,
+		.def = "",
+		.help = "users, uids and @groups with every right (the "
+		    "daemon's own uid and root always have it)",
+	},
+	{
+		.name = "role.operator",
+		.type = CONFIG_LIST,
+		.def = "",
+		.help = "users, uids and @groups who may change targets and "
+		    "run jobs",
+	},
+	{
+		.name = "role.approver",
+		.type = CONFIG_LIST,
+		.def = "",
+		.help = "users, uids and @groups who may approve jobs",
+	},
+	{
+		.name = "role.viewer",
+		.type = CONFIG_LIST,
+		.def = "",
+		.help = "users, uids and @groups who may only read",
+	},
+	{
+		.name = "socket-group",
+		.type = CONFIG_WORD,
+		.def = "",
+		.help = "group owning the socket (mode 0660) and its "
+		    "directory (mode 0710)",
+	},
+	{
+		.name = "output-cap",
+		.type = CONFIG_NUMBER,
+		.def = "1m",
+		.min = 1024, .max = 1024LL * 1024 * 1024,
+		.help = "bytes of output kept per run and stream",
+	},
+	{
+		.name = "forks",
+		.type = CONFIG_NUMBER,
+		.def = "64",
+		.min = 1, .max = 4096,
+		.help = "targets a job runs on at once unless it says",
+	},
+	{
+		.name = "retention-days",
+		.type = CONFIG_NUMBER,
+		.def = "90",
+		.min = 0, .max = 36500,
+		.help = "days job output is kept; 0 keeps it forever",
+	},
+	{
+		.name = "kdf-cost",
+		.type = CONFIG_CHOICE,
+		.def = "moderate",
+		.choices = kdf_costs,
+		.help = "Argon2id cost for new passphrases",
+	},
+};
+#define NOPTIONS	(sizeof(options) / sizeof(options[0]))
+
+const struct config_option *
+config_options(size_t *n)
+{
+	*n = NOPTIONS;
+	return options;
+}
+
+const struct config_option *
+config_option_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
