@@ -30,6 +30,16 @@ static const struct cmd_entry cmd_entries[] = {
 		.type = PROTO_NONE,
 	},
 	{
+		.name = "tui",
+		.usage = "tui",
+		.help = "open the interactive console (also: no command on a "
+		    "terminal)",
+		.min_args = 0, .max_args = 0,
+		.flags = CMD_F_LOCAL | CMD_F_START_DAEMON,
+		.role = CMD_ROLE_NONE,
+		.type = PROTO_NONE,
+	},
+	{
 		.name = "daemon status",
 		.usage = "daemon status [--json]",
 		.help = "show the daemon's pid, version, uptime and store",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "secret.h"
 #include "tui.h"
@@ -252,6 +253,9 @@ main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* No command on a terminal: the console. */
+	if (argc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return tui_main(no_start);
 	if (argc == 0) {
 		usage_all(stderr);
 		return EXIT_USAGE;
@@ -281,6 +285,8 @@ main(int argc, char **argv)
 		return help_cmd(&a);
 	if (strcmp(e->name, "list-commands") == 0)
 		return list_commands();
+	if (strcmp(e->name, "tui") == 0)
+		return tui_main(a.no_start);
 	for (i = 0; i < sizeof(cli_fns) / sizeof(cli_fns[0]); i++)
 		if (cli_fns[i].type == e->type)
 			return cli_fns[i].fn(&a);

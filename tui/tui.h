@@ -101,6 +101,9 @@ int	cli_cred_add(const struct cli_args *a);
 int	cli_cred_list(const struct cli_args *a);
 int	cli_cred_rm(const struct cli_args *a);
 
+/* tui-main.c: the ncurses console; returns the exit code. */
+int	tui_main(int no_start);
+
 /* cli-misc.c */
 int	cli_daemon_status(const struct cli_args *a);
 int	cli_daemon_stop(const struct cli_args *a);

@@ -1,0 +1,100 @@
+/*
+ * keys.c: the console's one key-binding table. keys_lookup maps a key to
+ * an action in a context; the help screen and opsicle(1) list this same
+ * table, so a binding added here is documented by adding it.
+ */
+#include "config.h"
+
+#include <curses.h>
+
+#include "tui-screen.h"
+
+static const struct key_binding key_table[] = {
+	{ KC_GLOBAL, KA_HELP, { '?', TK_FN(KEY_F(1)) }, "?, F1",
+	    "show this help" },
+	{ KC_GLOBAL, KA_QUIT, { 'q' }, "q", "quit (or close the help)" },
+	{ KC_GLOBAL, KA_NEXT_SCREEN, { TK_TAB, TK_FN(KEY_RIGHT) },
+	    "Tab, Right", "next screen" },
+	{ KC_GLOBAL, KA_PREV_SCREEN, { TK_FN(KEY_BTAB), TK_FN(KEY_LEFT) },
+	    "S-Tab, Left", "previous screen" },
+	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6' }, "1-6",
+	    "go to screen N" },
+	{ KC_GLOBAL, KA_CMDLINE, { ':' }, ":",
+	    "command line: q, refresh, target add, screen NAME" },
+	{ KC_GLOBAL, KA_REFRESH, { TK_CTRL('r'), TK_CTRL('l'),
+	    TK_FN(KEY_F(5)) }, "C-r, C-l, F5", "ask the daemon again and redraw" },
+
+	{ KC_LIST, KA_UP, { 'k', TK_FN(KEY_UP) }, "k, Up", "move up" },
+	{ KC_LIST, KA_DOWN, { 'j', TK_FN(KEY_DOWN) }, "j, Down", "move down" },
+	{ KC_LIST, KA_TOP, { 'g', TK_FN(KEY_HOME) }, "g, Home", "first row" },
+	{ KC_LIST, KA_BOTTOM, { 'G', TK_FN(KEY_END) }, "G, End", "last row" },
+	{ KC_LIST, KA_PGUP, { TK_FN(KEY_PPAGE), TK_CTRL('b') }, "PgUp, C-b",
+	    "page up" },
+	{ KC_LIST, KA_PGDN, { TK_FN(KEY_NPAGE), TK_CTRL('f') }, "PgDn, C-f",
+	    "page down" },
+	{ KC_LIST, KA_FILTER, { '/' }, "/",
+	    "filter by substring, or tag:NAME (empty clears)" },
+	{ KC_LIST, KA_SORT, { 's' }, "s", "sort by the next column" },
+	{ KC_LIST, KA_SORT_REV, { 'S' }, "S", "reverse the sort" },
+
+	{ KC_TARGETS, KA_MARK, { ' ' }, "Space", "mark or unmark the target" },
+	{ KC_TARGETS, KA_ENTER, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
+	    "show the target's details" },
+	{ KC_TARGETS, KA_BACK, { TK_ESC }, "Esc", "back to the list" },
+	{ KC_TARGETS, KA_ADD, { 'a' }, "a", "add a target" },
+	{ KC_TARGETS, KA_EDIT, { 'e' }, "e", "edit the target" },
+	{ KC_TARGETS, KA_REMOVE, { 'd', TK_FN(KEY_DC) }, "d, Del",
+	    "remove the marked targets (or this one)" },
+
+	{ KC_FORM, KA_FIELD_NEXT, { TK_TAB, TK_FN(KEY_DOWN) }, "Tab, Down",
+	    "next field" },
+	{ KC_FORM, KA_FIELD_PREV, { TK_FN(KEY_BTAB), TK_FN(KEY_UP) },
+	    "S-Tab, Up", "previous field" },
+	{ KC_FORM, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
+	    "save" },
+	{ KC_FORM, KA_CANCEL, { TK_ESC }, "Esc", "cancel" },
+
+	{ KC_PROMPT, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
+	    "accept the filter or command" },
+	{ KC_PROMPT, KA_CANCEL, { TK_ESC, TK_CTRL('c') }, "Esc", "cancel" },
+	{ KC_PROMPT, KA_YES, { 'y', 'Y' }, "y", "yes (in a question)" },
+	{ KC_PROMPT, KA_NO, { 'n', 'N', TK_ESC }, "n, Esc",
+	    "no (in a question)" },
+
+	{ KC_LOST, KA_RECONNECT, { 'r' }, "r",
+	    "reconnect (starting the daemon) after losing it" },
+	{ KC_LOST, KA_QUIT, { 'q' }, "q", "quit" },
+};
+
+static const char *const ctx_names[KC_COUNT] = {
+	"Everywhere", "Lists", "Targets", "Forms", "Prompts",
+	"Lost daemon",
+};
+
+enum key_action
+keys_lookup(int ctx, int ch)
+{
+	size_t	i, k;
+
+	for (i = 0; i < sizeof(key_table) / sizeof(key_table[0]); i++) {
+		if ((int)key_table[i].ctx != ctx)
+			continue;
+		for (k = 0; k < KEYS_MAX && key_table[i].keys[k] != 0; k++)
+			if (key_table[i].keys[k] == ch)
+				return key_table[i].action;
+	}
+	return KA_NONE;
+}
+
+const struct key_binding *
+keys_table(size_t *n)
+{
+	*n = sizeof(key_table) / sizeof(key_table[0]);
+	return key_table;
+}
+
+const char *
+keys_ctx_name(enum key_ctx ctx)
+{
+	return ctx < KC_COUNT ? ctx_names[ctx] : "?";
+}

@@ -1,0 +1,324 @@
+/*
+ * tui-screen.h: the index of the ncurses console ("opsicle tui").
+ *
+ * Contract. The console is one event loop (core/evloop) watching the
+ * terminal (stdin), the daemon socket (tui-client.c) and a self-pipe fed
+ * by signal handlers. Nothing ever waits for the daemon: requests are
+ * queued and their replies call back into the models.
+ *
+ * Data and drawing stay apart (STYLE.md 15). view-list.c holds rows,
+ * filter, sort order, cursor and marks without any curses call; screens
+ * render from those views. Each screen is one entry of the screen table
+ * in tui-main.c (name, open, draw, key, refresh); key() gets the action
+ * the key table (keys.c) mapped the key to and returns TUI_R_* reaction
+ * flags; the main loop alone decides when to repaint. Adding a screen is
+ * one new screen-*.c file and one table line. Only files in tui/ include
+ * curses.h, and only theme.c picks colours.
+ *
+ * This header has no curses types so the CLI half of tui/ does not need
+ * curses; the (internal) entry point for main.c is tui_main in tui.h.
+ */
+#ifndef OPS_TUI_SCREEN_H
+#define OPS_TUI_SCREEN_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "evloop.h"
+#include "tui.h"
+
+/* Keys: characters are Unicode code points; curses keys are moved above
+ * the Unicode range so they never collide with text. */
+#define TK_FN(k)	(0x200000 + (k))
+#define TK_CTRL(c)	((c) & 0x1f)
+#define TK_ESC		27
+#define TK_TAB		9
+#define TK_ENTER	10
+
+/* Reaction flags returned by key handlers. */
+#define TUI_R_HANDLED	0x1
+#define TUI_R_REDRAW	0x2
+#define TUI_R_REFRESH	0x4	/* ask the daemon again */
+#define TUI_R_QUIT	0x8
+
+/* What a key means; keys.c maps keys to these per context. */
+enum key_action {
+	KA_NONE = 0,
+	KA_UP, KA_DOWN, KA_TOP, KA_BOTTOM, KA_PGUP, KA_PGDN,
+	KA_MARK, KA_FILTER, KA_SORT, KA_SORT_REV,
+	KA_CMDLINE, KA_HELP, KA_QUIT, KA_REFRESH,
+	KA_NEXT_SCREEN, KA_PREV_SCREEN, KA_SCREEN_N,
+	KA_ENTER, KA_BACK, KA_ADD, KA_EDIT, KA_REMOVE,
+	KA_FIELD_NEXT, KA_FIELD_PREV, KA_SUBMIT, KA_CANCEL,
+	KA_YES, KA_NO, KA_RECONNECT,
+};
+
+/* Key contexts, in the order the help screen lists them. */
+enum key_ctx {
+	KC_GLOBAL = 0,
+	KC_LIST,
+	KC_TARGETS,
+	KC_FORM,
+	KC_PROMPT,
+	KC_LOST,
+	KC_COUNT,
+};
+
+#define KEYS_MAX	6
+
+struct key_binding {
+	enum key_ctx	 ctx;
+	enum key_action	 action;
+	int		 keys[KEYS_MAX];	/* 0-terminated */
+	const char	*label;		/* "j, Down" */
+	const char	*help;
+};
+
+/* One list column: a JSON field shown with a given relative width. */
+enum view_kind {
+	VC_STR = 0,
+	VC_INT,
+	VC_TAGS,	/* array of strings joined with "," */
+	VC_HOSTPORT,	/* "host" and "port" fields */
+	VC_TIME,	/* ms since the epoch */
+};
+
+struct view_col {
+	const char	*title;
+	const char	*field;
+	enum view_kind	 kind;
+	int		 weight;	/* share of the width */
+};
+
+/* A filtered, sorted list of JSON objects with cursor and marks. */
+struct view_list {
+	json_t			*rows;		/* array of objects, owned */
+	size_t			*vis;		/* row indexes shown, sorted */
+	size_t			 nvis;
+	const struct view_col	*cols;
+	size_t			 ncols;
+	const char		*key_field;	/* identifies a row */
+	char			 filter[256];
+	int			 sort_col;	/* -1: daemon order */
+	int			 sort_desc;
+	size_t			 cursor;	/* into vis */
+	size_t			 top;		/* first row on screen */
+	char			**marked;	/* keys, owned */
+	size_t			 nmarked;
+	int			 loaded;	/* rows arrived at least once */
+};
+
+struct tui;
+
+/* A small form: labelled one-line fields with per-field messages. */
+#define FORM_MAX_FIELDS	8
+#define FORM_F_REQUIRED	0x1
+#define FORM_F_PORT	0x2	/* empty or 1-65535 */
+
+struct form_field {
+	const char	*label;
+	const char	*key;		/* what the submitter looks for */
+	int		 flags;
+	char		 value[256];
+	char		 error[128];
+};
+
+struct form {
+	char			 title[64];
+	struct form_field	 f[FORM_MAX_FIELDS];
+	int			 n;
+	int			 cur;
+	char			 error[256];	/* whole-form message */
+	int			 busy;		/* waiting for the daemon */
+	int			 kind;		/* the owner's tag */
+	char			 orig[256];	/* the owner's key */
+	/* Send the validated form; reply handlers close it or set error. */
+	void			(*on_submit)(struct tui *);
+};
+
+/* A non-blocking connection to the daemon on the loop. */
+typedef void	tconn_cb(struct tui *t, int rc, const json_t *result,
+		    const char *message, void *arg);
+
+struct tconn_pending {
+	long long	 id;
+	tconn_cb	*cb;
+	void		*arg;
+};
+
+struct tconn {
+	struct cli_conn		 c;
+	struct evloop		*loop;
+	struct tui		*t;
+	int			 up;
+	struct tconn_pending	*pend;
+	size_t			 npend;
+	size_t			 pend_size;
+};
+
+enum tui_prompt {
+	PROMPT_NONE = 0,
+	PROMPT_FILTER,
+	PROMPT_CMD,
+	PROMPT_CONFIRM,
+};
+
+struct screen;
+
+/* The console's state: one per process, passed everywhere. */
+struct tui {
+	struct evloop		*loop;
+	struct tconn		 conn;
+	int			 no_start;
+	int			 lost;
+	char			 lost_why[256];
+
+	/* daemon-status */
+	int			 status_known;
+	int			 locked;
+	long long		 daemon_pid;
+	char			 version[32];
+
+	/* audit-verify */
+	int			 chain;		/* 1 ok, 0 broken, -1 unknown */
+	char			 chain_msg[256];
+
+	struct view_list	 targets;
+	struct view_list	 creds;
+	struct view_list	 audit;
+	int			 target_detail;	/* detail panel open */
+	int			 help_top;
+
+	const struct screen *const *screens;
+	size_t			 nscreens;
+	size_t			 cur;
+	size_t			 prev;		/* where Esc in help goes */
+
+	struct form		*form;
+	enum tui_prompt		 prompt;
+	char			 line[256];
+	char			 saved[256];	/* filter before "/" */
+	char			 question[256];
+	void			(*on_yes)(struct tui *);
+
+	char			 msg[256];
+	int			 msg_err;
+	int			 dirty;
+	int			 quit;
+	int			 rows, cols;
+};
+
+struct screen {
+	const char	*name;		/* tab label and ":screen NAME" */
+	const char	*hints;		/* key hint line */
+	int		 ctx;		/* extra key context, or -1 */
+	/* Called when the screen becomes current; returns TUI_R_*. */
+	int		(*open)(struct tui *);
+	/* Paint the body: rows y .. y+h-1, full width. */
+	void		(*draw)(struct tui *, int y, int h);
+	/* An action (and the raw key); returns TUI_R_*, 0 if unhandled. */
+	int		(*key)(struct tui *, enum key_action, int ch);
+	/* Send the requests that fill its models (may be NULL). */
+	void		(*reload)(struct tui *);
+	/* (not "refresh": curses has a macro by that name) */
+	/* Its list, for navigation and "/" (may be NULL). */
+	struct view_list *(*view)(struct tui *);
+};
+
+/* tui-main.c */
+void	tui_message(struct tui *t, int error, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	tui_confirm(struct tui *t, const char *question,
+	    void (*on_yes)(struct tui *));
+int	tui_switch(struct tui *t, const char *name);
+void	tui_refresh_all(struct tui *t);
+
+/* tui-client.c */
+int	tconn_open(struct tconn *tc, struct tui *t, struct evloop *loop,
+	    int may_start, struct ops_err *err);
+/* Queue msg (its id is set here; msg stays the caller's). cb runs once
+ * with the reply, or with OPS_E_CONNECT when the connection is lost. */
+int	tconn_request(struct tconn *tc, json_t *msg, tconn_cb *cb, void *arg);
+void	tconn_close(struct tconn *tc);
+
+/* view-list.c */
+void	view_list_init(struct view_list *v, const struct view_col *cols,
+	    size_t ncols, const char *key_field);
+void	view_list_done(struct view_list *v);
+/* Replace the rows (steals rows, an array); keeps cursor and marks. */
+void	view_list_set_rows(struct view_list *v, json_t *rows);
+/* Substring (any column, case-insensitive) or "tag:NAME". */
+void	view_list_set_filter(struct view_list *v, const char *filter);
+void	view_list_sort(struct view_list *v, int col, int desc);
+void	view_list_move(struct view_list *v, long delta);
+void	view_list_home(struct view_list *v, int end);
+/* Keep the cursor within h rows from top. */
+void	view_list_scroll(struct view_list *v, size_t h);
+const json_t *view_list_row(const struct view_list *v, size_t i);
+const json_t *view_list_current(const struct view_list *v);
+const char *view_list_key(const struct view_list *v, const json_t *row);
+void	view_list_toggle_mark(struct view_list *v);
+int	view_list_is_marked(const struct view_list *v, const json_t *row);
+/* A row's cell as text (always NUL-terminated). */
+void	view_list_cell(const struct view_list *v, const json_t *row,
+	    size_t col, char *buf, size_t len);
+void	view_fmt_time(long long ms, char *buf, size_t len);
+
+/* keys.c */
+enum key_action keys_lookup(int ctx, int ch);
+const struct key_binding *keys_table(size_t *n);
+const char *keys_ctx_name(enum key_ctx ctx);
+
+/* theme.c */
+enum theme_role {
+	TH_NORMAL = 0,
+	TH_BAR,
+	TH_TAB_ACTIVE,
+	TH_HEADER,
+	TH_CURSOR,
+	TH_MARKED,
+	TH_STATUS,
+	TH_ERROR,
+	TH_OK,
+	TH_HINT,
+	TH_DIALOG,
+	TH_FIELD,
+	TH_FIELD_ACTIVE,
+	TH_COUNT,
+};
+/* Start colours unless NO_COLOR is set or the terminal has none. */
+void	theme_init(void);
+int	theme_mono(void);
+int	theme_attr(enum theme_role role);
+
+/* screen-frame.c */
+/* Write s at y,x in at most w columns (UTF-8 aware); pad with spaces to
+ * w when pad. Returns the columns used. */
+int	frame_put(int y, int x, int w, int attr, int pad, const char *s);
+void	frame_draw(struct tui *t);
+/* Column widths for a view over the given width (*w gets ncols). */
+void	frame_widths(const struct view_list *v, int width, int *w);
+void	frame_list(struct tui *t, struct view_list *v, int y, int h);
+
+/* form.c */
+struct form *form_new(const char *title, int kind);
+void	form_free(struct form *f);
+int	form_add(struct form *f, const char *label, const char *key,
+	    int flags, const char *value);
+const char *form_value(const struct form *f, const char *key);
+/* Check every field; fills per-field messages. 0 when valid. */
+int	form_validate(struct form *f);
+/* KA_SUBMIT when the form should be sent, KA_CANCEL, or KA_NONE. */
+enum key_action form_key(struct form *f, int ch, int *react);
+void	form_draw(const struct form *f, int rows, int cols);
+
+/* screen-*.c */
+extern const struct screen screen_targets;
+extern const struct screen screen_creds;
+extern const struct screen screen_audit;
+extern const struct screen screen_help;
+/* Open the add form (also for ":target add"). */
+void	screen_targets_add(struct tui *t);
+
+#endif
