@@ -65,15 +65,17 @@ static int
 check_port(struct form_field *ff)
 {
 	const char	*p = ff->value;
-	char		*end;
+	char		*end, shown[48];
 	long		 v;
 
 	if (*p == '\0')
 		return 0;
 	v = strtol(p, &end, 10);
 	if (*end != '\0' || v < 1 || v > 65535) {
+		/* (a copy: value and error share the struct) */
+		snprintf(shown, sizeof(shown), "%.40s", p);
 		snprintf(ff->error, sizeof(ff->error), "port must be a number "
-		    "from 1 to 65535, not \"%.40s\"", p);
+		    "from 1 to 65535, not \"%s\"", shown);
 		return -1;
 	}
 	return 0;
