@@ -58,6 +58,52 @@ static const struct cmd_entry cmd_entries[] = {
 		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_DAEMON_STOP,
 	},
+	/*
+	 * init runs in the CLI alone (no daemon may hold the store). unlock,
+	 * lock and passwd open, close or rewrap the store itself, so they
+	 * are not CMD_F_MUTATING (no dispatch transaction): their handlers
+	 * write their own audit records.
+	 */
+	{
+		.name = "init",
+		.usage = "init [--passphrase] [--passphrase-file FILE]",
+		.help = "create the store: with a key file, or protected by a "
+		    "passphrase",
+		.min_args = 0, .max_args = 0,
+		.options = "passphrase passphrase-file=",
+		.flags = CMD_F_LOCAL | CMD_F_SECRET,
+		.role = CMD_ROLE_NONE,
+		.type = PROTO_NONE,
+	},
+	{
+		.name = "unlock",
+		.usage = "unlock [--passphrase-file FILE]",
+		.help = "unlock a passphrase-protected store",
+		.min_args = 0, .max_args = 0,
+		.options = "passphrase-file=",
+		.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
+		.role = CMD_ROLE_ADMIN,
+		.type = PROTO_UNLOCK,
+	},
+	{
+		.name = "lock",
+		.usage = "lock",
+		.help = "close the store and wipe its keys from the daemon",
+		.min_args = 0, .max_args = 0,
+		.flags = 0,
+		.role = CMD_ROLE_ADMIN,
+		.type = PROTO_LOCK,
+	},
+	{
+		.name = "passwd",
+		.usage = "passwd [--to-keyfile] [--passphrase-file FILE]",
+		.help = "set a new passphrase, or go back to a key file",
+		.min_args = 0, .max_args = 0,
+		.options = "to-keyfile passphrase-file=",
+		.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
+		.role = CMD_ROLE_ADMIN,
+		.type = PROTO_PASSWD,
+	},
 	{
 		.name = "target add",
 		.usage = "target add NAME --host HOST [--port PORT] [--user USER] "
@@ -111,6 +157,18 @@ static const struct cmd_entry cmd_entries[] = {
 		.flags = MUT,
 		.role = CMD_ROLE_OPERATOR,
 		.type = PROTO_TARGET_RM,
+	},
+	{
+		.name = "target import",
+		.usage = "target import --ssh-config FILE | --ansible FILE "
+		    "[--dry-run] [--tag TAG]... [--json]",
+		.help = "add targets from an ssh_config file or an Ansible "
+		    "INI inventory",
+		.min_args = 0, .max_args = 0,
+		.options = "ssh-config= ansible= dry-run tag=* json",
+		.flags = MUT,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_TARGET_IMPORT,
 	},
 	{
 		.name = "cred add",

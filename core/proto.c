@@ -37,7 +37,8 @@ static const struct proto_type_info proto_types[] = {
 	    "notes:t? clear_cred:b?" },
 	{ PROTO_TARGET_RM, "target-rm", REQ, "name:s" },
 	{ PROTO_TARGET_IMPORT, "target-import", REQ,
-	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b?" },
+	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b? "
+	    "tags:a?" },
 	{ PROTO_CRED_ADD, "cred-add", REQ | SECRET,
 	    "name:s kind:s secret:t user:s? key_passphrase:t?" },
 	{ PROTO_CRED_LIST, "cred-list", REQ, "" },

@@ -143,7 +143,7 @@ enum proto_type {
  *                   tags:a? notes:t? clear_cred:b?
  *   target-rm       name:s
  *   target-import   format:s text:t source:s? accept_new_hostkey:b?
- *                   dry_run:b?   (format "ssh-config" or "ansible-ini";
+ *                   dry_run:b? tags:a?   (format "ssh-config" or "ansible-ini";
  *                   the client reads the file and sends its text)
  *   cred-add *      name:s kind:s secret:t user:s? key_passphrase:t?
  *                   (kind "password" or "ssh-key")

@@ -1,6 +1,9 @@
 /*
  * boot.c: what opsicled does before it serves: harden the process, take
- * the per-state-dir lock, and open (or on first use create) the store.
+ * the per-state-dir lock, read opsicle.conf, and open (or on first use
+ * create) the store. A passphrase-protected store stays locked (keys and
+ * store NULL) until "opsicle unlock" or -P; boot_unlock and
+ * boot_lock_store move between the two states at run time.
  */
 #include "config.h"
 
@@ -98,16 +101,80 @@ boot_create(struct ops_ctx *ctx, struct ops_err *err)
 	return OPS_OK;
 }
 
+int
+boot_load_config(struct ops_ctx *ctx, struct ops_err *err)
+{
+	struct ops_config	*cfg = NULL;
+	int			 rc;
+
+	if ((rc = config_load(ctx->paths.config, &cfg, err)) != OPS_OK)
+		return rc;
+	config_free(ctx->config);
+	ctx->config = cfg;
+	if (ctx->store != NULL)
+		store_set_output_cap(ctx->store,
+		    (size_t)config_num(cfg, "output-cap"));
+	return OPS_OK;
+}
+
+/* Open the store once ctx->keys holds the unlocked keyring. */
+static int
+boot_open_db(struct ops_ctx *ctx, struct ops_err *err)
+{
+	int	rc;
+
+	if ((rc = store_open(ctx->paths.store, ctx->keys, &ctx->store,
+	    err)) != OPS_OK) {
+		keyring_free(ctx->keys);
+		ctx->keys = NULL;
+		return rc;
+	}
+	if (ctx->config != NULL)
+		store_set_output_cap(ctx->store,
+		    (size_t)config_num(ctx->config, "output-cap"));
+	return OPS_OK;
+}
+
+int
+boot_unlock(struct ops_ctx *ctx, const struct secret *pass,
+    struct ops_err *err)
+{
+	int	rc;
+
+	if (ctx->store != NULL)
+		return OPS_OK;
+	rc = keys_unlock_passphrase(ctx->paths.envelope, pass, &ctx->keys,
+	    err);
+	if (rc == OPS_E_BADKEY)
+		return ops_err_set(err, OPS_E_BADKEY, "wrong passphrase for "
+		    "store %s", ctx->paths.store);
+	if (rc != OPS_OK)
+		return rc;
+	return boot_open_db(ctx, err);
+}
+
+void
+boot_lock_store(struct ops_ctx *ctx)
+{
+	store_close(ctx->store);
+	ctx->store = NULL;
+	keyring_free(ctx->keys);
+	ctx->keys = NULL;
+}
+
+/* -P FILE: unlock at start from a file; without it, start locked. */
 static int
 boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
 {
 	struct secret	*pass = NULL;
 	int		 fd, rc;
 
-	if (ctx->passphrase_file == NULL)
-		return ops_err_set(err, OPS_E_LOCKED,
-		    "store %s is protected by a passphrase; start opsicled "
-		    "with -P FILE", ctx->paths.store);
+	if (ctx->passphrase_file == NULL) {
+		log_info(&ctx->log, "store %s is protected by a passphrase: "
+		    "serving locked until \"opsicle unlock\"",
+		    ctx->paths.store);
+		return OPS_OK;
+	}
 	if ((fd = open(ctx->passphrase_file, O_RDONLY | O_CLOEXEC)) == -1)
 		return ops_err_errno(err, OPS_E_IO, "open passphrase file %s",
 		    ctx->passphrase_file);
@@ -115,8 +182,7 @@ boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
 	close(fd);
 	if (rc != OPS_OK)
 		return rc;
-	rc = keys_unlock_passphrase(ctx->paths.envelope, pass, &ctx->keys,
-	    err);
+	rc = boot_unlock(ctx, pass, err);
 	secret_free(pass);
 	return rc;
 }
@@ -133,28 +199,21 @@ boot_open_store(struct ops_ctx *ctx, struct ops_err *err)
 	    err)) != OPS_OK)
 		return rc;
 	else if (kind == KEYS_KIND_PASSPHRASE)
-		rc = boot_unlock_passphrase(ctx, err);
+		return boot_unlock_passphrase(ctx, err);
 	else
 		rc = keys_unlock_keyfile(ctx->paths.envelope,
 		    ctx->paths.keyfile, &ctx->keys, err);
 	if (rc != OPS_OK)
 		return rc;
-	if ((rc = store_open(ctx->paths.store, ctx->keys, &ctx->store,
-	    err)) != OPS_OK) {
-		keyring_free(ctx->keys);
-		ctx->keys = NULL;
-		return rc;
-	}
-	return OPS_OK;
+	return boot_open_db(ctx, err);
 }
 
 void
 boot_close(struct ops_ctx *ctx)
 {
-	store_close(ctx->store);
-	ctx->store = NULL;
-	keyring_free(ctx->keys);
-	ctx->keys = NULL;
+	boot_lock_store(ctx);
+	config_free(ctx->config);
+	ctx->config = NULL;
 	if (ctx->lock_fd != -1)
 		close(ctx->lock_fd);
 	ctx->lock_fd = -1;

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cmd-table.h"
+#include "config-file.h"
 #include "error.h"
 #include "evloop.h"
 #include "keys.h"
@@ -36,6 +37,8 @@ struct ops_ctx {
 	struct evloop		*loop;
 	struct server		*server;
 	time_t			 started;	/* wall clock at start */
+	struct ops_config	*config;	/* opsicle.conf; swapped on SIGHUP */
+	unsigned		 failed_unlocks; /* since the last unlock */
 	long long		 started_ms;	/* evloop_now_ms at start */
 };
 
@@ -73,6 +76,13 @@ void	boot_harden(void);
 int	boot_lock(struct ops_ctx *ctx, struct ops_err *err);
 int	boot_write_pid(struct ops_ctx *ctx, struct ops_err *err);
 int	boot_open_store(struct ops_ctx *ctx, struct ops_err *err);
+/* Load opsicle.conf into ctx->config (replacing it only on success). */
+int	boot_load_config(struct ops_ctx *ctx, struct ops_err *err);
+/* Unwrap the keys with a passphrase and open the store. */
+int	boot_unlock(struct ops_ctx *ctx, const struct secret *pass,
+	    struct ops_err *err);
+/* Close the store and wipe the keys: the daemon is locked. */
+void	boot_lock_store(struct ops_ctx *ctx);
 void	boot_close(struct ops_ctx *ctx);
 
 /* server.c */
@@ -113,6 +123,12 @@ handler_fn	handle_target_add, handle_target_list, handle_target_show,
 		handle_target_edit, handle_target_rm;
 /* handlers-creds.c */
 handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
+/* handlers-lock.c: unlock, lock, passwd (each audits itself) */
+handler_fn	handle_unlock, handle_lock, handle_passwd;
+/* 1 when type may run while the store is locked. */
+int		lock_allows(enum proto_type type);
+/* handlers-import.c */
+handler_fn	handle_target_import;
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
 /* Append one audit record (actor from c); never fails the request. */

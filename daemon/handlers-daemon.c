@@ -21,6 +21,10 @@ static const struct handler handlers[] = {
 	{ PROTO_DAEMON_STOP, handle_daemon_stop },
 	{ PROTO_AUDIT_LIST, handle_audit_list },
 	{ PROTO_AUDIT_VERIFY, handle_audit_verify },
+	{ PROTO_UNLOCK, handle_unlock },
+	{ PROTO_LOCK, handle_lock },
+	{ PROTO_PASSWD, handle_passwd },
+	{ PROTO_TARGET_IMPORT, handle_target_import },
 };
 #define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))
 
@@ -46,8 +50,8 @@ int
 handler_need_store(struct ops_ctx *ctx, struct ops_err *err)
 {
 	if (ctx->store == NULL)
-		return ops_err_set(err, OPS_E_LOCKED, "store %s is locked; "
-		    "unlock it first", ctx->paths.store);
+		return ops_err_set(err, OPS_E_LOCKED, "store is locked; run "
+		    "opsicle unlock");
 	return OPS_OK;
 }
 
@@ -56,17 +60,22 @@ handle_daemon_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
 	long long	up = (evloop_now_ms() - ctx->started_ms) / 1000;
+	enum keys_kind	kind;
 
 	(void)c;
 	(void)msg;
-	*result = json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:b}",
+	if (keys_envelope_kind(ctx->paths.envelope, &kind, NULL) != OPS_OK)
+		kind = 0;
+	*result = json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:b, s:s}",
 	    "pid", (json_int_t)getpid(),
 	    "version", PACKAGE_VERSION,
 	    "started", (json_int_t)ctx->started,
 	    "uptime", (json_int_t)up,
 	    "store", ctx->paths.store,
 	    "socket", ctx->paths.socket,
-	    "locked", ctx->store == NULL);
+	    "locked", ctx->store == NULL,
+	    "key", kind == KEYS_KIND_PASSPHRASE ? "passphrase" :
+	    kind == KEYS_KIND_KEYFILE ? "keyfile" : "none");
 	if (*result == NULL)
 		return ops_err_set(err, OPS_E_NOMEM, "build daemon status");
 	return OPS_OK;

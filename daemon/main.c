@@ -40,7 +40,8 @@ usage(FILE *fp)
 	    "  -d       debug: stay in the foreground, log debug to stderr\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -P FILE  unlock a passphrase-protected store with the\n"
-	    "           passphrase in FILE\n"
+	    "           passphrase in FILE (without it such a store\n"
+	    "           starts locked until \"opsicle unlock\")\n"
 	    "  -h       show this help\n"
 	    "  -V       show the version\n"
 	    "State lives under $OPSICLE_HOME, else the XDG directories; see "
@@ -134,8 +135,15 @@ signal_timer(struct evloop *loop, long long id, void *arg)
 	(void)loop;
 	(void)id;
 	if (got_hup) {
+		struct ops_err	err;
+
 		got_hup = 0;
-		log_info(&ctx->log, "SIGHUP: nothing to reload");
+		if (boot_load_config(ctx, &err) != OPS_OK)
+			log_warnx(&ctx->log, "SIGHUP: keeping the old "
+			    "configuration: %s", ops_err_msg(&err));
+		else
+			log_info(&ctx->log, "SIGHUP: reloaded %s",
+			    ctx->paths.config);
 	}
 	if (got_stop) {
 		log_info(&ctx->log, "stopping on signal");
@@ -226,7 +234,8 @@ main(int argc, char **argv)
 	    (rc = vfscrypt_global_init(&err)) != OPS_OK ||
 	    (rc = ops_paths_resolve(&ctx.paths, &err)) != OPS_OK ||
 	    (rc = ops_paths_mkdirs(&ctx.paths, &err)) != OPS_OK ||
-	    (rc = boot_lock(&ctx, &err)) != OPS_OK)
+	    (rc = boot_lock(&ctx, &err)) != OPS_OK ||
+	    (rc = boot_load_config(&ctx, &err)) != OPS_OK)
 		goto fail;
 	if (!foreground && ((rc = daemonize(&ctx, &report_fd, &err)) != OPS_OK ||
 	    (rc = boot_write_pid(&ctx, &err)) != OPS_OK))
@@ -234,7 +243,8 @@ main(int argc, char **argv)
 	if ((rc = boot_open_store(&ctx, &err)) != OPS_OK ||
 	    (rc = serve_start(&ctx, &err)) != OPS_OK)
 		goto fail;
-	log_info(&ctx.log, "ready: store %s", ctx.paths.store);
+	log_info(&ctx.log, "ready: store %s%s", ctx.paths.store,
+	    ctx.store == NULL ? " (locked)" : "");
 	report_start(&report_fd, NULL);
 	rc = serve(&ctx);
 	serve_done(&ctx);

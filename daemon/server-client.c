@@ -283,6 +283,11 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		client_send_error(c, id, OPS_E_LOCKED, "opsicled is stopping");
 		return;
 	}
+	if (ctx->store == NULL && !lock_allows(type)) {
+		client_send_error(c, id, OPS_E_LOCKED, "store is locked; run "
+		    "opsicle unlock");
+		return;
+	}
 	if ((rc = client_run(c, e, h, msg, &result, &err)) != OPS_OK) {
 		log_debug(&ctx->log, "%s for %s: %s", e->name, c->actor,
 		    ops_err_msg(&err));

@@ -30,6 +30,10 @@ static const struct {
 	{ PROTO_CRED_RM, cli_cred_rm },
 	{ PROTO_AUDIT_LIST, cli_audit_list },
 	{ PROTO_AUDIT_VERIFY, cli_audit_verify },
+	{ PROTO_UNLOCK, cli_unlock },
+	{ PROTO_LOCK, cli_lock },
+	{ PROTO_PASSWD, cli_passwd },
+	{ PROTO_TARGET_IMPORT, cli_target_import },
 };
 
 const char *
@@ -285,6 +289,8 @@ main(int argc, char **argv)
 		return help_cmd(&a);
 	if (strcmp(e->name, "list-commands") == 0)
 		return list_commands();
+	if (strcmp(e->name, "init") == 0)
+		return cli_init(&a);
 	if (strcmp(e->name, "tui") == 0)
 		return tui_main(a.no_start);
 	for (i = 0; i < sizeof(cli_fns) / sizeof(cli_fns[0]); i++)

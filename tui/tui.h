@@ -104,6 +104,15 @@ int	cli_cred_rm(const struct cli_args *a);
 /* tui-main.c: the ncurses console; returns the exit code. */
 int	tui_main(int no_start);
 
+/* cli-lock.c */
+int	cli_init(const struct cli_args *a);
+int	cli_unlock(const struct cli_args *a);
+int	cli_lock(const struct cli_args *a);
+int	cli_passwd(const struct cli_args *a);
+
+/* cli-import.c */
+int	cli_target_import(const struct cli_args *a);
+
 /* cli-misc.c */
 int	cli_daemon_status(const struct cli_args *a);
 int	cli_daemon_stop(const struct cli_args *a);

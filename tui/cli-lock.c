@@ -1,0 +1,279 @@
+/*
+ * cli-lock.c: init, unlock, lock and passwd. Passphrases never come from
+ * argv: they are read from --passphrase-file, else from the terminal
+ * without echo (twice when a new one is set), else from stdin. init
+ * creates the store here, holding opsicled.lock so no daemon can start
+ * meanwhile; the others ask the daemon, which runs Argon2id, and the
+ * JSON copies of the passphrase are wiped once sent.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config-file.h"
+#include "keys.h"
+#include "secret-read.h"
+#include "secret.h"
+#include "store.h"
+#include "tui.h"
+#include "vfs-crypt.h"
+
+#define PASS_MAX	1024
+
+/* A passphrase from --passphrase-file, the terminal or stdin. */
+static int
+read_pass(const struct cli_args *a, const char *prompt, int twice,
+    struct secret **out, struct ops_err *err)
+{
+	const char	*file = cli_opt(a, "passphrase-file");
+	struct secret	*again = NULL;
+	int		 fd, rc;
+
+	*out = NULL;
+	if (file != NULL) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+			return ops_err_errno(err, OPS_E_IO, "open passphrase "
+			    "file %s", file);
+		rc = secret_read_fd(fd, PASS_MAX, out, err);
+		close(fd);
+	} else if (isatty(STDIN_FILENO)) {
+		if ((rc = secret_read_tty(prompt, out, err)) == OPS_OK &&
+		    twice && (rc = secret_read_tty("Again: ", &again,
+		    err)) == OPS_OK && (secret_len(*out) != secret_len(again) ||
+		    sodium_memcmp(secret_cdata(*out), secret_cdata(again),
+		    secret_len(again)) != 0))
+			rc = ops_err_set(err, OPS_E_INVAL, "the passphrases "
+			    "differ");
+		secret_free(again);
+	} else
+		rc = secret_read_fd(STDIN_FILENO, PASS_MAX, out, err);
+	if (rc == OPS_OK && secret_len(*out) == 0)
+		rc = ops_err_set(err, OPS_E_INVAL, "the passphrase is empty");
+	if (rc != OPS_OK) {
+		secret_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat	st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Create the key envelope (and key file) and an empty store. */
+static int
+init_store(const struct ops_paths *p, const struct secret *pass,
+    struct ops_err *err)
+{
+	struct ops_config	*cfg = NULL;
+	struct keys_kdf_limits	 lim;
+	struct keyring		*kr = NULL;
+	struct store		*st = NULL;
+	int			 rc;
+
+	if (exists(p->envelope) || exists(p->store))
+		return ops_err_set(err, OPS_E_EXISTS, "a store already exists "
+		    "in %s", p->data_dir);
+	if ((rc = vfscrypt_global_init(err)) != OPS_OK)
+		return rc;
+	if (pass != NULL) {
+		if ((rc = config_load(p->config, &cfg, err)) != OPS_OK)
+			return rc;
+		config_kdf_limits(cfg, &lim);
+		config_free(cfg);
+		rc = keys_create_passphrase(p->envelope, pass, &lim, &kr, err);
+	} else
+		rc = keys_create_keyfile(p->envelope, p->keyfile, &kr, err);
+	if (rc != OPS_OK)
+		return rc;
+	rc = store_open(p->store, kr, &st, err);
+	store_close(st);
+	keyring_free(kr);
+	return rc;
+}
+
+int
+cli_init(const struct cli_args *a)
+{
+	struct ops_paths	 p;
+	struct ops_err		 err;
+	struct secret		*pass = NULL;
+	int			 lfd = -1, rc, want_pass;
+
+	want_pass = cli_flag(a, "passphrase") ||
+	    cli_opt(a, "passphrase-file") != NULL;
+	if ((rc = ops_paths_resolve(&p, &err)) != OPS_OK ||
+	    (rc = ops_paths_mkdirs(&p, &err)) != OPS_OK)
+		goto out;
+	/* No daemon may run (or start) while the store is made. */
+	if ((lfd = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		rc = ops_err_errno(&err, OPS_E_IO, "open %s", p.lock);
+		goto out;
+	}
+	if (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+		rc = ops_err_set(&err, OPS_E_LOCKED, "opsicled is running for "
+		    "%s; a store exists already", p.data_dir);
+		goto out;
+	}
+	if (exists(p.envelope) || exists(p.store)) {
+		rc = ops_err_set(&err, OPS_E_EXISTS, "a store already exists "
+		    "in %s", p.data_dir);
+		goto out;
+	}
+	if (want_pass && (rc = read_pass(a, "New passphrase: ", 1, &pass,
+	    &err)) != OPS_OK)
+		goto out;
+	rc = init_store(&p, pass, &err);
+out:
+	secret_free(pass);
+	if (lfd != -1)
+		close(lfd);
+	if (rc != OPS_OK) {
+		fprintf(stderr, "opsicle init: %s\n", ops_err_msg(&err));
+		return EXIT_REFUSED;
+	}
+	printf("created %s store %s\n", want_pass ? "passphrase-protected" :
+	    "key-file", p.store);
+	return 0;
+}
+
+/* Wipe a passphrase field the message still holds. */
+static void
+wipe(json_t *m, const char *key)
+{
+	struct secret	*s = NULL;
+
+	if (proto_has(m, key) && proto_take_secret(m, key,
+	    OPS_PROTO_MAX_FRAME, &s, NULL) == OPS_OK)
+		secret_free(s);
+}
+
+/* Is the daemon's store locked? -1 when it cannot be asked. */
+static int
+is_locked(struct cli_conn *c, struct ops_err *err)
+{
+	json_t	*m, *r = NULL;
+	int	 locked;
+
+	if ((m = proto_msg_new(PROTO_DAEMON_STATUS, 0)) == NULL)
+		return -1;
+	if (client_request(c, m, &r, err) != OPS_OK) {
+		json_decref(m);
+		return -1;
+	}
+	locked = json_is_true(json_object_get(r, "locked"));
+	json_decref(r);
+	json_decref(m);
+	return locked;
+}
+
+int
+cli_unlock(const struct cli_args *a)
+{
+	struct cli_conn	 c;
+	struct ops_err	 err;
+	struct secret	*pass = NULL;
+	json_t		*m = NULL, *r = NULL;
+	int		 rc, locked;
+
+	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		client_close(&c);
+		return rc;
+	}
+	if ((locked = is_locked(&c, &err)) == 0) {
+		printf("the store is not locked\n");
+		client_close(&c);
+		return 0;
+	}
+	if (locked == -1 || (rc = read_pass(a, "Passphrase: ", 0, &pass,
+	    &err)) != OPS_OK)
+		goto fail;
+	m = cli_msg(a);
+	rc = proto_add_strn(m, "passphrase", (const char *)secret_cdata(pass),
+	    secret_len(pass), &err);
+	secret_free(pass);
+	if (rc != OPS_OK || (rc = client_request(&c, m, &r, &err)) != OPS_OK)
+		goto fail;
+	wipe(m, "passphrase");
+	json_decref(m);
+	json_decref(r);
+	client_close(&c);
+	printf("unlocked\n");
+	return 0;
+fail:
+	if (m != NULL)
+		wipe(m, "passphrase");
+	json_decref(m);
+	fprintf(stderr, "opsicle unlock: %s\n", ops_err_msg(&err));
+	rc = c.refused || locked != -1 ? EXIT_REFUSED : EXIT_NODAEMON;
+	client_close(&c);
+	return rc;
+}
+
+int
+cli_lock(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a);
+	int	 rc = cli_send(a, m, NULL);
+
+	json_decref(m);
+	if (rc == 0)
+		printf("locked\n");
+	return rc;
+}
+
+int
+cli_passwd(const struct cli_args *a)
+{
+	struct secret	*pass = NULL;
+	struct ops_err	 err;
+	json_t		*m;
+	int		 rc, to_keyfile = cli_flag(a, "to-keyfile");
+
+	if (to_keyfile && cli_opt(a, "passphrase-file") != NULL) {
+		fprintf(stderr, "opsicle passwd: --to-keyfile takes no "
+		    "passphrase\n");
+		cli_usage(stderr, a->e);
+		return EXIT_USAGE;
+	}
+	m = cli_msg(a);
+	proto_add_str(m, "mode", to_keyfile ? "keyfile" : "passphrase", NULL);
+	if (!to_keyfile) {
+		if ((rc = read_pass(a, "New passphrase: ", 1, &pass,
+		    &err)) == OPS_OK)
+			rc = proto_add_strn(m, "new",
+			    (const char *)secret_cdata(pass), secret_len(pass),
+			    &err);
+		secret_free(pass);
+		if (rc != OPS_OK) {
+			fprintf(stderr, "opsicle passwd: %s\n",
+			    ops_err_msg(&err));
+			wipe(m, "new");
+			json_decref(m);
+			return EXIT_REFUSED;
+		}
+	}
+	rc = cli_send(a, m, NULL);
+	wipe(m, "new");
+	json_decref(m);
+	if (rc == 0)
+		printf("the store key is now wrapped by %s\n", to_keyfile ?
+		    "a key file" : "the new passphrase");
+	return rc;
+}
