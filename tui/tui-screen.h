@@ -207,6 +207,13 @@ struct tui {
 	int			 dirty;
 	int			 quit;
 	int			 rows, cols;
+
+	/* OPSICLE_TUI_MARK (tests/bench/bench-tui): after the repaint that
+	 * follows the N-th key, write an invisible "OSC 1337;opsicle-keys=N"
+	 * so a driver can time keypress to redraw. */
+	int			 mark;
+	long			 keys_seen;
+	long			 keys_marked;
 };
 
 struct screen {
