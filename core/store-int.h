@@ -68,6 +68,9 @@ int	 store_migrate(struct store *st, struct ops_err *err);
 /* store-targets.c */
 int	 store_target_id(struct store *st, const char *name, int64_t *id,
 	     struct ops_err *err);
+/* Validate a host key type and "SHA256:..." fingerprint. */
+int	 store_check_hostkey(const char *type, const char *fp,
+	     struct ops_err *err);
 
 /* store-creds.c */
 int	 store_cred_id(struct store *st, const char *name, int64_t *id,

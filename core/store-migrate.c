@@ -136,8 +136,32 @@ static const char m1[] =
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
 	" SELECT RAISE(ABORT, 'audit records are append-only'); END;";
 
+/* 2: host keys a target presented that nobody accepted yet (hostkeys). */
+static const char m2[] =
+	"CREATE TABLE target_hostkeys_pending ("
+	" id INTEGER PRIMARY KEY,"
+	" target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+	" key_type TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" key_blob BLOB,"
+	" first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"
+	" UNIQUE (target_id, fingerprint));";
+
+/* Jobs: what to run (a command, or a script fed to the shell), the
+ * per-run timeout and the per-job concurrency, so that a queued job
+ * survives a restart and a rerun repeats it exactly. */
+static const char m3[] =
+	"ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'command'"
+	" CHECK (kind IN ('command', 'script'));"
+	"ALTER TABLE jobs ADD COLUMN timeout_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN forks INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_finished ON jobs(finished);";
+
 static const char *const migrations[] = {
 	m1,
+	m2,
+	m3,
 };
 
 #define STORE_SCHEMA_LATEST \

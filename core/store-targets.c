@@ -1,5 +1,6 @@
 /*
- * store-targets.c: targets, their tags and their known host keys.
+ * store-targets.c: targets, their tags and their known host keys
+ * (pending host keys are in store-hostkeys.c).
  */
 #include "config.h"
 
@@ -513,8 +514,8 @@ out:
 	return store_tx_leave(st, rc, err);
 }
 
-static int
-check_hostkey(const char *type, const char *fp, struct ops_err *err)
+int
+store_check_hostkey(const char *type, const char *fp, struct ops_err *err)
 {
 	size_t	i;
 
@@ -549,7 +550,7 @@ store_hostkey_add(struct store *st, const char *target, const char *type,
 	int64_t		 id;
 	int		 rc;
 
-	if ((rc = check_hostkey(type, fp, err)) != OPS_OK)
+	if ((rc = store_check_hostkey(type, fp, err)) != OPS_OK)
 		return rc;
 	if (blob_len > 16384)
 		return ops_err_set(err, OPS_E_INVAL,

@@ -192,6 +192,55 @@ int	store_hostkey_remove(struct store *st, const char *target,
 	    const char *fp, struct ops_err *err);
 void	store_hostkey_list_free(struct store_hostkey_list *l);
 
+/*
+ * Pending host keys: keys a target presented that match none of its known
+ * keys (an unknown host, or a changed key), kept so that a user can look
+ * at them and accept one by fingerprint. A connection is never allowed on
+ * a pending key. One row per (target, fingerprint); deleting the target
+ * deletes them.
+ */
+struct store_hostkey_pending {
+	char		*target;	/* target name */
+	char		*type;
+	char		*fp;
+	unsigned char	*blob;		/* raw key; NULL when not known */
+	size_t		 blob_len;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+};
+
+struct store_hostkey_pending_list {
+	struct store_hostkey_pending	*v;
+	size_t				 n;
+};
+
+/* Record that target presented this key: insert it, or when already
+ * pending update last_seen (and the blob, when given). OPS_E_EXISTS when
+ * the key is already one of the target's known keys. */
+int	store_hostkey_pending_set(struct store *st, const char *target,
+	    const char *type, const char *fp, const unsigned char *blob,
+	    size_t blob_len, struct ops_err *err);
+/* Pending keys of target, or of all targets when target is NULL; by
+ * target name, then first_seen. OPS_E_NOTFOUND for an unknown target. */
+int	store_hostkey_pending_list(struct store *st, const char *target,
+	    struct store_hostkey_pending_list *out, struct ops_err *err);
+/* Forget the pending key fp of target, or all its pending keys when fp is
+ * NULL. OPS_E_NOTFOUND when nothing matched (fp given) or no target. */
+int	store_hostkey_pending_remove(struct store *st, const char *target,
+	    const char *fp, struct ops_err *err);
+/*
+ * Accept the pending key fp of target: in one transaction move it into
+ * the known keys and drop it from pending. With replace, known keys of
+ * the same key type are removed first (a host key that changed). *out
+ * (may be NULL) gets the accepted key (caller frees with
+ * store_hostkey_pending_free). OPS_E_NOTFOUND when no such pending key.
+ */
+int	store_hostkey_accept(struct store *st, const char *target,
+	    const char *fp, int replace, struct store_hostkey_pending **out,
+	    struct ops_err *err);
+void	store_hostkey_pending_free(struct store_hostkey_pending *p);
+void	store_hostkey_pending_list_free(struct store_hostkey_pending_list *l);
+
 /* ---- store-creds.c --------------------------------------------------- */
 
 enum store_cred_kind {
@@ -370,6 +419,9 @@ struct store_job {
 	int64_t			 created;
 	int64_t			 started;
 	int64_t			 finished;
+	int			 script;	/* command is a script for sh */
+	int			 timeout_ms;	/* per run; 0: none */
+	int			 forks;		/* runs at once; 0: default */
 };
 
 struct store_job_list {
@@ -384,6 +436,9 @@ struct store_job_spec {
 	const char		*requested_by;
 	const char *const	*targets;	/* names, at least one */
 	size_t			 ntargets;
+	int			 script;	/* ad hoc command is a script */
+	int			 timeout_ms;	/* per run; 0: none */
+	int			 forks;		/* runs at once; 0: default */
 };
 
 struct store_job_filter {
@@ -462,6 +517,18 @@ int	store_run_append_output(struct store *st, int64_t run_id,
  * *nruns (may be NULL) receives the number of runs changed. */
 int	store_runs_mark_interrupted(struct store *st, int64_t *nruns,
 	    struct ops_err *err);
+/* At daemon start after a crash: jobs left running become interrupted
+ * with their unfinished runs; queued jobs stay queued (they run next).
+ * *nruns (may be NULL) receives the number of runs changed. */
+int	store_jobs_recover(struct store *st, int64_t *nruns,
+	    struct ops_err *err);
+/* The oldest queued job's id in *id, or 0 when none is queued. */
+int	store_job_next_queued(struct store *st, int64_t *id,
+	    struct ops_err *err);
+/* Retention: drop the stored output of jobs finished before the given
+ * time (ms); the runs and their states stay. *nchunks may be NULL. */
+int	store_output_prune(struct store *st, int64_t before,
+	    int64_t *nchunks, struct ops_err *err);
 void	store_run_free(struct store_run *r);
 void	store_run_list_free(struct store_run_list *l);
 
