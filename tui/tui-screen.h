@@ -107,6 +107,10 @@ struct view_list {
 	char			**marked;	/* keys, owned */
 	size_t			 nmarked;
 	int			 loaded;	/* rows arrived at least once */
+	/* Per row, its cells lower-cased and joined (built on the first
+	 * filter after new rows): typing a filter scans these, and only
+	 * the rows still shown when the new text extends the old. */
+	char			**hay;
 };
 
 struct tui;

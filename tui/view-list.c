@@ -38,9 +38,23 @@ clear_marks(struct view_list *v)
 	v->nmarked = 0;
 }
 
+static void
+clear_hay(struct view_list *v)
+{
+	size_t	i, n = json_array_size(v->rows);
+
+	if (v->hay == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v->hay[i]);
+	free(v->hay);
+	v->hay = NULL;
+}
+
 void
 view_list_done(struct view_list *v)
 {
+	clear_hay(v);
 	json_decref(v->rows);
 	free(v->vis);
 	clear_marks(v);
@@ -129,16 +143,65 @@ has_tag(const json_t *row, const char *tag)
 	return 0;
 }
 
+static void
+lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Row i's cells, lower-cased, joined by 0x1f (never typed in a filter). */
+static char *
+make_hay(const struct view_list *v, const json_t *row)
+{
+	char	cell[1024], *h = NULL, *n;
+	size_t	c, len = 0, cl;
+
+	for (c = 0; c < v->ncols; c++) {
+		view_list_cell(v, row, c, cell, sizeof(cell));
+		cl = strlen(cell);
+		if ((n = realloc(h, len + cl + 2)) == NULL) {
+			free(h);
+			return NULL;
+		}
+		h = n;
+		memcpy(h + len, cell, cl);
+		len += cl;
+		h[len++] = 0x1f;
+		h[len] = '\0';
+	}
+	if (h != NULL)
+		lower(h);
+	return h;
+}
+
+static void
+build_hay(struct view_list *v)
+{
+	size_t	i, n = json_array_size(v->rows);
+
+	if (v->hay != NULL || n == 0 ||
+	    (v->hay = calloc(n, sizeof(*v->hay))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		v->hay[i] = make_hay(v, json_array_get(v->rows, i));
+}
+
+/* needle is the lower-cased filter. */
 static int
-matches(const struct view_list *v, const json_t *row)
+matches(const struct view_list *v, size_t i, const char *needle)
 {
 	char	cell[1024];
 	size_t	c;
+	const json_t *row = json_array_get(v->rows, i);
 
 	if (v->filter[0] == '\0')
 		return 1;
 	if (strncmp(v->filter, "tag:", 4) == 0)
 		return has_tag(row, v->filter + 4);
+	if (v->hay != NULL && v->hay[i] != NULL)
+		return strstr(v->hay[i], needle) != NULL;
 	for (c = 0; c < v->ncols; c++) {
 		view_list_cell(v, row, c, cell, sizeof(cell));
 		if (strcasestr(cell, v->filter) != NULL)
@@ -182,13 +245,40 @@ cmp_rows(const void *a, const void *b)
 	return v->sort_desc ? -r : r;
 }
 
-/* Rebuild vis, keeping the cursor on the row with key cur (if any). */
+/* Only the rows shown now can match (the filter grew): filter vis in
+ * place, keeping its order. */
 static void
-rebuild(struct view_list *v, const char *cur)
+narrow(struct view_list *v, const char *needle)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < v->nvis; i++)
+		if (matches(v, v->vis[i], needle))
+			v->vis[k++] = v->vis[i];
+	v->nvis = k;
+}
+
+#define NO_ROW	((size_t)-1)
+
+/* Rebuild vis, keeping the cursor on the row with key cur (if any), or
+ * with index cur_idx when the rows did not change. With only_vis, keep
+ * the order and drop the rows that no longer match. */
+static void
+rebuild(struct view_list *v, const char *cur, size_t cur_idx, int only_vis)
 {
 	struct sort_item	*items;
 	size_t			 n = json_array_size(v->rows), i, k = 0;
+	char			 needle[sizeof(v->filter)];
 
+	snprintf(needle, sizeof(needle), "%s", v->filter);
+	lower(needle);
+	if (needle[0] != '\0' && strncmp(needle, "tag:", 4) != 0)
+		build_hay(v);
+	if (only_vis && v->vis != NULL) {
+		narrow(v, needle);
+		k = v->nvis;
+		goto cursor;
+	}
 	free(v->vis);
 	v->vis = NULL;
 	v->nvis = 0;
@@ -198,7 +288,7 @@ rebuild(struct view_list *v, const char *cur)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (matches(v, json_array_get(v->rows, i))) {
+		if (matches(v, i, needle)) {
 			items[k].idx = i;
 			items[k].v = v;
 			k++;
@@ -210,7 +300,15 @@ rebuild(struct view_list *v, const char *cur)
 		v->vis[i] = items[i].idx;
 	free(items);
 	v->nvis = k;
-	if (cur != NULL) {
+cursor:
+	if (cur_idx != NO_ROW) {
+		for (i = 0; i < k; i++) {
+			if (v->vis[i] == cur_idx) {
+				v->cursor = i;
+				break;
+			}
+		}
+	} else if (cur != NULL) {
 		for (i = 0; i < k; i++) {
 			if (strcmp(view_list_key(v, view_list_row(v, i)),
 			    cur) == 0) {
@@ -241,6 +339,7 @@ view_list_set_rows(struct view_list *v, json_t *rows)
 	size_t	 i, k = 0, r, n;
 	int	 found;
 
+	clear_hay(v);
 	json_decref(v->rows);
 	v->rows = json_is_array(rows) ? rows : json_array();
 	if (!json_is_array(rows))
@@ -259,30 +358,43 @@ view_list_set_rows(struct view_list *v, json_t *rows)
 			free(v->marked[i]);
 	}
 	v->nmarked = k;
-	rebuild(v, cur);
+	rebuild(v, cur, NO_ROW, 0);
 	free(cur);
+}
+
+/* The cursor row's index in rows (for changes that keep the rows). */
+static size_t
+cursor_idx(const struct view_list *v)
+{
+	return v->cursor < v->nvis ? v->vis[v->cursor] : NO_ROW;
 }
 
 void
 view_list_set_filter(struct view_list *v, const char *filter)
 {
-	char	*cur = cursor_key(v);
+	char	was[sizeof(v->filter)], now[sizeof(was)];
+	int	grew;
 
+	if (strcmp(v->filter, filter) == 0)
+		return;
+	/* "tag:" filters match whole tags: a longer one is no narrowing. */
+	snprintf(was, sizeof(was), "%s", v->filter);
+	snprintf(now, sizeof(now), "%s", filter);
+	lower(was);
+	lower(now);
+	grew = was[0] != '\0' && strncmp(was, "tag:", 4) != 0 &&
+	    strncmp(now, "tag:", 4) != 0 && strstr(now, was) != NULL;
 	snprintf(v->filter, sizeof(v->filter), "%s", filter);
 	v->top = 0;
-	rebuild(v, cur);
-	free(cur);
+	rebuild(v, NULL, cursor_idx(v), grew);
 }
 
 void
 view_list_sort(struct view_list *v, int col, int desc)
 {
-	char	*cur = cursor_key(v);
-
 	v->sort_col = col >= (int)v->ncols ? -1 : col;
 	v->sort_desc = desc;
-	rebuild(v, cur);
-	free(cur);
+	rebuild(v, NULL, cursor_idx(v), 0);
 }
 
 void
