@@ -20,7 +20,9 @@ static const struct key_binding key_table[] = {
 	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6' }, "1-6",
 	    "go to screen N" },
 	{ KC_GLOBAL, KA_CMDLINE, { ':' }, ":",
-	    "command line: q, refresh, target add, screen NAME" },
+	    "command line: q, refresh, target add, unlock, screen NAME" },
+	{ KC_GLOBAL, KA_UNLOCK, { 'u' }, "u",
+	    "unlock a locked daemon (the passphrase is not shown)" },
 	{ KC_GLOBAL, KA_REFRESH, { TK_CTRL('r'), TK_CTRL('l'),
 	    TK_FN(KEY_F(5)) }, "C-r, C-l, F5", "ask the daemon again and redraw" },
 

@@ -93,7 +93,7 @@ draw_status(struct tui *t, int y)
 	else
 		snprintf(left, sizeof(left), " opsicled %s pid %lld, %s ",
 		    t->version, t->daemon_pid, t->locked ?
-		    "LOCKED (opsicle unlock)" : "unlocked");
+		    "LOCKED (u unlocks)" : "unlocked");
 	w = frame_put(y, 0, COLS, theme_attr(t->lost || t->locked ?
 	    TH_ERROR : TH_STATUS), 0, left);
 	if (t->msg[0] != '\0')
@@ -168,6 +168,8 @@ frame_draw(struct tui *t)
 	draw_bottom(t, LINES - 1);
 	if (t->form != NULL && t->prompt == PROMPT_NONE)
 		form_draw(t->form, LINES, COLS);	/* leaves the cursor */
+	if (t->unlock_open && !t->lost)
+		tui_unlock_draw(t);		/* leaves the cursor */
 	refresh();
 }
 

@@ -27,6 +27,7 @@
 
 #include <curses.h>
 
+#include "secret.h"
 #include "tui-screen.h"
 
 /* The screen table: tab order. Jobs, Job detail and Host keys go here. */
@@ -124,6 +125,11 @@ status_done(struct tui *t, int rc, const json_t *r, const char *message,
 	}
 	t->status_known = 1;
 	t->locked = json_is_true(json_object_get(r, "locked"));
+	if (t->locked && !t->unlock_asked) {
+		t->unlock_asked = 1;
+		tui_unlock_open(t);
+	} else if (!t->locked)
+		t->unlock_asked = 0;
 	t->daemon_pid = json_integer_value(json_object_get(r, "pid"));
 	snprintf(t->version, sizeof(t->version), "%s",
 	    json_is_string(json_object_get(r, "version")) ?
@@ -190,6 +196,10 @@ run_command(struct tui *t, const char *line)
 		return TUI_R_REFRESH | TUI_R_REDRAW;
 	if (strcmp(w[0], "help") == 0)
 		return tui_switch(t, "Help");
+	if (strcmp(w[0], "unlock") == 0) {
+		tui_unlock_open(t);
+		return TUI_R_REDRAW;
+	}
 	if (strcmp(w[0], "target") == 0 && n >= 2 &&
 	    strcmp(w[1], "add") == 0) {
 		(void)tui_switch(t, "Targets");
@@ -203,7 +213,7 @@ run_command(struct tui *t, const char *line)
 		return TUI_R_REDRAW;
 	}
 	tui_message(t, 1, "unknown command \":%s\" (try q, refresh, "
-	    "target add, screen NAME, help)", line);
+	    "target add, unlock, screen NAME, help)", line);
 	return TUI_R_REDRAW;
 }
 
@@ -331,6 +341,12 @@ global_key(struct tui *t, enum key_action a, int ch)
 	case KA_REFRESH:
 		clearok(curscr, TRUE);
 		return TUI_R_REFRESH | TUI_R_REDRAW;
+	case KA_UNLOCK:
+		if (!t->locked)
+			tui_message(t, 0, "the store is not locked");
+		else
+			tui_unlock_open(t);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
 	default:
 		return 0;
 	}
@@ -370,6 +386,8 @@ handle_key(struct tui *t, int ch)
 			reconnect(t);
 		return TUI_R_REDRAW;
 	}
+	if (t->unlock_open)
+		return tui_unlock_key(t, ch);
 	if (t->prompt == PROMPT_CMD && keys_lookup(KC_PROMPT, ch) ==
 	    KA_SUBMIT) {
 		t->prompt = PROMPT_NONE;
@@ -476,6 +494,7 @@ static void
 tui_free(struct tui *t)
 {
 	tconn_close(&t->conn);
+	tui_unlock_close(t);
 	form_free(t->form);
 	view_list_done(&t->targets);
 	view_list_done(&t->creds);
@@ -504,7 +523,9 @@ tui_main(int no_start)
 		return EXIT_USAGE;
 	}
 	setlocale(LC_ALL, "");
-	if (evloop_new(&t.loop, &err) != OPS_OK) {
+	/* The unlock dialog keeps the passphrase in sodium_malloc memory. */
+	if (ops_crypto_init(&err) != OPS_OK ||
+	    evloop_new(&t.loop, &err) != OPS_OK) {
 		fprintf(stderr, "opsicle tui: %s\n", ops_err_msg(&err));
 		return EXIT_REFUSED;
 	}

@@ -51,7 +51,7 @@ enum key_action {
 	KA_NEXT_SCREEN, KA_PREV_SCREEN, KA_SCREEN_N,
 	KA_ENTER, KA_BACK, KA_ADD, KA_EDIT, KA_REMOVE,
 	KA_FIELD_NEXT, KA_FIELD_PREV, KA_SUBMIT, KA_CANCEL,
-	KA_YES, KA_NO, KA_RECONNECT,
+	KA_YES, KA_NO, KA_RECONNECT, KA_UNLOCK,
 };
 
 /* Key contexts, in the order the help screen lists them. */
@@ -114,6 +114,7 @@ struct view_list {
 };
 
 struct tui;
+struct secret;
 
 /* A small form: labelled one-line fields with per-field messages. */
 #define FORM_MAX_FIELDS	8
@@ -181,6 +182,7 @@ struct tui {
 	/* daemon-status */
 	int			 status_known;
 	int			 locked;
+	int			 unlock_asked;	/* opened once per locking */
 	long long		 daemon_pid;
 	char			 version[32];
 
@@ -200,6 +202,13 @@ struct tui {
 	size_t			 prev;		/* where Esc in help goes */
 
 	struct form		*form;
+	/* The unlock dialog (tui-unlock.c); the passphrase never leaves
+	 * pass, which is wiped as soon as it is sent. */
+	int			 unlock_open;
+	int			 unlock_busy;
+	char			 unlock_err[256];
+	struct secret		*pass;
+	size_t			 pass_len;
 	enum tui_prompt		 prompt;
 	char			 line[256];
 	char			 saved[256];	/* filter before "/" */
@@ -244,6 +253,12 @@ void	tui_confirm(struct tui *t, const char *question,
 	    void (*on_yes)(struct tui *));
 int	tui_switch(struct tui *t, const char *name);
 void	tui_refresh_all(struct tui *t);
+
+/* tui-unlock.c */
+void	tui_unlock_open(struct tui *t);
+void	tui_unlock_close(struct tui *t);
+int	tui_unlock_key(struct tui *t, int ch);
+void	tui_unlock_draw(struct tui *t);
 
 /* tui-client.c */
 int	tconn_open(struct tconn *tc, struct tui *t, struct evloop *loop,
