@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ssh-int.h"
 
 #define DEFAULT_CAP	(1024 * 1024)
@@ -25,6 +27,8 @@ static const char *const class_names[] = {
 	[SSH_CLASS_EXIT] = "exit",
 	[SSH_CLASS_SIGNAL] = "signal",
 	[SSH_CLASS_INTERNAL] = "internal",
+	[SSH_CLASS_SFTP] = "sftp",
+	[SSH_CLASS_SUDO] = "sudo",
 };
 
 const char *
@@ -173,7 +177,7 @@ job_start(struct ssh_job *j)
 			ssh_job_finish(j);
 			return;
 		}
-		j->state = JOB_OPEN;
+		j->state = ssh_job_first_state(j);
 		ssh_conn_drive(c);
 		return;
 	}
@@ -225,11 +229,14 @@ ssh_job_finish(struct ssh_job *j)
 	if (c != NULL) {
 		c->job = NULL;
 		j->conn = NULL;
-		if (j->state == JOB_DONE && j->ch == NULL)
+		if (j->state == JOB_DONE && j->ch == NULL && j->sftp == NULL)
 			ssh_pool_put(c);
-		else
+		else {
+			ssh_sftp_release(j);
 			ssh_conn_destroy(c);
+		}
 	}
+	ssh_job_xfer_free(j);
 	j->state = JOB_FINISHED;
 	b->ndone++;
 	if (j->r->ok)
@@ -245,8 +252,8 @@ ssh_job_finish(struct ssh_job *j)
 }
 
 /* sh single-quote s into a malloc'd string. */
-static char *
-shell_quote(const char *s)
+char *
+ssh_shell_quote(const char *s)
 {
 	size_t n = 3, i;
 	char *q, *p;
@@ -269,58 +276,83 @@ shell_quote(const char *s)
 	return q;
 }
 
+char *
+ssh_batch_wrap(const struct ssh_batch *b, const char *cmd)
+{
+	const struct ssh_exec *x = b->x;
+	char *inner = NULL, *qc = NULL, *qu = NULL, *out = NULL;
+	size_t n;
+
+	if (!x->sudo)
+		return strdup(cmd);
+	n = strlen(b->marker) + strlen(cmd) + 16;
+	if ((inner = malloc(n)) == NULL)
+		return NULL;
+	/* the marker says sudo is done: stdin is the command's from here */
+	snprintf(inner, n, "echo %s; %s", b->marker, cmd);
+	if ((qc = ssh_shell_quote(inner)) == NULL ||
+	    (qu = ssh_shell_quote(x->sudo_user ? x->sudo_user : "root")) ==
+	    NULL)
+		goto out;
+	n = strlen(qc) + strlen(qu) + strlen(b->prompt) + 64;
+	if ((out = malloc(n)) == NULL)
+		goto out;
+	/* The password goes to sudo's stdin, never into argv. */
+	snprintf(out, n, "sudo -S -p '%s' -u %s -- sh -c %s", b->prompt, qu,
+	    qc);
+out:
+	free(inner);
+	free(qc);
+	free(qu);
+	return out;
+}
+
 static int
 batch_command(struct ssh_batch *b, struct ops_err *err)
 {
 	const struct ssh_exec *x = b->x;
-	char *qc = NULL, *qu = NULL;
-	size_t n;
-	int rc = 0;
+	unsigned char rnd[16];
+	char hex[33];
 
-	if (!x->sudo) {
-		if ((b->command = strdup(x->command)) == NULL)
-			return ops_err_errno(err, OPS_E_NOMEM, "copy command");
+	if (x->sudo) {
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+		snprintf(b->marker, sizeof(b->marker), "OPSICLE-SUDO-OK-%.16s",
+		    hex);
+		snprintf(b->prompt, sizeof(b->prompt),
+		    "[opsicle-sudo-%.16s] password:", hex + 16);
+		if (x->sudo_password != NULL) {
+			size_t pl = secret_len(x->sudo_password);
+			int rc;
+
+			if ((rc = secret_new(pl + 1, &b->pre, err)) != 0)
+				return rc;
+			memcpy(secret_data(b->pre),
+			    secret_cdata(x->sudo_password), pl);
+			secret_data(b->pre)[pl] = '\n';
+		}
+	}
+	/* scripts and transfers build their commands per job */
+	if (x->script != NULL || b->xf != NULL || x->command == NULL)
 		return 0;
-	}
-	if ((qc = shell_quote(x->command)) == NULL ||
-	    (qu = shell_quote(x->sudo_user ? x->sudo_user : "root")) == NULL) {
-		rc = ops_err_errno(err, OPS_E_NOMEM, "build sudo command");
-		goto out;
-	}
-	n = strlen(qc) + strlen(qu) + 64;
-	if ((b->command = malloc(n)) == NULL) {
-		rc = ops_err_errno(err, OPS_E_NOMEM, "build sudo command");
-		goto out;
-	}
-	/* The password goes to sudo's stdin, never into argv. */
-	snprintf(b->command, n, "sudo -S -p '' -u %s -- sh -c %s", qu, qc);
-	if (x->sudo_password != NULL) {
-		size_t pl = secret_len(x->sudo_password);
-
-		if ((rc = secret_new(pl + 1, &b->pre, err)) != 0)
-			goto out;
-		memcpy(secret_data(b->pre), secret_cdata(x->sudo_password), pl);
-		secret_data(b->pre)[pl] = '\n';
-	}
-out:
-	free(qc);
-	free(qu);
-	return rc;
+	if ((b->command = ssh_batch_wrap(b, x->command)) == NULL)
+		return ops_err_errno(err, OPS_E_NOMEM, "build command");
+	return 0;
 }
 
-int
-ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
-    size_t n, const struct ssh_exec *x, struct ssh_batch **out,
-    struct ops_err *err)
+static int
+batch_new(struct ssh_engine *eng, const struct ssh_target *t, size_t n,
+    const struct ssh_exec *x, const struct ssh_xfer *xf,
+    struct ssh_batch **out, struct ops_err *err)
 {
 	struct ssh_batch *b;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if (x == NULL || x->command == NULL || (n > 0 && t == NULL))
+	if (n > 0 && t == NULL)
 		return ops_err_set(err, OPS_E_INVAL,
-		    "start SSH run: no command or no targets");
+		    "start SSH run: no targets");
 	for (i = 0; i < n; i++) {
 		if (t[i].name == NULL || t[i].host == NULL)
 			return ops_err_set(err, OPS_E_INVAL,
@@ -329,10 +361,20 @@ ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return ops_err_errno(err, OPS_E_NOMEM, "allocate SSH run");
 	b->eng = eng;
+	b->ldirfd = -1;
+	b->xf = xf;
+	if (xf != NULL) {
+		b->xbuf.timeout_ms = xf->timeout_ms;
+		b->xbuf.on_done = xf->on_done;
+		b->xbuf.arg = xf->arg;
+		x = &b->xbuf;
+	}
 	b->x = x;
 	b->n = n;
 	b->cap = x->output_cap ? x->output_cap : DEFAULT_CAP;
 	if ((rc = batch_command(b, err)) != 0)
+		goto fail;
+	if (xf != NULL && (rc = ssh_batch_xfer_prepare(b, err)) != 0)
 		goto fail;
 	if (n > 0 && ((b->jobs = calloc(n, sizeof(*b->jobs))) == NULL ||
 	    (b->results = calloc(n, sizeof(*b->results))) == NULL)) {
@@ -350,6 +392,8 @@ ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
 		j->r->target = t[i].name;
 		j->r->exit_status = -1;
 		j->state = JOB_PENDING;
+		j->ldir = -1;
+		j->lfd = -1;
 		if (eng->pend_tail != NULL)
 			eng->pend_tail->next_pending = j;
 		else
@@ -360,12 +404,40 @@ ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
 	ssh_engine_schedule(eng);
 	return 0;
 fail:
+	ssh_batch_xfer_free(b);
 	secret_free(b->pre);
 	free(b->command);
 	free(b->jobs);
 	free(b->results);
 	free(b);
 	return rc;
+}
+
+int
+ssh_batch_start(struct ssh_engine *eng, const struct ssh_target *t,
+    size_t n, const struct ssh_exec *x, struct ssh_batch **out,
+    struct ops_err *err)
+{
+	*out = NULL;
+	if (x == NULL || (x->command == NULL && x->script == NULL))
+		return ops_err_set(err, OPS_E_INVAL,
+		    "start SSH run: no command and no script");
+	return batch_new(eng, t, n, x, NULL, out, err);
+}
+
+int
+ssh_batch_start_xfer(struct ssh_engine *eng, const struct ssh_target *t,
+    size_t n, const struct ssh_xfer *xf, struct ssh_batch **out,
+    struct ops_err *err)
+{
+	*out = NULL;
+	if (xf == NULL || xf->remote == NULL || xf->remote[0] == '\0' ||
+	    (xf->dir != SSH_PUSH && xf->dir != SSH_PULL) ||
+	    (xf->local == NULL && (xf->dir == SSH_PULL || xf->data == NULL)))
+		return ops_err_set(err, OPS_E_INVAL,
+		    "start SSH transfer: no direction, remote path or local "
+		    "file");
+	return batch_new(eng, t, n, NULL, xf, out, err);
 }
 
 int
@@ -423,9 +495,14 @@ ssh_batch_free(struct ssh_batch *b)
 		if (j->timer)
 			evloop_timer_del(eng->loop, j->timer);
 		if (j->conn != NULL) {
-			j->conn->job = NULL;
-			ssh_conn_destroy(j->conn);
+			struct ssh_conn *c = j->conn;
+
+			ssh_sftp_release(j);
+			c->job = NULL;
+			j->conn = NULL;
+			ssh_conn_destroy(c);
 		}
+		ssh_job_xfer_free(j);
 		if (j->active)
 			eng->st.active--;
 	}
@@ -433,6 +510,7 @@ ssh_batch_free(struct ssh_batch *b)
 		free(b->results[i].out.data);
 		free(b->results[i].err.data);
 	}
+	ssh_batch_xfer_free(b);
 	secret_free(b->pre);
 	free(b->command);
 	free(b->jobs);
@@ -451,6 +529,27 @@ ssh_engine_run(struct ssh_engine *eng, const struct ssh_target *t,
 
 	*out = NULL;
 	if ((rc = ssh_batch_start(eng, t, n, x, &b, err)) != 0)
+		return rc;
+	while (!ssh_batch_done(b)) {
+		if ((rc = evloop_run_once(eng->loop, 0, err)) < 0) {
+			ssh_batch_free(b);
+			return rc;
+		}
+	}
+	*out = b;
+	return 0;
+}
+
+int
+ssh_engine_xfer(struct ssh_engine *eng, const struct ssh_target *t,
+    size_t n, const struct ssh_xfer *xf, struct ssh_batch **out,
+    struct ops_err *err)
+{
+	struct ssh_batch *b;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ssh_batch_start_xfer(eng, t, n, xf, &b, err)) != 0)
 		return rc;
 	while (!ssh_batch_done(b)) {
 		if ((rc = evloop_run_once(eng->loop, 0, err)) < 0) {

@@ -11,11 +11,8 @@
 
 #include "ssh-int.h"
 
-#define STEP_NEXT	0
-#define STEP_WAIT	1
-#define STEP_GONE	2
-
 #define READ_CHUNK	32768
+#define SUDO_HOLD	8192	/* what sudo may print before the marker */
 
 void
 ssh_job_fail(struct ssh_job *j, enum ssh_class cls, int status,
@@ -33,12 +30,13 @@ ssh_job_fail(struct ssh_job *j, enum ssh_class cls, int status,
 }
 
 /* Finish j, dropping its connection (not reusable). */
-static int
-job_abort(struct ssh_job *j)
+int
+ssh_job_drop(struct ssh_job *j)
 {
 	struct ssh_conn *c = j->conn;
 
 	if (c != NULL) {
+		ssh_sftp_release(j);
 		c->job = NULL;
 		j->conn = NULL;
 		j->ch = NULL;
@@ -48,17 +46,51 @@ job_abort(struct ssh_job *j)
 	return STEP_GONE;
 }
 
+/*
+ * Finish a failed j (result set). A remote temp file is removed first
+ * while the session lives (STEP_NEXT: keep driving); else drop.
+ */
+int
+ssh_job_abort(struct ssh_job *j)
+{
+	if (j->rtmp_made && j->sftp != NULL && j->conn != NULL && !j->failed)
+		return ssh_sftp_cleanup(j);
+	return ssh_job_drop(j);
+}
+
 static long long
 job_timeout(struct evloop *loop, long long id, void *arg)
 {
 	struct ssh_job *j = arg;
+	struct ssh_conn *c = j->conn;
+	const char *what = j->b->xf != NULL ? "transfer" : "command";
 
 	j->timer = 0;
 	ssh_job_fail(j, SSH_CLASS_TIMEOUT, OPS_E_TIMEOUT,
-	    "command on %s timed out after %d ms; channel closed",
+	    "%s on %s timed out after %d ms; channel closed", what,
 	    j->t->name, j->b->x->timeout_ms);
-	job_abort(j);
+	if (ssh_job_abort(j) == STEP_NEXT && c != NULL)
+		ssh_conn_drive(c);
 	return EVLOOP_NOMORE;
+}
+
+/* Arm the run timeout once per job. */
+int
+ssh_job_arm_timeout(struct ssh_job *j)
+{
+	const struct ssh_exec *x = j->b->x;
+
+	if (x->timeout_ms <= 0 || j->timer != 0)
+		return 0;
+	return evloop_timer_add(j->b->eng->loop, x->timeout_ms, job_timeout,
+	    j, &j->timer, NULL);
+}
+
+enum ssh_job_state
+ssh_job_first_state(const struct ssh_job *j)
+{
+	return j->b->x->script != NULL || j->b->xf != NULL ? JOB_SFTP_INIT :
+	    JOB_OPEN;
 }
 
 static int
@@ -72,12 +104,13 @@ job_is_dead_session(int err)
 }
 
 /* The pooled session was dead: start over on a fresh one, once. */
-static int
-job_reconnect(struct ssh_job *j)
+int
+ssh_job_reconnect(struct ssh_job *j)
 {
 	struct ssh_engine *eng = j->b->eng;
 	struct ssh_conn *old = j->conn, *c;
 
+	ssh_sftp_release(j);
 	old->job = NULL;
 	j->conn = NULL;
 	j->ch = NULL;
@@ -105,8 +138,8 @@ job_wait(struct ssh_job *j)
 	return STEP_WAIT;
 }
 
-static const char *
-job_errmsg(struct ssh_job *j)
+const char *
+ssh_job_errmsg(struct ssh_job *j)
 {
 	char *m = NULL;
 
@@ -115,7 +148,7 @@ job_errmsg(struct ssh_job *j)
 }
 
 static void
-job_output(struct ssh_job *j, enum ssh_stream st, const unsigned char *p,
+job_emit(struct ssh_job *j, enum ssh_stream st, const unsigned char *p,
     size_t n)
 {
 	const struct ssh_exec *x = j->b->x;
@@ -150,6 +183,112 @@ job_output(struct ssh_job *j, enum ssh_stream st, const unsigned char *p,
 	b->len += take;
 }
 
+static unsigned char *
+mem_find(unsigned char *h, size_t hl, const char *needle)
+{
+	size_t nl = strlen(needle), i;
+
+	for (i = 0; nl <= hl && i <= hl - nl; i++)
+		if (memcmp(h + i, needle, nl) == 0)
+			return h + i;
+	return NULL;
+}
+
+/* sudo is done (or gave up): release what was held back. */
+static void
+sudo_flush(struct ssh_job *j)
+{
+	int s;
+
+	j->sudo_wait = 0;
+	for (s = 1; s >= 0; s--) {
+		if (j->sudo_len[s] > 0)
+			job_emit(j, s == 0 ? SSH_STDOUT : SSH_STDERR,
+			    j->sudo_buf[s], j->sudo_len[s]);
+		free(j->sudo_buf[s]);
+		j->sudo_buf[s] = NULL;
+		j->sudo_len[s] = 0;
+	}
+}
+
+/*
+ * Before the marker: hold output, answer sudo's prompt once with the
+ * password, and notice the marker line on stdout.
+ */
+static void
+sudo_feed(struct ssh_job *j, enum ssh_stream st, const unsigned char *p,
+    size_t n)
+{
+	struct ssh_batch *b = j->b;
+	int s = st == SSH_STDOUT ? 0 : 1;
+	unsigned char *nb, *m;
+	size_t pl = strlen(b->prompt), ml = strlen(b->marker), rest;
+
+	if (j->sudo_len[s] + n > SUDO_HOLD) {
+		sudo_flush(j);
+		job_emit(j, st, p, n);
+		return;
+	}
+	if ((nb = realloc(j->sudo_buf[s], j->sudo_len[s] + n + 1)) == NULL) {
+		sudo_flush(j);
+		job_emit(j, st, p, n);
+		return;
+	}
+	j->sudo_buf[s] = nb;
+	memcpy(nb + j->sudo_len[s], p, n);
+	j->sudo_len[s] += n;
+	while (s == 1 && (m = mem_find(j->sudo_buf[1], j->sudo_len[1],
+	    b->prompt)) != NULL) {
+		rest = j->sudo_len[1] - (size_t)(m - j->sudo_buf[1]) - pl;
+		memmove(m, m + pl, rest);
+		j->sudo_len[1] -= pl;
+		if (b->pre != NULL && j->sudo_sent == 0) {
+			j->sudo_sent = 1;
+			j->pre_off = 0;		/* job_write sends it */
+		} else if (j->r->cls != SSH_CLASS_SUDO) {
+			if (b->pre == NULL)
+				ssh_job_fail(j, SSH_CLASS_SUDO, OPS_E_AUTH,
+				    "sudo on %s asks for a password and none "
+				    "was given", j->t->name);
+			else
+				ssh_job_fail(j, SSH_CLASS_SUDO, OPS_E_AUTH,
+				    "sudo on %s refused the password for %s",
+				    j->t->name, j->t->auth && j->t->auth->user ?
+				    j->t->auth->user : "the login user");
+		}
+	}
+	if (s == 0 && (m = mem_find(j->sudo_buf[0], j->sudo_len[0],
+	    b->marker)) != NULL && (size_t)(m - j->sudo_buf[0]) + ml <
+	    j->sudo_len[0] && m[ml] == '\n') {
+		/* drop the marker line; the rest is the command's */
+		rest = j->sudo_len[0] - (size_t)(m - j->sudo_buf[0]) - ml - 1;
+		memmove(m, m + ml + 1, rest);
+		j->sudo_len[0] -= ml + 1;
+		sudo_flush(j);
+	}
+}
+
+static void
+job_output(struct ssh_job *j, enum ssh_stream st, const unsigned char *p,
+    size_t n)
+{
+	if (j->sudo_wait)
+		sudo_feed(j, st, p, n);
+	else
+		job_emit(j, st, p, n);
+}
+
+/* Something became writable while reading (sudo asked, or finished). */
+static int
+job_write_pending(const struct ssh_job *j)
+{
+	if (j->b->pre != NULL && j->pre_off < secret_len(j->b->pre))
+		return 1;
+	if (j->sudo_wait)
+		return 0;
+	return j->stdin_off < j->b->x->stdin_len || !j->eof_sent;
+}
+
 /* Write pending stdin (sudo password line first). */
 static int
 job_write(struct ssh_job *j)
@@ -163,6 +302,8 @@ job_write(struct ssh_job *j)
 		if (j->b->pre != NULL && j->pre_off < secret_len(j->b->pre)) {
 			p = secret_cdata(j->b->pre) + j->pre_off;
 			len = secret_len(j->b->pre) - j->pre_off;
+		} else if (j->sudo_wait) {
+			return 0;	/* stdin waits until sudo is done */
 		} else if (j->stdin_off < x->stdin_len) {
 			p = x->stdin_data + j->stdin_off;
 			len = x->stdin_len - j->stdin_off;
@@ -235,6 +376,25 @@ job_exit(struct ssh_job *j)
 	size_t siglen = 0;
 
 	r->exit_status = libssh2_channel_get_exit_status(j->ch);
+	if (j->sudo_wait) {
+		char line[120] = "";
+		size_t k = 0;
+
+		while (j->sudo_buf[1] != NULL && k < j->sudo_len[1] &&
+		    k < sizeof(line) - 1 && j->sudo_buf[1][k] != '\n') {
+			unsigned char ch = j->sudo_buf[1][k];
+
+			line[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		}
+		line[k] = '\0';
+		sudo_flush(j);
+		if (r->cls != SSH_CLASS_SUDO)
+			ssh_job_fail(j, SSH_CLASS_SUDO, OPS_E_AUTH,
+			    "sudo on %s failed before the command started "
+			    "(exit %d)%s%s", j->t->name, r->exit_status,
+			    line[0] ? ": " : "", line);
+		return;
+	}
 	if (libssh2_channel_get_exit_signal(j->ch, &sig, &siglen, NULL, NULL,
 	    NULL, NULL) == 0 && sig != NULL) {
 		snprintf(r->exit_signal, sizeof(r->exit_signal), "%.*s",
@@ -264,10 +424,12 @@ ssh_job_step(struct ssh_job *j)
 	struct ssh_conn *c = j->conn;
 	int rc, err;
 
+	if (j->state >= JOB_SFTP_INIT && j->state < JOB_DONE)
+		return ssh_sftp_step(j);
 	switch (j->state) {
 	case JOB_PENDING:
 	case JOB_CONNECTING:
-		j->state = JOB_OPEN;
+		j->state = ssh_job_first_state(j);
 		return STEP_NEXT;
 	case JOB_OPEN:
 		j->ch = libssh2_channel_open_session(c->sess);
@@ -276,11 +438,11 @@ ssh_job_step(struct ssh_job *j)
 			if (err == LIBSSH2_ERROR_EAGAIN)
 				return job_wait(j);
 			if (j->r->reused && !j->retried)
-				return job_reconnect(j);
+				return ssh_job_reconnect(j);
 			ssh_job_fail(j, SSH_CLASS_CHANNEL, OPS_E_PROTO,
 			    "open a session channel on %s: %s", j->t->name,
-			    job_errmsg(j));
-			return job_abort(j);
+			    ssh_job_errmsg(j));
+			return ssh_job_abort(j);
 		}
 		j->state = JOB_SETENV;
 		return STEP_NEXT;
@@ -302,27 +464,31 @@ ssh_job_step(struct ssh_job *j)
 				    "set environment variable %.*s on %s: "
 				    "refused (sshd AcceptEnv must allow it)",
 				    (int)(eq - e), e, j->t->name);
-				return job_abort(j);
+				return ssh_job_abort(j);
 			}
 			j->env_i++;
 		}
 		j->state = JOB_EXEC;
 		return STEP_NEXT;
 	case JOB_EXEC:
-		rc = libssh2_channel_exec(j->ch, j->b->command);
+		rc = libssh2_channel_exec(j->ch, j->command != NULL ?
+		    j->command : j->b->command);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return job_wait(j);
 		if (rc != 0) {
 			ssh_job_fail(j, SSH_CLASS_CHANNEL, OPS_E_PROTO,
 			    "start command on %s: %s", j->t->name,
-			    job_errmsg(j));
-			return job_abort(j);
+			    ssh_job_errmsg(j));
+			return ssh_job_abort(j);
 		}
-		if (x->timeout_ms > 0 && evloop_timer_add(j->b->eng->loop,
-		    x->timeout_ms, job_timeout, j, &j->timer, NULL) != 0) {
+		if (ssh_job_arm_timeout(j) != 0) {
 			ssh_job_fail(j, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
 			    "arm timeout for %s", j->t->name);
-			return job_abort(j);
+			return ssh_job_abort(j);
+		}
+		if (x->sudo) {
+			j->sudo_wait = 1;
+			j->pre_off = j->b->pre ? secret_len(j->b->pre) : 0;
 		}
 		j->state = JOB_IO;
 		return STEP_NEXT;
@@ -334,7 +500,7 @@ ssh_job_step(struct ssh_job *j)
 				ssh_job_fail(j, SSH_CLASS_CHANNEL,
 				    OPS_E_CONNECT, "connection to %s lost "
 				    "while sending input", j->t->name);
-				return job_abort(j);
+				return ssh_job_drop(j);
 			}
 			j->pre_off = j->b->pre ? secret_len(j->b->pre) : 0;
 			j->stdin_off = x->stdin_len;
@@ -342,17 +508,23 @@ ssh_job_step(struct ssh_job *j)
 		}
 		err = job_read(j);
 		if (err < 0) {
-			if (job_is_dead_session(err))
+			if (job_is_dead_session(err)) {
 				ssh_job_fail(j, SSH_CLASS_CHANNEL,
 				    OPS_E_CONNECT, "connection to %s lost "
 				    "while the command was running (%s)",
-				    j->t->name, job_errmsg(j));
-			else
-				ssh_job_fail(j, SSH_CLASS_CHANNEL, OPS_E_PROTO,
-				    "read output of command on %s: %s",
-				    j->t->name, job_errmsg(j));
-			return job_abort(j);
+				    j->t->name, ssh_job_errmsg(j));
+				return ssh_job_drop(j);
+			}
+			ssh_job_fail(j, SSH_CLASS_CHANNEL, OPS_E_PROTO,
+			    "read output of command on %s: %s",
+			    j->t->name, ssh_job_errmsg(j));
+			return ssh_job_abort(j);
 		}
+		if (j->r->cls == SSH_CLASS_SUDO)
+			return ssh_job_abort(j);	/* refused password */
+		if (err == 0 && rc != LIBSSH2_ERROR_EAGAIN &&
+		    job_write_pending(j))
+			return STEP_NEXT;
 		if (err == 0 || rc == LIBSSH2_ERROR_EAGAIN)
 			return job_wait(j);
 		j->state = JOB_CLOSE;
@@ -375,11 +547,15 @@ ssh_job_step(struct ssh_job *j)
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return job_wait(j);
 		j->ch = NULL;
+		if (j->after_exec != 0) {
+			j->state = j->after_exec;
+			j->after_exec = 0;
+			return STEP_NEXT;
+		}
 		j->state = JOB_DONE;
 		ssh_job_finish(j);
 		return STEP_GONE;
-	case JOB_DONE:
-	case JOB_FINISHED:
+	default:
 		break;
 	}
 	return STEP_GONE;

@@ -19,9 +19,6 @@
 
 #include "ssh-int.h"
 
-#define STEP_NEXT	0
-#define STEP_WAIT	1
-#define STEP_GONE	2
 
 /*
  * libssh2's allocations for our sessions: a size header in front of each

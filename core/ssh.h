@@ -28,6 +28,36 @@
  * (counted in struct ssh_stats.reuses); a pooled session found dead is
  * replaced once, transparently; idle sessions close after idle_timeout_ms.
  *
+ * Scripts: with ssh_exec.script set, the script is uploaded over SFTP
+ * (on the target's session, no thread) to a fresh file /tmp/.opsicle-<128
+ * random bits, hex> created with O_EXCL semantics and mode 0700, run as
+ * "[interpreter or command] PATH" (under sudo if asked), and removed
+ * afterwards, also after a failure or timeout while the session lives.
+ *
+ * sudo: the command becomes "sudo -S -p PROMPT -u USER -- sh -c 'echo
+ * MARKER; COMMAND'" with a random PROMPT and MARKER. The password is
+ * written to the channel only when sudo shows PROMPT (once: a second
+ * prompt means it was refused, class "sudo"), never in argv, and the
+ * command's stdin is held back until MARKER arrives, so a sudo that does
+ * not ask never passes the password on to the command. What sudo prints
+ * before MARKER is kept out of the output unless sudo fails.
+ *
+ * Transfers (ssh_batch_start_xfer): push copies one local file or buffer
+ * to a remote path on every target; pull copies a remote file from every
+ * target to LOCALDIR/<target name>/<remote base name>. Both write to a
+ * temporary name in the destination directory, check the copy end to end
+ * (push: the remote temp file is read back over SFTP and its SHA-256
+ * compared with what was sent; pull: the bytes received are hashed, the
+ * remote file must not change size or mtime while it is read, and the
+ * local temp file is read back and compared), set the mode, and only then
+ * rename it into place, so a failed copy never leaves a half file. A
+ * remote destination that exists is replaced atomically (SFTP rename, or
+ * "mv -f" on an exec channel when the server's rename refuses to
+ * overwrite). Locally nothing is followed: the per-target directory is
+ * opened O_NOFOLLOW, the temp file created O_EXCL|O_NOFOLLOW 0600, and
+ * renameat replaces whatever name (a symlink included) was in the way.
+ * Failures are class "sftp" with the remote path in the message.
+ *
  * Targets, auth and the exec spec are borrowed and must outlive the
  * batch. Results belong to the batch (ssh_batch_free).
  */
@@ -56,6 +86,8 @@ enum ssh_class {
 	SSH_CLASS_EXIT,			/* "exit": non-zero exit status */
 	SSH_CLASS_SIGNAL,		/* "signal": killed by a signal */
 	SSH_CLASS_INTERNAL,		/* "internal" */
+	SSH_CLASS_SFTP,			/* "sftp": upload/transfer failed */
+	SSH_CLASS_SUDO,			/* "sudo": become failed */
 };
 
 const char	*ssh_class_name(enum ssh_class cls);
@@ -105,6 +137,11 @@ struct ssh_exec {
 	int			  sudo;
 	const char		 *sudo_user;	/* NULL: root */
 	struct secret		 *sudo_password; /* borrowed, may be NULL */
+	/* upload-and-run: when script is set, command (may be NULL) or
+	 * script_interpreter (wins) is a prefix: "PREFIX PATH" */
+	const unsigned char	 *script;
+	size_t			  script_len;
+	const char		 *script_interpreter;
 	ssh_output_cb		 *on_output;
 	ssh_done_cb		 *on_done;
 	void			 *arg;
@@ -130,6 +167,10 @@ struct ssh_result {
 	struct hostkey	 hostkey;	/* the key the server presented */
 	int		 hostkey_new;	/* accepted through accept_new */
 	int		 reused;	/* ran on a pooled session */
+	/* transfers */
+	unsigned long long bytes;	/* file size copied */
+	char		 sha256[65];	/* hex digest of what was copied */
+	unsigned	 mode;		/* mode set on the copy */
 };
 
 struct ssh_engine_config {
@@ -179,6 +220,38 @@ const struct ssh_result *ssh_batch_result(const struct ssh_batch *b,
 	    size_t i);
 /* Unfinished targets are aborted (their sessions closed). NULL ok. */
 void	ssh_batch_free(struct ssh_batch *b);
+
+enum ssh_xfer_dir {
+	SSH_PUSH = 1,
+	SSH_PULL = 2,
+};
+
+struct ssh_xfer {
+	enum ssh_xfer_dir	 dir;
+	/* push: the file to send (or data/len); pull: the directory that
+	 * gets one subdirectory per target (created 0700) */
+	const char		*local;
+	const unsigned char	*data;
+	size_t			 len;
+	const char		*remote;	/* remote file path */
+	/* keep_mode: push the local file's mode / keep the remote mode
+	 * on pull; else mode (0: 0644 on push, 0600 on pull). Only the
+	 * permission bits (0777) are ever set. */
+	int			 keep_mode;
+	unsigned		 mode;
+	int			 timeout_ms;	/* per target; 0: none */
+	ssh_done_cb		*on_done;
+	void			*arg;
+};
+
+/* Copy xf on n targets (same engine, pool and limits as a run). */
+int	ssh_batch_start_xfer(struct ssh_engine *eng,
+	    const struct ssh_target *t, size_t n, const struct ssh_xfer *xf,
+	    struct ssh_batch **out, struct ops_err *err);
+/* ssh_batch_start_xfer, then run the loop until the batch is done. */
+int	ssh_engine_xfer(struct ssh_engine *eng, const struct ssh_target *t,
+	    size_t n, const struct ssh_xfer *xf, struct ssh_batch **out,
+	    struct ops_err *err);
 
 /* ssh_batch_start, then run the loop until the batch is done. */
 int	ssh_engine_run(struct ssh_engine *eng, const struct ssh_target *t,
