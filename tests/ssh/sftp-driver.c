@@ -640,6 +640,64 @@ test_kbdint(const struct ssh_auth *user2)
 	secret_free(bad.password);
 }
 
+/* names from /etc/hosts go through the resolver thread */
+static void
+test_resolve(const struct ssh_auth *auth)
+{
+	struct ssh_target ts[3];
+	struct ssh_exec x;
+	struct ssh_batch *b;
+	struct hostkey hk;
+	const char *pub = env("OPS_SSHD_LH_HOSTPUB");
+	size_t i, nok, nfail;
+
+	memset(&hk, 0, sizeof(hk));
+	memset(&x, 0, sizeof(x));
+	x.command = "echo via-name";
+	if (env("OPS_SSHD_LH_PORT") == NULL || pub == NULL ||
+	    strchr(pub, ' ') == NULL) {
+		skip(2, "no sshd on 127.0.0.1 for localhost");
+	} else {
+		hostkey_from_base64(strchr(pub, ' ') + 1, &hk, NULL);
+		for (i = 0; i < 3; i++) {
+			memset(&ts[i], 0, sizeof(ts[i]));
+			ts[i].name = i == 0 ? "lh1" : i == 1 ? "lh2" : "lh3";
+			ts[i].host = "localhost";
+			ts[i].port = (unsigned)atoi(env("OPS_SSHD_LH_PORT"));
+			ts[i].auth = auth;
+			ts[i].known = &hk;
+			ts[i].nknown = 1;
+		}
+		if (ssh_engine_run(eng, ts, 1, &x, &b, NULL) == 0) {
+			show(ssh_batch_result(b, 0));
+			ok(ssh_batch_result(b, 0)->ok &&
+			    buf_is(&ssh_batch_result(b, 0)->out, "via-name\n"),
+			    "resolver: \"localhost\" from /etc/hosts, off the "
+			    "loop");
+			ssh_batch_free(b);
+		} else
+			ok(0, "resolver: localhost");
+		ssh_engine_close_idle(eng);
+		if (ssh_engine_run(eng, ts, 3, &x, &b, NULL) == 0) {
+			ssh_batch_counts(b, &nok, &nfail);
+			ok(nok == 3, "resolver: 3 lookups at once all connect");
+			ssh_batch_free(b);
+		} else
+			ok(0, "resolver: 3 at once");
+	}
+	target_init(&ts[0], "t-bad", 0, auth);
+	ts[0].host = "no-such-host.invalid";
+	if (ssh_engine_run(eng, ts, 1, &x, &b, NULL) == 0) {
+		const struct ssh_result *r = ssh_batch_result(b, 0);
+
+		ok(!r->ok && r->cls == SSH_CLASS_RESOLVE &&
+		    strstr(r->msg, "no-such-host.invalid") != NULL,
+		    "resolver: unknown name is class resolve: %s", r->msg);
+		ssh_batch_free(b);
+	} else
+		ok(0, "resolver: unknown name");
+}
+
 int
 main(void)
 {
@@ -650,7 +708,7 @@ main(void)
 	load_sshds();
 	if (nsshd < 3 || env("OPS_SFTP_DIR") == NULL)
 		skip_all("needs 3 sshd processes (run through test-sftp.sh)");
-	plan(34);
+	plan(37);
 	ops_crypto_init(NULL);
 	if (evloop_new(&loop, &err) != 0 ||
 	    ssh_engine_new(loop, NULL, &eng, &err) != 0) {
@@ -669,6 +727,7 @@ main(void)
 	}
 	ok(auth.key != NULL, "client key loaded");
 
+	test_resolve(&auth);
 	test_scripts(&auth);
 	test_sudo(&auth, have_u2 ? &u2 : NULL);
 	test_xfer(&auth, have_u2 ? &u2 : NULL);

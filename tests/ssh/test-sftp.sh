@@ -42,22 +42,34 @@ for addr in 127.0.0.6 127.0.0.7 127.0.0.8; do
 done
 export OPS_SSHD_COUNT=3
 
+# sshd_restart_edit SED-ARGS...: restart the sshd last started by
+# sshd_start (same port and host key) with its config edited; sets
+# SSHD_PID; fails when it does not listen again on $_addr:$SSHD_PORT
+sshd_restart_edit() {
+	sshd_stop "$SSHD_DIR"
+	sed -i "$@" "$SSHD_DIR/sshd_config"
+	"$SSHD" -D -E "$SSHD_DIR/sshd.log" -f "$SSHD_DIR/sshd_config" &
+	SSHD_PID=$!
+	track_pid "$SSHD_PID"
+	wait_for 10 sshd_listening "$_addr" "$SSHD_PORT"
+}
+
+# sshd on 127.0.0.1 (and ::1 when there is one) for names from
+# /etc/hosts: "localhost" goes through the resolver thread
+if sshd_start slh 127.0.0.1 no &&
+    sshd_restart_edit -e 's/^AddressFamily inet/AddressFamily any/' \
+	-e 's/^ListenAddress 127.0.0.1/ListenAddress 127.0.0.1\nListenAddress ::1/'; then
+	export OPS_SSHD_LH_PORT=$SSHD_PORT OPS_SSHD_LH_HOSTPUB="$SSHD_HOSTPUB"
+fi
+
 # sshd 4: keyboard-interactive through PAM (needs root and the user)
 if [ -n "$U2" ]; then
 	if sshd_start s4 127.0.0.9 no; then
-		kport=$SSHD_PORT
-		khost=$SSHD_HOSTPUB
-		sshd_stop "$SSHD_DIR"
-		sed -i -e 's/^UsePAM no/UsePAM yes/' \
+		if sshd_restart_edit -e 's/^UsePAM no/UsePAM yes/' \
 		    -e 's/^KbdInteractiveAuthentication no/KbdInteractiveAuthentication yes/' \
-		    -e 's/^PubkeyAuthentication yes/PubkeyAuthentication no/' \
-		    "$SSHD_DIR/sshd_config"
-		"$SSHD" -D -E "$SSHD_DIR/sshd.log" -f "$SSHD_DIR/sshd_config" &
-		kpid=$!
-		track_pid "$kpid"
-		if wait_for 10 sshd_listening 127.0.0.9 "$kport"; then
-			export OPS_SSHD_4_ADDR=127.0.0.9 OPS_SSHD_4_PORT=$kport
-			export OPS_SSHD_4_HOSTPUB="$khost"
+		    -e 's/^PubkeyAuthentication yes/PubkeyAuthentication no/'; then
+			export OPS_SSHD_4_ADDR=127.0.0.9 OPS_SSHD_4_PORT=$SSHD_PORT
+			export OPS_SSHD_4_HOSTPUB="$SSHD_HOSTPUB"
 			export OPS_SSHD_COUNT=4
 		else
 			export OPS_SFTP_KBDSKIP="sshd with UsePAM yes did not start"
