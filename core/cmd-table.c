@@ -107,10 +107,12 @@ static const struct cmd_entry cmd_entries[] = {
 	{
 		.name = "target add",
 		.usage = "target add NAME --host HOST [--port PORT] [--user USER] "
-		    "[--cred CRED] [--tag TAG]... [--note TEXT]",
+		    "[--cred CRED] [--tag TAG]... [--note TEXT] "
+		    "[--accept-new-hostkey]",
 		.help = "add a target host",
 		.min_args = 1, .max_args = 1,
-		.options = "host= port= user= cred= tag=* note=",
+		.options = "host= port= user= cred= tag=* note= "
+		    "accept-new-hostkey",
 		.flags = MUT,
 		.role = CMD_ROLE_OPERATOR,
 		.type = PROTO_TARGET_ADD,
@@ -161,11 +163,12 @@ static const struct cmd_entry cmd_entries[] = {
 	{
 		.name = "target import",
 		.usage = "target import --ssh-config FILE | --ansible FILE "
-		    "[--dry-run] [--tag TAG]... [--json]",
+		    "[--dry-run] [--tag TAG]... [--accept-new-hostkey] [--json]",
 		.help = "add targets from an ssh_config file or an Ansible "
 		    "INI inventory",
 		.min_args = 0, .max_args = 0,
-		.options = "ssh-config= ansible= dry-run tag=* json",
+		.options = "ssh-config= ansible= dry-run tag=* "
+		    "accept-new-hostkey json",
 		.flags = MUT,
 		.role = CMD_ROLE_OPERATOR,
 		.type = PROTO_TARGET_IMPORT,
@@ -223,6 +226,121 @@ static const struct cmd_entry cmd_entries[] = {
 		.flags = RO,
 		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_AUDIT_VERIFY,
+	},
+	/* jobs: run and the job commands */
+	{
+		.name = "run",
+		.usage = "run [--timeout SEC] [--forks N] [--group] [--json] "
+		    "SELECTOR... -- COMMAND | --script FILE",
+		.help = "run a command or script on targets (names, globs, "
+		    "tag:TAG, all)",
+		.min_args = 1, .max_args = -1,
+		.options = "script= timeout= forks= group json",
+		.flags = MUT,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_RUN,
+	},
+	{
+		.name = "events",
+		.usage = "events [--job JOB] [--stream STREAM]... [--json]",
+		.help = "print live events (job-output, job-state, run-state); "
+		    "with --job until that job ends",
+		.min_args = 0, .max_args = 0,
+		.options = "job= stream=* json",
+		.flags = RO,
+		.role = CMD_ROLE_VIEWER,
+		.type = PROTO_SUBSCRIBE,
+	},
+	{
+		.name = "job list",
+		.alias = "job ls",
+		.usage = "job list [--limit N] [--state STATE] [--json]",
+		.help = "list the newest jobs",
+		.min_args = 0, .max_args = 0,
+		.options = "limit= state= json",
+		.flags = RO,
+		.role = CMD_ROLE_VIEWER,
+		.type = PROTO_JOB_LIST,
+	},
+	{
+		.name = "job show",
+		.usage = "job show JOB [--json]",
+		.help = "show a job and the state of each of its runs",
+		.min_args = 1, .max_args = 1,
+		.options = "json",
+		.flags = RO,
+		.role = CMD_ROLE_VIEWER,
+		.type = PROTO_JOB_SHOW,
+	},
+	{
+		.name = "job logs",
+		.usage = "job logs JOB [-f | --follow] [--target TARGET] "
+		    "[--json]",
+		.help = "print a job's output; -f follows it until the job "
+		    "ends",
+		.min_args = 1, .max_args = 1,
+		.options = "follow target= json",
+		.flags = RO,
+		.role = CMD_ROLE_VIEWER,
+		.type = PROTO_JOB_LOGS,
+	},
+	{
+		.name = "job cancel",
+		.usage = "job cancel JOB",
+		.help = "stop a running or queued job",
+		.min_args = 1, .max_args = 1,
+		.flags = MUT,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_JOB_CANCEL,
+	},
+	{
+		.name = "job rerun",
+		.usage = "job rerun JOB [--json]",
+		.help = "queue a new job with the same command and targets",
+		.min_args = 1, .max_args = 1,
+		.options = "json",
+		.flags = MUT,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_JOB_RERUN,
+	},
+	/*
+	 * hostkeys. accept scans on the daemon's loop and answers later, so
+	 * it is not CMD_F_MUTATING (no dispatch transaction): its handler
+	 * opens its own transactions and writes its own audit records.
+	 */
+	{
+		.name = "hostkey list",
+		.alias = "hostkey ls",
+		.usage = "hostkey list [TARGET] [--json]",
+		.help = "show each target's known and pending host keys",
+		.min_args = 0, .max_args = 1,
+		.options = "json",
+		.flags = RO,
+		.role = CMD_ROLE_VIEWER,
+		.type = PROTO_HOSTKEY_LIST,
+	},
+	{
+		.name = "hostkey accept",
+		.usage = "hostkey accept TARGET [--fingerprint SHA256:...] "
+		    "[--json]",
+		.help = "accept a target's host key: the one with that "
+		    "fingerprint, or (trust on first use) the one it presents",
+		.min_args = 1, .max_args = 1,
+		.options = "fingerprint= json",
+		.flags = CMD_F_START_DAEMON,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_HOSTKEY_ACCEPT,
+	},
+	{
+		.name = "hostkey import",
+		.usage = "hostkey import [FILE] [--json]",
+		.help = "add host keys from a known_hosts file (default "
+		    "~/.ssh/known_hosts; - for stdin) to matching targets",
+		.min_args = 0, .max_args = 1,
+		.options = "json",
+		.flags = MUT,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_HOSTKEY_IMPORT,
 	},
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))

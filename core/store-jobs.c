@@ -39,7 +39,8 @@ static const char *const run_states[] = {
 
 #define JOB_COLS \
 	"SELECT id, automation_id, automation_name, automation_version," \
-	" command, requested_by, state, created, started, finished FROM jobs"
+	" command, requested_by, state, created, started, finished, kind," \
+	" timeout_ms, forks FROM jobs"
 #define RUN_COLS \
 	"SELECT id, job_id, target_id, target_name, state, exit_status," \
 	" signal, error, started, finished, stdout_bytes, stderr_bytes," \
@@ -53,8 +54,8 @@ static const char sql_auto_version[] =
 	"  WHERE automation_id = a.id) ELSE ?2 END";
 static const char sql_job_insert[] =
 	"INSERT INTO jobs (automation_id, automation_name, automation_version,"
-	" command, requested_by, state, created)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)";
+	" command, requested_by, state, created, kind, timeout_ms, forks)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?9)";
 static const char sql_run_insert[] =
 	"INSERT INTO runs (job_id, target_id, target_name, state)"
 	" VALUES (?1, ?2, ?3, 'queued')";
@@ -102,6 +103,19 @@ static const char sql_err_count[] =
 static const char sql_runs_interrupt[] =
 	"UPDATE runs SET state = 'interrupted', finished = ?1"
 	" WHERE state IN ('queued', 'running')";
+static const char sql_recover_runs[] =
+	"UPDATE runs SET state = 'interrupted', finished = ?1"
+	" WHERE state IN ('queued', 'running') AND job_id IN"
+	" (SELECT id FROM jobs WHERE state = 'running')";
+static const char sql_recover_jobs[] =
+	"UPDATE jobs SET state = 'interrupted', finished = ?1"
+	" WHERE state = 'running'";
+static const char sql_job_next_queued[] =
+	"SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1";
+static const char sql_output_prune[] =
+	"DELETE FROM run_output WHERE run_id IN (SELECT r.id FROM runs r"
+	" JOIN jobs j ON j.id = r.job_id WHERE j.finished IS NOT NULL"
+	" AND j.finished < ?1)";
 static const char sql_jobs_interrupt[] =
 	"UPDATE jobs SET state = 'interrupted', finished = ?1"
 	" WHERE state IN ('queued', 'running')";
@@ -180,6 +194,14 @@ check_job_spec(const struct store_job_spec *s, struct ops_err *err)
 		    STORE_BODY_MAX, 1, err)) != OPS_OK)
 			return rc;
 	}
+	if (s->timeout_ms < 0 || s->forks < 0)
+		return ops_err_set(err, OPS_E_INVAL,
+		    "job timeout %d ms or forks %d is negative",
+		    s->timeout_ms, s->forks);
+	if (s->script && s->automation != NULL)
+		return ops_err_set(err, OPS_E_INVAL,
+		    "job names both automation %s and a script",
+		    s->automation);
 	if (s->ntargets == 0)
 		return ops_err_set(err, OPS_E_INVAL, "job has no targets");
 	if (s->ntargets > JOB_TARGETS_MAX)
@@ -247,6 +269,9 @@ store_job_add(struct store *st, const struct store_job_spec *s, int64_t *id,
 		store_bind_text(stmt, 4, s->command);
 	store_bind_text(stmt, 5, s->requested_by);
 	sqlite3_bind_int64(stmt, 6, store_now_ms());
+	store_bind_text(stmt, 7, s->script ? "script" : "command");
+	sqlite3_bind_int(stmt, 8, s->timeout_ms);
+	sqlite3_bind_int(stmt, 9, s->forks);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_dberr(st, rc, err, "add job");
 		goto out;
@@ -298,6 +323,10 @@ load_job(sqlite3_stmt *stmt, struct store_job *j, struct ops_err *err)
 	j->created = sqlite3_column_int64(stmt, 7);
 	j->started = sqlite3_column_int64(stmt, 8);
 	j->finished = sqlite3_column_int64(stmt, 9);
+	j->script = sqlite3_column_text(stmt, 10) != NULL &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 10), "script") == 0;
+	j->timeout_ms = sqlite3_column_int(stmt, 11);
+	j->forks = sqlite3_column_int(stmt, 12);
 	if (store_col_str(stmt, 2, &j->automation) != OPS_OK ||
 	    store_col_str(stmt, 4, &j->command) != OPS_OK ||
 	    store_col_str(stmt, 5, &j->requested_by) != OPS_OK)
@@ -811,6 +840,90 @@ out:
 	rc = store_tx_leave(st, rc, err);
 	if (rc == OPS_OK && nruns != NULL)
 		*nruns = n;
+	return rc;
+}
+
+int
+store_jobs_recover(struct store *st, int64_t *nruns, struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int64_t		 now = store_now_ms(), n = 0;
+	int		 rc;
+
+	if (nruns != NULL)
+		*nruns = 0;
+	if ((rc = store_tx_enter(st, err)) != OPS_OK)
+		return rc;
+	if ((rc = store_stmt(st, sql_recover_runs, &stmt, err)) != OPS_OK)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, now);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		rc = store_dberr(st, rc, err, "mark runs interrupted");
+		goto out;
+	}
+	n = sqlite3_changes64(st->db);
+	store_stmt_done(stmt);
+	if ((rc = store_stmt(st, sql_recover_jobs, &stmt, err)) != OPS_OK)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, now);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_dberr(st, rc, err, "mark jobs interrupted");
+	else
+		rc = OPS_OK;
+out:
+	store_stmt_done(stmt);
+	rc = store_tx_leave(st, rc, err);
+	if (rc == OPS_OK && nruns != NULL)
+		*nruns = n;
+	return rc;
+}
+
+int
+store_job_next_queued(struct store *st, int64_t *id, struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	*id = 0;
+	if ((rc = store_stmt(st, sql_job_next_queued, &stmt, err)) != OPS_OK)
+		return rc;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		rc = OPS_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = OPS_OK;
+	else
+		rc = store_dberr(st, rc, err, "find the next queued job");
+	store_stmt_done(stmt);
+	return rc;
+}
+
+int
+store_output_prune(struct store *st, int64_t before, int64_t *nchunks,
+    struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int64_t		 n = 0;
+	int		 rc;
+
+	if (nchunks != NULL)
+		*nchunks = 0;
+	if ((rc = store_tx_enter(st, err)) != OPS_OK)
+		return rc;
+	if ((rc = store_stmt(st, sql_output_prune, &stmt, err)) != OPS_OK)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, before);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_dberr(st, rc, err, "prune old job output");
+	else {
+		n = sqlite3_changes64(st->db);
+		rc = OPS_OK;
+	}
+out:
+	store_stmt_done(stmt);
+	rc = store_tx_leave(st, rc, err);
+	if (rc == OPS_OK && nchunks != NULL)
+		*nchunks = n;
 	return rc;
 }
 

@@ -26,6 +26,8 @@
 #include "store.h"
 
 struct server;
+struct ssh_engine;
+struct jobs;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -40,6 +42,8 @@ struct ops_ctx {
 	struct ops_config	*config;	/* opsicle.conf; swapped on SIGHUP */
 	unsigned		 failed_unlocks; /* since the last unlock */
 	long long		 started_ms;	/* evloop_now_ms at start */
+	struct ssh_engine	*ssh;		/* the one SSH engine (jobs.c) */
+	struct jobs		*jobs;		/* the runner (jobs.c) */
 };
 
 /* Connection limits. */
@@ -59,6 +63,14 @@ struct client {
 	struct proto_writer	 wr;
 	int			 greeted;	/* hello seen */
 	int			 closing;	/* drop once the queue is sent */
+	/* events.c: subscriptions and "job logs --follow" */
+	unsigned		 ev_streams;	/* EV_* bits */
+	long long		 ev_job;	/* only this job; 0: all */
+	int			 defer_reply;	/* the handler answers later */
+	long long		 follow_id;	/* request id; 0: not following */
+	long long		 follow_job;
+	char			 follow_target[OPS_PROTO_MAX_NAME + 1];
+	struct client_defer	*defers;	/* server-client.c: pending */
 	struct client		*next;
 };
 
@@ -104,6 +116,35 @@ void	client_send(struct client *c, const json_t *msg);
 void	client_send_error(struct client *c, long long id, int code,
 	    const char *message);
 
+/* server-client.c: queue an encoded frame without ever freeing c (safe
+ * from any callback); a client that cannot keep up is dropped. */
+void	client_send_frame(struct client *c, const unsigned char *frame,
+	    size_t len);
+/* Send msg the same way. */
+void	client_send_later(struct client *c, const json_t *msg);
+/* server.c: the first client (follow ->next). */
+struct client *server_clients(const struct server *srv);
+
+/*
+ * server-client.c: deferred replies, for handlers whose work ends later on
+ * the loop (host key scans; also usable for "job logs --follow" and any
+ * other long request). Inside the handler, client_defer(c, msg) takes
+ * over the answer to this request (NULL when out of memory): dispatch
+ * then sends nothing (it sets c->defer_reply), and a mutating request's
+ * transaction and audit record commit as usual when the handler returns
+ * OPS_OK. The owner of the handle later answers exactly once with
+ * client_defer_ok (which steals result, may be NULL) or
+ * client_defer_error; both free the handle and are safe from any
+ * callback. If the client disconnects first the handle stays valid, the
+ * answer is dropped, and client_defer_alive returns 0.
+ */
+struct client_defer;
+struct client_defer *client_defer(struct client *c, const json_t *msg);
+int	client_defer_alive(const struct client_defer *d);
+void	client_defer_ok(struct client_defer *d, json_t *result);
+void	client_defer_error(struct client_defer *d, int code,
+	    const char *message);
+
 /* acl.c */
 enum cmd_role	acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid);
 int		acl_allows(enum cmd_role have, enum cmd_role need);
@@ -129,11 +170,62 @@ handler_fn	handle_unlock, handle_lock, handle_passwd;
 int		lock_allows(enum proto_type type);
 /* handlers-import.c */
 handler_fn	handle_target_import;
+/* handlers-hostkeys.c: hostkey list, accept and import */
+handler_fn	handle_hostkey_list, handle_hostkey_accept,
+		handle_hostkey_import;
+/*
+ * After target add/import with accept_new_hostkey: scan the n named
+ * (just added) targets on the loop, store the presented keys and defer
+ * the reply, which is *result (an object, taken over; created when NULL)
+ * plus "hostkeys" [{target, type, fingerprint}] and "hostkey_errors"
+ * [{target, class, message}]. When the scan cannot start, *result gets
+ * those fields at once and the reply is not deferred. Always OPS_OK: the
+ * targets stay added either way.
+ */
+int		hostkeys_scan_new(struct ops_ctx *ctx, struct client *c,
+		    const json_t *msg, const char *const *names, size_t n,
+		    json_t **result, struct ops_err *err);
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
 /* Append one audit record (actor from c); never fails the request. */
 int		audit_record(struct ops_ctx *ctx, struct client *c,
 		    const char *action, const char *object,
 		    const char *result, struct ops_err *err);
+
+/* events.c: event streams to subscribed clients */
+#define EV_JOB_OUTPUT		0x1
+#define EV_JOB_STATE		0x2
+#define EV_RUN_STATE		0x4
+#define EV_TARGET_STATUS	0x8
+/* Encode msg (an event) once and queue it to every subscriber of its
+ * stream (and of job, when they asked for one job); job-output also goes
+ * to clients following job (and target). */
+void	events_emit(struct ops_ctx *ctx, long long job, const char *target,
+	    const json_t *msg);
+/* The job ended: answer every client following it. */
+void	events_job_end(struct ops_ctx *ctx, long long job, const char *state);
+handler_fn	handle_subscribe, handle_unsubscribe;
+
+/* jobs.c: the persistent job queue and the runner */
+#define JOBS_GRACE_MS		10000	/* SIGTERM: let jobs finish */
+#define JOBS_MAX_RUNNING	16	/* jobs running at once */
+/* Create the SSH engine and the runner on ctx->loop; recover the store
+ * (runs left running become interrupted) and start queued jobs. */
+int	jobs_init(struct ops_ctx *ctx, struct ops_err *err);
+/* Abort everything in flight (runs become interrupted) and free. */
+void	jobs_free(struct ops_ctx *ctx);
+/* Look for work soon (after a submit, an unlock, a finished run). */
+void	jobs_kick(struct ops_ctx *ctx);
+/* Stop starting jobs; when none runs, or after grace_ms (then the
+ * running ones are interrupted), shut the server down. */
+void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms);
+int	jobs_stopping(const struct ops_ctx *ctx);
+/* Cancel job id: running or queued. */
+int	jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err);
+/* 1 when job id is running in this daemon now. */
+int	jobs_is_running(const struct ops_ctx *ctx, long long id);
+/* handlers-jobs.c */
+handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
+		handle_job_cancel, handle_job_rerun;
 
 #endif

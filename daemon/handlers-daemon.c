@@ -25,6 +25,18 @@ static const struct handler handlers[] = {
 	{ PROTO_LOCK, handle_lock },
 	{ PROTO_PASSWD, handle_passwd },
 	{ PROTO_TARGET_IMPORT, handle_target_import },
+	/* jobs: run, job commands and event streams */
+	{ PROTO_RUN, handle_run },
+	{ PROTO_JOB_LIST, handle_job_list },
+	{ PROTO_JOB_SHOW, handle_job_show },
+	{ PROTO_JOB_LOGS, handle_job_logs },
+	{ PROTO_JOB_CANCEL, handle_job_cancel },
+	{ PROTO_JOB_RERUN, handle_job_rerun },
+	{ PROTO_SUBSCRIBE, handle_subscribe },	/* "events" */
+	/* hostkeys: list, accept (scans on the loop), import */
+	{ PROTO_HOSTKEY_LIST, handle_hostkey_list },
+	{ PROTO_HOSTKEY_ACCEPT, handle_hostkey_accept },
+	{ PROTO_HOSTKEY_IMPORT, handle_hostkey_import },
 };
 #define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))
 
@@ -81,22 +93,22 @@ handle_daemon_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	return OPS_OK;
 }
 
-static long long
-stop_timer(struct evloop *loop, long long id, void *arg)
-{
-	(void)loop;
-	(void)id;
-	server_shutdown(arg);
-	return EVLOOP_NOMORE;
-}
-
-/* Answer first, then stop on the next loop turn. */
+/*
+ * Answer first, then stop taking jobs: running ones get "grace" seconds
+ * (default JOBS_GRACE_MS) to finish before they are interrupted.
+ */
 int
 handle_daemon_stop(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	(void)msg;
-	log_info(&ctx->log, "stop requested by %s", c->actor);
+	long long	grace = JOBS_GRACE_MS / 1000;
+	int		rc;
+
 	(void)result;
-	return evloop_timer_add(ctx->loop, 0, stop_timer, ctx, NULL, err);
+	if (proto_has(msg, "grace") && (rc = proto_get_int(msg, "grace", 0,
+	    24 * 3600, &grace, err)) != OPS_OK)
+		return rc;
+	log_info(&ctx->log, "stop requested by %s", c->actor);
+	jobs_shutdown(ctx, grace * 1000);
+	return OPS_OK;
 }

@@ -147,7 +147,8 @@ signal_timer(struct evloop *loop, long long id, void *arg)
 	}
 	if (got_stop) {
 		log_info(&ctx->log, "stopping on signal");
-		server_shutdown(ctx);
+		/* Running jobs get a grace period (jobs.c). */
+		jobs_shutdown(ctx, JOBS_GRACE_MS);
 		return EVLOOP_NOMORE;
 	}
 	return 100;
@@ -163,7 +164,8 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	ctx->started_ms = evloop_now_ms();
 	if ((rc = evloop_new(&ctx->loop, err)) != OPS_OK ||
 	    (rc = evloop_timer_add(ctx->loop, 100, signal_timer, ctx, NULL,
-	    err)) != OPS_OK)
+	    err)) != OPS_OK ||
+	    (rc = jobs_init(ctx, err)) != OPS_OK)
 		return rc;
 	return server_start(ctx, err);
 }
@@ -184,6 +186,7 @@ serve(struct ops_ctx *ctx)
 static void
 serve_done(struct ops_ctx *ctx)
 {
+	jobs_free(ctx);
 	server_stop(ctx);
 	evloop_free(ctx->loop);
 	ctx->loop = NULL;

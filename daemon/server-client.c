@@ -68,6 +68,47 @@ client_send(struct client *c, const json_t *msg)
 }
 
 void
+client_send_frame(struct client *c, const unsigned char *frame, size_t len)
+{
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+	struct ops_err	 err;
+	int		 mask;
+
+	if (c->closing)
+		return;
+	if (proto_writer_queue_frame(&c->wr, frame, len, &err) != OPS_OK) {
+		log_warnx(&ctx->log, "client %s is not reading: dropping it "
+		    "(%s)", c->actor, ops_err_msg(&err));
+		proto_writer_done(&c->wr);
+		proto_writer_init(&c->wr, 0);
+		c->closing = 1;
+	} else if (proto_writer_flush(&c->wr, c->fd, &err) != OPS_OK) {
+		proto_writer_done(&c->wr);
+		proto_writer_init(&c->wr, 0);
+		c->closing = 1;
+	}
+	/* Never free here: a closing client is reaped on its next turn. */
+	mask = c->closing ? EVLOOP_WRITE : EVLOOP_READ;
+	if (proto_writer_pending(&c->wr) > 0)
+		mask |= EVLOOP_WRITE;
+	(void)evloop_file_set(ctx->loop, c->fd, mask, client_io, c, NULL);
+}
+
+void
+client_send_later(struct client *c, const json_t *msg)
+{
+	unsigned char	*frame = NULL;
+	size_t		 len;
+
+	if (proto_frame_encode(msg, &frame, &len, NULL) != OPS_OK) {
+		c->closing = 1;
+		return;
+	}
+	client_send_frame(c, frame, len);
+	free(frame);
+}
+
+void
 client_send_error(struct client *c, long long id, int code,
     const char *message)
 {
@@ -128,6 +169,115 @@ client_new(struct server *srv, int fd, struct client **out,
 	return OPS_OK;
 }
 
+/* ---- deferred replies (see daemon.h) ------------------------------------ */
+
+struct client_defer {
+	struct client		*c;	/* NULL once the client is gone */
+	long long		 id;	/* request id to answer */
+	struct client_defer	*next;	/* in c->defers */
+};
+
+struct client_defer *
+client_defer(struct client *c, const json_t *msg)
+{
+	struct client_defer	*d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->c = c;
+	d->id = proto_msg_id(msg);
+	d->next = c->defers;
+	c->defers = d;
+	c->defer_reply = 1;
+	return d;
+}
+
+int
+client_defer_alive(const struct client_defer *d)
+{
+	return d != NULL && d->c != NULL && !d->c->closing;
+}
+
+/* Take d off its client's list and free it. */
+static void
+client_defer_drop(struct client_defer *d)
+{
+	struct client_defer	**dp;
+
+	if (d->c != NULL) {
+		for (dp = &d->c->defers; *dp != NULL; dp = &(*dp)->next)
+			if (*dp == d) {
+				*dp = d->next;
+				break;
+			}
+	}
+	free(d);
+}
+
+void
+client_defer_ok(struct client_defer *d, json_t *result)
+{
+	json_t	*reply = NULL;
+
+	if (d == NULL) {
+		json_decref(result);
+		return;
+	}
+	if (d->c != NULL) {
+		if ((reply = proto_msg_new(PROTO_OK, d->id)) == NULL ||
+		    (result != NULL && proto_add_json(reply, "result", result,
+		    NULL) != OPS_OK)) {
+			if (reply == NULL)
+				json_decref(result);
+			json_decref(reply);
+			reply = proto_error_new(d->id, OPS_E_NOMEM,
+			    "build reply");
+			if (reply != NULL)
+				client_send_later(d->c, reply);
+			else
+				d->c->closing = 1;
+		} else
+			client_send_later(d->c, reply);
+		result = NULL;
+	}
+	json_decref(result);
+	json_decref(reply);
+	client_defer_drop(d);
+}
+
+void
+client_defer_error(struct client_defer *d, int code, const char *message)
+{
+	json_t	*reply;
+
+	if (d == NULL)
+		return;
+	if (d->c != NULL) {
+		if ((reply = proto_error_new(d->id, code, message)) != NULL)
+			client_send_later(d->c, reply);
+		else
+			d->c->closing = 1;
+		json_decref(reply);
+	}
+	client_defer_drop(d);
+}
+
+/* The client goes away: its pending answers are dropped when they come. */
+static void
+client_defer_orphan(struct client *c)
+{
+	struct client_defer	*d, *next;
+
+	for (d = c->defers; d != NULL; d = next) {
+		next = d->next;
+		d->c = NULL;
+		d->next = NULL;
+	}
+	c->defers = NULL;
+}
+
+/* ---- end of deferred replies -------------------------------------------- */
+
 void
 client_free(struct client *c)
 {
@@ -135,6 +285,7 @@ client_free(struct client *c)
 
 	if (c == NULL)
 		return;
+	client_defer_orphan(c);
 	ctx = server_ctx(c->srv);
 	evloop_file_del(ctx->loop, c->fd, EVLOOP_READ | EVLOOP_WRITE);
 	close(c->fd);
@@ -288,10 +439,15 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		    "opsicle unlock");
 		return;
 	}
+	c->defer_reply = 0;
 	if ((rc = client_run(c, e, h, msg, &result, &err)) != OPS_OK) {
 		log_debug(&ctx->log, "%s for %s: %s", e->name, c->actor,
 		    ops_err_msg(&err));
 		client_send_error(c, id, rc, ops_err_msg(&err));
+		return;
+	}
+	if (c->defer_reply) {		/* events.c answers later */
+		json_decref(result);
 		return;
 	}
 	if ((reply = proto_msg_new(PROTO_OK, id)) == NULL ||

@@ -187,6 +187,12 @@ server_count_uid(const struct server *srv, uid_t uid)
 	return n;
 }
 
+struct client *
+server_clients(const struct server *srv)
+{
+	return srv != NULL ? srv->clients : NULL;
+}
+
 struct ops_ctx *
 server_ctx(const struct server *srv)
 {

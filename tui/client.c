@@ -256,6 +256,41 @@ client_request(struct cli_conn *c, json_t *msg, json_t **result,
 }
 
 int
+client_send_msg(struct cli_conn *c, json_t *msg, long long *id,
+    struct ops_err *err)
+{
+	int	rc;
+
+	if (id != NULL)
+		*id = c->next_id;
+	json_object_set_new(msg, "id", json_integer(c->next_id++));
+	if ((rc = proto_writer_queue(&c->wr, msg, err)) != OPS_OK)
+		return rc;
+	return client_flush(c, err);
+}
+
+int
+client_recv(struct cli_conn *c, json_t **msg, enum proto_type *type,
+    struct ops_err *err)
+{
+	int	rc, eof = 0;
+
+	*msg = NULL;
+	for (;;) {
+		if ((rc = proto_reader_next(&c->rd, msg, type, err)) != OPS_OK)
+			return rc;
+		if (*msg != NULL)
+			return OPS_OK;
+		if (eof)
+			return ops_err_set(err, OPS_E_CONNECT, "opsicled at "
+			    "%s closed the connection", c->paths.socket);
+		if ((rc = proto_reader_fill(&c->rd, c->fd, &eof,
+		    err)) != OPS_OK)
+			return rc;
+	}
+}
+
+int
 client_open(struct cli_conn *c, int may_start, struct ops_err *err)
 {
 	json_t		*hello, *r = NULL;

@@ -34,6 +34,18 @@ static const struct {
 	{ PROTO_LOCK, cli_lock },
 	{ PROTO_PASSWD, cli_passwd },
 	{ PROTO_TARGET_IMPORT, cli_target_import },
+	/* jobs */
+	{ PROTO_RUN, cli_run },
+	{ PROTO_JOB_LIST, cli_job_list },
+	{ PROTO_JOB_SHOW, cli_job_show },
+	{ PROTO_JOB_LOGS, cli_job_logs },
+	{ PROTO_JOB_CANCEL, cli_job_cancel },
+	{ PROTO_JOB_RERUN, cli_job_rerun },
+	{ PROTO_SUBSCRIBE, cli_events },
+	/* hostkeys */
+	{ PROTO_HOSTKEY_LIST, cli_hostkey_list },
+	{ PROTO_HOSTKEY_ACCEPT, cli_hostkey_accept },
+	{ PROTO_HOSTKEY_IMPORT, cli_hostkey_import },
 };
 
 const char *
@@ -159,8 +171,13 @@ parse(struct cli_args *a, int argc, char **argv, int *help)
 		}
 		if (strcmp(arg, "--") == 0) {
 			dashdash = 1;
+			a->dashdash = npos + 1;
 			continue;
 		}
+		/* -f is --follow where the command has it. */
+		if (strcmp(arg, "-f") == 0 &&
+		    cmd_option_kind(a->e, "follow", 6) == 1)
+			arg = "--follow";
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			*help = 1;
 			return 0;

@@ -40,6 +40,7 @@ struct cli_args {
 	int			 nopts;
 	int			 json;
 	int			 no_start;
+	int			 dashdash;	/* npos + 1 when "--" was seen */
 };
 
 /* A connection to opsicled. */
@@ -71,6 +72,13 @@ void	client_close(struct cli_conn *c);
  * error code and message (c->refused set), or a transport error.
  */
 int	client_request(struct cli_conn *c, json_t *msg, json_t **result,
+	    struct ops_err *err);
+
+/* client.c: for streams. Send msg without waiting (its id is set; *id,
+ * may be NULL, gets it); receive the next message of any kind. */
+int	client_send_msg(struct cli_conn *c, json_t *msg, long long *id,
+	    struct ops_err *err);
+int	client_recv(struct cli_conn *c, json_t **msg, enum proto_type *type,
 	    struct ops_err *err);
 
 /* cli-out.c */
@@ -112,6 +120,36 @@ int	cli_passwd(const struct cli_args *a);
 
 /* cli-import.c */
 int	cli_target_import(const struct cli_args *a);
+
+/* cli-run.c */
+int	cli_run(const struct cli_args *a);
+/* Print one job-output event as "target: line" lines (stderr to
+ * stderr); partial lines wait in a per-target buffer. */
+struct cli_lines;
+struct cli_lines *cli_lines_new(int prefix);
+void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
+void	cli_lines_flush(struct cli_lines *l);
+void	cli_lines_free(struct cli_lines *l);
+
+/* cli-jobs.c */
+int	cli_job_list(const struct cli_args *a);
+int	cli_job_show(const struct cli_args *a);
+int	cli_job_logs(const struct cli_args *a);
+int	cli_job_cancel(const struct cli_args *a);
+int	cli_job_rerun(const struct cli_args *a);
+int	cli_events(const struct cli_args *a);
+/* Parse a job id argument; 0 on a usage error (printed). */
+long long cli_job_id(const struct cli_args *a, const char *s);
+
+/* cli-hostkeys.c */
+int	cli_hostkey_list(const struct cli_args *a);
+int	cli_hostkey_accept(const struct cli_args *a);
+int	cli_hostkey_import(const struct cli_args *a);
+/* Send target add/import with accept_new_hostkey set; print with show
+ * (may be NULL) plus the host keys stored and the scans that failed.
+ * Exit code 1 also when a scan failed (the targets stay added). */
+int	cli_send_accept_new(const struct cli_args *a, json_t *msg,
+	    void (*show)(const struct cli_args *, const json_t *));
 
 /* cli-misc.c */
 int	cli_daemon_status(const struct cli_args *a);

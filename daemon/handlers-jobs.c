@@ -1,0 +1,603 @@
+/*
+ * handlers-jobs.c: run, job list, show, logs, cancel and rerun. "run"
+ * resolves its selectors (names, globs, "tag:X", "all"), adds a queued
+ * job with one run per target and answers at once with the job id; the
+ * runner (jobs.c) starts it. The JSON forms of jobs and runs are stable
+ * and documented in opsicle(1).
+ */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon.h"
+
+#define S		OPS_PROTO_MAX_NAME
+#define JOB_LIST_DEFAULT 20
+#define TIMEOUT_MAX	(7 * 24 * 3600)		/* seconds */
+#define FORKS_MAX	4096
+
+static json_t *
+ms_or_null(int64_t ms)
+{
+	return ms > 0 ? json_integer(ms) : json_null();
+}
+
+static int
+has_tag(const struct store_target *t, const char *tag)
+{
+	size_t	i;
+
+	for (i = 0; i < t->ntags; i++)
+		if (strcmp(t->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/*
+ * The names selected by sel (sorted, no duplicates; the strings in *out
+ * are borrowed from *l). A selector that matches nothing is an error
+ * that lists every such selector.
+ */
+static int
+resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
+    struct store_target_list *l, const char ***out, size_t *nout,
+    struct ops_err *err)
+{
+	char		*picked = NULL, bad[OPS_ERR_MSG_MAX];
+	const char	*name;
+	size_t		 i, k, nbad = 0, hits, off = 0;
+	int		 rc;
+
+	*out = NULL;
+	*nout = 0;
+	bad[0] = '\0';
+	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
+		return rc;
+	if ((picked = calloc(l->n + 1, 1)) == NULL ||
+	    (*out = calloc(l->n + 1, sizeof(**out))) == NULL) {
+		free(picked);
+		return ops_err_set(err, OPS_E_NOMEM, "resolve targets");
+	}
+	for (i = 0; i < nsel; i++) {
+		hits = 0;
+		for (k = 0; k < l->n; k++) {
+			name = l->v[k].name;
+			if (strcmp(sel[i], "all") == 0 ||
+			    (strncmp(sel[i], "tag:", 4) == 0 &&
+			    has_tag(&l->v[k], sel[i] + 4)) ||
+			    (is_glob(sel[i]) &&
+			    fnmatch(sel[i], name, 0) == 0) ||
+			    strcmp(sel[i], name) == 0) {
+				picked[k] = 1;
+				hits++;
+			}
+		}
+		if (hits == 0) {
+			nbad++;
+			if (off < sizeof(bad))
+				off += (size_t)snprintf(bad + off,
+				    sizeof(bad) - off, "%s%s",
+				    nbad > 1 ? ", " : "", sel[i]);
+		}
+	}
+	if (nbad > 0) {
+		free(picked);
+		free(*out);
+		*out = NULL;
+		return ops_err_set(err, OPS_E_NOTFOUND, "run: %s no target: "
+		    "%s", nbad > 1 ? "these selectors match" :
+		    "this selector matches", bad);
+	}
+	for (k = 0; k < l->n; k++)
+		if (picked[k])
+			(*out)[(*nout)++] = l->v[k].name;
+	free(picked);
+	return OPS_OK;
+}
+
+int
+handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_job_spec		 s;
+	struct store_target_list	 l = { NULL, 0 };
+	const char			**sel = NULL, **names = NULL;
+	const char			*body = NULL;
+	long long			 timeout = 0, forks = 0;
+	int64_t				 id;
+	size_t				 nsel = 0, n = 0, i;
+	json_t				*a;
+	int				 rc, script;
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
+		return rc;
+	if (jobs_stopping(ctx))
+		return ops_err_set(err, OPS_E_LOCKED, "run: opsicled is "
+		    "stopping and takes no new jobs");
+	script = proto_has(msg, "script");
+	if (script == proto_has(msg, "command"))
+		return ops_err_set(err, OPS_E_INVAL, "run: give a command or "
+		    "a script (not both)");
+	if ((rc = proto_get_str(msg, script ? "script" : "command", &body,
+	    STORE_BODY_MAX, err)) != OPS_OK)
+		return rc;
+	if (*body == '\0')
+		return ops_err_set(err, OPS_E_INVAL, "run: the %s is empty",
+		    script ? "script" : "command");
+	if (proto_has(msg, "timeout") && (rc = proto_get_int(msg, "timeout",
+	    1, TIMEOUT_MAX, &timeout, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "forks") && (rc = proto_get_int(msg, "forks", 1,
+	    FORKS_MAX, &forks, err)) != OPS_OK)
+		return rc;
+	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
+	    S, &sel, &nsel, err)) != OPS_OK)
+		return rc;
+	if (nsel == 0) {
+		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
+		goto out;
+	}
+	if ((rc = resolve(ctx, sel, nsel, &l, &names, &n, err)) != OPS_OK)
+		goto out;
+	s.command = body;
+	s.script = script;
+	s.requested_by = c->actor;
+	s.targets = names;
+	s.ntargets = n;
+	s.timeout_ms = (int)timeout * 1000;
+	s.forks = (int)forks;
+	if ((rc = store_job_add(ctx->store, &s, &id, err)) != OPS_OK)
+		goto out;
+	if ((a = json_array()) == NULL ||
+	    (*result = json_pack("{s:I, s:o}", "job", (json_int_t)id,
+	    "targets", a)) == NULL) {
+		rc = ops_err_set(err, OPS_E_NOMEM, "build run reply");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
+	log_info(&ctx->log, "job %lld queued by %s on %zu targets",
+	    (long long)id, c->actor, n);
+	jobs_kick(ctx);
+out:
+	free(sel);
+	free(names);
+	store_target_list_free(&l);
+	return rc;
+}
+
+/* "CLASS: message" -> class and message (class NULL when none). */
+static void
+split_error(const char *error, char *cls, size_t len, const char **text)
+{
+	const char	*colon;
+	size_t		 n;
+
+	cls[0] = '\0';
+	*text = error;
+	if (error == NULL || (colon = strstr(error, ": ")) == NULL)
+		return;
+	n = (size_t)(colon - error);
+	if (n == 0 || n >= len || strspn(error, "abcdefghijklmnopqrstuvwxyz-")
+	    != n)
+		return;
+	memcpy(cls, error, n);
+	cls[n] = '\0';
+	*text = colon + 2;
+}
+
+static json_t *
+run_json(const struct store_run *r)
+{
+	char		 cls[32], sig[16];
+	const char	*text;
+	json_t		*o;
+
+	split_error(r->error, cls, sizeof(cls), &text);
+	if (r->state == STORE_RUN_CANCELLED || r->state ==
+	    STORE_RUN_INTERRUPTED)
+		snprintf(cls, sizeof(cls), "%s",
+		    store_run_state_name(r->state));
+	snprintf(sig, sizeof(sig), "%d", r->signal);
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
+	    "s:I, s:b, s:b}",
+	    "target", r->target,
+	    "state", store_run_state_name(r->state),
+	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
+	    json_null(),
+	    "signal", r->signal > 0 ? json_string(sig) : json_null(),
+	    "class", cls[0] != '\0' ? json_string(cls) : json_null(),
+	    "error", text != NULL ? json_string(text) : json_null(),
+	    "started", ms_or_null(r->started),
+	    "finished", ms_or_null(r->finished),
+	    "duration_ms", r->started > 0 && r->finished >= r->started ?
+	    json_integer(r->finished - r->started) : json_null(),
+	    "stdout_bytes", (json_int_t)r->out_bytes,
+	    "stderr_bytes", (json_int_t)r->err_bytes,
+	    "stdout_truncated", r->out_truncated,
+	    "stderr_truncated", r->err_truncated);
+	return o;
+}
+
+static int
+run_is_ok(const struct store_run *r)
+{
+	return r->state == STORE_RUN_OK;
+}
+
+static int
+run_is_final(const struct store_run *r)
+{
+	return r->state != STORE_RUN_QUEUED && r->state != STORE_RUN_RUNNING;
+}
+
+/* The job object; with runs, its "runs" array too. */
+static json_t *
+job_json(const struct store_job *j, const struct store_run_list *rl,
+    int with_runs)
+{
+	json_t	*o, *a = NULL, *r;
+	size_t	 i, nok = 0, nfail = 0;
+
+	for (i = 0; i < rl->n; i++) {
+		if (run_is_ok(&rl->v[i]))
+			nok++;
+		else if (run_is_final(&rl->v[i]))
+			nfail++;
+	}
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, "
+	    "s:I, s:I, s:I}",
+	    "id", (json_int_t)j->id,
+	    "state", store_job_state_name(j->state),
+	    "kind", j->script ? "script" : "command",
+	    "command", j->command,
+	    "requested_by", j->requested_by,
+	    "timeout", j->timeout_ms > 0 ? json_integer(j->timeout_ms / 1000) :
+	    json_null(),
+	    "forks", j->forks > 0 ? json_integer(j->forks) : json_null(),
+	    "created", (json_int_t)j->created,
+	    "started", ms_or_null(j->started),
+	    "finished", ms_or_null(j->finished),
+	    "total", (json_int_t)rl->n,
+	    "ok", (json_int_t)nok,
+	    "failed", (json_int_t)nfail);
+	if (o == NULL || !with_runs)
+		return o;
+	if ((a = json_array()) == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	for (i = 0; i < rl->n; i++)
+		if ((r = run_json(&rl->v[i])) == NULL ||
+		    json_array_append_new(a, r) != 0) {
+			json_decref(a);
+			json_decref(o);
+			return NULL;
+		}
+	json_object_set_new(o, "runs", a);
+	return o;
+}
+
+int
+handle_job_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_job_filter	 f = { 0, JOB_LIST_DEFAULT, 0 };
+	struct store_job_list	 l = { NULL, 0 };
+	struct store_run_list	 rl = { NULL, 0 };
+	const char		*state;
+	long long		 limit;
+	json_t			*a = NULL, *o;
+	size_t			 i;
+	int			 rc;
+
+	(void)c;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "limit")) {
+		if ((rc = proto_get_int(msg, "limit", 0, 100000, &limit,
+		    err)) != OPS_OK)
+			return rc;
+		f.limit = (size_t)limit;
+	}
+	if (proto_has(msg, "state")) {
+		if ((rc = proto_get_str(msg, "state", &state, S,
+		    err)) != OPS_OK)
+			return rc;
+		if (store_job_state_parse(state, &f.state) != OPS_OK)
+			return ops_err_set(err, OPS_E_INVAL, "job list: "
+			    "unknown state %s (queued, running, done, failed, "
+			    "cancelled, interrupted)", state);
+	}
+	if ((rc = store_job_list(ctx->store, &f, &l, err)) != OPS_OK)
+		return rc;
+	if ((a = json_array()) == NULL) {
+		rc = ops_err_set(err, OPS_E_NOMEM, "build job list");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		if ((rc = store_run_list(ctx->store, l.v[i].id, 0, &rl,
+		    err)) != OPS_OK)
+			goto out;
+		o = job_json(&l.v[i], &rl, 0);
+		store_run_list_free(&rl);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			rc = ops_err_set(err, OPS_E_NOMEM, "build job list");
+			goto out;
+		}
+	}
+	*result = a;
+	a = NULL;
+out:
+	json_decref(a);
+	store_job_list_free(&l);
+	return rc;
+}
+
+/* The job and its runs (with output when with_output). */
+static int
+load(struct ops_ctx *ctx, const json_t *msg, int with_output,
+    struct store_job **j, struct store_run_list *rl, struct ops_err *err)
+{
+	long long	id;
+	int		rc;
+
+	*j = NULL;
+	rl->v = NULL;
+	rl->n = 0;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
+	    err)) != OPS_OK ||
+	    (rc = store_job_get(ctx->store, id, j, err)) != OPS_OK)
+		return rc;
+	if ((rc = store_run_list(ctx->store, id, with_output, rl,
+	    err)) != OPS_OK) {
+		store_job_free(*j);
+		*j = NULL;
+	}
+	return rc;
+}
+
+int
+handle_job_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_job	*j;
+	struct store_run_list	 rl;
+	int			 rc;
+
+	(void)c;
+	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
+		return rc;
+	if ((*result = job_json(j, &rl, 1)) == NULL)
+		rc = ops_err_set(err, OPS_E_NOMEM, "build job %lld",
+		    (long long)j->id);
+	store_job_free(j);
+	store_run_list_free(&rl);
+	return rc;
+}
+
+/* Bytes as a JSON string: UTF-8 as is, else base64 (*b64 set). */
+static json_t *
+bytes_json(const unsigned char *p, size_t len, int *b64)
+{
+	json_t	*s;
+	char	*buf;
+	size_t	 blen;
+
+	*b64 = 0;
+	if (len == 0)
+		return json_string("");
+	if (memchr(p, '\0', len) == NULL &&
+	    (s = json_stringn((const char *)p, len)) != NULL)
+		return s;
+	*b64 = 1;
+	blen = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	if ((buf = malloc(blen)) == NULL)
+		return NULL;
+	sodium_bin2base64(buf, blen, p, len, sodium_base64_VARIANT_ORIGINAL);
+	s = json_string(buf);
+	free(buf);
+	return s;
+}
+
+static json_t *
+logs_run_json(const struct store_run *r)
+{
+	json_t	*out, *errs;
+	int	 b1, b2;
+
+	out = bytes_json(r->out, r->out_len, &b1);
+	errs = bytes_json(r->errout, r->errout_len, &b2);
+	if (out == NULL || errs == NULL) {
+		json_decref(out);
+		json_decref(errs);
+		return NULL;
+	}
+	return json_pack("{s:s, s:s, s:o, s:s, s:b, s:o, s:s, s:b}",
+	    "target", r->target,
+	    "state", store_run_state_name(r->state),
+	    "stdout", out, "stdout_encoding", b1 ? "base64" : "utf8",
+	    "stdout_truncated", r->out_truncated,
+	    "stderr", errs, "stderr_encoding", b2 ? "base64" : "utf8",
+	    "stderr_truncated", r->err_truncated);
+}
+
+/* Replay one stored stream of r to c as a job-output event. */
+static void
+replay(struct client *c, int64_t job, const struct store_run *r, int err)
+{
+	json_t		*m, *data;
+	const char	*s;
+	int		 b64;
+
+	if ((err ? r->errout_len : r->out_len) == 0)
+		return;
+	data = bytes_json(err ? r->errout : r->out, err ? r->errout_len :
+	    r->out_len, &b64);
+	if (data == NULL || (m = proto_msg_new(PROTO_JOB_OUTPUT, 0)) == NULL) {
+		json_decref(data);
+		return;
+	}
+	s = json_string_value(data);
+	(void)proto_add_int(m, "job", job, NULL);
+	(void)proto_add_str(m, "target", r->target, NULL);
+	(void)proto_add_str(m, "stream", err ? "stderr" : "stdout", NULL);
+	(void)proto_add_strn(m, "data", s, json_string_length(data), NULL);
+	if (b64)
+		(void)proto_add_str(m, "encoding", "base64", NULL);
+	client_send_later(c, m);
+	json_decref(m);
+	json_decref(data);
+}
+
+int
+handle_job_logs(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_job	*j;
+	struct store_run_list	 rl;
+	const char		*target = NULL;
+	json_t			*a = NULL, *o;
+	size_t			 i, nmatch = 0;
+	int			 rc, follow = 0;
+
+	if ((rc = load(ctx, msg, 1, &j, &rl, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
+	    &follow, err)) != OPS_OK)
+		goto out;
+	if (proto_has(msg, "target") && (rc = proto_get_str(msg, "target",
+	    &target, S, err)) != OPS_OK)
+		goto out;
+	for (i = 0; i < rl.n; i++)
+		if (target == NULL || strcmp(rl.v[i].target, target) == 0)
+			nmatch++;
+	if (nmatch == 0) {
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "job %lld did not run "
+		    "on target %s", (long long)j->id, target);
+		goto out;
+	}
+	if (follow) {
+		for (i = 0; i < rl.n; i++) {
+			if (target != NULL && strcmp(rl.v[i].target,
+			    target) != 0)
+				continue;
+			replay(c, j->id, &rl.v[i], 0);
+			replay(c, j->id, &rl.v[i], 1);
+		}
+		if (jobs_is_running(ctx, j->id) ||
+		    j->state == STORE_JOB_QUEUED) {
+			c->follow_id = proto_msg_id(msg);
+			c->follow_job = j->id;
+			snprintf(c->follow_target, sizeof(c->follow_target),
+			    "%s", target != NULL ? target : "");
+			c->defer_reply = 1;
+			goto out;
+		}
+		*result = json_pack("{s:I, s:s}", "job", (json_int_t)j->id,
+		    "state", store_job_state_name(j->state));
+		goto out;
+	}
+	if ((a = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < rl.n; i++) {
+		if (target != NULL && strcmp(rl.v[i].target, target) != 0)
+			continue;
+		if ((o = logs_run_json(&rl.v[i])) == NULL ||
+		    json_array_append_new(a, o) != 0)
+			goto nomem;
+	}
+	if ((*result = json_pack("{s:I, s:s, s:o}", "job", (json_int_t)j->id,
+	    "state", store_job_state_name(j->state), "runs", a)) == NULL)
+		goto nomem;
+	a = NULL;
+	goto out;
+nomem:
+	rc = ops_err_set(err, OPS_E_NOMEM, "build logs of job %lld",
+	    (long long)j->id);
+out:
+	json_decref(a);
+	store_job_free(j);
+	store_run_list_free(&rl);
+	return rc;
+}
+
+int
+handle_job_cancel(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	long long	id;
+	int		rc;
+
+	(void)result;
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
+	    err)) != OPS_OK)
+		return rc;
+	log_info(&ctx->log, "job %lld: cancel requested by %s", id,
+	    c->actor);
+	return jobs_cancel(ctx, id, err);
+}
+
+int
+handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_job	*j;
+	struct store_run_list	 rl;
+	struct store_job_spec	 s;
+	const char		**names = NULL;
+	int64_t			 id;
+	size_t			 i;
+	int			 rc;
+
+	if (jobs_stopping(ctx))
+		return ops_err_set(err, OPS_E_LOCKED, "rerun: opsicled is "
+		    "stopping and takes no new jobs");
+	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
+		return rc;
+	memset(&s, 0, sizeof(s));
+	if ((names = calloc(rl.n + 1, sizeof(*names))) == NULL) {
+		rc = ops_err_set(err, OPS_E_NOMEM, "rerun job");
+		goto out;
+	}
+	for (i = 0; i < rl.n; i++)
+		names[i] = rl.v[i].target;
+	s.command = j->command;
+	s.script = j->script;
+	s.timeout_ms = j->timeout_ms;
+	s.forks = j->forks;
+	s.requested_by = c->actor;
+	s.targets = names;
+	s.ntargets = rl.n;
+	/* A target removed since fails the rerun with the store's message. */
+	if ((rc = store_job_add(ctx->store, &s, &id, err)) != OPS_OK)
+		goto out;
+	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,
+	    "rerun_of", (json_int_t)j->id)) == NULL) {
+		rc = ops_err_set(err, OPS_E_NOMEM, "build rerun reply");
+		goto out;
+	}
+	log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
+	    (long long)id, c->actor, (long long)j->id);
+	jobs_kick(ctx);
+out:
+	free(names);
+	store_job_free(j);
+	store_run_list_free(&rl);
+	return rc;
+}

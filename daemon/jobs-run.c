@@ -1,0 +1,423 @@
+/*
+ * jobs-run.c: one run of a job on one target. Builds the SSH target from
+ * the store (host, port, user, accepted host keys, credential), unseals
+ * the credential only now, starts a one-target batch on the daemon's
+ * engine, streams output into the run row (up to the store's cap) and to
+ * subscribers, and records the result: state, exit status, signal and an
+ * error "CLASS: message" (the class is the engine's, see ssh.h).
+ */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "jobs-int.h"
+
+#define ENGINE_OUT_KEEP	4096	/* the engine's own copy; we stream */
+
+static const struct {
+	const char	*name;
+	int		 num;
+} signals[] = {
+	{ "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 },
+	{ "TRAP", 5 }, { "ABRT", 6 }, { "BUS", 7 }, { "FPE", 8 },
+	{ "KILL", 9 }, { "USR1", 10 }, { "SEGV", 11 }, { "USR2", 12 },
+	{ "PIPE", 13 }, { "ALRM", 14 }, { "TERM", 15 },
+};
+
+static int
+signal_num(const char *name)
+{
+	size_t	i;
+
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (strcmp(signals[i].name, name) == 0)
+			return signals[i].num;
+	return 0;
+}
+
+static void
+auth_clear_secrets(struct jobs_auth *a)
+{
+	secret_free(a->auth.key);
+	secret_free(a->auth.passphrase);
+	secret_free(a->auth.password);
+	a->auth.key = a->auth.passphrase = a->auth.password = NULL;
+}
+
+void
+jobs_auth_free_all(struct jobs *js)
+{
+	struct jobs_auth	*a;
+
+	while ((a = js->auths) != NULL) {
+		js->auths = a->next;
+		auth_clear_secrets(a);
+		free(a->user);
+		free(a);
+	}
+}
+
+static void
+auth_release(struct jobs_auth *a)
+{
+	if (a == NULL || a->refs == 0)
+		return;
+	if (--a->refs == 0)
+		auth_clear_secrets(a);
+}
+
+/* The login user: the target's, else the credential's, else ours. */
+static const char *
+run_user(const struct store_target *t, const struct store_cred *cr,
+    char *buf, size_t len)
+{
+	struct passwd	pw, *pwp = NULL;
+	char		pbuf[1024];
+
+	if (t->user != NULL && *t->user != '\0')
+		return t->user;
+	if (cr != NULL && cr->username != NULL && *cr->username != '\0')
+		return cr->username;
+	if (getpwuid_r(geteuid(), &pw, pbuf, sizeof(pbuf), &pwp) == 0 &&
+	    pwp != NULL) {
+		snprintf(buf, len, "%s", pw.pw_name);
+		return buf;
+	}
+	return "root";
+}
+
+/* Find or make the auth of (credential, version, user); unseal its
+ * secrets when no run holds them. Takes a reference. */
+static int
+auth_get(struct jobs *js, const struct store_cred *cr, const char *user,
+    struct jobs_auth **out, struct ops_err *err)
+{
+	struct store		*st = js->ctx->store;
+	struct jobs_auth	*a;
+	int64_t			 id = cr != NULL ? cr->id : 0;
+	int64_t			 upd = cr != NULL ? cr->updated : 0;
+	int			 rc = OPS_OK;
+
+	*out = NULL;
+	for (a = js->auths; a != NULL; a = a->next)
+		if (a->cred_id == id && a->cred_updated == upd &&
+		    strcmp(a->user, user) == 0)
+			break;
+	if (a == NULL) {
+		if ((a = calloc(1, sizeof(*a))) == NULL ||
+		    (a->user = strdup(user)) == NULL) {
+			free(a);
+			return ops_err_set(err, OPS_E_NOMEM, "allocate "
+			    "credentials");
+		}
+		a->cred_id = id;
+		a->cred_updated = upd;
+		a->auth.user = a->user;
+		a->next = js->auths;
+		js->auths = a;
+	}
+	if (a->refs == 0 && cr != NULL) {
+		switch (cr->kind) {
+		case STORE_CRED_PASSWORD:
+			rc = store_cred_open_secret(st, cr->name, "secret",
+			    &a->auth.password, err);
+			break;
+		case STORE_CRED_SSH_KEY_PASSPHRASE:
+			rc = store_cred_open_secret(st, cr->name,
+			    "passphrase", &a->auth.passphrase, err);
+			/* FALLTHROUGH */
+		case STORE_CRED_SSH_KEY:
+			if (rc == OPS_OK)
+				rc = store_cred_open_secret(st, cr->name,
+				    "secret", &a->auth.key, err);
+			break;
+		case STORE_CRED_AGENT:
+			a->auth.agent = 1;
+			break;
+		}
+		if (rc != OPS_OK) {
+			auth_clear_secrets(a);
+			return rc;
+		}
+	} else if (cr == NULL)
+		a->auth.agent = 1;	/* no credential: try ssh-agent */
+	a->refs++;
+	*out = a;
+	return OPS_OK;
+}
+
+static struct ops_ctx *
+slot_ctx(const struct job_slot *s)
+{
+	return s->job->js->ctx;
+}
+
+void
+jobs_slot_release(struct job_slot *s)
+{
+	ssh_batch_free(s->b);
+	s->b = NULL;
+	auth_release(s->auth);
+	s->auth = NULL;
+	free(s->known);
+	s->known = NULL;
+	s->nknown = 0;
+	free(s->host);
+	s->host = NULL;
+}
+
+void
+jobs_slot_end(struct job_slot *s, enum store_run_state state,
+    const char *error)
+{
+	struct ops_ctx	*ctx = slot_ctx(s);
+	struct ops_err	 err;
+
+	if (ctx->store != NULL && store_run_finish(ctx->store, s->run_id,
+	    state, -1, 0, error, &err) != OPS_OK)
+		log_warnx(&ctx->log, "job %lld: %s", (long long)s->job->id,
+		    ops_err_msg(&err));
+	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, error);
+	s->state = SLOT_OVER;
+	s->job->ndone++;
+}
+
+static void
+on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
+    const unsigned char *buf, size_t len)
+{
+	struct job_slot	*s = arg;
+	struct ops_ctx	*ctx = slot_ctx(s);
+	struct ops_err	 err;
+	json_t		*m = NULL, *str = NULL;
+	char		*b64 = NULL;
+	size_t		 take = len, b64len;
+	int		 si = stream == SSH_STDERR ? 2 : 1;
+
+	(void)idx;
+	if (ctx->store == NULL)
+		return;
+	if (store_run_append_output(ctx->store, s->run_id, stream ==
+	    SSH_STDERR ? STORE_STDERR : STORE_STDOUT, buf, len,
+	    &err) != OPS_OK)
+		log_warnx(&ctx->log, "job %lld: %s", (long long)s->job->id,
+		    ops_err_msg(&err));
+	/* Live output is bounded like the stored output. */
+	if (s->sent[si] >= s->job->js->output_cap || len == 0)
+		return;
+	if (take > s->job->js->output_cap - s->sent[si])
+		take = s->job->js->output_cap - s->sent[si];
+	s->sent[si] += take;
+	if ((m = proto_msg_new(PROTO_JOB_OUTPUT, 0)) == NULL)
+		return;
+	(void)proto_add_int(m, "job", s->job->id, NULL);
+	(void)proto_add_str(m, "target", target, NULL);
+	(void)proto_add_str(m, "stream", si == 2 ? "stderr" : "stdout", NULL);
+	(void)proto_add_int(m, "seq", ++s->seq, NULL);
+	if (memchr(buf, '\0', take) == NULL &&
+	    (str = json_stringn((const char *)buf, take)) != NULL) {
+		json_decref(str);
+		(void)proto_add_strn(m, "data", (const char *)buf, take, NULL);
+	} else {
+		b64len = sodium_base64_encoded_len(take,
+		    sodium_base64_VARIANT_ORIGINAL);
+		if ((b64 = malloc(b64len)) == NULL)
+			goto out;
+		sodium_bin2base64(b64, b64len, buf, take,
+		    sodium_base64_VARIANT_ORIGINAL);
+		(void)proto_add_str(m, "encoding", "base64", NULL);
+		(void)proto_add_str(m, "data", b64, NULL);
+	}
+	events_emit(ctx, s->job->id, target, m);
+out:
+	free(b64);
+	json_decref(m);
+}
+
+static enum store_run_state
+result_state(const struct ssh_result *r)
+{
+	if (r->ok)
+		return STORE_RUN_OK;
+	switch (r->cls) {
+	case SSH_CLASS_EXIT:
+	case SSH_CLASS_SIGNAL:
+		return STORE_RUN_FAILED;
+	case SSH_CLASS_TIMEOUT:
+		return STORE_RUN_TIMEOUT;
+	default:
+		return STORE_RUN_ERROR;
+	}
+}
+
+/* A server key we do not know: keep it pending for "hostkey accept". */
+static void
+record_pending(struct job_slot *s, const struct ssh_result *r)
+{
+	struct ops_ctx	*ctx = slot_ctx(s);
+	struct ops_err	 err;
+	int		 rc;
+
+	if (r->hostkey.fp[0] == '\0')
+		return;
+	rc = store_hostkey_pending_set(ctx->store, s->target,
+	    r->hostkey.type, r->hostkey.fp, NULL, 0, &err);
+	if (rc != OPS_OK && rc != OPS_E_EXISTS)
+		log_warnx(&ctx->log, "job %lld: keep pending host key of %s: "
+		    "%s", (long long)s->job->id, s->target, ops_err_msg(&err));
+}
+
+static void
+on_done(void *arg, size_t idx, const struct ssh_result *r)
+{
+	struct job_slot		*s = arg;
+	struct ops_ctx		*ctx = slot_ctx(s);
+	struct ops_err		 err;
+	enum store_run_state	 state = result_state(r);
+	char			 msg[OPS_ERR_MSG_MAX + 64];
+	int			 sig = 0;
+
+	(void)idx;
+	msg[0] = '\0';
+	if (!r->ok)
+		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
+		    r->msg);
+	if (r->exit_signal[0] != '\0')
+		sig = signal_num(r->exit_signal);
+	if (ctx->store != NULL) {
+		if (r->cls == SSH_CLASS_HOSTKEY_UNKNOWN ||
+		    r->cls == SSH_CLASS_HOSTKEY_CHANGED)
+			record_pending(s, r);
+		if (store_run_finish(ctx->store, s->run_id, state,
+		    r->exit_status, sig, msg[0] != '\0' ? msg : NULL,
+		    &err) != OPS_OK)
+			log_warnx(&ctx->log, "job %lld: %s",
+			    (long long)s->job->id, ops_err_msg(&err));
+	}
+	log_debug(&ctx->log, "job %lld on %s: %s%s%s",
+	    (long long)s->job->id, s->target, store_run_state_name(state),
+	    msg[0] != '\0' ? ": " : "", msg);
+	jobs_emit_run_state(ctx, s->job->id, s->target, state,
+	    r->exit_status, sig, msg[0] != '\0' ? msg : NULL);
+	s->state = SLOT_DONE;
+	s->job->active--;
+	s->job->ndone++;
+	if (r->ok)
+		s->job->nok++;
+	jobs_kick(ctx);
+}
+
+/* The host keys accepted for the target, as the engine wants them. */
+static int
+load_known(struct job_slot *s, struct ops_err *err)
+{
+	struct ops_ctx			*ctx = slot_ctx(s);
+	struct store_hostkey_list	 l = { NULL, 0 };
+	size_t				 i;
+	int				 rc;
+
+	if ((rc = store_hostkey_list(ctx->store, s->target, &l,
+	    err)) != OPS_OK)
+		return rc;
+	if (l.n > 0 && (s->known = calloc(l.n, sizeof(*s->known))) == NULL) {
+		store_hostkey_list_free(&l);
+		return ops_err_set(err, OPS_E_NOMEM, "load host keys");
+	}
+	for (i = 0; i < l.n; i++) {
+		if (hostkey_from_fp(l.v[i].type, l.v[i].fp,
+		    &s->known[s->nknown], NULL) == OPS_OK)
+			s->nknown++;
+	}
+	store_hostkey_list_free(&l);
+	return OPS_OK;
+}
+
+void
+jobs_slot_start(struct job_slot *s)
+{
+	struct ops_ctx		*ctx = slot_ctx(s);
+	struct job		*j = s->job;
+	struct store_target	*t = NULL;
+	struct store_cred	*cr = NULL;
+	struct ops_err		 err;
+	char			 ubuf[256], emsg[OPS_ERR_MSG_MAX + 32];
+	const char		*user;
+	int			 rc;
+
+	if (ctx->store == NULL) {
+		jobs_slot_end(s, STORE_RUN_INTERRUPTED, "interrupted: the "
+		    "store was locked");
+		return;
+	}
+	if ((rc = store_target_get(ctx->store, s->target, &t,
+	    &err)) != OPS_OK) {
+		snprintf(emsg, sizeof(emsg), "config: %s", ops_err_msg(&err));
+		goto fail;
+	}
+	if (t->cred_name != NULL && (rc = store_cred_get(ctx->store,
+	    t->cred_name, &cr, &err)) != OPS_OK) {
+		snprintf(emsg, sizeof(emsg), "config: %s", ops_err_msg(&err));
+		goto fail;
+	}
+	user = run_user(t, cr, ubuf, sizeof(ubuf));
+	if ((s->host = strdup(t->host)) == NULL) {
+		snprintf(emsg, sizeof(emsg), "internal: out of memory");
+		goto fail;
+	}
+	if ((rc = load_known(s, &err)) != OPS_OK ||
+	    (rc = auth_get(j->js, cr, user, &s->auth, &err)) != OPS_OK) {
+		snprintf(emsg, sizeof(emsg), "auth: %s", ops_err_msg(&err));
+		goto fail;
+	}
+	memset(&s->t, 0, sizeof(s->t));
+	s->t.name = s->target;
+	s->t.host = s->host;
+	s->t.port = (unsigned)t->port;
+	s->t.auth = &s->auth->auth;
+	s->t.known = s->known;
+	s->t.nknown = s->nknown;
+	memset(&s->x, 0, sizeof(s->x));
+	if (j->script) {
+		/* Uploaded over SFTP to a private temp file and run there;
+		 * a script without a "#!" line runs under the shell. */
+		s->x.script = (const unsigned char *)j->command;
+		s->x.script_len = strlen(j->command);
+	} else
+		s->x.command = j->command;
+	s->x.timeout_ms = j->timeout_ms;
+	s->x.output_cap = ENGINE_OUT_KEEP;
+	s->x.on_output = on_output;
+	s->x.on_done = on_done;
+	s->x.arg = s;
+	if ((rc = store_run_start(ctx->store, s->run_id, &err)) != OPS_OK) {
+		snprintf(emsg, sizeof(emsg), "internal: %s", ops_err_msg(&err));
+		goto fail;
+	}
+	jobs_emit_run_state(ctx, j->id, s->target, STORE_RUN_RUNNING, -1, 0,
+	    NULL);
+	s->state = SLOT_RUNNING;
+	j->active++;
+	/* on_done may run before this returns; s->b is set before. */
+	if ((rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b,
+	    &err)) != OPS_OK) {
+		j->active--;
+		snprintf(emsg, sizeof(emsg), "internal: %s", ops_err_msg(&err));
+		goto fail;
+	}
+	store_target_free(t);
+	store_cred_free(cr);
+	return;
+fail:
+	store_target_free(t);
+	store_cred_free(cr);
+	jobs_slot_release(s);
+	jobs_slot_end(s, STORE_RUN_ERROR, emsg);
+}

@@ -1,0 +1,533 @@
+/*
+ * jobs.c: the persistent job queue. Jobs are rows in the store: "run"
+ * adds a queued job and the runner starts the oldest queued job whenever
+ * fewer than JOBS_MAX_RUNNING run. At start (and after an unlock) jobs a
+ * crash left running become interrupted with their unfinished runs;
+ * queued jobs stay queued and run. A job ends done (every run ok),
+ * failed, cancelled or interrupted (the daemon stopped under it).
+ *
+ * SIGTERM and "daemon stop": no job starts any more; running jobs get a
+ * grace period to finish, then they are interrupted, and the server shuts
+ * down. Retention: the output of jobs that finished more than
+ * retention-days ago is pruned at start and once a day.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jobs-int.h"
+
+#define TICK_MS			1000
+#define RETENTION_PERIOD_MS	(24LL * 3600 * 1000)
+#define ENGINE_MAX_PARALLEL	512
+#define LINGER_MS		300
+
+static void	jobs_pass(struct jobs *);
+
+static json_t *
+event_new(enum proto_type type, int64_t job)
+{
+	json_t	*m = proto_msg_new(type, 0);
+
+	if (m != NULL)
+		(void)proto_add_int(m, "job", job, NULL);
+	return m;
+}
+
+void
+jobs_emit_run_state(struct ops_ctx *ctx, int64_t job, const char *target,
+    enum store_run_state state, int exit_status, int signal,
+    const char *error)
+{
+	json_t	*m;
+	char	 sig[16];
+
+	if ((m = event_new(PROTO_RUN_STATE, job)) == NULL)
+		return;
+	(void)proto_add_str(m, "target", target, NULL);
+	(void)proto_add_str(m, "state", store_run_state_name(state), NULL);
+	if (exit_status >= 0)
+		(void)proto_add_int(m, "exit", exit_status, NULL);
+	if (signal > 0) {
+		snprintf(sig, sizeof(sig), "%d", signal);
+		(void)proto_add_str(m, "signal", sig, NULL);
+	}
+	if (error != NULL)
+		(void)proto_add_str(m, "error", error, NULL);
+	events_emit(ctx, job, target, m);
+	json_decref(m);
+}
+
+static void
+emit_job_state(struct ops_ctx *ctx, int64_t job, enum store_job_state state,
+    size_t nok, size_t nfail, size_t total)
+{
+	json_t	*m;
+
+	if ((m = event_new(PROTO_JOB_STATE, job)) == NULL)
+		return;
+	(void)proto_add_str(m, "state", store_job_state_name(state), NULL);
+	(void)proto_add_int(m, "ok", (long long)nok, NULL);
+	(void)proto_add_int(m, "failed", (long long)nfail, NULL);
+	(void)proto_add_int(m, "total", (long long)total, NULL);
+	events_emit(ctx, job, NULL, m);
+	json_decref(m);
+}
+
+static void
+job_free(struct job *j)
+{
+	size_t	i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->n; i++) {
+		jobs_slot_release(&j->slots[i]);
+		free(j->slots[i].target);
+	}
+	free(j->slots);
+	free(j->command);
+	free(j);
+}
+
+static void
+job_unlink(struct job *j)
+{
+	struct job	**pp;
+
+	for (pp = &j->js->running; *pp != NULL; pp = &(*pp)->next_job)
+		if (*pp == j) {
+			*pp = j->next_job;
+			j->js->nrunning--;
+			break;
+		}
+}
+
+/* Every slot is over: record the job's final state and forget it. */
+static void
+job_finish(struct job *j, enum store_job_state forced)
+{
+	struct ops_ctx		*ctx = j->js->ctx;
+	struct ops_err		 err;
+	enum store_job_state	 state = forced;
+
+	if (state == 0)
+		state = j->nok == j->n ? STORE_JOB_DONE : STORE_JOB_FAILED;
+	if (ctx->store != NULL && store_job_set_state(ctx->store, j->id, state,
+	    &err) != OPS_OK)
+		log_warnx(&ctx->log, "job %lld: %s", (long long)j->id,
+		    ops_err_msg(&err));
+	log_info(&ctx->log, "job %lld %s: %zu ok, %zu failed",
+	    (long long)j->id, store_job_state_name(state), j->nok,
+	    j->n - j->nok);
+	emit_job_state(ctx, j->id, state, j->nok, j->n - j->nok, j->n);
+	events_job_end(ctx, j->id, store_job_state_name(state));
+	job_unlink(j);
+	job_free(j);
+}
+
+/* Start slots up to the job's concurrency; end the job when all are. */
+static void
+job_fill(struct job *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->n; i++) {
+		if (j->slots[i].state == SLOT_DONE) {
+			jobs_slot_release(&j->slots[i]);
+			j->slots[i].state = SLOT_OVER;
+		}
+	}
+	while (!j->ending && j->active < (size_t)j->forks && j->next < j->n)
+		jobs_slot_start(&j->slots[j->next++]);
+	if (j->ndone == j->n && j->active == 0)
+		job_finish(j, 0);
+}
+
+/* Stop every run of j now with state (cancelled or interrupted). */
+static void
+job_end(struct job *j, enum store_run_state rstate,
+    enum store_job_state jstate, const char *why)
+{
+	struct job_slot	*s;
+	size_t		 i;
+
+	j->ending = 1;
+	for (i = 0; i < j->n; i++) {
+		s = &j->slots[i];
+		switch (s->state) {
+		case SLOT_RUNNING:
+			jobs_slot_release(s);	/* aborts the channel */
+			j->active--;
+			jobs_slot_end(s, rstate, why);
+			break;
+		case SLOT_WAIT:
+			jobs_slot_end(s, rstate, why);
+			break;
+		case SLOT_DONE:
+			jobs_slot_release(s);
+			s->state = SLOT_OVER;
+			break;
+		case SLOT_OVER:
+			break;
+		}
+	}
+	job_finish(j, jstate);
+}
+
+static int
+job_start(struct jobs *js, int64_t id, struct ops_err *err)
+{
+	struct ops_ctx		*ctx = js->ctx;
+	struct store_job	*sj = NULL;
+	struct store_run_list	 rl = { NULL, 0 };
+	struct job		*j = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK ||
+	    (rc = store_run_list(ctx->store, id, 0, &rl, err)) != OPS_OK)
+		goto out;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (rl.n > 0 && (j->slots = calloc(rl.n, sizeof(*j->slots))) ==
+	    NULL)) {
+		rc = ops_err_set(err, OPS_E_NOMEM, "start job %lld",
+		    (long long)id);
+		goto out;
+	}
+	j->js = js;
+	j->id = id;
+	j->n = rl.n;
+	j->script = sj->script;
+	j->timeout_ms = sj->timeout_ms;
+	j->forks = sj->forks > 0 ? sj->forks : (int)config_num(ctx->config,
+	    "forks");
+	if (j->forks <= 0)
+		j->forks = 1;
+	j->command = sj->command;
+	sj->command = NULL;
+	for (i = 0; i < rl.n; i++) {
+		j->slots[i].job = j;
+		j->slots[i].run_id = rl.v[i].id;
+		j->slots[i].target = rl.v[i].target;
+		rl.v[i].target = NULL;
+	}
+	if ((rc = store_job_set_state(ctx->store, id, STORE_JOB_RUNNING,
+	    err)) != OPS_OK)
+		goto out;
+	j->next_job = js->running;
+	js->running = j;
+	js->nrunning++;
+	log_info(&ctx->log, "job %lld started on %zu targets (forks %d)",
+	    (long long)id, j->n, j->forks);
+	emit_job_state(ctx, id, STORE_JOB_RUNNING, 0, 0, j->n);
+	j = NULL;
+out:
+	job_free(j);
+	store_job_free(sj);
+	store_run_list_free(&rl);
+	return rc;
+}
+
+/* A job that cannot even start fails as a whole (never loops). */
+static void
+job_refuse(struct jobs *js, int64_t id, const char *why)
+{
+	struct ops_ctx		*ctx = js->ctx;
+	struct store_run_list	 rl = { NULL, 0 };
+	size_t			 i, n = 0;
+
+	log_warnx(&ctx->log, "job %lld: %s", (long long)id, why);
+	if (store_run_list(ctx->store, id, 0, &rl, NULL) == OPS_OK)
+		for (i = 0; i < rl.n; i++)
+			(void)store_run_finish(ctx->store, rl.v[i].id,
+			    STORE_RUN_ERROR, -1, 0, why, NULL);
+	n = rl.n;
+	store_run_list_free(&rl);
+	(void)store_job_set_state(ctx->store, id, STORE_JOB_FAILED, NULL);
+	emit_job_state(ctx, id, STORE_JOB_FAILED, 0, n, n);
+	events_job_end(ctx, id, "failed");
+}
+
+static void
+jobs_recover(struct jobs *js)
+{
+	struct ops_ctx	*ctx = js->ctx;
+	struct ops_err	 err;
+	int64_t		 n = 0;
+
+	js->recovered = ctx->store;
+	js->output_cap = (size_t)config_num(ctx->config, "output-cap");
+	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK)
+		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
+	else if (n > 0)
+		log_info(&ctx->log, "marked %lld runs interrupted (the daemon "
+		    "stopped under them)", (long long)n);
+	js->retention_ms = 0;
+}
+
+static void
+jobs_retention(struct jobs *js)
+{
+	struct ops_ctx	*ctx = js->ctx;
+	struct ops_err	 err;
+	long long	 days = config_num(ctx->config, "retention-days");
+	long long	 now = evloop_now_ms();
+	int64_t		 n = 0;
+	struct timespec	 ts;
+
+	if (js->retention_ms != 0 && now - js->retention_ms <
+	    RETENTION_PERIOD_MS)
+		return;
+	js->retention_ms = now;
+	if (days <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (store_output_prune(ctx->store, (int64_t)ts.tv_sec * 1000 -
+	    days * 24 * 3600 * 1000, &n, &err) != OPS_OK)
+		log_warnx(&ctx->log, "retention: %s", ops_err_msg(&err));
+	else if (n > 0)
+		log_info(&ctx->log, "retention: pruned %lld output chunks of "
+		    "jobs older than %lld days", (long long)n, days);
+}
+
+static long long
+linger_timer(struct evloop *loop, long long id, void *arg)
+{
+	(void)loop;
+	(void)id;
+	server_shutdown(arg);
+	return EVLOOP_NOMORE;
+}
+
+static void
+jobs_pass(struct jobs *js)
+{
+	struct ops_ctx	*ctx = js->ctx;
+	struct ops_err	 err;
+	struct job	*j, *next;
+	int64_t		 id;
+
+	for (j = js->running; j != NULL; j = next) {
+		next = j->next_job;
+		job_fill(j);
+	}
+	if (ctx->store != NULL) {
+		if (js->recovered != ctx->store)
+			jobs_recover(js);
+		if (!js->stopping)
+			jobs_retention(js);
+		while (!js->stopping && js->nrunning < js->max_running) {
+			if (store_job_next_queued(ctx->store, &id,
+			    &err) != OPS_OK) {
+				log_warnx(&ctx->log, "%s", ops_err_msg(&err));
+				break;
+			}
+			if (id == 0)
+				break;
+			if (job_start(js, id, &err) != OPS_OK)
+				job_refuse(js, id, ops_err_msg(&err));
+			else
+				job_fill(js->running);
+		}
+	}
+	if (js->stopping && js->nrunning == 0 && !js->shut) {
+		js->shut = 1;
+		log_info(&ctx->log, "no job is running: stopping");
+		/* A moment for attached clients to read their job's end. */
+		if (evloop_timer_add(ctx->loop, LINGER_MS, linger_timer, ctx,
+		    NULL, NULL) != OPS_OK)
+			server_shutdown(ctx);
+	}
+}
+
+static long long
+kick_timer(struct evloop *loop, long long id, void *arg)
+{
+	struct jobs	*js = arg;
+
+	(void)loop;
+	(void)id;
+	js->kick_timer = 0;
+	jobs_pass(js);
+	return EVLOOP_NOMORE;
+}
+
+static long long
+tick_timer(struct evloop *loop, long long id, void *arg)
+{
+	(void)loop;
+	(void)id;
+	jobs_pass(arg);
+	return TICK_MS;
+}
+
+void
+jobs_kick(struct ops_ctx *ctx)
+{
+	struct jobs	*js = ctx->jobs;
+
+	if (js == NULL || js->kick_timer != 0)
+		return;
+	if (evloop_timer_add(ctx->loop, 0, kick_timer, js, &js->kick_timer,
+	    NULL) != OPS_OK)
+		js->kick_timer = 0;	/* the tick will do it */
+}
+
+int
+jobs_init(struct ops_ctx *ctx, struct ops_err *err)
+{
+	struct ssh_engine_config	 cfg;
+	struct jobs			*js;
+	const char			*env;
+	int				 rc;
+
+	ctx->jobs = NULL;
+	ssh_engine_config_init(&cfg);
+	cfg.max_parallel = ENGINE_MAX_PARALLEL;
+	if ((rc = ssh_engine_new(ctx->loop, &cfg, &ctx->ssh, err)) != OPS_OK)
+		return rc;
+	if ((js = calloc(1, sizeof(*js))) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "allocate the runner");
+	js->ctx = ctx;
+	js->max_running = JOBS_MAX_RUNNING;
+	/* A testing knob (like $OPSICLE_KDF): fewer jobs at once, so that
+	 * tests can hold a job in the queue. */
+	if ((env = getenv("OPSICLE_JOBS_MAX")) != NULL && *env >= '1' &&
+	    *env <= '9' && env[1] == '\0')
+		js->max_running = (size_t)(*env - '0');
+	ctx->jobs = js;
+	if (ctx->store != NULL)
+		jobs_recover(js);
+	if ((rc = evloop_timer_add(ctx->loop, TICK_MS, tick_timer, js,
+	    &js->tick_timer, err)) != OPS_OK)
+		return rc;
+	jobs_kick(ctx);
+	return OPS_OK;
+}
+
+void
+jobs_free(struct ops_ctx *ctx)
+{
+	struct jobs	*js = ctx->jobs;
+
+	if (js != NULL) {
+		while (js->running != NULL)
+			job_end(js->running, STORE_RUN_INTERRUPTED,
+			    STORE_JOB_INTERRUPTED, "interrupted: opsicled "
+			    "stopped");
+		if (js->kick_timer != 0)
+			evloop_timer_del(ctx->loop, js->kick_timer);
+		if (js->tick_timer != 0)
+			evloop_timer_del(ctx->loop, js->tick_timer);
+		if (js->grace_timer != 0)
+			evloop_timer_del(ctx->loop, js->grace_timer);
+		jobs_auth_free_all(js);
+		free(js);
+		ctx->jobs = NULL;
+	}
+	ssh_engine_free(ctx->ssh);
+	ctx->ssh = NULL;
+}
+
+static long long
+grace_timer(struct evloop *loop, long long id, void *arg)
+{
+	struct jobs	*js = arg;
+
+	(void)loop;
+	(void)id;
+	js->grace_timer = 0;
+	if (js->running != NULL)
+		log_info(&js->ctx->log, "grace period over: interrupting %zu "
+		    "running jobs", js->nrunning);
+	while (js->running != NULL)
+		job_end(js->running, STORE_RUN_INTERRUPTED,
+		    STORE_JOB_INTERRUPTED, "interrupted: opsicled stopped");
+	jobs_pass(js);
+	return EVLOOP_NOMORE;
+}
+
+void
+jobs_shutdown(struct ops_ctx *ctx, long long grace_ms)
+{
+	struct jobs	*js = ctx->jobs;
+
+	if (js == NULL) {
+		server_shutdown(ctx);
+		return;
+	}
+	if (js->stopping)
+		return;
+	js->stopping = 1;
+	if (js->nrunning > 0) {
+		log_info(&ctx->log, "stopping: %zu jobs still running, waiting "
+		    "up to %lld ms", js->nrunning, grace_ms);
+		if (evloop_timer_add(ctx->loop, grace_ms, grace_timer, js,
+		    &js->grace_timer, NULL) != OPS_OK)
+			js->grace_timer = 0;
+	}
+	jobs_kick(ctx);
+}
+
+int
+jobs_stopping(const struct ops_ctx *ctx)
+{
+	return ctx->jobs != NULL && ctx->jobs->stopping;
+}
+
+int
+jobs_is_running(const struct ops_ctx *ctx, long long id)
+{
+	const struct job	*j;
+
+	if (ctx->jobs == NULL)
+		return 0;
+	for (j = ctx->jobs->running; j != NULL; j = j->next_job)
+		if (j->id == id)
+			return 1;
+	return 0;
+}
+
+int
+jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
+{
+	struct store_job	*sj = NULL;
+	struct store_run_list	 rl = { NULL, 0 };
+	struct job		*j;
+	size_t			 i;
+	int			 rc;
+
+	for (j = ctx->jobs != NULL ? ctx->jobs->running : NULL; j != NULL;
+	    j = j->next_job)
+		if (j->id == id) {
+			log_info(&ctx->log, "job %lld cancelled", id);
+			job_end(j, STORE_RUN_CANCELLED, STORE_JOB_CANCELLED,
+			    "cancelled");
+			return OPS_OK;
+		}
+	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
+		return rc;
+	if (sj->state != STORE_JOB_QUEUED) {
+		rc = ops_err_set(err, OPS_E_INVAL, "cancel job %lld: it "
+		    "already ended (%s)", id, store_job_state_name(sj->state));
+		goto out;
+	}
+	if ((rc = store_run_list(ctx->store, id, 0, &rl, err)) != OPS_OK)
+		goto out;
+	for (i = 0; i < rl.n; i++)
+		if ((rc = store_run_finish(ctx->store, rl.v[i].id,
+		    STORE_RUN_CANCELLED, -1, 0, "cancelled", err)) != OPS_OK)
+			goto out;
+	if ((rc = store_job_set_state(ctx->store, id, STORE_JOB_CANCELLED,
+	    err)) != OPS_OK)
+		goto out;
+	emit_job_state(ctx, id, STORE_JOB_CANCELLED, 0, rl.n, rl.n);
+	events_job_end(ctx, id, "cancelled");
+out:
+	store_job_free(sj);
+	store_run_list_free(&rl);
+	return rc;
+}

@@ -1,0 +1,470 @@
+/*
+ * cli-jobs.c: job list, show, logs [-f], cancel, rerun, and "events".
+ * Reads print columns for people or the daemon's JSON with --json (the
+ * fields are documented in opsicle(1)). "job logs" prints stored output
+ * as "target: line" (stderr lines to stderr), or the bare output with
+ * --target; -f replays what is stored, then follows the job live until
+ * it ends.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "tui.h"
+
+long long
+cli_job_id(const struct cli_args *a, const char *s)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 1) {
+		fprintf(stderr, "opsicle %s: a job is a positive number, not "
+		    "\"%s\"\n", a->e->name, s);
+		return 0;
+	}
+	return v;
+}
+
+/* A new request with "job" from the first positional; NULL on usage. */
+static json_t *
+job_msg(const struct cli_args *a)
+{
+	long long	 id = cli_job_id(a, a->pos[0]);
+	json_t		*m;
+
+	if (id == 0)
+		return NULL;
+	m = cli_msg(a);
+	(void)proto_add_int(m, "job", id, NULL);
+	return m;
+}
+
+static void
+fmt_duration(const json_t *v, char *buf, size_t len)
+{
+	if (!json_is_integer(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2fs", (double)json_integer_value(v) /
+		    1000.0);
+}
+
+/* The first line of a command, cut to fit a column. */
+static void
+short_command(const char *cmd, char *buf, size_t len)
+{
+	size_t	n = strcspn(cmd, "\n");
+
+	if (n > 40)
+		n = 40;
+	snprintf(buf, len, "%.*s%s", (int)n, cmd, cmd[n] != '\0' ? "..." : "");
+}
+
+static void
+show_list(const struct cli_args *a, const json_t *r)
+{
+	const json_t	*o;
+	char		**cells, buf[128];
+	size_t		 n = json_array_size(r), i, k = 0, nc = 7;
+
+	(void)a;
+	if ((cells = calloc((n + 1) * nc, sizeof(*cells))) == NULL)
+		return;
+	cells[k++] = strdup("ID");
+	cells[k++] = strdup("STATE");
+	cells[k++] = strdup("TARGETS");
+	cells[k++] = strdup("OK");
+	cells[k++] = strdup("FAILED");
+	cells[k++] = strdup("CREATED");
+	cells[k++] = strdup("COMMAND");
+	for (i = 0; i < n; i++) {
+		o = json_array_get(r, i);
+		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "id"));
+		cells[k++] = strdup(buf);
+		cells[k++] = strdup(cli_str(o, "state"));
+		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "total"));
+		cells[k++] = strdup(buf);
+		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "ok"));
+		cells[k++] = strdup(buf);
+		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "failed"));
+		cells[k++] = strdup(buf);
+		cli_time(cli_int(o, "created"), buf, sizeof(buf));
+		cells[k++] = strdup(buf);
+		if (strcmp(cli_str(o, "kind"), "script") == 0)
+			snprintf(buf, sizeof(buf), "(script)");
+		else
+			short_command(cli_str(o, "command"), buf, sizeof(buf));
+		cells[k++] = strdup(buf);
+	}
+	for (i = 0; i < k; i++)
+		if (cells[i] == NULL)
+			goto out;
+	cli_table(cells, n + 1, nc);
+out:
+	for (i = 0; i < k; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+int
+cli_job_list(const struct cli_args *a)
+{
+	const char	*limit = cli_opt(a, "limit"), *state = cli_opt(a, "state");
+	json_t		*m;
+	char		*end;
+	long		 n;
+	int		 rc;
+
+	m = cli_msg(a);
+	if (limit != NULL) {
+		errno = 0;
+		n = strtol(limit, &end, 10);
+		if (*limit == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+		    n > 100000) {
+			fprintf(stderr, "opsicle job list: --limit needs a "
+			    "number from 0 to 100000\n");
+			json_decref(m);
+			return EXIT_USAGE;
+		}
+		(void)proto_add_int(m, "limit", n, NULL);
+	}
+	if (state != NULL)
+		(void)proto_add_str(m, "state", state, NULL);
+	rc = cli_send(a, m, show_list);
+	json_decref(m);
+	return rc;
+}
+
+static void
+show_job(const struct cli_args *a, const json_t *o)
+{
+	const json_t	*runs = json_object_get(o, "runs"), *r;
+	char		**cells, buf[64];
+	size_t		 n = json_array_size(runs), i, k = 0, nc = 6;
+
+	(void)a;
+	printf("job       %lld\n", cli_int(o, "id"));
+	printf("state     %s\n", cli_str(o, "state"));
+	printf("kind      %s\n", cli_str(o, "kind"));
+	printf("command   %s\n", cli_str(o, "command"));
+	printf("by        %s\n", cli_str(o, "requested_by"));
+	cli_time(cli_int(o, "created"), buf, sizeof(buf));
+	printf("created   %s\n", buf);
+	cli_time(cli_int(o, "started"), buf, sizeof(buf));
+	printf("started   %s\n", buf);
+	cli_time(cli_int(o, "finished"), buf, sizeof(buf));
+	printf("finished  %s\n", buf);
+	printf("targets   %lld (%lld ok, %lld failed)\n\n",
+	    cli_int(o, "total"), cli_int(o, "ok"), cli_int(o, "failed"));
+	if ((cells = calloc((n + 1) * nc, sizeof(*cells))) == NULL)
+		return;
+	cells[k++] = strdup("TARGET");
+	cells[k++] = strdup("STATE");
+	cells[k++] = strdup("EXIT");
+	cells[k++] = strdup("DURATION");
+	cells[k++] = strdup("CLASS");
+	cells[k++] = strdup("ERROR");
+	for (i = 0; i < n; i++) {
+		r = json_array_get(runs, i);
+		cells[k++] = strdup(cli_str(r, "target"));
+		cells[k++] = strdup(cli_str(r, "state"));
+		if (json_is_integer(json_object_get(r, "exit")))
+			snprintf(buf, sizeof(buf), "%lld", cli_int(r, "exit"));
+		else if (json_is_string(json_object_get(r, "signal")))
+			snprintf(buf, sizeof(buf), "sig %s",
+			    cli_str(r, "signal"));
+		else
+			snprintf(buf, sizeof(buf), "-");
+		cells[k++] = strdup(buf);
+		fmt_duration(json_object_get(r, "duration_ms"), buf,
+		    sizeof(buf));
+		cells[k++] = strdup(buf);
+		cells[k++] = strdup(cli_str(r, "class"));
+		cells[k++] = strdup(cli_str(r, "error"));
+	}
+	for (i = 0; i < k; i++)
+		if (cells[i] == NULL)
+			goto out;
+	cli_table(cells, n + 1, nc);
+out:
+	for (i = 0; i < k; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+int
+cli_job_show(const struct cli_args *a)
+{
+	json_t	*m = job_msg(a);
+	int	 rc;
+
+	if (m == NULL)
+		return EXIT_USAGE;
+	rc = cli_send(a, m, show_job);
+	json_decref(m);
+	return rc;
+}
+
+/* Print one stored stream ("stdout" or "stderr") of run r. */
+static void
+print_stream(struct cli_lines *l, const json_t *r, const char *stream)
+{
+	json_t	*ev;
+	char	 enc[32];
+
+	snprintf(enc, sizeof(enc), "%s_encoding", stream);
+	ev = json_pack("{s:O, s:s, s:O, s:O}", "target",
+	    json_object_get(r, "target"), "stream", stream,
+	    "data", json_object_get(r, stream),
+	    "encoding", json_object_get(r, enc));
+	if (ev != NULL)
+		cli_lines_feed(l, ev);
+	json_decref(ev);
+}
+
+static void
+show_logs(const struct cli_args *a, const json_t *o)
+{
+	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL);
+	const json_t		*r;
+	size_t			 i;
+
+	if (l == NULL)
+		return;
+	json_array_foreach(json_object_get(o, "runs"), i, r) {
+		print_stream(l, r, "stdout");
+		print_stream(l, r, "stderr");
+		cli_lines_flush(l);
+	}
+	cli_lines_free(l);
+}
+
+/* Follow: stored output comes as events first, then live ones, then the
+ * deferred reply when the job ends. */
+static int
+follow_logs(const struct cli_args *a, json_t *m)
+{
+	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL);
+	struct cli_conn		 c;
+	struct ops_err		 err;
+	enum proto_type		 type;
+	json_t			*r = NULL;
+	long long		 rid;
+	int			 rc;
+
+	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK ||
+	    (rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		goto out;
+	}
+	for (;;) {
+		if (client_recv(&c, &r, &type, &err) != OPS_OK) {
+			fprintf(stderr, "opsicle job logs: %s\n",
+			    ops_err_msg(&err));
+			rc = EXIT_NODAEMON;
+			goto out;
+		}
+		if (type == PROTO_JOB_OUTPUT) {
+			if (a->json)
+				cli_print_json(r);
+			else
+				cli_lines_feed(l, r);
+			fflush(stdout);
+		} else if (proto_msg_id(r) == rid)
+			break;
+		json_decref(r);
+		r = NULL;
+	}
+	cli_lines_flush(l);
+	if (type == PROTO_ERROR) {
+		fprintf(stderr, "opsicle job logs: %s\n",
+		    cli_str(r, "message"));
+		rc = EXIT_REFUSED;
+	} else
+		rc = 0;
+out:
+	json_decref(r);
+	cli_lines_free(l);
+	client_close(&c);
+	return rc;
+}
+
+int
+cli_job_logs(const struct cli_args *a)
+{
+	json_t	*m = job_msg(a);
+	int	 rc;
+
+	if (m == NULL)
+		return EXIT_USAGE;
+	if (cli_opt(a, "target") != NULL)
+		(void)proto_add_str(m, "target", cli_opt(a, "target"), NULL);
+	if (cli_flag(a, "follow")) {
+		(void)proto_add_bool(m, "follow", 1, NULL);
+		rc = follow_logs(a, m);
+	} else
+		rc = cli_send(a, m, show_logs);
+	json_decref(m);
+	return rc;
+}
+
+int
+cli_job_cancel(const struct cli_args *a)
+{
+	json_t	*m = job_msg(a);
+	int	 rc;
+
+	if (m == NULL)
+		return EXIT_USAGE;
+	rc = cli_send(a, m, NULL);
+	json_decref(m);
+	return rc;
+}
+
+static void
+show_rerun(const struct cli_args *a, const json_t *o)
+{
+	(void)a;
+	printf("job %lld\n", cli_int(o, "job"));
+}
+
+int
+cli_job_rerun(const struct cli_args *a)
+{
+	json_t	*m = job_msg(a);
+	int	 rc;
+
+	if (m == NULL)
+		return EXIT_USAGE;
+	rc = cli_send(a, m, show_rerun);
+	json_decref(m);
+	return rc;
+}
+
+static void
+print_event(const struct cli_args *a, struct cli_lines *l, enum proto_type t,
+    const json_t *ev)
+{
+	if (a->json) {
+		cli_print_json(ev);
+		fflush(stdout);
+		return;
+	}
+	switch (t) {
+	case PROTO_JOB_OUTPUT:
+		cli_lines_feed(l, ev);
+		break;
+	case PROTO_RUN_STATE:
+		printf("job %lld %s %s%s%s\n", cli_int(ev, "job"),
+		    cli_str(ev, "target"), cli_str(ev, "state"),
+		    json_object_get(ev, "error") != NULL ? ": " : "",
+		    json_object_get(ev, "error") != NULL ?
+		    cli_str(ev, "error") : "");
+		break;
+	case PROTO_JOB_STATE:
+		printf("job %lld %s (%lld ok, %lld failed of %lld)\n",
+		    cli_int(ev, "job"), cli_str(ev, "state"), cli_int(ev, "ok"),
+		    cli_int(ev, "failed"), cli_int(ev, "total"));
+		break;
+	default:
+		printf("%s %s\n", proto_type_name(t), cli_str(ev, "target"));
+		break;
+	}
+	fflush(stdout);
+}
+
+int
+cli_events(const struct cli_args *a)
+{
+	static const char *const all[] = { "job-output", "job-state",
+	    "run-state", "target-status" };
+	struct cli_lines	*l = cli_lines_new(1);
+	struct cli_conn		 c;
+	struct ops_err		 err;
+	enum proto_type		 type;
+	const char		**streams = NULL;
+	const char		*state;
+	json_t			*m, *r = NULL, *q;
+	long long		 job = 0, qid = -1;
+	size_t			 n;
+	int			 rc;
+
+	if (cli_opt(a, "job") != NULL &&
+	    (job = cli_job_id(a, cli_opt(a, "job"))) == 0) {
+		cli_lines_free(l);
+		return EXIT_USAGE;
+	}
+	m = cli_msg(a);
+	if ((n = cli_opt_all(a, "stream", &streams)) > 0)
+		(void)proto_add_str_array(m, "streams", streams, n, NULL);
+	else
+		(void)proto_add_str_array(m, "streams", all, 4, NULL);
+	free(streams);
+	if (job > 0)
+		(void)proto_add_int(m, "job", job, NULL);
+	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK ||
+	    (rc = client_request(&c, m, &r, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle events: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		goto out;
+	}
+	/* The job may have ended before we subscribed: ask. */
+	if (job > 0 && (q = proto_msg_new(PROTO_JOB_SHOW, 0)) != NULL) {
+		(void)proto_add_int(q, "job", job, NULL);
+		if (client_send_msg(&c, q, &qid, &err) != OPS_OK)
+			qid = -1;
+		json_decref(q);
+	}
+	for (;;) {
+		json_decref(r);
+		r = NULL;
+		if (client_recv(&c, &r, &type, &err) != OPS_OK) {
+			fprintf(stderr, "opsicle events: %s\n",
+			    ops_err_msg(&err));
+			rc = EXIT_NODAEMON;
+			break;
+		}
+		if (!(proto_type_flags(type) & PROTO_F_EVENT)) {
+			if (proto_msg_id(r) != qid)
+				continue;
+			if (type == PROTO_ERROR) {
+				fprintf(stderr, "opsicle events: %s\n",
+				    cli_str(r, "message"));
+				rc = EXIT_REFUSED;
+				break;
+			}
+			state = cli_str(json_object_get(r, "result"),
+			    "state");
+			if (strcmp(state, "queued") != 0 &&
+			    strcmp(state, "running") != 0) {
+				rc = 0;
+				break;
+			}
+			continue;
+		}
+		print_event(a, l, type, r);
+		state = json_string_value(json_object_get(r, "state"));
+		if (job > 0 && type == PROTO_JOB_STATE && state != NULL &&
+		    strcmp(state, "queued") != 0 &&
+		    strcmp(state, "running") != 0) {
+			rc = 0;
+			break;
+		}
+	}
+	cli_lines_flush(l);
+out:
+	json_decref(m);
+	json_decref(r);
+	cli_lines_free(l);
+	client_close(&c);
+	return rc;
+}

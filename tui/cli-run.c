@@ -1,0 +1,563 @@
+/*
+ * cli-run.c: "opsicle run SELECTOR... -- COMMAND" (or --script FILE).
+ * Subscribes to job events first, sends the run, then prints the job's
+ * output live as "target: line" (remote stderr to our stderr) until the
+ * job ends, and a summary: "N ok, N failed" and each failed target with
+ * its class and message. --group folds identical outputs at the end
+ * instead (core/outgroup); --json prints one object: the job as "job
+ * show --json" gives it, each run with its "stdout" and "stderr".
+ * Exit: 0 every target ok, 1 some failed (or the daemon refused), 2 usage,
+ * 3 no daemon. Ctrl-C detaches: the job keeps running.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "outgroup.h"
+#include "store.h"
+#include "tui.h"
+
+#define LINES_MAX_TARGETS	4096
+
+struct line_buf {
+	char		*target;
+	int		 err;
+	char		*buf;
+	size_t		 len;
+};
+
+struct cli_lines {
+	int		 prefix;
+	struct line_buf	*v;
+	size_t		 n;
+};
+
+/* The Ctrl-C message, ready before the handler can run. */
+static char		 detach_msg[160];
+static volatile size_t	 detach_len;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	if (detach_len > 0)
+		(void)!write(STDERR_FILENO, detach_msg, detach_len);
+	_exit(130);
+}
+
+struct cli_lines *
+cli_lines_new(int prefix)
+{
+	struct cli_lines	*l = calloc(1, sizeof(*l));
+
+	if (l != NULL)
+		l->prefix = prefix;
+	return l;
+}
+
+static struct line_buf *
+lines_get(struct cli_lines *l, const char *target, int err)
+{
+	struct line_buf	*v;
+	size_t		 i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].err == err && strcmp(l->v[i].target, target) == 0)
+			return &l->v[i];
+	if (l->n >= LINES_MAX_TARGETS * 2 ||
+	    (v = reallocarray(l->v, l->n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	l->v = v;
+	v = &l->v[l->n];
+	memset(v, 0, sizeof(*v));
+	if ((v->target = strdup(target)) == NULL)
+		return NULL;
+	v->err = err;
+	l->n++;
+	return v;
+}
+
+static void
+lines_emit(struct cli_lines *l, struct line_buf *b, int final)
+{
+	FILE	*fp = b->err ? stderr : stdout;
+	char	*nl, *p = b->buf;
+	size_t	 left = b->len;
+
+	while (left > 0 && ((nl = memchr(p, '\n', left)) != NULL || final)) {
+		size_t	n = nl != NULL ? (size_t)(nl - p) : left;
+
+		if (l->prefix)
+			fprintf(fp, "%s: ", b->target);
+		fwrite(p, 1, n, fp);
+		fputc('\n', fp);
+		n += nl != NULL ? 1 : 0;
+		p += n;
+		left -= n;
+	}
+	memmove(b->buf, p, left);
+	b->len = left;
+	fflush(fp);
+}
+
+/* Decode an event's data (base64 when it says so). Caller frees. */
+static unsigned char *
+event_bytes(const json_t *ev, const char *key, const char *enckey,
+    size_t *len)
+{
+	const char	*data = json_string_value(json_object_get(ev, key));
+	const char	*enc = json_string_value(json_object_get(ev, enckey));
+	unsigned char	*out;
+	size_t		 dlen;
+
+	*len = 0;
+	if (data == NULL)
+		return NULL;
+	dlen = json_string_length(json_object_get(ev, key));
+	if ((out = malloc(dlen + 1)) == NULL)
+		return NULL;
+	if (enc != NULL && strcmp(enc, "base64") == 0) {
+		if (sodium_base642bin(out, dlen + 1, data, dlen, NULL, len,
+		    NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+			free(out);
+			return NULL;
+		}
+	} else {
+		memcpy(out, data, dlen);
+		*len = dlen;
+	}
+	return out;
+}
+
+static void
+lines_add(struct cli_lines *l, const char *target, int err,
+    const unsigned char *p, size_t len)
+{
+	struct line_buf	*b;
+	char		*nb;
+
+	if (target == NULL || (b = lines_get(l, target, err)) == NULL)
+		return;
+	if ((nb = realloc(b->buf, b->len + len + 1)) == NULL)
+		return;
+	b->buf = nb;
+	memcpy(b->buf + b->len, p, len);
+	b->len += len;
+	lines_emit(l, b, 0);
+}
+
+void
+cli_lines_feed(struct cli_lines *l, const json_t *ev)
+{
+	const char	*stream = json_string_value(json_object_get(ev,
+			    "stream"));
+	unsigned char	*p;
+	size_t		 len;
+
+	if ((p = event_bytes(ev, "data", "encoding", &len)) == NULL)
+		return;
+	lines_add(l, json_string_value(json_object_get(ev, "target")),
+	    stream != NULL && strcmp(stream, "stderr") == 0, p, len);
+	free(p);
+}
+
+void
+cli_lines_flush(struct cli_lines *l)
+{
+	size_t	i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		lines_emit(l, &l->v[i], 1);
+}
+
+void
+cli_lines_free(struct cli_lines *l)
+{
+	size_t	i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].target);
+		free(l->v[i].buf);
+	}
+	free(l->v);
+	free(l);
+}
+
+/* A positive number option; -1 when absent, 0 on a usage error. */
+static long
+num_opt(const struct cli_args *a, const char *name, long max)
+{
+	const char	*v = cli_opt(a, name);
+	char		*end;
+	long		 n;
+
+	if (v == NULL)
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 || n > max) {
+		fprintf(stderr, "opsicle run: --%s needs a number from 1 to "
+		    "%ld, not \"%s\"\n", name, max, v);
+		return 0;
+	}
+	return n;
+}
+
+/* The script file's text (NUL-free, at most STORE_BODY_MAX bytes). */
+static char *
+read_script(const char *path)
+{
+	char	*buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "opsicle run: open script %s: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(STORE_BODY_MAX + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, STORE_BODY_MAX + 1 - len)) > 0)
+		if ((len += (size_t)n) > STORE_BODY_MAX)
+			break;
+	close(fd);
+	if (n < 0 || len > STORE_BODY_MAX || len == 0 ||
+	    memchr(buf, '\0', len) != NULL) {
+		fprintf(stderr, "opsicle run: script %s is %s\n", path,
+		    n < 0 ? "unreadable" : len == 0 ? "empty" :
+		    len > STORE_BODY_MAX ? "larger than 1 MiB" :
+		    "binary (has NUL bytes)");
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* The words after "--" joined by spaces, as ssh does. Caller frees. */
+static char *
+join_command(char *const *w, int n)
+{
+	size_t	 len = 1;
+	char	*s;
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(w[i]) + 1;
+	if ((s = calloc(1, len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, w[i]);
+	}
+	return s;
+}
+
+static int
+is_final(const char *state)
+{
+	return state != NULL && strcmp(state, "queued") != 0 &&
+	    strcmp(state, "running") != 0;
+}
+
+/* One request on the open connection; NULL (message printed) on error. */
+static json_t *
+ask(struct cli_conn *c, enum proto_type type, long long job)
+{
+	struct ops_err	 err;
+	json_t		*m, *r = NULL;
+
+	if ((m = proto_msg_new(type, 0)) == NULL)
+		return NULL;
+	(void)proto_add_int(m, "job", job, NULL);
+	if (client_request(c, m, &r, &err) != OPS_OK) {
+		fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
+		r = NULL;
+	}
+	json_decref(m);
+	return r;
+}
+
+static void
+print_groups(const json_t *logs, const json_t *show)
+{
+	const json_t		*runs = json_object_get(logs, "runs"), *r;
+	const json_t		*sruns = json_object_get(show, "runs");
+	struct outgroup_item	*items;
+	struct outgroup_set	*set = NULL;
+	unsigned char		**bufs;
+	char			 names[1024];
+	size_t			 n = json_array_size(runs), i, len;
+
+	items = calloc(n + 1, sizeof(*items));
+	bufs = calloc(2 * n + 1, sizeof(*bufs));
+	if (items == NULL || bufs == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		r = json_array_get(runs, i);
+		items[i].target = json_string_value(json_object_get(r,
+		    "target"));
+		bufs[2 * i] = event_bytes(r, "stdout", "stdout_encoding",
+		    &len);
+		items[i].out = bufs[2 * i];
+		items[i].outlen = len;
+		bufs[2 * i + 1] = event_bytes(r, "stderr", "stderr_encoding",
+		    &len);
+		items[i].err = bufs[2 * i + 1];
+		items[i].errlen = len;
+		items[i].exit_status = (int)json_integer_value(
+		    json_object_get(json_array_get(sruns, i), "exit"));
+	}
+	if (outgroup_fold(items, n, &set, NULL) != OPS_OK)
+		goto out;
+	for (i = 0; i < set->ngroups; i++) {
+		const struct outgroup *g = &set->groups[i];
+		const struct outgroup_item *it = &items[g->first];
+
+		outgroup_names(g, items, names, sizeof(names));
+		printf("---------------\n%s (%zu)\n---------------\n", names,
+		    g->nmembers);
+		fwrite(it->out, 1, it->outlen, stdout);
+		if (it->outlen > 0 && it->out[it->outlen - 1] != '\n')
+			putchar('\n');
+		fflush(stdout);
+		fwrite(it->err, 1, it->errlen, stderr);
+		if (it->errlen > 0 && it->err[it->errlen - 1] != '\n')
+			fputc('\n', stderr);
+		fflush(stderr);
+		if (it->exit_status != 0)
+			printf("(exit %d)\n", it->exit_status);
+	}
+out:
+	outgroup_free(set);
+	for (i = 0; bufs != NULL && i < 2 * n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(items);
+}
+
+/* The --json object: the job with each run's output. */
+static void
+print_json(json_t *show, const json_t *logs)
+{
+	const json_t	*lr, *runs = json_object_get(show, "runs");
+	json_t		*r;
+	size_t		 i;
+
+	for (i = 0; i < json_array_size(runs); i++) {
+		r = json_array_get(runs, i);
+		lr = json_array_get(json_object_get(logs, "runs"), i);
+		json_object_set(r, "stdout", json_object_get(lr, "stdout"));
+		json_object_set(r, "stdout_encoding",
+		    json_object_get(lr, "stdout_encoding"));
+		json_object_set(r, "stderr", json_object_get(lr, "stderr"));
+		json_object_set(r, "stderr_encoding",
+		    json_object_get(lr, "stderr_encoding"));
+	}
+	cli_print_json(show);
+}
+
+/*
+ * The summary, from the final run-state events (so it needs nothing more
+ * from a daemon that may be stopping): targets in the job's order.
+ */
+static int
+summary(const json_t *targets, const json_t *states)
+{
+	const json_t	*t, *ev;
+	const char	*state;
+	size_t		 i, nok = 0, nfail = 0;
+
+	json_array_foreach(targets, i, t) {
+		ev = json_object_get(states, json_string_value(t));
+		if (ev != NULL && strcmp(cli_str(ev, "state"), "ok") == 0)
+			nok++;
+		else
+			nfail++;
+	}
+	printf("%zu ok, %zu failed\n", nok, nfail);
+	json_array_foreach(targets, i, t) {
+		ev = json_object_get(states, json_string_value(t));
+		state = ev != NULL ? cli_str(ev, "state") : "unknown";
+		if (strcmp(state, "ok") == 0)
+			continue;
+		if (json_object_get(ev, "error") != NULL)
+			printf("  %s: %s\n", json_string_value(t),
+			    cli_str(ev, "error"));
+		else
+			printf("  %s: %s\n", json_string_value(t), state);
+	}
+	return nfail == 0 ? 0 : EXIT_REFUSED;
+}
+
+static int
+follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
+    const json_t *targets, int group)
+{
+	struct cli_lines	*lines = cli_lines_new(1);
+	struct ops_err		 err;
+	enum proto_type		 type;
+	json_t			*m, *show = NULL, *logs = NULL;
+	json_t			*states = json_object();
+	int			 rc = 0, done = 0;
+
+	while (!done) {
+		if (client_recv(c, &m, &type, &err) != OPS_OK) {
+			cli_lines_flush(lines);
+			fprintf(stderr, "opsicle run: %s; job %lld may still "
+			    "run: see opsicle job show %lld\n",
+			    ops_err_msg(&err), id, id);
+			cli_lines_free(lines);
+			json_decref(states);
+			return EXIT_NODAEMON;
+		}
+		if (cli_int(m, "job") == id) {
+			if (type == PROTO_JOB_OUTPUT && !group && !a->json)
+				cli_lines_feed(lines, m);
+			else if (type == PROTO_RUN_STATE &&
+			    json_object_get(m, "target") != NULL)
+				json_object_set(states, cli_str(m, "target"),
+				    m);
+			else if (type == PROTO_JOB_STATE &&
+			    is_final(cli_str(m, "state")))
+				done = 1;
+		}
+		json_decref(m);
+	}
+	cli_lines_flush(lines);
+	cli_lines_free(lines);
+	if (group || a->json) {
+		if ((show = ask(c, PROTO_JOB_SHOW, id)) == NULL ||
+		    (logs = ask(c, PROTO_JOB_LOGS, id)) == NULL) {
+			json_decref(show);
+			json_decref(states);
+			return EXIT_REFUSED;
+		}
+	}
+	if (a->json) {
+		print_json(show, logs);
+		rc = cli_int(show, "ok") == (long long)json_array_size(
+		    json_object_get(show, "runs")) ? 0 : EXIT_REFUSED;
+	} else {
+		if (group)
+			print_groups(logs, show);
+		rc = summary(targets, states);
+	}
+	json_decref(show);
+	json_decref(logs);
+	json_decref(states);
+	return rc;
+}
+
+int
+cli_run(const struct cli_args *a)
+{
+	struct cli_conn	 c;
+	struct ops_err	 err;
+	struct sigaction sa;
+	const char	*script_path = cli_opt(a, "script");
+	const char	*streams[] = { "job-output", "job-state", "run-state" };
+	char		*body = NULL;
+	json_t		*m = NULL, *r = NULL;
+	enum proto_type	 type;
+	long		 timeout, forks;
+	long long	 rid, id;
+	int		 nsel, ncmd, rc, group = cli_flag(a, "group");
+
+	nsel = a->dashdash > 0 ? a->dashdash - 1 : a->npos;
+	ncmd = a->npos - nsel;
+	if (nsel == 0 || (script_path != NULL) == (ncmd > 0)) {
+		fprintf(stderr, "opsicle run: give selectors, then \"--\" and "
+		    "a command, or --script FILE\n");
+		cli_usage(stderr, a->e);
+		return EXIT_USAGE;
+	}
+	if ((timeout = num_opt(a, "timeout", 7 * 24 * 3600)) == 0 ||
+	    (forks = num_opt(a, "forks", 4096)) == 0)
+		return EXIT_USAGE;
+	body = script_path != NULL ? read_script(script_path) :
+	    join_command(a->pos + nsel, ncmd);
+	if (body == NULL)
+		return script_path != NULL ? EXIT_USAGE : EXIT_REFUSED;
+	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		goto out;
+	}
+	/* Subscribe before the job exists, so no event is missed. */
+	if ((m = proto_msg_new(PROTO_SUBSCRIBE, 0)) == NULL ||
+	    proto_add_str_array(m, "streams", streams, 3, &err) != OPS_OK ||
+	    client_request(&c, m, &r, &err) != OPS_OK) {
+		fprintf(stderr, "opsicle run: subscribe: %s\n",
+		    ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		goto out;
+	}
+	json_decref(m);
+	json_decref(r);
+	r = NULL;
+	m = cli_msg(a);
+	(void)proto_add_str_array(m, "selectors", (const char *const *)a->pos,
+	    (size_t)nsel, NULL);
+	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
+	    body, NULL);
+	if (timeout > 0)
+		(void)proto_add_int(m, "timeout", timeout, NULL);
+	if (forks > 0)
+		(void)proto_add_int(m, "forks", forks, NULL);
+	if (group)
+		(void)proto_add_bool(m, "group", 1, NULL);
+	if ((rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
+		rc = EXIT_NODAEMON;
+		goto out;
+	}
+	/* Events of other jobs may come before our reply. */
+	for (;;) {
+		json_decref(r);
+		if ((rc = client_recv(&c, &r, &type, &err)) != OPS_OK) {
+			fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
+			rc = EXIT_NODAEMON;
+			goto out;
+		}
+		if (!(proto_type_flags(type) & PROTO_F_EVENT) &&
+		    proto_msg_id(r) == rid)
+			break;
+	}
+	if (type == PROTO_ERROR) {
+		fprintf(stderr, "opsicle run: %s\n", cli_str(r, "message"));
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	id = cli_int(json_object_get(r, "result"), "job");
+	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
+	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);
+	detach_len = strlen(detach_msg);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
+	    "result"), "targets"), group);
+out:
+	json_decref(m);
+	json_decref(r);
+	free(body);
+	client_close(&c);
+	return rc;
+}
