@@ -70,9 +70,8 @@ handle_target_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	const char		*format, *text, *source = "import", **extra = NULL;
 	json_t			*added = NULL, *skipped = NULL, *warn = NULL;
 	size_t			 len, nextra = 0, i;
-	int			 rc, dry = 0;
+	int			 rc, dry = 0, accept = 0;
 
-	(void)c;
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
 	    (rc = proto_get_str(msg, "format", &format, S, err)) != OPS_OK ||
 	    (rc = proto_get_strn(msg, "text", &text, &len,
@@ -81,6 +80,8 @@ handle_target_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    &source, S, err)) != OPS_OK) ||
 	    (proto_has(msg, "dry_run") && (rc = proto_get_bool(msg, "dry_run",
 	    &dry, err)) != OPS_OK) ||
+	    (proto_has(msg, "accept_new_hostkey") && (rc = proto_get_bool(msg,
+	    "accept_new_hostkey", &accept, err)) != OPS_OK) ||
 	    (proto_has(msg, "tags") && (rc = proto_get_str_array(msg, "tags",
 	    STORE_TAGS_MAX, S, &extra, &nextra, err)) != OPS_OK))
 		goto out;
@@ -132,6 +133,20 @@ handle_target_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (*result == NULL)
 		goto nomem;
 	rc = OPS_OK;
+	/* hostkeys: scan the added targets and store their keys (TOFU on
+	 * explicit request); the reply is deferred until the scan ends. */
+	if (!dry && accept && json_array_size(added) > 0) {
+		const char	**names;
+
+		if ((names = calloc(json_array_size(added),
+		    sizeof(*names))) == NULL)
+			goto nomem;
+		for (i = 0; i < json_array_size(added); i++)
+			names[i] = json_string_value(json_array_get(added, i));
+		rc = hostkeys_scan_new(ctx, c, msg, names,
+		    json_array_size(added), result, err);
+		free(names);
+	}
 	goto out;
 nomem:
 	rc = ops_err_set(err, OPS_E_NOMEM, "build import result");

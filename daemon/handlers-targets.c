@@ -56,10 +56,8 @@ handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct store_target_spec	 s;
 	const char			**tags = NULL;
 	long long			 port = 0;
-	int				 rc;
+	int				 rc, accept = 0;
 
-	(void)c;
-	(void)result;
 	memset(&s, 0, sizeof(s));
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
 	    (rc = proto_get_str(msg, "name", &s.name, S, err)) != OPS_OK ||
@@ -85,6 +83,13 @@ handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.tags = tags;
 	rc = store_target_add(ctx->store, &s, NULL, err);
 	free(tags);
+	/* hostkeys: TOFU on explicit request, scanned after the add. */
+	if (rc == OPS_OK && proto_has(msg, "accept_new_hostkey") &&
+	    proto_get_bool(msg, "accept_new_hostkey", &accept, err) ==
+	    OPS_OK && accept) {
+		*result = json_pack("{s:s}", "name", s.name);
+		rc = hostkeys_scan_new(ctx, c, msg, &s.name, 1, result, err);
+	}
 	return rc;
 }
 

@@ -112,7 +112,10 @@ cli_target_import(const struct cli_args *a)
 	if (n > 0)
 		proto_add_str_array(m, "tags", tags, n, NULL);
 	free(tags);
-	rc = cli_send(a, m, show_import);
+	if (cli_flag(a, "accept-new-hostkey") && !cli_flag(a, "dry-run"))
+		rc = cli_send_accept_new(a, m, show_import);	/* hostkeys */
+	else
+		rc = cli_send(a, m, show_import);
 	json_decref(m);
 	return rc;
 }

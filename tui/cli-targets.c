@@ -85,7 +85,10 @@ cli_target_add(const struct cli_args *a)
 	}
 	if ((m = target_msg(a, &rc)) == NULL)
 		return rc;
-	rc = cli_send(a, m, NULL);
+	if (cli_flag(a, "accept-new-hostkey"))	/* hostkeys */
+		rc = cli_send_accept_new(a, m, NULL);
+	else
+		rc = cli_send(a, m, NULL);
 	json_decref(m);
 	return rc;
 }
