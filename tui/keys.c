@@ -17,10 +17,11 @@ static const struct key_binding key_table[] = {
 	    "Tab, Right", "next screen" },
 	{ KC_GLOBAL, KA_PREV_SCREEN, { TK_FN(KEY_BTAB), TK_FN(KEY_LEFT) },
 	    "S-Tab, Left", "previous screen" },
-	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6' }, "1-6",
-	    "go to screen N" },
+	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6', '7' },
+	    "1-7", "go to screen N" },
 	{ KC_GLOBAL, KA_CMDLINE, { ':' }, ":",
-	    "command line: q, refresh, target add, unlock, screen NAME" },
+	    "command line: q, refresh, run CMD, target add, unlock, "
+	    "screen NAME, job N" },
 	{ KC_GLOBAL, KA_UNLOCK, { 'u' }, "u",
 	    "unlock a locked daemon (the passphrase is not shown)" },
 	{ KC_GLOBAL, KA_REFRESH, { TK_CTRL('r'), TK_CTRL('l'),
@@ -47,6 +48,30 @@ static const struct key_binding key_table[] = {
 	{ KC_TARGETS, KA_EDIT, { 'e' }, "e", "edit the target" },
 	{ KC_TARGETS, KA_REMOVE, { 'd', TK_FN(KEY_DC) }, "d, Del",
 	    "remove the marked targets (or this one)" },
+	{ KC_TARGETS, KA_RUN, { 'r' }, "r",
+	    "run a command on the marked targets (or this one)" },
+
+	{ KC_JOBS, KA_ENTER, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
+	    "open the job: its targets and their output" },
+	{ KC_JOBS, KA_CANCEL_JOB, { 'c' }, "c", "cancel the job (y/n)" },
+	{ KC_JOBS, KA_RERUN, { 'R' }, "R", "run the job again" },
+
+	{ KC_JOB, KA_BACK, { TK_ESC }, "Esc", "back to the jobs" },
+	{ KC_JOB, KA_PGUP, { TK_FN(KEY_PPAGE), TK_CTRL('b') }, "PgUp, C-b",
+	    "scroll the output back" },
+	{ KC_JOB, KA_PGDN, { TK_FN(KEY_NPAGE), TK_CTRL('f') }, "PgDn, C-f",
+	    "scroll the output forward" },
+	{ KC_JOB, KA_FOLLOW, { 'F' }, "F", "follow the end of the output" },
+	{ KC_JOB, KA_FOLD, { 'f' }, "f",
+	    "fold identical outputs across targets (again: unfold)" },
+	{ KC_JOB, KA_FILTER, { '/' }, "/", "find text in the output" },
+	{ KC_JOB, KA_SEARCH_PREV, { 'n' }, "n", "the match before" },
+	{ KC_JOB, KA_SEARCH_NEXT, { 'N' }, "N", "the match after" },
+	{ KC_JOB, KA_CANCEL_JOB, { 'c' }, "c", "cancel the job (y/n)" },
+	{ KC_JOB, KA_RERUN, { 'R' }, "R", "run the job again" },
+
+	{ KC_HOSTKEYS, KA_ACCEPT, { 'a' }, "a",
+	    "accept the host key (y/n; compare the fingerprint first)" },
 
 	{ KC_FORM, KA_FIELD_NEXT, { TK_TAB, TK_FN(KEY_DOWN) }, "Tab, Down",
 	    "next field" },
@@ -58,6 +83,10 @@ static const struct key_binding key_table[] = {
 
 	{ KC_PROMPT, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
 	    "accept the filter or command" },
+	{ KC_PROMPT, KA_HIST_PREV, { TK_FN(KEY_UP) }, "Up",
+	    "the previous command (run prompt history)" },
+	{ KC_PROMPT, KA_HIST_NEXT, { TK_FN(KEY_DOWN) }, "Down",
+	    "the next command (run prompt history)" },
 	{ KC_PROMPT, KA_CANCEL, { TK_ESC, TK_CTRL('c') }, "Esc", "cancel" },
 	{ KC_PROMPT, KA_YES, { 'y', 'Y' }, "y", "yes (in a question)" },
 	{ KC_PROMPT, KA_NO, { 'n', 'N', TK_ESC }, "n, Esc",
@@ -69,7 +98,8 @@ static const struct key_binding key_table[] = {
 };
 
 static const char *const ctx_names[KC_COUNT] = {
-	"Everywhere", "Lists", "Targets", "Forms", "Prompts",
+	"Everywhere", "Lists", "Targets", "Jobs", "Job", "Host keys",
+	"Forms", "Prompts",
 	"Lost daemon",
 };
 

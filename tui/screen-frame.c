@@ -111,8 +111,14 @@ draw_bottom(struct tui *t, int y)
 	switch (t->prompt) {
 	case PROMPT_FILTER:
 	case PROMPT_CMD:
-		snprintf(line, sizeof(line), "%s%s",
-		    t->prompt == PROMPT_FILTER ? "/" : ":", t->line);
+	case PROMPT_SEARCH:
+	case PROMPT_RUN:
+		if (t->prompt == PROMPT_RUN)
+			snprintf(line, sizeof(line), "run on %zu target%s: %s",
+			    t->run_n, t->run_n == 1 ? "" : "s", t->line);
+		else
+			snprintf(line, sizeof(line), "%s%s",
+			    t->prompt == PROMPT_CMD ? ":" : "/", t->line);
 		x = frame_put(y, 0, COLS, A_NORMAL, 1, line);
 		move(y, x < COLS ? x : COLS - 1);
 		return;
@@ -163,7 +169,7 @@ frame_draw(struct tui *t)
 		curs_set(1);
 	if (t->lost)
 		draw_lost(t);
-	if (t->prompt == PROMPT_FILTER || t->prompt == PROMPT_CMD)
+	if (t->prompt != PROMPT_NONE && t->prompt != PROMPT_CONFIRM)
 		curs_set(1);
 	draw_bottom(t, LINES - 1);
 	if (t->form != NULL && t->prompt == PROMPT_NONE)

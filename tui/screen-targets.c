@@ -277,6 +277,24 @@ rm_yes(struct tui *t)
 	t->target_detail = 0;
 }
 
+size_t
+screen_targets_selection(struct tui *t, const char ***sel)
+{
+	struct view_list	*v = targets_view(t);
+	const json_t		*o = view_list_current(v);
+	size_t			 i, n = v->nmarked > 0 ? v->nmarked : o != NULL;
+
+	if (n == 0 || (*sel = calloc(n + 1, sizeof(**sel))) == NULL) {
+		*sel = NULL;
+		return 0;
+	}
+	for (i = 0; i < v->nmarked; i++)
+		(*sel)[i] = v->marked[i];
+	if (v->nmarked == 0)
+		(*sel)[0] = view_list_key(v, o);
+	return n;
+}
+
 static int
 targets_key(struct tui *t, enum key_action a, int ch)
 {
@@ -324,7 +342,7 @@ targets_key(struct tui *t, enum key_action a, int ch)
 
 const struct screen screen_targets = {
 	.name = "Targets",
-	.hints = "a add  e edit  d remove  Space mark  Enter details  "
+	.hints = "a add  e edit  d remove  Space mark  r run  Enter details  "
 	    "/ filter  s sort  : command  ? help  q quit",
 	.ctx = KC_TARGETS,
 	.open = targets_open,

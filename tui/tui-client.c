@@ -3,7 +3,7 @@
  * client.c (connect, autostart, hello) and then switched to non-blocking
  * and put on the event loop: requests are queued on the writer and sent
  * when the socket takes them, replies are matched to their callback by
- * id, events are ignored for now (the Jobs screens will read them). When
+ * id, events go to the jobs model (tui-jobs.c). When
  * the daemon goes away every pending callback runs with OPS_E_CONNECT,
  * and the console is told (tui->lost), never left waiting.
  */
@@ -60,8 +60,10 @@ dispatch(struct tconn *tc, json_t *msg, enum proto_type type)
 	struct tconn_pending p;
 	size_t		 i;
 
-	if (proto_type_flags(type) & PROTO_F_EVENT)
+	if (proto_type_flags(type) & PROTO_F_EVENT) {
+		jobs_event(tc->t, type, msg);
 		return;
+	}
 	for (i = 0; i < tc->npend; i++)
 		if (tc->pend[i].id == id)
 			break;

@@ -30,9 +30,13 @@
 #include "secret.h"
 #include "tui-screen.h"
 
-/* The screen table: tab order. Jobs, Job detail and Host keys go here. */
+/* The screen table: tab order (and the 1-7 keys). A new screen is one
+ * screen-*.c file and one line here. */
 static const struct screen *const screen_table[] = {
 	&screen_targets,
+	&screen_jobs,
+	&screen_job,
+	&screen_hostkeys,
 	&screen_creds,
 	&screen_audit,
 	&screen_help,
@@ -107,6 +111,10 @@ tui_switch(struct tui *t, const char *name)
 {
 	size_t	i, len = strlen(name);
 
+	/* The exact name first ("Job" is not "Jobs"), then a prefix. */
+	for (i = 0; len > 0 && i < t->nscreens; i++)
+		if (strcasecmp(t->screens[i]->name, name) == 0)
+			return open_screen(t, i);
 	for (i = 0; len > 0 && i < t->nscreens; i++)
 		if (strncasecmp(t->screens[i]->name, name, len) == 0)
 			return open_screen(t, i);
@@ -172,22 +180,54 @@ reconnect(struct tui *t)
 	}
 	t->lost = 0;
 	t->status_known = 0;
+	t->subscribed = 0;
 	tui_message(t, 0, "reconnected to opsicled");
 	clearok(curscr, TRUE);
 	tui_refresh_all(t);
+}
+
+/* Run cmd on the marked targets (or the one under the cursor). */
+static void
+run_on_selection(struct tui *t, const char *cmd)
+{
+	const char	**sel = NULL;
+	size_t		  n = screen_targets_selection(t, &sel);
+
+	jobs_run_cmd(t, sel, n, cmd);
+	free(sel);
+}
+
+static void
+open_run_prompt(struct tui *t)
+{
+	const char	**sel = NULL;
+
+	t->run_n = screen_targets_selection(t, &sel);
+	free(sel);
+	if (t->run_n == 0) {
+		tui_message(t, 1, "run: no target selected (Targets screen: "
+		    "Space marks)");
+		return;
+	}
+	t->line[0] = '\0';
+	t->hist_pos = t->nhist;
+	t->prompt = PROMPT_RUN;
 }
 
 /* ":" commands. */
 static int
 run_command(struct tui *t, const char *line)
 {
-	char	buf[256], *w[4] = { NULL }, *p, *save = NULL;
+	char		 buf[256], *w[4] = { NULL }, *save = NULL;
+	const char	*p;
 	int	n = 0, r;
 
 	snprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; n < 4 && (w[n] = strtok_r(p, " \t", &save)) != NULL;
-	    p = NULL)
+	for (w[0] = strtok_r(buf, " \t", &save); n < 4 && w[n] != NULL;) {
 		n++;
+		if (n < 4)
+			w[n] = strtok_r(NULL, " \t", &save);
+	}
 	if (n == 0)
 		return TUI_R_REDRAW;
 	if (strcmp(w[0], "q") == 0 || strcmp(w[0], "quit") == 0)
@@ -196,6 +236,21 @@ run_command(struct tui *t, const char *line)
 		return TUI_R_REFRESH | TUI_R_REDRAW;
 	if (strcmp(w[0], "help") == 0)
 		return tui_switch(t, "Help");
+	if (strcmp(w[0], "run") == 0) {
+		/* the rest of the line, as typed */
+		p = strstr(line, "run") + 3;
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			open_run_prompt(t);
+		else
+			run_on_selection(t, p);
+		return TUI_R_REDRAW;
+	}
+	if (strcmp(w[0], "job") == 0 && n == 2 && strtoll(w[1], NULL,
+	    10) > 0) {
+		jobs_open(t, strtoll(w[1], NULL, 10));
+		return tui_switch(t, "Job");
+	}
 	if (strcmp(w[0], "unlock") == 0) {
 		tui_unlock_open(t);
 		return TUI_R_REDRAW;
@@ -213,7 +268,7 @@ run_command(struct tui *t, const char *line)
 		return TUI_R_REDRAW;
 	}
 	tui_message(t, 1, "unknown command \":%s\" (try q, refresh, "
-	    "target add, unlock, screen NAME, help)", line);
+	    "run CMD, target add, unlock, screen NAME, job N, help)", line);
 	return TUI_R_REDRAW;
 }
 
@@ -267,7 +322,21 @@ prompt_key(struct tui *t, int ch)
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
 	if (a == KA_SUBMIT) {
+		if (t->prompt == PROMPT_RUN && t->line[0] != '\0')
+			run_on_selection(t, t->line);
+		else if (t->prompt == PROMPT_SEARCH)
+			screen_job_search(t);
 		t->prompt = PROMPT_NONE;
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
+	if (t->prompt == PROMPT_RUN && (a == KA_HIST_PREV ||
+	    a == KA_HIST_NEXT)) {
+		if (a == KA_HIST_PREV && t->hist_pos > 0)
+			t->hist_pos--;
+		else if (a == KA_HIST_NEXT && t->hist_pos < t->nhist)
+			t->hist_pos++;
+		snprintf(t->line, sizeof(t->line), "%s", t->hist_pos <
+		    t->nhist ? t->hist[t->hist_pos] : "");
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
 	line_edit(t->line, sizeof(t->line), ch);
@@ -341,6 +410,9 @@ global_key(struct tui *t, enum key_action a, int ch)
 	case KA_REFRESH:
 		clearok(curscr, TRUE);
 		return TUI_R_REFRESH | TUI_R_REDRAW;
+	case KA_RUN:
+		open_run_prompt(t);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
 	case KA_UNLOCK:
 		if (!t->locked)
 			tui_message(t, 0, "the store is not locked");
@@ -455,6 +527,37 @@ on_input(struct evloop *loop, int fd, void *arg, int mask)
 	}
 }
 
+/* Events repaint at most every DRAW_EVERY_MS: a job streaming on 500
+ * targets must not cost a repaint per frame. Keys repaint at once. */
+#define DRAW_EVERY_MS	33
+
+static long long
+draw_tick(struct evloop *loop, long long id, void *arg)
+{
+	struct tui	*t = arg;
+
+	(void)loop;
+	(void)id;
+	t->draw_pending = 0;
+	if (t->dirty_ev)
+		t->dirty = 1;
+	return EVLOOP_NOMORE;
+}
+
+static void
+throttle(struct tui *t)
+{
+	long long	since = evloop_now_ms() - t->last_draw;
+
+	if (since >= DRAW_EVERY_MS) {
+		t->dirty = 1;
+		return;
+	}
+	if (!t->draw_pending && evloop_timer_add(t->loop, DRAW_EVERY_MS -
+	    since, draw_tick, t, NULL, NULL) == OPS_OK)
+		t->draw_pending = 1;
+}
+
 /* The benchmark's marker (see struct tui); terminals ignore the OSC. */
 static void
 mark_keys(struct tui *t)
@@ -499,6 +602,8 @@ tui_free(struct tui *t)
 	view_list_done(&t->targets);
 	view_list_done(&t->creds);
 	view_list_done(&t->audit);
+	view_list_done(&t->hostkeys);
+	jobs_done(t);
 }
 
 int
@@ -570,9 +675,12 @@ tui_main(int no_start)
 			tui_sig_winch = 0;
 			resize(&t);
 		}
+		if (t.dirty_ev && !t.dirty)
+			throttle(&t);
 		if (t.dirty) {
-			t.dirty = 0;
+			t.dirty = t.dirty_ev = 0;
 			frame_draw(&t);
+			t.last_draw = evloop_now_ms();
 		}
 		if (t.mark && t.keys_marked != t.keys_seen)
 			mark_keys(&t);

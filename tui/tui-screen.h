@@ -52,6 +52,8 @@ enum key_action {
 	KA_ENTER, KA_BACK, KA_ADD, KA_EDIT, KA_REMOVE,
 	KA_FIELD_NEXT, KA_FIELD_PREV, KA_SUBMIT, KA_CANCEL,
 	KA_YES, KA_NO, KA_RECONNECT, KA_UNLOCK,
+	KA_RUN, KA_CANCEL_JOB, KA_RERUN, KA_FOLD, KA_FOLLOW,
+	KA_SEARCH_PREV, KA_SEARCH_NEXT, KA_ACCEPT, KA_HIST_PREV, KA_HIST_NEXT,
 };
 
 /* Key contexts, in the order the help screen lists them. */
@@ -59,13 +61,16 @@ enum key_ctx {
 	KC_GLOBAL = 0,
 	KC_LIST,
 	KC_TARGETS,
+	KC_JOBS,
+	KC_JOB,
+	KC_HOSTKEYS,
 	KC_FORM,
 	KC_PROMPT,
 	KC_LOST,
 	KC_COUNT,
 };
 
-#define KEYS_MAX	6
+#define KEYS_MAX	8
 
 struct key_binding {
 	enum key_ctx	 ctx;
@@ -167,6 +172,46 @@ enum tui_prompt {
 	PROMPT_FILTER,
 	PROMPT_CMD,
 	PROMPT_CONFIRM,
+	PROMPT_RUN,	/* a command for the selected targets */
+	PROMPT_SEARCH,	/* a text to find in the output pane */
+};
+
+/* The jobs model (tui-jobs.c). Output kept per stream and target, only
+ * for the job on the Job screen, up to TBUF_MAX bytes each. */
+#define TBUF_MAX	(1024 * 1024)
+#define TUI_HISTORY	50
+
+struct tbuf {
+	char		*p;
+	size_t		 len, size;
+	int		 truncated;
+};
+
+struct trun {
+	char		*target;
+	char		 state[16];
+	int		 exit;		/* -1: none yet */
+	char		 signal[16];
+	char		*error;
+	long long	 started, finished;	/* ms since the epoch, or 0 */
+	long long	 duration;	/* ms, -1 unknown */
+	long long	 seen_start;	/* monotonic ms when seen running */
+	struct tbuf	 out, err;
+};
+
+struct tjob {
+	long long	 id;
+	char		 state[16];
+	char		*command;
+	long long	 created;
+	size_t		 total, nq, nrun, nok, nfail;
+	struct trun	*runs;
+	size_t		 nruns;
+	json_t		*index;		/* target name -> index in runs */
+	int		 have_runs;	/* job-show arrived */
+	int		 have_logs;
+	int		 show_pending;
+	int		 logs_pending;
 };
 
 struct screen;
@@ -193,7 +238,25 @@ struct tui {
 	struct view_list	 targets;
 	struct view_list	 creds;
 	struct view_list	 audit;
+	struct view_list	 hostkeys;
+	struct view_list	 jobs;		/* rows built from jobv */
+	struct view_list	 runs;		/* of job_cur */
 	int			 target_detail;	/* detail panel open */
+
+	/* jobs model (tui-jobs.c) */
+	struct tjob		**jobv;
+	size_t			 njobs;
+	long long		 job_cur;	/* on the Job screen */
+	long long		 confirm_job;	/* the y/n question's job */
+	int			 subscribed;
+	int			 jobs_loaded;
+	int			 jobs_changed, runs_changed, output_changed;
+	long			 out_top;	/* output lines above the end */
+	int			 fold;		/* fold identical outputs */
+	char			 search[256];	/* in the output pane */
+	char			*hist[TUI_HISTORY];	/* run prompt */
+	size_t			 nhist;
+	size_t			 hist_pos;
 	int			 help_top;
 
 	const struct screen *const *screens;
@@ -217,7 +280,11 @@ struct tui {
 
 	char			 msg[256];
 	int			 msg_err;
-	int			 dirty;
+	int			 dirty;		/* repaint now (keys) */
+	int			 dirty_ev;	/* repaint soon (events) */
+	long long		 last_draw;	/* monotonic ms */
+	int			 draw_pending;	/* a throttled repaint is due */
+	size_t			 run_n;		/* targets the run prompt hits */
 	int			 quit;
 	int			 rows, cols;
 
@@ -259,6 +326,22 @@ void	tui_unlock_open(struct tui *t);
 void	tui_unlock_close(struct tui *t);
 int	tui_unlock_key(struct tui *t, int ch);
 void	tui_unlock_draw(struct tui *t);
+
+/* tui-jobs.c */
+void	jobs_done(struct tui *t);
+/* Subscribe (once per connection) and ask for the job list. */
+void	jobs_reload(struct tui *t);
+void	jobs_event(struct tui *t, enum proto_type type, const json_t *msg);
+struct tjob *jobs_find(struct tui *t, long long id);
+struct trun *jobs_run(struct tjob *j, const char *target, int create);
+/* Make id the Job screen's job and fetch its runs and output. */
+void	jobs_open(struct tui *t, long long id);
+void	jobs_sync_views(struct tui *t);
+void	jobs_history_add(struct tui *t, const char *cmd);
+void	jobs_run_cmd(struct tui *t, const char *const *sel, size_t nsel,
+	    const char *cmd);
+void	jobs_cancel(struct tui *t, long long id);
+void	jobs_rerun(struct tui *t, long long id);
 
 /* tui-client.c */
 int	tconn_open(struct tconn *tc, struct tui *t, struct evloop *loop,
@@ -344,6 +427,16 @@ extern const struct screen screen_targets;
 extern const struct screen screen_creds;
 extern const struct screen screen_audit;
 extern const struct screen screen_help;
+extern const struct screen screen_jobs;
+extern const struct screen screen_job;
+extern const struct screen screen_hostkeys;
+/* The targets a run goes to: the marked ones, else the cursor's (borrowed
+ * names; *sel is the caller's to free). */
+size_t	screen_targets_selection(struct tui *t, const char ***sel);
+/* c (cancel, after y/n) and R (rerun) on job id. */
+int	screen_jobs_action(struct tui *t, enum key_action a, long long id);
+/* The "/" prompt on the Job screen was accepted (text in t->line). */
+void	screen_job_search(struct tui *t);
 /* Open the add form (also for ":target add"). */
 void	screen_targets_add(struct tui *t);
 

@@ -39,7 +39,7 @@ EOS
 chmod +x "$OPSICLE_HOME/tui.sh"
 tm new-session -d -s a -x 100 -y 30 "$OPSICLE_HOME/tui.sh $OPSICLE_HOME/a.pid X=1"
 
-wait_for_screen "1 Targets +2 Credentials +3 Audit" a; ok $? "the console starts on the Targets screen"
+wait_for_screen "1 Targets +2 Jobs +3 Job +4 Host keys +5 Credentials +6 Audit" a; ok $? "the console starts on the Targets screen"
 wait_for_screen "opsicled .* pid $pid, unlocked" a
 ok $? "the status line shows the daemon's pid and lock state"
 wait_for_screen "none yet" a; ok $? "an empty target list says so"
@@ -99,8 +99,8 @@ unlike "$out" "db1|db2" "y removes the marked targets"
 
 # The other screens.
 printf 'sekrit-pw\n' | "$O" cred add pw1 --password --user deploy >/dev/null 2>&1
-tm send-keys -t a 2
-wait_for_screen "pw1 +password +deploy" a; ok $? "2 shows credentials: name, kind, user"
+tm send-keys -t a 5
+wait_for_screen "pw1 +password +deploy" a; ok $? "5 shows credentials: name, kind, user"
 unlike "$(screen a)" "sekrit" "and never a secret"
 tm send-keys -t a Tab
 wait_for_screen "chain: intact" a; ok $? "Tab goes to Audit with the chain status"
