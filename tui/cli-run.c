@@ -522,6 +522,13 @@ cli_run(const struct cli_args *a)
 		(void)proto_add_int(m, "forks", forks, NULL);
 	if (group)
 		(void)proto_add_bool(m, "group", 1, NULL);
+	/* Ctrl-C from here on detaches (the message gets the job id). */
+	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached\n");
+	detach_len = strlen(detach_msg);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
 	if ((rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
 		fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
 		rc = EXIT_NODAEMON;
@@ -545,13 +552,10 @@ cli_run(const struct cli_args *a)
 		goto out;
 	}
 	id = cli_int(json_object_get(r, "result"), "job");
+	detach_len = 0;
 	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
 	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);
 	detach_len = strlen(detach_msg);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
 	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
 	    "result"), "targets"), group);
 out:

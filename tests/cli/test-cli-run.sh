@@ -47,12 +47,15 @@ job_running() {
 	"$O" job show "$1" --json 2>/dev/null |
 	    grep -q '^{"id":[0-9]*,"state":"running".*"runs":\[{"target":"[^"]*","state":"running"'
 }
+newest_job() {
+	"$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p'
+}
 job_ended() {
 	case $(job_state "$1") in done|failed|cancelled|interrupted) return 0 ;; esac
 	return 1
 }
 
-plan_tests 65
+plan_tests 69
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add with the sshd's client key"
@@ -182,6 +185,23 @@ wait_for 30 job_ended "$job_re"
 is "$(job_state "$job_re")" done "the rerun is done"
 run "$O" job logs "$job_re"
 like "$out" "t2: Linux" "with the same output"
+
+# ---- Ctrl-C detaches -------------------------------------------------------
+"$O" run t3 -- 'sleep 3; echo late' >"$OPSICLE_HOME/detach.out" 2>&1 &
+runpid=$!
+track_pid $runpid
+wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'echo late'"
+job_late=$(newest_job)
+wait_for 30 job_running "$job_late"
+kill -INT "$runpid"
+wait "$runpid"; rrc=$?
+is "$rrc" 130 "Ctrl-C ends run with 130"
+like "$(cat "$OPSICLE_HOME/detach.out")" "detached; job $job_late keeps running" \
+    "and says the job keeps running"
+wait_for 60 job_ended "$job_late"
+is "$(job_state "$job_late")" done "the detached job finishes"
+run "$O" job logs "$job_late"
+like "$out" "t3: late" "and its output is recorded"
 
 # ---- unknown host key ---------------------------------------------------
 run "$O" target add t4 --host 127.0.0.2 --port "$P1" --user "$U" --cred k
