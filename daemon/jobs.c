@@ -310,6 +310,16 @@ jobs_pass(struct jobs *js)
 	struct job	*j, *next;
 	int64_t		 id;
 
+	/* The store was locked (or reopened) under running jobs: they
+	 * cannot record anything more; recovery marks them on unlock. */
+	if (js->running != NULL && ctx->store != js->recovered) {
+		log_warnx(&ctx->log, "the store was locked: interrupting %zu "
+		    "running jobs", js->nrunning);
+		while (js->running != NULL)
+			job_end(js->running, STORE_RUN_INTERRUPTED,
+			    STORE_JOB_INTERRUPTED, "interrupted: the store "
+			    "was locked");
+	}
 	for (j = js->running; j != NULL; j = next) {
 		next = j->next_job;
 		job_fill(j);
