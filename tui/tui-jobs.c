@@ -7,11 +7,15 @@
  * (queued, running, ok, failed); per target run the state, exit code,
  * times and, for the job shown in the Job screen, stdout and stderr.
  *
- * Consistency without races: opening a job asks job-show and job-logs.
- * The daemon stores output before it sends an event, and one socket
- * keeps order, so every event that arrives before a reply is already in
- * that reply: output events for a job whose logs are on their way are
- * dropped, and the reply replaces what was there.
+ * Output costs: the console subscribes to job-output of no job; opening
+ * a job follows it (job-logs follow: the daemon replays what it stored,
+ * then streams, for that one job), so 500 targets streaming elsewhere
+ * cost the console nothing. No races: the daemon stores output before it
+ * sends an event and replays (events without "seq") what it stored when
+ * the request arrives, and one socket keeps order; so at the first
+ * replayed event every earlier event of that job is in the replay, and
+ * the buffers start again from there. With nothing to replay, nothing
+ * of that job was sent before either: every live event is news.
  */
 #include "config.h"
 
@@ -310,46 +314,19 @@ show_job(struct tui *t, struct tjob *j)
 	json_decref(m);
 }
 
+/* The follow's reply: the job had ended, or has now. */
 static void
 logs_done(struct tui *t, int rc, const json_t *result, const char *message,
     void *arg)
 {
 	long long	 id = (long long)(intptr_t)arg;
 	struct tjob	*j = jobs_find(t, id);
-	const json_t	*ro;
-	struct trun	*r;
-	const char	*s;
-	size_t		 i;
 
-	if (j == NULL)
-		return;
-	j->logs_pending = 0;
-	if (rc != OPS_OK) {
-		if (rc != OPS_E_CONNECT)
-			tui_message(t, 1, "job %lld output: %s", id, message);
-		return;
-	}
-	for (i = 0; i < j->nruns; i++) {
-		buf_free(&j->runs[i].out);
-		buf_free(&j->runs[i].err);
-	}
-	json_array_foreach(json_object_get(result, "runs"), i, ro) {
-		if (jstr(ro, "target") == NULL ||
-		    (r = jobs_run(j, jstr(ro, "target"), 1)) == NULL)
-			continue;
-		if ((s = jstr(ro, "stdout")) != NULL)
-			buf_add_wire(&r->out, s, strlen(s),
-			    jstr(ro, "stdout_encoding"));
-		if ((s = jstr(ro, "stderr")) != NULL)
-			buf_add_wire(&r->err, s, strlen(s),
-			    jstr(ro, "stderr_encoding"));
-		r->out.truncated |= json_is_true(json_object_get(ro,
-		    "stdout_truncated"));
-		r->err.truncated |= json_is_true(json_object_get(ro,
-		    "stderr_truncated"));
-	}
-	j->have_logs = 1;
-	t->runs_changed = 1;
+	(void)result;
+	if (j != NULL && t->job_cur == id)
+		j->have_logs = 1;
+	if (rc != OPS_OK && rc != OPS_E_CONNECT && t->job_cur == id)
+		tui_message(t, 1, "job %lld output: %s", id, message);
 	t->dirty_ev = 1;
 }
 
@@ -378,12 +355,16 @@ jobs_open(struct tui *t, long long id)
 	t->runs_changed = 1;
 	if ((j = job_get(t, id, 0)) == NULL || t->lost)
 		return;
+	for (i = 0; i < j->nruns; i++) {
+		buf_free(&j->runs[i].out);
+		buf_free(&j->runs[i].err);
+	}
 	show_job(t, j);
-	if (j->logs_pending)
-		return;
 	if ((m = proto_msg_new(PROTO_JOB_LOGS, 0)) == NULL)
 		return;
 	(void)proto_add_int(m, "job", id, NULL);
+	(void)proto_add_bool(m, "follow", 1, NULL);
+	/* Until the replay starts, output of this job is not news. */
 	j->logs_pending = 1;
 	(void)tconn_request(&t->conn, m, logs_done, (void *)(intptr_t)id);
 	json_decref(m);
@@ -429,14 +410,14 @@ void
 jobs_reload(struct tui *t)
 {
 	static const char *const streams[] = { "job-state", "run-state",
-	    "job-output", "target-status" };
+	    "target-status" };
 	json_t	*m;
 
 	if (t->lost)
 		return;
 	if (!t->subscribed && (m = proto_msg_new(PROTO_SUBSCRIBE, 0)) !=
 	    NULL) {
-		(void)proto_add_str_array(m, "streams", streams, 4, NULL);
+		(void)proto_add_str_array(m, "streams", streams, 3, NULL);
 		(void)tconn_request(&t->conn, m, sub_done, NULL);
 		json_decref(m);
 		t->subscribed = 1;
@@ -490,10 +471,20 @@ on_output(struct tui *t, struct tjob *j, const json_t *msg)
 	const char	*data = NULL;
 	size_t		 len = 0;
 
-	/* Only the job on the Job screen keeps output; and while its logs
-	 * are on their way, they hold this already. */
-	if (t->job_cur != j->id || j->logs_pending || target == NULL ||
-	    proto_get_strn(msg, "data", &data, &len, OPS_PROTO_MAX_FRAME,
+	size_t		 i;
+
+	/* Only the job on the Job screen keeps output. */
+	if (t->job_cur != j->id || target == NULL)
+		return;
+	if (j->logs_pending && !proto_has(msg, "seq")) {
+		/* The replay starts: it holds every earlier event. */
+		for (i = 0; i < j->nruns; i++) {
+			buf_free(&j->runs[i].out);
+			buf_free(&j->runs[i].err);
+		}
+		j->logs_pending = 0;
+	}
+	if (proto_get_strn(msg, "data", &data, &len, OPS_PROTO_MAX_FRAME,
 	    NULL) != OPS_OK || (r = jobs_run(j, target, 1)) == NULL)
 		return;
 	stream = jstr(msg, "stream");

@@ -8,10 +8,11 @@
  * the pty, our read(2) of the marker (CLOCK_MONOTONIC on both sides).
  *
  * usage: bench-tui [-k KEYS] [-i IDLE_S] [-r READY] [-x COLS] [-y ROWS]
- *            [-s SCENARIOS] -- COMMAND ARGS...
+ *            [-s SCENARIOS] [-p KEYS] -- COMMAND ARGS...
  *   READY: text the console prints once the list is loaded (default
  *   " of "); SCENARIOS: a comma list of scroll-j, scroll-k, pgdn, pgup,
- *   filter, or "all" (default). Prints one line per scenario:
+ *   filter, or "all" (default); -p: keys typed first (e.g. "3" for the
+ *   Job screen), each waited for. Prints one line per scenario:
  *   "NAME keys=N median=X ms p95=X ms worst=X ms lost=N", then the idle
  *   CPU over IDLE_S seconds (utime+stime from /proc/PID/stat) and the
  *   context switches (wake-ups) in that time.
@@ -282,11 +283,13 @@ main(int argc, char **argv)
 {
 	struct winsize	 ws = { 40, 120, 0, 0 };
 	struct drv	*d;
-	const char	*ready = " of ", *which = "all";
+	const char	*ready = " of ", *which = "all", *pre = "";
+	char		 one[2] = { 0, 0 };
+	size_t		 i;
 	int		 ch, nkeys = 200, idle_s = 10, found = 0, status;
 	double		 t0;
 
-	while ((ch = getopt(argc, argv, "k:i:r:x:y:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "k:i:r:x:y:s:p:")) != -1) {
 		switch (ch) {
 		case 'k':
 			nkeys = atoi(optarg);
@@ -305,6 +308,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			which = optarg;
+			break;
+		case 'p':
+			pre = optarg;
 			break;
 		default:
 			goto usage;
@@ -342,6 +348,10 @@ main(int argc, char **argv)
 	t0 = now_ms();
 	while (now_ms() - t0 < 1000)
 		(void)pump(d, 100, NULL, NULL);
+	for (i = 0; pre[i] != '\0'; i++) {
+		one[0] = pre[i];
+		(void)key(d, one);
+	}
 	if (wanted(which, "scroll-j"))
 		scenario_keys(d, "scroll-j", "j", nkeys);
 	if (wanted(which, "scroll-k"))
@@ -364,6 +374,6 @@ main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: bench-tui [-k KEYS] [-i IDLE_S] [-r READY] "
-	    "[-x COLS] [-y ROWS] [-s SCENARIOS] -- COMMAND ARGS...\n");
+	    "[-x COLS] [-y ROWS] [-s SCENARIOS] [-p KEYS] -- COMMAND ARGS...\n");
 	return 2;
 }
