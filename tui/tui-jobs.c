@@ -541,7 +541,9 @@ jobs_sync_views(struct tui *t)
 	size_t		 i;
 	char		 key[32];
 
-	if (t->jobs_changed && (rows = json_array()) != NULL) {
+	/* (a view not set up yet by its screen gets its rows later) */
+	if (t->jobs_changed && t->jobs.cols != NULL &&
+	    (rows = json_array()) != NULL) {
 		for (i = 0; i < t->njobs; i++) {
 			j = t->jobv[i];
 			snprintf(key, sizeof(key), "%lld", j->id);
@@ -562,7 +564,8 @@ jobs_sync_views(struct tui *t)
 		view_list_set_rows(&t->jobs, rows);
 		t->jobs_changed = 0;
 	}
-	if (t->runs_changed && (rows = json_array()) != NULL) {
+	if (t->runs_changed && t->runs.cols != NULL &&
+	    (rows = json_array()) != NULL) {
 		j = jobs_find(t, t->job_cur);
 		for (i = 0; j != NULL && i < j->nruns; i++) {
 			r = &j->runs[i];

@@ -132,7 +132,7 @@ dpid=$(cat "$H/opsicled.lock")
 kill -9 "$dpid"
 wait_for_screen "Lost the connection to opsicled" a 20; ok $? "a killed daemon shows a message"
 tm send-keys -t a q
-wait_for_screen "tui-exit=0" a; ok $? "q exits with status 0"
+wait_for_screen "tui-exit=0" a; ok $? "q exits with status 0" || diag "$(tm capture-pane -p -S - -t a | grep -A8 "ERROR\|leak" | head -40)"
 wait_for_screen "^icanon echo" a; ok $? "and the terminal is restored"
 unlike "$(screen a)" "Targets|opsicled .* pid" "the console's screen is gone"
 tap_finish
