@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <string.h>
@@ -48,10 +49,16 @@ tcset_retry(int fd, const struct termios *t)
 	return r;
 }
 
-/* Read one line from the terminal into s; *len gets its length. */
+/*
+ * Read one line from the terminal into s; *len gets its length. The
+ * caught signals are blocked except inside ppoll, so one that arrives
+ * before the wait still ends it (no window between check and read).
+ */
 static int
-tty_read_line(int fd, struct secret *s, size_t *len, struct ops_err *err)
+tty_read_line(int fd, const sigset_t *waitmask, struct secret *s,
+    size_t *len, struct ops_err *err)
 {
+	struct pollfd	pfd;
 	unsigned char	c = 0;
 	ssize_t		n;
 	size_t		got = 0;
@@ -59,10 +66,13 @@ tty_read_line(int fd, struct secret *s, size_t *len, struct ops_err *err)
 
 	*len = 0;
 	for (;;) {
-		if ((n = read(fd, &c, 1)) == -1) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (ppoll(&pfd, 1, NULL, waitmask) == -1) {
 			if (errno != EINTR) {
 				rc = ops_err_errno(err, OPS_E_IO,
-				    "read secret from /dev/tty");
+				    "wait for /dev/tty");
 				break;
 			}
 			if ((sig = tty_any_caught()) != 0) {
@@ -72,6 +82,13 @@ tty_read_line(int fd, struct secret *s, size_t *len, struct ops_err *err)
 				break;
 			}
 			continue;
+		}
+		if ((n = read(fd, &c, 1)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			rc = ops_err_errno(err, OPS_E_IO,
+			    "read secret from /dev/tty");
+			break;
 		}
 		if (n == 0 || c == '\n' || c == '\r')
 			break;
@@ -93,6 +110,7 @@ int
 secret_read_tty(const char *prompt, struct secret **out, struct ops_err *err)
 {
 	struct sigaction	 sa, saved[TTY_NSIGS];
+	sigset_t		 block, oldmask;
 	struct termios		 old, quiet;
 	struct secret		*s = NULL;
 	size_t			 i, len = 0;
@@ -109,7 +127,11 @@ secret_read_tty(const char *prompt, struct secret **out, struct ops_err *err)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = tty_catch;	/* no SA_RESTART: read sees EINTR */
+	sa.sa_handler = tty_catch;	/* no SA_RESTART: ppoll sees EINTR */
+	sigemptyset(&block);
+	for (i = 0; i < TTY_NSIGS; i++)
+		sigaddset(&block, tty_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
 	for (i = 0; i < TTY_NSIGS; i++) {
 		tty_caught[tty_sigs[i]] = 0;
 		sigaction(tty_sigs[i], &sa, &saved[i]);
@@ -124,7 +146,7 @@ secret_read_tty(const char *prompt, struct secret **out, struct ops_err *err)
 	set_term = 1;
 	if (prompt != NULL && *prompt != '\0')
 		(void)!write(fd, prompt, strlen(prompt));
-	rc = tty_read_line(fd, s, &len, err);
+	rc = tty_read_line(fd, &oldmask, s, &len, err);
 	(void)!write(fd, "\n", 1);	/* the user's newline was not echoed */
 out:
 	if (set_term)
@@ -132,12 +154,16 @@ out:
 	if (set_sigs) {
 		for (i = 0; i < TTY_NSIGS; i++)
 			sigaction(tty_sigs[i], &saved[i], NULL);
-		/* Deliver what arrived, now that the terminal is restored. */
+		/*
+		 * Deliver what arrived, now that the terminal is restored:
+		 * raised while blocked, it acts when the old mask returns.
+		 */
 		for (i = 0; i < TTY_NSIGS; i++)
 			if (tty_caught[tty_sigs[i]]) {
 				tty_caught[tty_sigs[i]] = 0;
 				kill(getpid(), tty_sigs[i]);
 			}
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	}
 	close(fd);
 	if (rc == OPS_OK) {
