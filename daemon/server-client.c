@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,30 @@ client_hello(struct client *c, long long id, struct ops_err *err)
 	return OPS_OK;
 }
 
+/*
+ * What a mutating request acted on, for its audit record: the "name" it
+ * names, else the job it names or (run, rerun) the job it created.
+ */
+static const char *
+audit_object(const json_t *msg, const json_t *result, char *buf,
+    size_t len)
+{
+	const char	*name = NULL;
+	long long	 job = -1;
+
+	if (proto_has(msg, "name") && proto_get_str(msg, "name", &name,
+	    OPS_PROTO_MAX_NAME, NULL) == OPS_OK)
+		return name;
+	if (json_is_integer(json_object_get(result, "job")))
+		job = json_integer_value(json_object_get(result, "job"));
+	else if (proto_has(msg, "job"))
+		(void)proto_get_int(msg, "job", 0, LLONG_MAX, &job, NULL);
+	if (job < 0)
+		return NULL;
+	snprintf(buf, len, "job %lld", job);
+	return buf;
+}
+
 /* Run a handler; mutating ones share one transaction with their audit. */
 static int
 client_run(struct client *c, const struct cmd_entry *e,
@@ -340,21 +365,18 @@ client_run(struct client *c, const struct cmd_entry *e,
 {
 	struct ops_ctx	*ctx = server_ctx(c->srv);
 	struct ops_err	 aerr;
-	const char	*object = NULL;
-	char		 action[64];
+	char		 action[64], objbuf[64];
 	int		 rc, tx = 0;
 
 	if (!(e->flags & CMD_F_MUTATING) || ctx->store == NULL)
 		return h->fn(ctx, c, msg, result, err);
 	audit_action(e, action, sizeof(action));
-	if (proto_has(msg, "name"))
-		(void)proto_get_str(msg, "name", &object, OPS_PROTO_MAX_NAME,
-		    NULL);
 	if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
 		return rc;
 	tx = 1;
 	if ((rc = h->fn(ctx, c, msg, result, err)) == OPS_OK &&
-	    (rc = audit_record(ctx, c, action, object, "ok",
+	    (rc = audit_record(ctx, c, action, audit_object(msg, *result,
+	    objbuf, sizeof(objbuf)), "ok",
 	    err)) == OPS_OK && (rc = store_tx_commit(ctx->store,
 	    err)) == OPS_OK)
 		return OPS_OK;
@@ -363,7 +385,8 @@ client_run(struct client *c, const struct cmd_entry *e,
 	json_decref(*result);
 	*result = NULL;
 	/* The refusal itself is audited, outside the undone transaction. */
-	if (audit_record(ctx, c, action, object, ops_err_msg(err),
+	if (audit_record(ctx, c, action, audit_object(msg, NULL, objbuf,
+	    sizeof(objbuf)), ops_err_msg(err),
 	    &aerr) != OPS_OK)
 		log_warnx(&ctx->log, "audit %s: %s", action,
 		    ops_err_msg(&aerr));

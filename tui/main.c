@@ -109,6 +109,34 @@ usage_all(FILE *fp)
 	    "see opsicle(1).\n");
 }
 
+/*
+ * The commands of a group ("target" for target add, list, ...) with
+ * their usage; returns how many there are (0: word is no group). With
+ * fp NULL it only counts.
+ */
+static size_t
+group_usage(FILE *fp, const char *word)
+{
+	const struct cmd_entry	*t;
+	size_t			 n, i, len = strlen(word), found = 0;
+
+	t = cmd_table(&n);
+	for (i = 0; i < n; i++) {
+		if (strncmp(t[i].name, word, len) != 0 ||
+		    t[i].name[len] != ' ')
+			continue;
+		if (fp != NULL && found == 0)
+			fprintf(fp, "%s commands:\n", word);
+		if (fp != NULL)
+			fprintf(fp, "  %-16s %s\n", t[i].name, t[i].help);
+		found++;
+	}
+	if (fp != NULL && found > 0)
+		fprintf(fp, "\n\"opsicle %s COMMAND --help\" shows a "
+		    "command's usage.\n", word);
+	return found;
+}
+
 static int
 help_cmd(const struct cli_args *a)
 {
@@ -119,6 +147,8 @@ help_cmd(const struct cli_args *a)
 		usage_all(stdout);
 		return 0;
 	}
+	if (a->npos == 1 && group_usage(stdout, a->pos[0]) > 0)
+		return 0;
 	if ((e = cmd_find(a->npos, a->pos, &used)) == NULL ||
 	    used != a->npos) {
 		fprintf(stderr, "opsicle: unknown command: %s\n", a->pos[0]);
@@ -282,9 +312,24 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((e = cmd_find(argc, argv, &used)) == NULL) {
-		fprintf(stderr, "opsicle: unknown command: %s%s%s\n", argv[0],
-		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
-		usage_all(stderr);
+		/* "opsicle target --help" lists the group. */
+		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0) &&
+		    group_usage(stdout, argv[0]) > 0)
+			return 0;
+		if (group_usage(NULL, argv[0]) == 0) {
+			fprintf(stderr, "opsicle: unknown command: %s\n",
+			    argv[0]);
+			usage_all(stderr);
+		} else {
+			if (argc == 1)
+				fprintf(stderr, "opsicle: %s needs a "
+				    "command\n", argv[0]);
+			else
+				fprintf(stderr, "opsicle: unknown command: "
+				    "%s %s\n", argv[0], argv[1]);
+			group_usage(stderr, argv[0]);
+		}
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof(a));

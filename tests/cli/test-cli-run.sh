@@ -55,7 +55,7 @@ job_ended() {
 	return 1
 }
 
-plan_tests 69
+plan_tests 70
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add with the sshd's client key"
@@ -76,6 +76,8 @@ like "$out" "^t3: Linux$" "t3's line too"
 like "$out" "3 ok, 0 failed" "the summary counts three ok"
 job_uname=$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')
 ok "$([ -n "$job_uname" ]; echo $?)" "job list --json gives the newest job's id"
+run "$O" audit list
+like "$out" "run +job $job_uname +ok" "the audit names the job a run created"
 
 run "$O" run tag:web -- 'echo to-out; echo to-err >&2'
 is "$rc" 0 "a command writing to both streams"

@@ -9,7 +9,7 @@
 O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
-plan_tests 45
+plan_tests 51
 
 run "$O" --no-start daemon status
 is "$rc" 3 "--no-start with no daemon exits 3"
@@ -90,6 +90,16 @@ run "$O" list-commands
 like "$out" "target add" "list-commands comes from the table"
 run "$O" target add --help
 like "$out" "^usage: opsicle target add NAME --host HOST" "--help prints the usage line"
+run "$O" help target
+is "$rc" 0 "help target exits 0"
+like "$out" "^  target import " "help target lists the group's commands"
+run "$O" target --help
+like "$out" "^  target rm " "target --help lists them too"
+run "$O" target
+is "$rc" 2 "a group without its command is a usage error"
+like "$err" "target needs a command" "and says what is missing"
+run "$O" target frob
+like "$err" "unknown command: target frob" "an unknown command in a group is named"
 
 run "$O" daemon stop
 is "$rc" 0 "daemon stop"
