@@ -51,9 +51,11 @@ static const struct cmd_entry cmd_entries[] = {
 	},
 	{
 		.name = "daemon stop",
-		.usage = "daemon stop",
-		.help = "stop the daemon",
+		.usage = "daemon stop [--grace SEC]",
+		.help = "stop the daemon; running jobs get SEC seconds "
+		    "(default 10) to finish",
 		.min_args = 0, .max_args = 0,
+		.options = "grace=",
 		.flags = CMD_F_MUTATING,
 		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_DAEMON_STOP,

@@ -33,9 +33,24 @@ cli_daemon_status(const struct cli_args *a)
 int
 cli_daemon_stop(const struct cli_args *a)
 {
-	json_t	*m = cli_msg(a);
-	int	 rc = cli_send(a, m, NULL);
+	json_t		*m;
+	const char	*g = cli_opt(a, "grace");
+	char		*end;
+	long		 n = -1;
+	int		 rc;
 
+	if (g != NULL) {
+		n = strtol(g, &end, 10);
+		if (*g == '\0' || *end != '\0' || n < 0 || n > 86400) {
+			fprintf(stderr, "opsicle daemon stop: --grace must be "
+			    "0-86400 seconds\n");
+			return EXIT_USAGE;
+		}
+	}
+	m = cli_msg(a);
+	if (n >= 0)
+		proto_add_int(m, "grace", n, NULL);
+	rc = cli_send(a, m, NULL);
 	json_decref(m);
 	return rc;
 }

@@ -37,7 +37,7 @@ newest_job() {
 daemon_pid() { cat "$OPSICLE_HOME/opsicled.lock"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-plan_tests 23
+plan_tests 27
 
 # One job max at once, so that a second job waits in the queue (a testing
 # knob of opsicled, read when it starts).
@@ -119,6 +119,21 @@ like "$out" '^\{"id":[0-9]+,"state":"interrupted".*"state":"interrupted","exit":
     "the long job and its run are interrupted"
 like "$(cat "$OPSICLE_HOME"/logs/opsicled.log)" "grace period over: interrupting 1" \
     "the log says why"
+
+# ---- daemon stop --grace ------------------------------------------------
+run "$O" daemon stop --grace soon
+is "$rc" 2 "daemon stop --grace with a non-number is a usage error"
+"$O" run t2 -- sleep 60 >/dev/null 2>&1 &
+track_pid $!
+wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'sleep 60'"
+job_grace=$(newest_job)
+wait_for 30 job_running "$job_grace"; ok $? "another sleep 60 job runs"
+run "$O" daemon stop --grace 1
+wait_for 60 gone "$dpid"; ok $? "daemon stop --grace 1 exits without waiting for the job"
+run "$O" job show "$job_grace" --json
+dpid=$(daemon_pid)
+track_pid "$dpid"
+like "$out" '^\{"id":[0-9]+,"state":"interrupted"' "and the job is interrupted"
 
 run "$O" daemon stop
 is "$rc" 0 "daemon stop"
