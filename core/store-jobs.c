@@ -807,9 +807,10 @@ out:
 	return store_tx_leave(st, rc, err);
 }
 
-int
-store_runs_mark_interrupted(struct store *st, int64_t *nruns,
-    struct ops_err *err)
+/* Run two interrupting statements (runs, then jobs) in one transaction. */
+static int
+interrupt_rows(struct store *st, const char *sql_runs, const char *sql_jobs,
+    int64_t *nruns, struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
 	int64_t		 now = store_now_ms(), n = 0;
@@ -819,7 +820,7 @@ store_runs_mark_interrupted(struct store *st, int64_t *nruns,
 		*nruns = 0;
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
-	if ((rc = store_stmt(st, sql_runs_interrupt, &stmt, err)) != OPS_OK)
+	if ((rc = store_stmt(st, sql_runs, &stmt, err)) != OPS_OK)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, now);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
@@ -828,7 +829,7 @@ store_runs_mark_interrupted(struct store *st, int64_t *nruns,
 	}
 	n = sqlite3_changes64(st->db);
 	store_stmt_done(stmt);
-	if ((rc = store_stmt(st, sql_jobs_interrupt, &stmt, err)) != OPS_OK)
+	if ((rc = store_stmt(st, sql_jobs, &stmt, err)) != OPS_OK)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, now);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
@@ -844,38 +845,18 @@ out:
 }
 
 int
+store_runs_mark_interrupted(struct store *st, int64_t *nruns,
+    struct ops_err *err)
+{
+	return interrupt_rows(st, sql_runs_interrupt, sql_jobs_interrupt,
+	    nruns, err);
+}
+
+int
 store_jobs_recover(struct store *st, int64_t *nruns, struct ops_err *err)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int64_t		 now = store_now_ms(), n = 0;
-	int		 rc;
-
-	if (nruns != NULL)
-		*nruns = 0;
-	if ((rc = store_tx_enter(st, err)) != OPS_OK)
-		return rc;
-	if ((rc = store_stmt(st, sql_recover_runs, &stmt, err)) != OPS_OK)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, now);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
-		rc = store_dberr(st, rc, err, "mark runs interrupted");
-		goto out;
-	}
-	n = sqlite3_changes64(st->db);
-	store_stmt_done(stmt);
-	if ((rc = store_stmt(st, sql_recover_jobs, &stmt, err)) != OPS_OK)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, now);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		rc = store_dberr(st, rc, err, "mark jobs interrupted");
-	else
-		rc = OPS_OK;
-out:
-	store_stmt_done(stmt);
-	rc = store_tx_leave(st, rc, err);
-	if (rc == OPS_OK && nruns != NULL)
-		*nruns = n;
-	return rc;
+	return interrupt_rows(st, sql_recover_runs, sql_recover_jobs, nruns,
+	    err);
 }
 
 int
