@@ -344,6 +344,18 @@ static const struct cmd_entry cmd_entries[] = {
 		.role = CMD_ROLE_OPERATOR,
 		.type = PROTO_HOSTKEY_IMPORT,
 	},
+	/* reach: reject writes its own audit record (object: the target) */
+	{
+		.name = "hostkey reject",
+		.usage = "hostkey reject TARGET FINGERPRINT [--json]",
+		.help = "forget a pending host key of a target without "
+		    "accepting it",
+		.min_args = 2, .max_args = 2,
+		.options = "json",
+		.flags = CMD_F_START_DAEMON,
+		.role = CMD_ROLE_OPERATOR,
+		.type = PROTO_HOSTKEY_REJECT,
+	},
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
 

@@ -47,6 +47,8 @@ static const struct proto_type_info proto_types[] = {
 	{ PROTO_HOSTKEY_ACCEPT, "hostkey-accept", REQ,
 	    "target:s fingerprint:s?" },
 	{ PROTO_HOSTKEY_IMPORT, "hostkey-import", REQ, "text:t source:s?" },
+	{ PROTO_HOSTKEY_REJECT, "hostkey-reject", REQ,
+	    "target:s fingerprint:s" },
 	{ PROTO_RUN, "run", REQ,
 	    "selectors:a command:t? script:t? timeout:i? forks:i? group:b?" },
 	{ PROTO_JOB_LIST, "job-list", REQ, "limit:i? state:s?" },

@@ -105,6 +105,7 @@ enum proto_type {
 	PROTO_AUDIT_VERIFY,
 	PROTO_SUBSCRIBE,
 	PROTO_UNSUBSCRIBE,
+	PROTO_HOSTKEY_REJECT,
 
 	/* 300s: replies */
 	PROTO_OK = 300,
@@ -152,6 +153,7 @@ enum proto_type {
  *   hostkey-list    target:s?
  *   hostkey-accept  target:s fingerprint:s?
  *   hostkey-import  text:t source:s?   (known_hosts text)
+ *   hostkey-reject  target:s fingerprint:s   (forget a pending key)
  *   run             selectors:a command:t? script:t? timeout:i? forks:i?
  *                   group:b?
  *   job-list        limit:i? state:s?

@@ -40,6 +40,35 @@ ssh_class_name(enum ssh_class cls)
 	return class_names[cls];
 }
 
+int
+ssh_class_reached(const char *cls)
+{
+	size_t	i;
+
+	if (cls == NULL)
+		return -1;
+	for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++) {
+		if (class_names[i] == NULL || strcmp(class_names[i], cls) != 0)
+			continue;
+		switch ((enum ssh_class)i) {
+		case SSH_CLASS_RESOLVE:
+		case SSH_CLASS_REFUSED:
+		case SSH_CLASS_CONNECT_TIMEOUT:
+		case SSH_CLASS_CONNECT:
+		case SSH_CLASS_HANDSHAKE:
+		case SSH_CLASS_HOSTKEY_UNKNOWN:
+		case SSH_CLASS_HOSTKEY_CHANGED:
+		case SSH_CLASS_AUTH:
+			return 0;
+		case SSH_CLASS_INTERNAL:
+			return -1;
+		default:
+			return 1;
+		}
+	}
+	return -1;
+}
+
 const char *
 ssh_target_user(const struct ssh_target *t)
 {

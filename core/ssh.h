@@ -91,6 +91,10 @@ enum ssh_class {
 };
 
 const char	*ssh_class_name(enum ssh_class cls);
+/* Did a result of the class named cls get past authentication? 1 yes
+ * (ok, channel, timeout, exit, signal, sftp, sudo), 0 no (resolve ...
+ * auth: the target is unreachable), -1 for internal and unknown names. */
+int		 ssh_class_reached(const char *cls);
 
 struct ssh_auth {
 	const char	*user;

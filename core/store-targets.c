@@ -9,10 +9,18 @@
 
 #include "store-int.h"
 
-#define TARGET_COLS \
+/* The target's columns, then its last run with a result (store.h). */
+#define TARGET_SELECT \
 	"SELECT t.id, t.name, t.host, t.port, t.user, t.cred_id, c.name," \
-	" t.notes, t.created, t.updated FROM targets t" \
-	" LEFT JOIN credentials c ON c.id = t.cred_id"
+	" t.notes, t.created, t.updated, r.id, r.job_id, r.state," \
+	" r.exit_status, r.signal, r.error, r.finished"
+#define TARGET_JOINS \
+	" LEFT JOIN credentials c ON c.id = t.cred_id" \
+	" LEFT JOIN runs r ON r.id = (SELECT id FROM runs" \
+	"  WHERE target_id = t.id AND state IN" \
+	"  ('ok', 'failed', 'timeout', 'error') ORDER BY id DESC LIMIT 1)"
+#define TARGET_COLS \
+	TARGET_SELECT " FROM targets t" TARGET_JOINS
 
 static const char sql_target_id[] =
 	"SELECT id FROM targets WHERE name = ?1";
@@ -23,10 +31,9 @@ static const char sql_target_by_id[] =
 static const char sql_target_list[] =
 	TARGET_COLS " WHERE ?1 IS NULL OR t.name GLOB ?1 ORDER BY t.name";
 static const char sql_target_list_tag[] =
-	"SELECT t.id, t.name, t.host, t.port, t.user, t.cred_id, c.name,"
-	" t.notes, t.created, t.updated FROM target_tags g"
+	TARGET_SELECT " FROM target_tags g"
 	" JOIN targets t ON t.id = g.target_id"
-	" LEFT JOIN credentials c ON c.id = t.cred_id"
+	TARGET_JOINS
 	" WHERE g.tag = ?2 AND (?1 IS NULL OR t.name GLOB ?1) ORDER BY t.name";
 static const char sql_tags_of[] =
 	"SELECT tag FROM target_tags WHERE target_id = ?1 ORDER BY tag";
@@ -245,6 +252,39 @@ out:
 	return rc;
 }
 
+/* The last run columns of a TARGET_COLS row (from column 10). */
+static int
+load_last_run(sqlite3_stmt *row, struct store_last_run *r)
+{
+	const char		*e, *st;
+	enum store_run_state	 state;
+	size_t			 n;
+
+	r->exit_status = -1;
+	if (sqlite3_column_type(row, 10) == SQLITE_NULL)
+		return OPS_OK;
+	r->run_id = sqlite3_column_int64(row, 10);
+	r->job_id = sqlite3_column_int64(row, 11);
+	st = (const char *)sqlite3_column_text(row, 12);
+	if (st != NULL && store_run_state_parse(st, &state) == OPS_OK)
+		r->state = (int)state;
+	if (sqlite3_column_type(row, 13) != SQLITE_NULL)
+		r->exit_status = sqlite3_column_int(row, 13);
+	r->signal = sqlite3_column_int(row, 14);
+	r->finished = sqlite3_column_int64(row, 16);
+	if (store_col_str(row, 15, &r->error) != OPS_OK)
+		return OPS_E_NOMEM;
+	/* The runner writes errors as "class: message". */
+	if ((e = r->error) != NULL) {
+		n = strspn(e, "abcdefghijklmnopqrstuvwxyz-");
+		if (n > 0 && n < sizeof(r->cls) && e[n] == ':') {
+			memcpy(r->cls, e, n);
+			r->cls[n] = '\0';
+		}
+	}
+	return OPS_OK;
+}
+
 /* Fill t from a TARGET_COLS row and its tags. */
 static int
 load_target(struct store *st, sqlite3_stmt *row, struct store_target *t,
@@ -264,7 +304,8 @@ load_target(struct store *st, sqlite3_stmt *row, struct store_target *t,
 	    store_col_str(row, 2, &t->host) != OPS_OK ||
 	    store_col_str(row, 4, &t->user) != OPS_OK ||
 	    store_col_str(row, 6, &t->cred_name) != OPS_OK ||
-	    store_col_str(row, 7, &t->notes) != OPS_OK)
+	    store_col_str(row, 7, &t->notes) != OPS_OK ||
+	    load_last_run(row, &t->last_run) != OPS_OK)
 		return ops_err_set(err, OPS_E_NOMEM, "read target");
 	if ((rc = store_stmt(st, sql_tags_of, &stmt, err)) != OPS_OK)
 		return rc;
@@ -299,6 +340,7 @@ target_clear(struct store_target *t)
 	free(t->user);
 	free(t->cred_name);
 	free(t->notes);
+	free(t->last_run.error);
 	for (i = 0; i < t->ntags; i++)
 		free(t->tags[i]);
 	free(t->tags);

@@ -102,6 +102,23 @@ int	store_name_valid(const char *name);
 
 /* ---- store-targets.c ------------------------------------------------- */
 
+/*
+ * A target's latest run that ended with a result: ok, failed, timeout or
+ * error (cancelled and interrupted runs say nothing about the target and
+ * are skipped). Read with the target in the same query (the index
+ * runs(target_id, id) finds it). job_id 0: the target never had one.
+ */
+struct store_last_run {
+	int64_t	 job_id;
+	int64_t	 run_id;
+	int	 state;		/* an enum store_run_state; 0 when none */
+	int	 exit_status;	/* -1 when none */
+	int	 signal;	/* 0 when none */
+	char	*error;		/* NULL when none */
+	char	 cls[32];	/* the error's "class:" prefix, or "" */
+	int64_t	 finished;
+};
+
 struct store_target {
 	int64_t	 id;
 	char	*name;
@@ -115,6 +132,7 @@ struct store_target {
 	size_t	 ntags;
 	int64_t	 created;
 	int64_t	 updated;
+	struct store_last_run last_run;
 };
 
 struct store_target_list {

@@ -44,6 +44,8 @@ struct ops_ctx {
 	long long		 started_ms;	/* evloop_now_ms at start */
 	struct ssh_engine	*ssh;		/* the one SSH engine (jobs.c) */
 	struct jobs		*jobs;		/* the runner (jobs.c) */
+	/* main.c: -v/-d log at least this much, whatever log-level says */
+	enum log_level		 log_min;
 };
 
 /* Connection limits. */
@@ -162,6 +164,12 @@ handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-targets.c */
 handler_fn	handle_target_add, handle_target_list, handle_target_show,
 		handle_target_edit, handle_target_rm;
+/* A target's reachability from its last run with a result (state, an
+ * enum store_run_state or 0, and its error class): "reachable" when the
+ * run got past authentication, "unreachable" when it failed before
+ * (connection-refused, connect-timeout, resolve, auth, hostkey-*, ...),
+ * "unknown" when never tried or for a local error. Static string. */
+const char	*target_reach(int state, const char *cls);
 /* handlers-creds.c */
 handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
 /* handlers-lock.c: unlock, lock, passwd (each audits itself) */
@@ -172,7 +180,7 @@ int		lock_allows(enum proto_type type);
 handler_fn	handle_target_import;
 /* handlers-hostkeys.c: hostkey list, accept and import */
 handler_fn	handle_hostkey_list, handle_hostkey_accept,
-		handle_hostkey_import;
+		handle_hostkey_import, handle_hostkey_reject;
 /*
  * After target add/import with accept_new_hostkey: scan the n named
  * (just added) targets on the loop, store the presented keys and defer

@@ -33,10 +33,11 @@ static const struct handler handlers[] = {
 	{ PROTO_JOB_CANCEL, handle_job_cancel },
 	{ PROTO_JOB_RERUN, handle_job_rerun },
 	{ PROTO_SUBSCRIBE, handle_subscribe },	/* "events" */
-	/* hostkeys: list, accept (scans on the loop), import */
+	/* hostkeys: list, accept (scans on the loop), import, reject */
 	{ PROTO_HOSTKEY_LIST, handle_hostkey_list },
 	{ PROTO_HOSTKEY_ACCEPT, handle_hostkey_accept },
 	{ PROTO_HOSTKEY_IMPORT, handle_hostkey_import },
+	{ PROTO_HOSTKEY_REJECT, handle_hostkey_reject },
 };
 #define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))
 

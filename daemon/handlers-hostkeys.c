@@ -1,6 +1,6 @@
 /*
- * handlers-hostkeys.c: hostkey list, accept and import, and the key scan
- * after "target add/import --accept-new-hostkey".
+ * handlers-hostkeys.c: hostkey list, accept, import and reject, and the
+ * key scan after "target add/import --accept-new-hostkey".
  *
  * Host keys are strict: a target is reached only on a key it is known by.
  * Keys get known in three ways, each audited ("hostkey.accept" or
@@ -82,17 +82,24 @@ hk_audit(struct ops_ctx *ctx, const char *actor, const char *action,
 
 /* A refusal: audit it (outside any transaction) and log failures. */
 static void
-hk_audit_refusal(struct ops_ctx *ctx, const char *actor, const char *target,
-    const char *detail, const char *why)
+hk_audit_refusal_as(struct ops_ctx *ctx, const char *actor,
+    const char *action, const char *target, const char *detail,
+    const char *why)
 {
 	struct ops_err	err;
 
 	if (ctx->store == NULL)
 		return;
-	if (hk_audit(ctx, actor, "hostkey.accept", target, detail, why,
-	    &err) != OPS_OK)
-		log_warnx(&ctx->log, "audit hostkey.accept: %s",
+	if (hk_audit(ctx, actor, action, target, detail, why, &err) != OPS_OK)
+		log_warnx(&ctx->log, "audit %s: %s", action,
 		    ops_err_msg(&err));
+}
+
+static void
+hk_audit_refusal(struct ops_ctx *ctx, const char *actor, const char *target,
+    const char *detail, const char *why)
+{
+	hk_audit_refusal_as(ctx, actor, "hostkey.accept", target, detail, why);
 }
 
 /*
@@ -469,6 +476,69 @@ out:
 	store_hostkey_pending_free(got);
 	store_target_free(tg);
 	hk_op_free(op);
+	return rc;
+}
+
+/* ---- hostkey-reject ----------------------------------------------------- */
+
+/*
+ * Forget one pending key of a target (a key nobody should trust): it is
+ * removed and audited ("hostkey.reject", the key type and fingerprint in
+ * the detail) in one transaction. Only pending keys: a known key stays
+ * (a fingerprint that is not pending is refused, and that is audited).
+ * A later run that meets the key again makes it pending again.
+ */
+int
+handle_hostkey_reject(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	struct store_hostkey_pending_list	 pl = { NULL, 0 };
+	struct hostkey				 want;
+	const char				*name, *fp, *type = NULL;
+	char					 detail[256];
+	size_t					 i;
+	int					 rc;
+
+	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "target", &name, S, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "fingerprint", &fp, S, err)) != OPS_OK)
+		return rc;
+	if (hostkey_from_fp(NULL, fp, &want, NULL) != OPS_OK)
+		return ops_err_set(err, OPS_E_INVAL, "malformed fingerprint "
+		    "\"%.80s\": want SHA256: and 43 characters of base64, as "
+		    "ssh-keygen -lf prints it", fp);
+	if ((rc = store_hostkey_pending_list(ctx->store, name, &pl, err)) !=
+	    OPS_OK)
+		return rc;
+	for (i = 0; i < pl.n; i++)
+		if (strcmp(pl.v[i].fp, fp) == 0)
+			type = pl.v[i].type;
+	if (type == NULL) {
+		snprintf(detail, sizeof(detail), "%s", fp);
+		hk_audit_refusal_as(ctx, c->actor, "hostkey.reject", name,
+		    detail, "not pending");
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "reject host key of %s: "
+		    "%s is not pending (opsicle hostkey list %s shows the "
+		    "pending keys)", name, fp, name);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%s %s", type, fp);
+	if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
+		goto out;
+	if ((rc = store_hostkey_pending_remove(ctx->store, name, fp,
+	    err)) == OPS_OK &&
+	    (rc = hk_audit(ctx, c->actor, "hostkey.reject", name, detail,
+	    "ok", err)) == OPS_OK &&
+	    (rc = store_tx_commit(ctx->store, err)) == OPS_OK) {
+		*result = json_pack("{s:s, s:s, s:s, s:s}", "target", name,
+		    "type", type, "fingerprint", fp, "status", "rejected");
+		if (*result == NULL)
+			rc = ops_err_set(err, OPS_E_NOMEM, "reject host key");
+		goto out;
+	}
+	store_tx_rollback(ctx->store);
+out:
+	store_hostkey_pending_list_free(&pl);
 	return rc;
 }
 

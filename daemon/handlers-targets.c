@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "ssh.h"
 
 #define S	OPS_PROTO_MAX_NAME
 
@@ -18,23 +19,67 @@ str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+const char *
+target_reach(int state, const char *cls)
+{
+	switch (state) {
+	case STORE_RUN_OK:
+	case STORE_RUN_FAILED:
+	case STORE_RUN_TIMEOUT:
+		return "reachable";
+	case STORE_RUN_ERROR:
+		switch (ssh_class_reached(cls)) {
+		case 1:
+			return "reachable";
+		case 0:
+			return "unreachable";
+		}
+		break;
+	}
+	return "unknown";
+}
+
+static json_t *
+last_run_json(const struct store_last_run *r)
+{
+	if (r->job_id == 0)
+		return json_null();
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I}",
+	    "job", (json_int_t)r->job_id,
+	    "state", store_run_state_name((enum store_run_state)r->state),
+	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
+	    json_null(),
+	    "signal", r->signal > 0 ? json_integer(r->signal) : json_null(),
+	    "class", r->cls[0] != '\0' ? json_string(r->cls) : json_null(),
+	    "error", str_or_null(r->error),
+	    "finished", (json_int_t)r->finished);
+}
+
 /* The stable JSON form of a target (documented in opsicle(1)). */
 static json_t *
 target_json(const struct store_target *t)
 {
-	json_t	*o, *tags;
-	size_t	 i;
+	const struct store_last_run	*r = &t->last_run;
+	const char			*reach;
+	json_t				*o, *tags;
+	size_t				 i;
 
 	if ((tags = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < t->ntags; i++)
 		json_array_append_new(tags, json_string(t->tags[i]));
-	o = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I, s:I}",
+	reach = target_reach(r->state, r->cls);
+	o = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I, s:I, s:s, "
+	    "s:o, s:o}",
 	    "name", t->name, "host", t->host, "port", t->port,
 	    "user", str_or_null(t->user), "cred", str_or_null(t->cred_name),
 	    "tags", tags, "notes", str_or_null(t->notes),
 	    "created", (json_int_t)t->created,
-	    "updated", (json_int_t)t->updated);
+	    "updated", (json_int_t)t->updated,
+	    "reachability", reach,
+	    "reach_class", strcmp(reach, "unreachable") == 0 ?
+	    json_string(r->cls) : json_null(),
+	    "last_run", last_run_json(r));
 	return o;
 }
 

@@ -104,5 +104,10 @@ void	jobs_auth_free_all(struct jobs *js);
 void	jobs_emit_run_state(struct ops_ctx *ctx, int64_t job,
 	    const char *target, enum store_run_state state, int exit_status,
 	    int signal, const char *error);
+/* target-status (reachable, unreachable or unknown; message: the error)
+ * when a run ends with a result (ok, failed, timeout, error). */
+void	jobs_emit_target_status(struct ops_ctx *ctx, int64_t job,
+	    const char *target, enum store_run_state state,
+	    const char *error);
 
 #endif

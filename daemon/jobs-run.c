@@ -186,6 +186,7 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 		log_warnx(&ctx->log, "job %lld: %s", (long long)s->job->id,
 		    ops_err_msg(&err));
 	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, error);
+	jobs_emit_target_status(ctx, s->job->id, s->target, state, error);
 	s->state = SLOT_OVER;
 	s->job->ndone++;
 }
@@ -307,6 +308,8 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	    msg[0] != '\0' ? ": " : "", msg);
 	jobs_emit_run_state(ctx, s->job->id, s->target, state,
 	    r->exit_status, sig, msg[0] != '\0' ? msg : NULL);
+	jobs_emit_target_status(ctx, s->job->id, s->target, state,
+	    msg[0] != '\0' ? msg : NULL);
 	s->state = SLOT_DONE;
 	s->job->active--;
 	s->job->ndone++;

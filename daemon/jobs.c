@@ -60,6 +60,35 @@ jobs_emit_run_state(struct ops_ctx *ctx, int64_t job, const char *target,
 	json_decref(m);
 }
 
+void
+jobs_emit_target_status(struct ops_ctx *ctx, int64_t job, const char *target,
+    enum store_run_state state, const char *error)
+{
+	json_t	*m;
+	char	 cls[32] = "";
+	size_t	 n;
+
+	/* Only runs with a result say anything about the target. */
+	if (state != STORE_RUN_OK && state != STORE_RUN_FAILED &&
+	    state != STORE_RUN_TIMEOUT && state != STORE_RUN_ERROR)
+		return;
+	if (error != NULL) {
+		n = strspn(error, "abcdefghijklmnopqrstuvwxyz-");
+		if (n > 0 && n < sizeof(cls) && error[n] == ':') {
+			memcpy(cls, error, n);
+			cls[n] = '\0';
+		}
+	}
+	if ((m = proto_msg_new(PROTO_TARGET_STATUS, 0)) == NULL)
+		return;
+	(void)proto_add_str(m, "target", target, NULL);
+	(void)proto_add_str(m, "status", target_reach((int)state, cls), NULL);
+	if (error != NULL)
+		(void)proto_add_str(m, "message", error, NULL);
+	events_emit(ctx, job, target, m);
+	json_decref(m);
+}
+
 static void
 emit_job_state(struct ops_ctx *ctx, int64_t job, enum store_job_state state,
     size_t nok, size_t nfail, size_t total)

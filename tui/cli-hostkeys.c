@@ -1,5 +1,5 @@
 /*
- * cli-hostkeys.c: hostkey list, accept and import, and the reply of
+ * cli-hostkeys.c: hostkey list, accept, import and reject, and the reply of
  * target add/import --accept-new-hostkey. The daemon decides everything
  * (strict keys, the changed-key refusal); the CLI reads files, prints
  * and picks the exit code: 1 when the daemon refused or a scan failed.
@@ -209,6 +209,34 @@ cli_hostkey_accept(const struct cli_args *a)
 			cli_print_json(r);
 		else
 			show_accept(a, r);
+	}
+	json_decref(r);
+	json_decref(m);
+	return rc;
+}
+
+/* ---- hostkey reject ---------------------------------------------------- */
+
+int
+cli_hostkey_reject(const struct cli_args *a)
+{
+	json_t	*m = cli_msg(a), *r = NULL;
+	int	 rc;
+
+	proto_add_str(m, "target", a->pos[0], NULL);
+	if (proto_add_str(m, "fingerprint", a->pos[1], NULL) != OPS_OK) {
+		fprintf(stderr, "opsicle hostkey reject: malformed "
+		    "fingerprint\n");
+		json_decref(m);
+		return EXIT_USAGE;
+	}
+	if ((rc = request(a, m, &r)) == 0) {
+		if (a->json)
+			cli_print_json(r);
+		else
+			printf("%s: rejected pending host key %s %s\n",
+			    cli_str(r, "target"), cli_str(r, "type"),
+			    cli_str(r, "fingerprint"));
 	}
 	json_decref(r);
 	json_decref(m);

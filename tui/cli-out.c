@@ -54,6 +54,46 @@ cli_time(long long ms, char *buf, size_t len)
 }
 
 void
+cli_last_run(const json_t *lr, long long now, char *buf, size_t len)
+{
+	const char	*state = json_string_value(json_object_get(lr,
+			    "state"));
+	const json_t	*x;
+	long long	 age;
+
+	if (!json_is_object(lr) || state == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (strcmp(state, "ok") == 0) {
+		age = (now - json_integer_value(json_object_get(lr,
+		    "finished"))) / 1000;
+		if (age < 0)
+			age = 0;
+		if (age < 60)
+			snprintf(buf, len, "ok %llds ago", age);
+		else if (age < 3600)
+			snprintf(buf, len, "ok %lldm ago", age / 60);
+		else if (age < 86400)
+			snprintf(buf, len, "ok %lldh ago", age / 3600);
+		else
+			snprintf(buf, len, "ok %lldd ago", age / 86400);
+	} else if (strcmp(state, "failed") == 0 &&
+	    json_is_integer(x = json_object_get(lr, "exit")))
+		snprintf(buf, len, "failed (exit %lld)", (long long)
+		    json_integer_value(x));
+	else if (strcmp(state, "failed") == 0 &&
+	    json_is_integer(x = json_object_get(lr, "signal")))
+		snprintf(buf, len, "failed (signal %lld)", (long long)
+		    json_integer_value(x));
+	else if (strcmp(state, "error") == 0 &&
+	    json_is_string(x = json_object_get(lr, "class")))
+		snprintf(buf, len, "%s", json_string_value(x));
+	else
+		snprintf(buf, len, "%s", state);
+}
+
+void
 cli_table(char **cells, size_t nrows, size_t ncols)
 {
 	size_t	w[16] = { 0 }, r, c, l;

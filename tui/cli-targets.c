@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tui.h"
 
@@ -142,21 +143,35 @@ tags_str(const json_t *o, char *buf, size_t len)
 	return buf[0] != '\0' ? buf : "-";
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define LIST_COLS	8
+
 static void
 show_list(const struct cli_args *a, const json_t *r)
 {
 	const json_t	*o;
 	char		**cells, tbuf[1024];
 	size_t		 n = json_array_size(r), i, k = 0;
+	long long	 now = now_ms();
 
 	(void)a;
-	if ((cells = calloc((n + 1) * 6, sizeof(*cells))) == NULL)
+	if ((cells = calloc((n + 1) * LIST_COLS, sizeof(*cells))) == NULL)
 		return;
 	cells[k++] = "NAME";
 	cells[k++] = "HOST";
 	cells[k++] = "PORT";
 	cells[k++] = "USER";
 	cells[k++] = "CRED";
+	cells[k++] = "REACH";
+	cells[k++] = "LAST";
 	cells[k++] = "TAGS";
 	for (i = 0; i < n; i++) {
 		o = json_array_get(r, i);
@@ -166,12 +181,23 @@ show_list(const struct cli_args *a, const json_t *r)
 		cells[k++] = strdup(tbuf);
 		cells[k++] = (char *)cli_str(o, "user");
 		cells[k++] = (char *)cli_str(o, "cred");
+		cells[k++] = (char *)cli_str(o, "reachability");
+		cli_last_run(json_object_get(o, "last_run"), now, tbuf,
+		    sizeof(tbuf));
+		cells[k++] = strdup(tbuf);
 		cells[k++] = strdup(tags_str(o, tbuf, sizeof(tbuf)));
 	}
-	cli_table(cells, n + 1, 6);
+	for (i = 1; i <= n; i++)
+		if (cells[i * LIST_COLS + 2] == NULL ||
+		    cells[i * LIST_COLS + 6] == NULL ||
+		    cells[i * LIST_COLS + 7] == NULL)
+			goto out;
+	cli_table(cells, n + 1, LIST_COLS);
+out:
 	for (i = 1; i <= n; i++) {
-		free(cells[i * 6 + 2]);
-		free(cells[i * 6 + 5]);
+		free(cells[i * LIST_COLS + 2]);
+		free(cells[i * LIST_COLS + 6]);
+		free(cells[i * LIST_COLS + 7]);
 	}
 	free(cells);
 }
@@ -215,6 +241,18 @@ show_target(const struct cli_args *a, const json_t *o)
 	printf("created  %s\n", buf);
 	cli_time(cli_int(o, "updated"), buf, sizeof(buf));
 	printf("updated  %s\n", buf);
+	printf("reach    %s", cli_str(o, "reachability"));
+	if (json_is_string(json_object_get(o, "reach_class")))
+		printf(" (%s)", cli_str(o, "reach_class"));
+	printf("\n");
+	cli_last_run(json_object_get(o, "last_run"), now_ms(), buf,
+	    sizeof(buf));
+	printf("last run %s", buf);
+	if (json_is_integer(json_object_get(json_object_get(o, "last_run"),
+	    "job")))
+		printf(" (job %lld)", cli_int(json_object_get(o, "last_run"),
+		    "job"));
+	printf("\n");
 }
 
 int

@@ -72,6 +72,8 @@ static const struct key_binding key_table[] = {
 
 	{ KC_HOSTKEYS, KA_ACCEPT, { 'a' }, "a",
 	    "accept the host key (y/n; compare the fingerprint first)" },
+	{ KC_HOSTKEYS, KA_REMOVE, { 'x', 'd', TK_FN(KEY_DC) }, "x, d, Del",
+	    "reject the pending host key (y/n): it is forgotten" },
 
 	{ KC_FORM, KA_FIELD_NEXT, { TK_TAB, TK_FN(KEY_DOWN) }, "Tab, Down",
 	    "next field" },

@@ -46,6 +46,7 @@ static const struct {
 	{ PROTO_HOSTKEY_LIST, cli_hostkey_list },
 	{ PROTO_HOSTKEY_ACCEPT, cli_hostkey_accept },
 	{ PROTO_HOSTKEY_IMPORT, cli_hostkey_import },
+	{ PROTO_HOSTKEY_REJECT, cli_hostkey_reject },
 };
 
 const char *

@@ -6,7 +6,9 @@
  * SHA256 fingerprint to compare out of band. a accepts the key under
  * the cursor after a y/n question that repeats the fingerprint; the
  * daemon moves it into the target's known keys (hostkey-accept names the
- * fingerprint, so a key that changed meanwhile is not accepted).
+ * fingerprint, so a key that changed meanwhile is not accepted). x (or
+ * d) rejects it after a y/n question: hostkey-reject forgets the pending
+ * key (audited); a later run that meets it makes it pending again.
  */
 #include "config.h"
 
@@ -163,6 +165,39 @@ accept_yes(struct tui *t)
 	json_decref(m);
 }
 
+static void
+reject_done(struct tui *t, int rc, const json_t *result, const char *message,
+    void *arg)
+{
+	(void)arg;
+	if (rc != OPS_OK) {
+		if (rc != OPS_E_CONNECT)
+			tui_message(t, 1, "reject host key: %s", message);
+		return;
+	}
+	tui_message(t, 0, "host key %s of %s rejected",
+	    str_of(result, "fingerprint", NULL) != NULL ?
+	    str_of(result, "fingerprint", NULL) : "?",
+	    str_of(result, "target", NULL) != NULL ?
+	    str_of(result, "target", NULL) : "?");
+	hk_reload(t);
+}
+
+static void
+reject_yes(struct tui *t)
+{
+	const json_t	*o = view_list_current(hk_view(t));
+	json_t		*m;
+
+	if (o == NULL || (m = proto_msg_new(PROTO_HOSTKEY_REJECT, 0)) == NULL)
+		return;
+	(void)proto_add_str(m, "target", str_of(o, "target", NULL), NULL);
+	(void)proto_add_str(m, "fingerprint", str_of(o, "fingerprint", NULL),
+	    NULL);
+	(void)tconn_request(&t->conn, m, reject_done, NULL);
+	json_decref(m);
+}
+
 static int
 hk_key(struct tui *t, enum key_action a, int ch)
 {
@@ -170,20 +205,20 @@ hk_key(struct tui *t, enum key_action a, int ch)
 	char		 q[600];
 
 	(void)ch;
-	if (a != KA_ACCEPT)
+	if (a != KA_ACCEPT && a != KA_REMOVE)
 		return 0;
 	if (o == NULL)
 		return TUI_R_HANDLED;
-	snprintf(q, sizeof(q), "Accept %s key %s for %s?",
-	    str_of(o, "type", NULL), str_of(o, "fingerprint", NULL),
-	    str_of(o, "target", NULL));
-	tui_confirm(t, q, accept_yes);
+	snprintf(q, sizeof(q), "%s %s key %s for %s?", a == KA_ACCEPT ?
+	    "Accept" : "Reject", str_of(o, "type", NULL),
+	    str_of(o, "fingerprint", NULL), str_of(o, "target", NULL));
+	tui_confirm(t, q, a == KA_ACCEPT ? accept_yes : reject_yes);
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
 const struct screen screen_hostkeys = {
 	.name = "Host keys",
-	.hints = "a accept  j/k move  C-r refresh  ? help  q quit",
+	.hints = "a accept  x reject  j/k move  C-r refresh  ? help  q quit",
 	.ctx = KC_HOSTKEYS,
 	.open = hk_open,
 	.draw = hk_draw,

@@ -1,6 +1,8 @@
 /*
  * screen-targets.c: the Targets screen: the list (name, host:port, user,
- * credential, tags) with marks, filter and sort; Enter opens a detail
+ * credential, tags, reachability and the last run's result, both kept
+ * live from run-state and target-status events without a refetch) with
+ * marks, filter and sort; Enter opens a detail
  * panel; a/e open the add and edit forms; d removes the marked targets
  * (or the one under the cursor) after a y/n question. Every change goes
  * to the daemon; the form stays open with the daemon's refusal until a
@@ -10,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curses.h>
 
@@ -23,7 +26,9 @@ static const struct view_col target_cols[] = {
 	{ "HOST:PORT", "host", VC_HOSTPORT, 24 },
 	{ "USER", "user", VC_STR, 12 },
 	{ "CRED", "cred", VC_STR, 14 },
-	{ "TAGS", "tags", VC_TAGS, 30 },
+	{ "TAGS", "tags", VC_TAGS, 20 },	/* index 4: target_form */
+	{ "REACH", "reachability", VC_STR, 11 },
+	{ "LAST", "last_run", VC_LASTRUN, 16 },
 };
 
 static struct view_list *
@@ -88,6 +93,9 @@ draw_detail(struct tui *t, const json_t *o, int y, int h)
 		{ "credential", "cred", VC_STR }, { "tags", "tags", VC_TAGS },
 		{ "notes", "notes", VC_STR }, { "created", "created", VC_TIME },
 		{ "updated", "updated", VC_TIME },
+		{ "reachability", "reachability", VC_STR },
+		{ "unreachable", "reach_class", VC_STR },
+		{ "last run", "last_run", VC_LASTRUN },
 	};
 	struct view_list	 one;
 	struct view_col		 col;
@@ -128,6 +136,95 @@ targets_draw(struct tui *t, int y, int h)
 		    "%zu", v->nmarked);
 	frame_put(y, 0, COLS, theme_attr(TH_HINT), 1, info);
 	frame_list(t, v, y + 1, h - 1);
+}
+
+/* The row of the target named name, or NULL (and *idx unchanged). */
+static json_t *
+target_row(struct view_list *v, const char *name, size_t *idx)
+{
+	json_t	*o;
+	size_t	 i;
+
+	json_array_foreach(v->rows, i, o) {
+		if (strcmp(view_list_key(v, o), name) == 0) {
+			*idx = i;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* "class: message" -> class (empty when the error has none). */
+static void
+error_class(const char *error, char *cls, size_t len)
+{
+	size_t	n;
+
+	cls[0] = '\0';
+	if (error == NULL)
+		return;
+	n = strspn(error, "abcdefghijklmnopqrstuvwxyz-");
+	if (n > 0 && n < len && error[n] == ':') {
+		memcpy(cls, error, n);
+		cls[n] = '\0';
+	}
+}
+
+void
+screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
+{
+	struct view_list	*v = targets_view(t);
+	const char		*name, *state, *error, *status;
+	const json_t		*x;
+	struct timespec		 ts;
+	json_t			*o, *lr;
+	char			 cls[32];
+	size_t			 idx = 0;
+
+	name = json_string_value(json_object_get(msg, "target"));
+	if (name == NULL || (o = target_row(v, name, &idx)) == NULL)
+		return;
+	if (type == PROTO_TARGET_STATUS) {
+		if ((status = json_string_value(json_object_get(msg,
+		    "status"))) == NULL)
+			return;
+		error_class(json_string_value(json_object_get(msg,
+		    "message")), cls, sizeof(cls));
+		json_object_set_new(o, "reachability", json_string(status));
+		json_object_set_new(o, "reach_class", strcmp(status,
+		    "unreachable") == 0 && cls[0] != '\0' ? json_string(cls) :
+		    json_null());
+	} else if (type == PROTO_RUN_STATE) {
+		/* Only results: what target-list's last_run holds. */
+		state = json_string_value(json_object_get(msg, "state"));
+		if (state == NULL || (strcmp(state, "ok") != 0 &&
+		    strcmp(state, "failed") != 0 &&
+		    strcmp(state, "timeout") != 0 &&
+		    strcmp(state, "error") != 0))
+			return;
+		error = json_string_value(json_object_get(msg, "error"));
+		error_class(error, cls, sizeof(cls));
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = json_object_get(msg, "signal");
+		lr = json_pack("{s:I, s:s, s:O, s:o, s:o, s:o, s:I}", "job",
+		    json_integer_value(json_object_get(msg, "job")),
+		    "state", state,
+		    "exit", json_is_integer(json_object_get(msg, "exit")) ?
+		    json_object_get(msg, "exit") : json_null(),
+		    "signal", json_is_string(x) ? json_integer(strtol(
+		    json_string_value(x), NULL, 10)) : json_null(),
+		    "class", cls[0] != '\0' ? json_string(cls) : json_null(),
+		    "error", error != NULL ? json_string(error) : json_null(),
+		    "finished", (json_int_t)ts.tv_sec * 1000 +
+		    ts.tv_nsec / 1000000);
+		if (lr == NULL)
+			return;
+		json_object_set_new(o, "last_run", lr);
+	} else
+		return;
+	view_list_row_changed(v, idx);
+	if (t->screens[t->cur] == &screen_targets)
+		t->dirty_ev = 1;
 }
 
 /* Tags typed as "a, b c" become ["a","b","c"]. */

@@ -498,8 +498,10 @@ jobs_event(struct tui *t, enum proto_type type, const json_t *msg)
 {
 	struct tjob	*j;
 
+	if (type == PROTO_TARGET_STATUS || type == PROTO_RUN_STATE)
+		screen_targets_event(t, type, msg);
 	if (type == PROTO_TARGET_STATUS)
-		return;		/* (reachability: not shown yet) */
+		return;
 	if ((j = job_get(t, jint(msg, "job", 0), 1)) == NULL)
 		return;
 	switch (type) {

@@ -87,6 +87,7 @@ enum view_kind {
 	VC_TAGS,	/* array of strings joined with "," */
 	VC_HOSTPORT,	/* "host" and "port" fields */
 	VC_TIME,	/* ms since the epoch */
+	VC_LASTRUN,	/* a target's last_run object: "ok 2m ago" */
 };
 
 struct view_col {
@@ -357,6 +358,9 @@ void	view_list_init(struct view_list *v, const struct view_col *cols,
 void	view_list_done(struct view_list *v);
 /* Replace the rows (steals rows, an array); keeps cursor and marks. */
 void	view_list_set_rows(struct view_list *v, json_t *rows);
+/* Row i (an index into rows) was changed in place: its cached filter
+ * text is made again (the filter and order apply on their next change). */
+void	view_list_row_changed(struct view_list *v, size_t i);
 /* Substring (any column, case-insensitive) or "tag:NAME". */
 void	view_list_set_filter(struct view_list *v, const char *filter);
 void	view_list_sort(struct view_list *v, int col, int desc);
@@ -439,5 +443,9 @@ int	screen_jobs_action(struct tui *t, enum key_action a, long long id);
 void	screen_job_search(struct tui *t);
 /* Open the add form (also for ":target add"). */
 void	screen_targets_add(struct tui *t);
+/* run-state and target-status events: the target's LAST and REACH
+ * cells change in place (no refetch). */
+void	screen_targets_event(struct tui *t, enum proto_type type,
+	    const json_t *msg);
 
 #endif

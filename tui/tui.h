@@ -90,6 +90,9 @@ long long cli_int(const json_t *o, const char *key);
 void	cli_table(char **cells, size_t nrows, size_t ncols);
 /* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS". */
 void	cli_time(long long ms, char *buf, size_t len);
+/* A target's last_run (target-list, opsicle(1)) in a few words: "ok 2m
+ * ago", "failed (exit 3)", "hostkey-unknown", "-" when none; now in ms. */
+void	cli_last_run(const json_t *lr, long long now, char *buf, size_t len);
 /* A new request of the command's type (exits when out of memory). */
 json_t	*cli_msg(const struct cli_args *a);
 /* Run one request for a command and hand the result to show (may be NULL).
@@ -145,6 +148,7 @@ long long cli_job_id(const struct cli_args *a, const char *s);
 int	cli_hostkey_list(const struct cli_args *a);
 int	cli_hostkey_accept(const struct cli_args *a);
 int	cli_hostkey_import(const struct cli_args *a);
+int	cli_hostkey_reject(const struct cli_args *a);
 /* Send target add/import with accept_new_hostkey set; print with show
  * (may be NULL) plus the host keys stored and the scans that failed.
  * Exit code 1 also when a scan failed (the targets stay added). */

@@ -78,6 +78,7 @@ view_list_cell(const struct view_list *v, const json_t *row, size_t col,
 {
 	const struct view_col	*c;
 	const json_t		*f, *item;
+	struct timespec		 ts;
 	size_t			 i, off = 0;
 
 	buf[0] = '\0';
@@ -116,6 +117,11 @@ view_list_cell(const struct view_list *v, const json_t *row, size_t col,
 	case VC_TIME:
 		view_fmt_time(json_is_integer(f) ?
 		    (long long)json_integer_value(f) : 0, buf, len);
+		break;
+	case VC_LASTRUN:
+		clock_gettime(CLOCK_REALTIME, &ts);
+		cli_last_run(f, (long long)ts.tv_sec * 1000 +
+		    ts.tv_nsec / 1000000, buf, len);
 		break;
 	}
 }
@@ -360,6 +366,15 @@ view_list_set_rows(struct view_list *v, json_t *rows)
 	v->nmarked = k;
 	rebuild(v, cur, NO_ROW, 0);
 	free(cur);
+}
+
+void
+view_list_row_changed(struct view_list *v, size_t i)
+{
+	if (v->hay == NULL || i >= json_array_size(v->rows))
+		return;
+	free(v->hay[i]);
+	v->hay[i] = make_hay(v, json_array_get(v->rows, i));
 }
 
 /* The cursor row's index in rows (for changes that keep the rows). */

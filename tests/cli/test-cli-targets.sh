@@ -48,11 +48,11 @@ is "$rc" 2 "a non-numeric port is a usage error"
 
 run "$O" target list
 is "$(printf '%s\n' "$out" | wc -l)" 3 "list shows a header and two targets"
-like "$(printf '%s\n' "$out" | sed -n 3p)" "^web1 +10.0.0.1 +22 .*prod,web" \
-    "a human row: name, host, port, tags"
+like "$(printf '%s\n' "$out" | sed -n 3p)" "^web1 +10.0.0.1 +22 .* unknown +- +prod,web" \
+    "a human row: name, host, port, reach, last run, tags"
 unlike "$out" "bad1|bad name|10.9.9.9" "refused adds saved nothing"
 run "$O" target list --json
-like "$out" '^\[\{"name":"db1","host":"db.example","port":2222,"user":"root","cred":null,"tags":\[\],"notes":null,"created":[0-9]+,"updated":[0-9]+\},\{"name":"web1"' \
+like "$out" '^\[\{"name":"db1","host":"db.example","port":2222,"user":"root","cred":null,"tags":\[\],"notes":null,"created":[0-9]+,"updated":[0-9]+,"reachability":"unknown","reach_class":null,"last_run":null\},\{"name":"web1"' \
     "list --json has the documented fields in order"
 run "$O" target list --tag web --json
 like "$out" '^\[\{"name":"web1".*"tags":\["prod","web"\].*"notes":"rack 4"' "--tag filters"
