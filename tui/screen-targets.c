@@ -26,9 +26,9 @@ static const struct view_col target_cols[] = {
 	{ "HOST:PORT", "host", VC_HOSTPORT, 24 },
 	{ "USER", "user", VC_STR, 12 },
 	{ "CRED", "cred", VC_STR, 14 },
-	{ "TAGS", "tags", VC_TAGS, 20 },	/* index 4: target_form */
-	{ "REACH", "reachability", VC_STR, 11 },
-	{ "LAST", "last_run", VC_LASTRUN, 16 },
+	{ "TAGS", "tags", VC_TAGS, 18 },	/* index 4: target_form */
+	{ "REACH", "reachability", VC_STR, 12 },
+	{ "LAST", "last_run", VC_LASTRUN, 17 },
 };
 
 static struct view_list *

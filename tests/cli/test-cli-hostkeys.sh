@@ -3,7 +3,8 @@
 # from known_hosts (plain, hashed, stdin), list, accept by fingerprint
 # (right and wrong), accept without one (trust on first use), target add
 # and target import --accept-new-hostkey (and a failed scan), a host key
-# that changed refused loudly and then accepted by fingerprint, the daemon
+# that changed refused loudly and then accepted by fingerprint, a pending
+# key rejected (and a known or unknown one refused), the daemon
 # answering while a scan waits on a silent server, bad input, the audit.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -15,7 +16,7 @@ export OPSICLE_DAEMON
 
 command -v ssh-keygen >/dev/null && [ -x "$SSHD" ] ||
 	skip_all "OpenSSH server or ssh-keygen not installed"
-plan_tests 63
+plan_tests 80
 
 # fp DIR: the SHA256 fingerprint of the sshd's host key in DIR
 fp() { ssh-keygen -lf "$1/host_ed25519.pub" | awk '{print $2}'; }
@@ -153,6 +154,36 @@ run "$O" hostkey list d --json
 like "$out" "\"status\":\"ok\",\"known\":\[\{\"type\":\"ssh-ed25519\",\"fingerprint\":\"$D2_RE\",\"added\":[0-9]+\}\],\"pending\":\[\]" \
     "it replaced the old key of that type"
 
+# ---- reject a pending key --------------------------------------------------
+sshd_stop "$D_DIR"
+rm -f "$D_DIR/host_ed25519" "$D_DIR/host_ed25519.pub"
+sshd_start d 127.0.0.24 || exit 1
+D3_FP=$(fp "$D_DIR"); D3_RE=$(re "$D3_FP")
+"$O" target edit d --port "$SSHD_PORT" >/dev/null 2>&1
+"$O" hostkey accept d >/dev/null 2>&1
+run "$O" hostkey list d --json
+like "$out" "\"known\":\[\{\"type\":\"ssh-ed25519\",\"fingerprint\":\"$D2_RE\"[^]]*\],\"pending\":\[\{\"type\":\"ssh-ed25519\",\"fingerprint\":\"$D3_RE\"" \
+    "a third key of d is refused and kept pending"
+run "$O" hostkey reject d "$D3_FP"
+is "$rc" 0 "hostkey reject of the pending key"
+like "$out" "^d: rejected pending host key ssh-ed25519 $D3_RE$" "prints the key rejected"
+run "$O" hostkey list d --json
+like "$out" "\"status\":\"ok\",\"known\":\[\{\"type\":\"ssh-ed25519\",\"fingerprint\":\"$D2_RE\",\"added\":[0-9]+\}\],\"pending\":\[\]" \
+    "the pending key is gone and the known key stays"
+run "$O" hostkey reject d "$D3_FP"
+is "$rc" 1 "rejecting it again is refused"
+like "$err" "reject host key of d: $D3_RE is not pending" "says it is not pending"
+run "$O" hostkey reject d "$D2_FP"
+is "$rc" 1 "a known key's fingerprint is refused (only pending keys)"
+run "$O" hostkey list d --json
+like "$out" "\"known\":\[\{\"type\":\"ssh-ed25519\",\"fingerprint\":\"$D2_RE\"" \
+    "and that key stays known"
+"$O" hostkey accept d >/dev/null 2>&1
+run "$O" hostkey reject d "$D3_FP" --json
+is "$rc" 0 "the key met again is pending again and rejected with --json"
+like "$out" "^\{\"target\":\"d\",\"type\":\"ssh-ed25519\",\"fingerprint\":\"$D3_RE\",\"status\":\"rejected\"\}$" \
+    "the json reply has the documented fields"
+
 # ---- the daemon keeps serving while a scan waits ----------------------------
 if command -v python3 >/dev/null; then
 	python3 - "$KH/silent" <<'EOF' &
@@ -196,6 +227,14 @@ run "$O" hostkey list nosuch
 is "$rc" 1 "list of an unknown target"
 run "$O" hostkey accept
 is "$rc" 2 "accept without a target is a usage error"
+run "$O" hostkey reject d SHA256:tooshort
+is "$rc" 1 "reject: a malformed fingerprint is refused"
+like "$err" "malformed fingerprint" "says so"
+run "$O" hostkey reject nosuch "$D3_FP"
+is "$rc" 1 "reject on an unknown target"
+like "$err" "target nosuch not found" "says so"
+run "$O" hostkey reject d
+is "$rc" 2 "reject without a fingerprint is a usage error"
 
 # ---- audit ---------------------------------------------------------------
 run "$O" audit list --limit 200 --json
@@ -206,6 +245,10 @@ like "$out" '"action":"hostkey.accept","object":"d","result":"host key changed"'
     "a changed key is audited"
 like "$out" '"action":"hostkey.accept","object":"e","result":"ok"' \
     "keys stored by target add are audited"
+like "$out" '"action":"hostkey.reject","object":"d","result":"ok"' \
+    "a reject is audited"
+like "$out" '"action":"hostkey.reject","object":"d","result":"not pending"' \
+    "a refused reject is audited"
 run "$O" audit verify
 is "$rc" 0 "the audit chain verifies"
 
