@@ -6,7 +6,9 @@
 # the job and "Linux" streams into the output pane; the Jobs screen keeps
 # live counts; two targets fold into one output block; / finds text in
 # the output; the run prompt remembers commands; the target list
-# filters; the window resizes; the help lists the new keys; a daemon
+# filters; the window resizes; the help lists the new keys; the Targets
+# screen shows reachability and the last result, updated live as runs
+# end; x rejects a pending key; a daemon
 # killed under the console gives a message and q exits cleanly with the
 # terminal restored.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
@@ -20,7 +22,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 H=$OPSICLE_HOME
-plan_tests 30
+plan_tests 40
 
 sshd_start s1 127.0.0.1 || skip_all "could not start sshd on 127.0.0.1"
 U=$(sshd_user)
@@ -126,6 +128,35 @@ tm send-keys -t a G
 wait_for_screen "fold identical outputs" a || { tm send-keys -t a k; wait_for_screen "fold identical outputs" a; }
 ok $? "the help lists the Job screen's keys"
 tm send-keys -t a Escape
+
+# Reachability and the last result on the Targets screen, kept live by
+# events (no reload): a third target with an unknown key, a failing
+# command; then that unknown key rejected on the Host keys screen.
+"$O" target add web3 --host 127.0.0.1 --port "$SSHD_PORT" --cred key1 \
+    >/dev/null 2>&1
+tm send-keys -t a 1 C-r
+wait_for_screen "3 of 3 targets" a; ok $? "a reload shows the third target"
+wait_for_screen "web1 .* reachable +ok [0-9]+[smhd] ago" a
+ok $? "web1 shows reachable and its last result, ok"
+"$O" run web3 -- true >/dev/null 2>&1
+wait_for_screen "web3 .* unreachable +hostkey-unknown" a
+ok $? "a run meeting an unknown key: web3 turns unreachable, hostkey-unknown"
+"$O" run web2 -- 'exit 3' >/dev/null 2>&1
+wait_for_screen "web2 .* reachable +failed \(exit 3\)" a
+ok $? "a failing command: web2 stays reachable, failed (exit 3)"
+tm send-keys -t a 4
+wait_for_screen "web3 +new +ssh-ed25519 +$FPRE" a
+ok $? "web3's key waits on the Host keys screen"
+tm send-keys -t a x
+wait_for_screen "Reject ssh-ed25519 key $FPRE for web3\? \(y/n\)" a
+ok $? "x asks, repeating the fingerprint"
+tm send-keys -t a y
+wait_for_screen "host key $FPRE of web3 rejected" a; ok $? "y rejects it"
+wait_for_screen "0 pending host keys" a; ok $? "and it is no longer pending"
+run "$O" hostkey list web3 --json
+like "$out" '"status":"none","known":\[\],"pending":\[\]' "the CLI sees no key for web3"
+run "$O" audit list --limit 20 --json
+like "$out" '"action":"hostkey.reject","object":"web3","result":"ok"' "the reject is audited"
 
 # The daemon killed under the console: a message, not a hang; q exits.
 dpid=$(cat "$H/opsicled.lock")
