@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,31 @@ log_init(struct ops_log *lg, const char *prog, enum log_level level)
 	lg->owned = 0;
 	lg->level = level;
 	lg->prog = prog;
+	lg->syslog = 0;
+}
+
+int
+log_level_parse(const char *name, enum log_level *level)
+{
+	if (strcmp(name, "warn") == 0)
+		*level = LOG_LEVEL_WARN;
+	else if (strcmp(name, "info") == 0)
+		*level = LOG_LEVEL_INFO;
+	else if (strcmp(name, "debug") == 0)
+		*level = LOG_LEVEL_DEBUG;
+	else
+		return OPS_E_INVAL;
+	return OPS_OK;
+}
+
+void
+log_open_syslog(struct ops_log *lg)
+{
+	log_close(lg);
+	openlog(lg->prog != NULL ? lg->prog : "opsicle", LOG_PID | LOG_NDELAY,
+	    LOG_DAEMON);
+	lg->fp = NULL;
+	lg->syslog = 1;
 }
 
 int
@@ -45,8 +71,46 @@ log_close(struct ops_log *lg)
 {
 	if (lg->owned && lg->fp != NULL)
 		fclose(lg->fp);
+	if (lg->syslog)
+		closelog();
 	lg->fp = stderr;
 	lg->owned = 0;
+	lg->syslog = 0;
+}
+
+/* syslog(3): the same escaping, into one buffer; syslog adds the rest. */
+static void
+log_emit_syslog(enum log_level level, const char *msg, const char *suffix)
+{
+	char			 line[4200];
+	size_t			 o = 0;
+	const unsigned char	*p;
+	int			 pri;
+
+	for (p = (const unsigned char *)msg; *p != '\0' &&
+	    o + 5 < sizeof(line); p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    "\\x%02x", *p);
+		else
+			line[o++] = (char)*p;
+	}
+	line[o] = '\0';
+	switch (level) {
+	case LOG_LEVEL_WARN:
+		pri = LOG_WARNING;
+		break;
+	case LOG_LEVEL_INFO:
+		pri = LOG_INFO;
+		break;
+	default:
+		pri = LOG_DEBUG;
+		break;
+	}
+	if (suffix != NULL)
+		syslog(pri, "%s: %s", line, suffix);
+	else
+		syslog(pri, "%s", line);
 }
 
 /* Write msg with control characters shown as \xNN, on one line. */
@@ -86,7 +150,10 @@ log_vlog(struct ops_log *lg, enum log_level level, const char *tag,
 	if (lg == NULL || level > lg->level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_emit(lg, tag, msg, suffix);
+	if (lg->syslog)
+		log_emit_syslog(level, msg, suffix);
+	else
+		log_emit(lg, tag, msg, suffix);
 }
 
 void

@@ -5,9 +5,11 @@
  * Levels mean what babeltrace's CONTRIBUTING says: warn for abnormal
  * conditions the operator should see, info for one-off user-meaningful
  * events, debug for developer detail. log_warn appends strerror(errno);
- * log_warnx does not. Output goes to stderr (foreground) or to a file
- * opened with log_open_file; control characters in messages are escaped
- * so a hostile target name cannot forge log lines. Callers never pass
+ * log_warnx does not. Output goes to stderr (foreground), to a file
+ * opened with log_open_file, or to syslog(3) (facility LOG_DAEMON, warn
+ * as LOG_WARNING, info as LOG_INFO, debug as LOG_DEBUG) after
+ * log_open_syslog; control characters in messages are escaped so a
+ * hostile target name cannot forge log lines. Callers never pass
  * secrets.
  */
 #ifndef OPS_LOG_H
@@ -28,6 +30,7 @@ struct ops_log {
 	int		 owned;		/* fp was opened by log_open_file */
 	enum log_level	 level;
 	const char	*prog;		/* borrowed, e.g. "opsicled" */
+	int		 syslog;	/* log_open_syslog was called */
 };
 
 /* Log to stderr at the given level. */
@@ -35,7 +38,11 @@ void	log_init(struct ops_log *lg, const char *prog, enum log_level level);
 /* Append to path (created 0600). */
 int	log_open_file(struct ops_log *lg, const char *path,
 	    struct ops_err *err);
+/* Send every later line to syslog(3) instead (openlog with LOG_PID). */
+void	log_open_syslog(struct ops_log *lg);
 void	log_close(struct ops_log *lg);
+/* "warn", "info" or "debug" to a level; -1 (OPS_E_INVAL) otherwise. */
+int	log_level_parse(const char *name, enum log_level *level);
 
 void	log_warn(struct ops_log *lg, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -12,6 +12,14 @@ static const char *const kdf_costs[] = {
 	"min", "interactive", "moderate", "sensitive", NULL
 };
 
+static const char *const log_dests[] = {
+	"auto", "syslog", NULL
+};
+
+static const char *const log_levels[] = {
+	"warn", "info", "debug", NULL
+};
+
 static const struct config_option options[] = {
 	{
 		.name = "role.admin",
@@ -73,6 +81,21 @@ static const struct config_option options[] = {
 		.def = "moderate",
 		.choices = kdf_costs,
 		.help = "Argon2id cost for new passphrases",
+	},
+	{
+		.name = "log",
+		.type = CONFIG_CHOICE,
+		.def = "auto",
+		.choices = log_dests,
+		.help = "where the daemon logs: auto (stderr in the "
+		    "foreground, else logs/opsicled.log) or syslog",
+	},
+	{
+		.name = "log-level",
+		.type = CONFIG_CHOICE,
+		.def = "info",
+		.choices = log_levels,
+		.help = "least important messages logged: warn, info or debug",
 	},
 };
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))

@@ -41,6 +41,33 @@ xdg_dir(char *dst, const char *var, const char *fallback, struct ops_err *err)
 	return join(dst, base, "opsicle", err);
 }
 
+/* Store, keys, socket, lock and config from the directories in p. */
+static int
+paths_files(struct ops_paths *p, const char *cfgdir, struct ops_err *err)
+{
+	int	rc;
+
+	if ((rc = join(p->store, p->data_dir, "store.db", err)) != OPS_OK ||
+	    (rc = join(p->envelope, p->data_dir, "store.key", err)) != OPS_OK ||
+	    (rc = join(p->keyfile, p->data_dir, "store.keyfile", err)) !=
+	    OPS_OK ||
+	    (rc = join(p->socket, p->run_dir, "opsicled.sock", err)) != OPS_OK ||
+	    (rc = join(p->lock, p->run_dir, "opsicled.lock", err)) != OPS_OK ||
+	    (rc = join(p->config, cfgdir, "opsicle.conf", err)) != OPS_OK)
+		return rc;
+	return OPS_OK;
+}
+
+int
+ops_paths_resolve_system(struct ops_paths *p, struct ops_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	strcpy(p->data_dir, "/var/lib/opsicle");
+	strcpy(p->run_dir, "/run/opsicle");
+	strcpy(p->log_dir, "/var/log/opsicle");
+	return paths_files(p, "/etc/opsicle", err);
+}
+
 int
 ops_paths_resolve(struct ops_paths *p, struct ops_err *err)
 {
@@ -48,7 +75,12 @@ ops_paths_resolve(struct ops_paths *p, struct ops_err *err)
 	char		 cfgdir[PATH_MAX];
 	int		 rc;
 
+	const char	*sys = getenv("OPSICLE_SYSTEM");
+
 	memset(p, 0, sizeof(*p));
+	if ((home == NULL || home[0] == '\0') && sys != NULL &&
+	    sys[0] != '\0' && strcmp(sys, "0") != 0)
+		return ops_paths_resolve_system(p, err);
 	if (home != NULL && home[0] != '\0') {
 		if (home[0] != '/')
 			return ops_err_set(err, OPS_E_INVAL,
@@ -80,15 +112,7 @@ ops_paths_resolve(struct ops_paths *p, struct ops_err *err)
 		} else
 			strcpy(p->run_dir, p->data_dir);
 	}
-	if ((rc = join(p->store, p->data_dir, "store.db", err)) != OPS_OK ||
-	    (rc = join(p->envelope, p->data_dir, "store.key", err)) != OPS_OK ||
-	    (rc = join(p->keyfile, p->data_dir, "store.keyfile", err)) !=
-	    OPS_OK ||
-	    (rc = join(p->socket, p->run_dir, "opsicled.sock", err)) != OPS_OK ||
-	    (rc = join(p->lock, p->run_dir, "opsicled.lock", err)) != OPS_OK ||
-	    (rc = join(p->config, cfgdir, "opsicle.conf", err)) != OPS_OK)
-		return rc;
-	return OPS_OK;
+	return paths_files(p, cfgdir, err);
 }
 
 int

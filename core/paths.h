@@ -9,6 +9,12 @@
  * ($XDG_RUNTIME_DIR)/opsicle for the socket and lock (the data dir when
  * unset), ($XDG_STATE_HOME or ~/.local/state)/opsicle/logs for logs and
  * ($XDG_CONFIG_HOME or ~/.config)/opsicle/opsicle.conf for the config.
+ * System-wide (opsicled -S, or $OPSICLE_SYSTEM set to anything but ""
+ * or "0" while $OPSICLE_HOME is unset, which the CLI honours too): the
+ * store and keys in /var/lib/opsicle, the socket and lock in
+ * /run/opsicle, logs in /var/log/opsicle and the config in
+ * /etc/opsicle/opsicle.conf, the directories the systemd unit in share/
+ * asks for.
  * Paths are resolved, never created: ops_paths_mkdirs creates the
  * directories, owner-only.
  */
@@ -33,6 +39,8 @@ struct ops_paths {
 
 /* Resolve all paths from the environment. */
 int	ops_paths_resolve(struct ops_paths *p, struct ops_err *err);
+/* The system-wide paths, whatever the environment says. */
+int	ops_paths_resolve_system(struct ops_paths *p, struct ops_err *err);
 
 /* Create data, run and log directories with mode 0700 if missing. */
 int	ops_paths_mkdirs(const struct ops_paths *p, struct ops_err *err);

@@ -1,12 +1,19 @@
 /*
  * acl.c: who may do what. A peer's role comes from its uid (read with
  * SO_PEERCRED); a command's needed role comes from the command table.
- * For now the daemon's own uid and root are admin and every other uid
- * has no role (the configured uid/group mapping comes later). Which role
- * covers which is one table.
+ * The daemon's own uid and root are admin; any other uid gets the first
+ * of role.admin, role.operator, role.approver, role.viewer (opsicle.conf)
+ * that names its uid, its user name, or (as @group) its primary group or
+ * a group whose member list in the group database names the user; else
+ * no role. Which role covers which is one table.
  */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -28,13 +35,81 @@ static const struct {
 #undef R
 };
 
+/* Does one list item ("name", "1001" or "@group") name this peer? */
+static int
+acl_item_matches(const char *item, uid_t uid, gid_t gid, const char *user)
+{
+	struct group	 gr, *grp = NULL;
+	char		 buf[8192], *end;
+	unsigned long	 n;
+	size_t		 i;
+
+	if (*item == '@') {
+		if (getgrnam_r(item + 1, &gr, buf, sizeof(buf), &grp) != 0 ||
+		    grp == NULL)
+			return 0;
+		if (grp->gr_gid == gid)
+			return 1;
+		for (i = 0; user != NULL && grp->gr_mem[i] != NULL; i++)
+			if (strcmp(grp->gr_mem[i], user) == 0)
+				return 1;
+		return 0;
+	}
+	if (user != NULL && strcmp(item, user) == 0)
+		return 1;
+	n = strtoul(item, &end, 10);
+	return *item != '\0' && *end == '\0' && n == (unsigned long)uid;
+}
+
+/* Does the comma-separated list name this peer? */
+static int
+acl_list_matches(const char *list, uid_t uid, gid_t gid, const char *user)
+{
+	char		 item[256];
+	const char	*p = list, *comma;
+	size_t		 len;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len > 0 && len < sizeof(item)) {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (acl_item_matches(item, uid, gid, user))
+				return 1;
+		}
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
 enum cmd_role
 acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid)
 {
-	(void)ctx;
-	(void)gid;
+	static const struct {
+		const char	*key;
+		enum cmd_role	 role;
+	} keys[] = {
+		{ "role.admin", CMD_ROLE_ADMIN },
+		{ "role.operator", CMD_ROLE_OPERATOR },
+		{ "role.approver", CMD_ROLE_APPROVER },
+		{ "role.viewer", CMD_ROLE_VIEWER },
+	};
+	struct passwd	 pw, *pwp = NULL;
+	char		 buf[4096];
+	const char	*user = NULL;
+	size_t		 i;
+
 	if (uid == 0 || uid == geteuid())
 		return CMD_ROLE_ADMIN;
+	if (ctx == NULL || ctx->config == NULL)
+		return CMD_ROLE_NONE;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL)
+		user = pw.pw_name;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (acl_list_matches(config_str(ctx->config, keys[i].key),
+		    uid, gid, user))
+			return keys[i].role;
 	return CMD_ROLE_NONE;
 }
 

@@ -105,12 +105,16 @@ int
 boot_load_config(struct ops_ctx *ctx, struct ops_err *err)
 {
 	struct ops_config	*cfg = NULL;
+	enum log_level		 level = LOG_LEVEL_INFO;
 	int			 rc;
 
 	if ((rc = config_load(ctx->paths.config, &cfg, err)) != OPS_OK)
 		return rc;
 	config_free(ctx->config);
 	ctx->config = cfg;
+	/* log-level applies on SIGHUP too; "log" is read at start only. */
+	(void)log_level_parse(config_str(cfg, "log-level"), &level);
+	ctx->log.level = level > ctx->log_min ? level : ctx->log_min;
 	if (ctx->store != NULL)
 		store_set_output_cap(ctx->store,
 		    (size_t)config_num(cfg, "output-cap"));

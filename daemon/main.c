@@ -36,12 +36,16 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: opsicled [-dfhV] [-P passphrase-file]\n"
+	    "usage: opsicled [-dfhSsVv] [-P passphrase-file]\n"
 	    "  -d       debug: stay in the foreground, log debug to stderr\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -P FILE  unlock a passphrase-protected store with the\n"
 	    "           passphrase in FILE (without it such a store\n"
 	    "           starts locked until \"opsicle unlock\")\n"
+	    "  -S       system-wide: state in /var/lib/opsicle, socket in\n"
+	    "           /run/opsicle, config /etc/opsicle/opsicle.conf\n"
+	    "  -s       log to syslog (facility daemon)\n"
+	    "  -v       log debug messages too\n"
 	    "  -h       show this help\n"
 	    "  -V       show the version\n"
 	    "State lives under $OPSICLE_HOME, else the XDG directories; see "
@@ -61,11 +65,14 @@ daemonize(struct ops_ctx *ctx, int *report_fd, struct ops_err *err)
 	int	fd, pfd[2], rc;
 
 	*report_fd = -1;
+	if (ctx->log.syslog)
+		goto detach;
 	if (snprintf(path, sizeof(path), "%s/opsicled.log",
 	    ctx->paths.log_dir) >= (int)sizeof(path))
 		return ops_err_set(err, OPS_E_TOOBIG, "log path too long");
 	if ((rc = log_open_file(&ctx->log, path, err)) != OPS_OK)
 		return rc;
+detach:
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		return ops_err_errno(err, OPS_E_IO, "pipe");
 	switch (fork()) {
@@ -198,13 +205,25 @@ main(int argc, char **argv)
 	struct ops_ctx	ctx;
 	struct ops_err	err;
 	int		ch, foreground = 0, debug = 0, rc, report_fd = -1;
+	int		use_syslog = 0, system_wide = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = -1;
-	while ((ch = getopt(argc, argv, "dfhP:V")) != -1) {
+	ctx.log_min = LOG_LEVEL_WARN;
+	while ((ch = getopt(argc, argv, "dfhP:SsVv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = foreground = 1;
+			ctx.log_min = LOG_LEVEL_DEBUG;
+			break;
+		case 'S':
+			system_wide = 1;
+			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		case 'v':
+			ctx.log_min = LOG_LEVEL_DEBUG;
 			break;
 		case 'f':
 			foreground = 1;
@@ -235,11 +254,16 @@ main(int argc, char **argv)
 	install_signals();
 	if ((rc = ops_crypto_init(&err)) != OPS_OK ||
 	    (rc = vfscrypt_global_init(&err)) != OPS_OK ||
-	    (rc = ops_paths_resolve(&ctx.paths, &err)) != OPS_OK ||
+	    (rc = (system_wide ? ops_paths_resolve_system(&ctx.paths, &err) :
+	    ops_paths_resolve(&ctx.paths, &err))) != OPS_OK ||
 	    (rc = ops_paths_mkdirs(&ctx.paths, &err)) != OPS_OK ||
 	    (rc = boot_lock(&ctx, &err)) != OPS_OK ||
 	    (rc = boot_load_config(&ctx, &err)) != OPS_OK)
 		goto fail;
+	/* -s, or "log = syslog" when not debugging on the terminal. */
+	if (use_syslog || (!debug &&
+	    strcmp(config_str(ctx.config, "log"), "syslog") == 0))
+		log_open_syslog(&ctx.log);
 	if (!foreground && ((rc = daemonize(&ctx, &report_fd, &err)) != OPS_OK ||
 	    (rc = boot_write_pid(&ctx, &err)) != OPS_OK))
 		goto fail;
@@ -259,7 +283,7 @@ fail:
 		report_start(&report_fd, ops_err_msg(&err));
 	else
 		fprintf(stderr, "opsicled: %s\n", ops_err_msg(&err));
-	if (ctx.log.owned)
+	if (ctx.log.owned || ctx.log.syslog)
 		log_warnx(&ctx.log, "%s", ops_err_msg(&err));
 	serve_done(&ctx);
 	boot_close(&ctx);

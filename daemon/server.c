@@ -1,7 +1,11 @@
 /*
  * server.c: opsicled's listening socket. The socket sits in the 0700 run
  * directory, is bound under umask 0177 (so it is born 0600) and accepts
- * non-blocking connections, reading each peer's uid with SO_PEERCRED. It
+ * non-blocking connections, reading each peer's uid with SO_PEERCRED.
+ * With socket-group set, the socket is 0660 and the directory 0710, both
+ * owned by that group, so its members can connect (the ACL decides what
+ * they may do); a directory left 0710 by such a start is closed to 0700
+ * again when the key is gone. It
  * caps connections in total and per uid, and keeps one spare descriptor so
  * that a full descriptor table still lets it refuse a peer cleanly.
  */
@@ -13,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,13 +95,70 @@ server_accept(struct evloop *loop, int fd, void *arg, int mask)
 	srv->nclients++;
 }
 
+/* socket-group: a group name or number; *gid stays -1 when unset. */
+static int
+server_group(struct ops_ctx *ctx, gid_t *gid, struct ops_err *err)
+{
+	const char	*name = config_str(ctx->config, "socket-group");
+	struct group	 gr, *grp = NULL;
+	char		 buf[4096], *end;
+	unsigned long	 n;
+
+	*gid = (gid_t)-1;
+	if (name == NULL || *name == '\0')
+		return OPS_OK;
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 &&
+	    grp != NULL) {
+		*gid = grp->gr_gid;
+		return OPS_OK;
+	}
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*end == '\0' && errno == 0 && n < (unsigned long)(gid_t)-1) {
+		*gid = (gid_t)n;
+		return OPS_OK;
+	}
+	return ops_err_set(err, OPS_E_INVAL, "socket-group %s: no such group",
+	    name);
+}
+
+/* Give the run directory to the socket group (0710), or take it back. */
+static int
+server_rundir(struct ops_ctx *ctx, gid_t gid, struct ops_err *err)
+{
+	const char	*dir = ctx->paths.run_dir;
+	struct stat	 st;
+
+	if (stat(dir, &st) == -1)
+		return ops_err_errno(err, OPS_E_IO, "stat run directory %s",
+		    dir);
+	if (st.st_uid != geteuid())
+		return ops_err_set(err, OPS_E_PERM, "run directory %s must "
+		    "be owned by uid %ld", dir, (long)geteuid());
+	if (gid != (gid_t)-1) {
+		if ((st.st_gid != gid && chown(dir, (uid_t)-1, gid) == -1) ||
+		    chmod(dir, 0710) == -1)
+			return ops_err_errno(err, OPS_E_IO, "give run "
+			    "directory %s to group %ld (socket-group)", dir,
+			    (long)gid);
+		return OPS_OK;
+	}
+	if ((st.st_mode & 0777) == 0710 && chmod(dir, 0700) == -1)
+		return ops_err_errno(err, OPS_E_IO, "chmod 0700 %s", dir);
+	if ((st.st_mode & 0777) != 0710 && (st.st_mode & 077) != 0)
+		return ops_err_set(err, OPS_E_PERM, "run directory %s must "
+		    "be mode 0700 (is %03o)", dir,
+		    (unsigned)(st.st_mode & 0777));
+	return OPS_OK;
+}
+
 int
 server_start(struct ops_ctx *ctx, struct ops_err *err)
 {
 	struct server		*srv;
 	struct sockaddr_un	 sa;
-	struct stat		 st;
 	mode_t			 old;
+	gid_t			 gid;
 	int			 fd = -1, rc;
 
 	ctx->server = NULL;
@@ -107,14 +169,9 @@ server_start(struct ops_ctx *ctx, struct ops_err *err)
 		    "longer than %zu bytes", ctx->paths.socket,
 		    sizeof(sa.sun_path) - 1);
 	memcpy(sa.sun_path, ctx->paths.socket, strlen(ctx->paths.socket));
-	if (stat(ctx->paths.run_dir, &st) == -1)
-		return ops_err_errno(err, OPS_E_IO, "stat run directory %s",
-		    ctx->paths.run_dir);
-	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-		return ops_err_set(err, OPS_E_PERM, "run directory %s must "
-		    "be owned by uid %ld and mode 0700 (is %03o)",
-		    ctx->paths.run_dir, (long)geteuid(),
-		    (unsigned)(st.st_mode & 0777));
+	if ((rc = server_group(ctx, &gid, err)) != OPS_OK ||
+	    (rc = server_rundir(ctx, gid, err)) != OPS_OK)
+		return rc;
 	/* We hold opsicled.lock, so a socket left here is stale. */
 	if (unlink(ctx->paths.socket) == -1 && errno != ENOENT)
 		return ops_err_errno(err, OPS_E_IO, "remove stale socket %s",
@@ -128,6 +185,13 @@ server_start(struct ops_ctx *ctx, struct ops_err *err)
 	if (rc == -1) {
 		rc = ops_err_errno(err, OPS_E_IO, "bind %s",
 		    ctx->paths.socket);
+		close(fd);
+		return rc;
+	}
+	if (gid != (gid_t)-1 && (chown(ctx->paths.socket, (uid_t)-1,
+	    gid) == -1 || chmod(ctx->paths.socket, 0660) == -1)) {
+		rc = ops_err_errno(err, OPS_E_IO, "give socket %s to group "
+		    "%ld (socket-group)", ctx->paths.socket, (long)gid);
 		close(fd);
 		return rc;
 	}
