@@ -3,8 +3,14 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tui.h"
 
@@ -30,10 +36,39 @@ cli_daemon_status(const struct cli_args *a)
 	return rc;
 }
 
+/*
+ * Wait until no daemon holds the lock file (it is gone), up to limit_s
+ * seconds. 0 when it is gone, -1 on timeout.
+ */
+static int
+wait_daemon_gone(const char *lock, long limit_s)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	long		 i;
+	int		 fd, gone;
+
+	for (i = 0; i < limit_s * 20; i++) {
+		if ((fd = open(lock, O_RDONLY | O_CLOEXEC)) == -1)
+			return errno == ENOENT ? 0 : -1;
+		gone = flock(fd, LOCK_SH | LOCK_NB) == 0;
+		close(fd);
+		if (gone)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/*
+ * Ask the daemon to stop, then wait until it has: the next command may
+ * then start a fresh one (as "tmux kill-server" returns once it is done).
+ */
 int
 cli_daemon_stop(const struct cli_args *a)
 {
-	json_t		*m;
+	struct cli_conn	 c;
+	struct ops_err	 err;
+	json_t		*m, *result = NULL;
 	const char	*g = cli_opt(a, "grace");
 	char		*end;
 	long		 n = -1;
@@ -47,12 +82,33 @@ cli_daemon_stop(const struct cli_args *a)
 			return EXIT_USAGE;
 		}
 	}
+	if ((rc = client_open(&c, 0, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		client_close(&c);
+		return rc;
+	}
 	m = cli_msg(a);
 	if (n >= 0)
 		proto_add_int(m, "grace", n, NULL);
-	rc = cli_send(a, m, NULL);
+	rc = client_request(&c, m, &result, &err);
 	json_decref(m);
-	return rc;
+	json_decref(result);
+	if (rc != OPS_OK) {
+		fprintf(stderr, "opsicle daemon stop: %s\n",
+		    ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		client_close(&c);
+		return rc;
+	}
+	client_close(&c);
+	/* Jobs get the grace period, then a few seconds to be recorded. */
+	if (wait_daemon_gone(c.paths.lock, (n >= 0 ? n : 10) + 30) == -1) {
+		fprintf(stderr, "opsicle daemon stop: opsicled is still "
+		    "running (%s is locked)\n", c.paths.lock);
+		return 1;
+	}
+	return 0;
 }
 
 static void

@@ -9,7 +9,7 @@
 O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
-plan_tests 51
+plan_tests 52
 
 run "$O" --no-start daemon status
 is "$rc" 3 "--no-start with no daemon exits 3"
@@ -103,6 +103,8 @@ like "$err" "unknown command: target frob" "an unknown command in a group is nam
 
 run "$O" daemon stop
 is "$rc" 0 "daemon stop"
+flock -n "$OPSICLE_HOME/opsicled.lock" true
+ok $? "daemon stop returns once the daemon has let go of its lock"
 wait_for 10 sh -c "! kill -0 $pid"; ok $? "the daemon exits"
 
 # Five clients race to autostart: the client lock lets exactly one start it.
