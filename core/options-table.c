@@ -55,6 +55,14 @@ static const struct config_option options[] = {
 		    "directory (mode 0710)",
 	},
 	{
+		.name = "client-timeout",
+		.type = CONFIG_NUMBER,
+		.def = "300",
+		.min = 0, .max = 86400,
+		.help = "seconds a connection may stay silent (or stall in a "
+		    "message) before it is closed; 0 never closes it",
+	},
+	{
 		.name = "output-cap",
 		.type = CONFIG_NUMBER,
 		.def = "1m",

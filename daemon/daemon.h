@@ -73,6 +73,7 @@ struct client {
 	long long		 follow_job;
 	char			 follow_target[OPS_PROTO_MAX_NAME + 1];
 	struct client_defer	*defers;	/* server-client.c: pending */
+	long long		 active_ms;	/* last I/O; server.c idle timeout */
 	struct client		*next;
 };
 

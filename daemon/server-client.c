@@ -147,6 +147,7 @@ client_new(struct server *srv, int fd, struct client **out,
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->pid = cred.pid;
+	c->active_ms = evloop_now_ms();
 	c->role = acl_role_of(ctx, c->uid, c->gid);
 	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &pwp) == 0 &&
 	    pwp != NULL)
@@ -498,6 +499,7 @@ client_io(struct evloop *loop, int fd, void *arg, int mask)
 
 	(void)loop;
 	(void)fd;
+	c->active_ms = evloop_now_ms();
 	if (mask & EVLOOP_WRITE) {
 		if (proto_writer_flush(&c->wr, c->fd, &err) != OPS_OK) {
 			server_remove_client(c->srv, c);

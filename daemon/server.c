@@ -5,7 +5,10 @@
  * With socket-group set, the socket is 0660 and the directory 0710, both
  * owned by that group, so its members can connect (the ACL decides what
  * they may do); a directory left 0710 by such a start is closed to 0700
- * again when the key is gone. It
+ * again when the key is gone. A connection that sends and receives
+ * nothing for client-timeout seconds (also one stalled in the middle of
+ * a frame) is closed, unless it waits for something the daemon owes it:
+ * events it subscribed to, "job logs --follow", or a deferred reply. It
  * caps connections in total and per uid, and keeps one spare descriptor so
  * that a full descriptor table still lets it refuse a peer cleanly.
  */
@@ -24,6 +27,9 @@
 
 #include "daemon.h"
 
+/* How often silent connections are looked for. */
+#define SERVER_IDLE_CHECK_MS	1000
+
 struct server {
 	struct ops_ctx	*ctx;
 	int		 fd;
@@ -31,6 +37,7 @@ struct server {
 	struct client	*clients;
 	size_t		 nclients;
 	int		 stopping;
+	long long	 idle_timer;	/* evloop timer id, -1: none */
 };
 
 static void
@@ -152,6 +159,32 @@ server_rundir(struct ops_ctx *ctx, gid_t gid, struct ops_err *err)
 	return OPS_OK;
 }
 
+/* Close connections silent for longer than client-timeout. */
+static long long
+server_idle(struct evloop *loop, long long id, void *arg)
+{
+	struct server	*srv = arg;
+	struct client	*c, *next;
+	long long	 limit, now = evloop_now_ms();
+
+	(void)loop;
+	(void)id;
+	limit = config_num(srv->ctx->config, "client-timeout") * 1000;
+	if (limit <= 0)
+		return SERVER_IDLE_CHECK_MS;
+	for (c = srv->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->closing || c->ev_streams != 0 || c->follow_id != 0 ||
+		    c->defers != NULL || now - c->active_ms < limit)
+			continue;
+		log_info(&srv->ctx->log, "closing %s: silent for %lld s%s",
+		    c->actor, limit / 1000, proto_reader_pending(&c->rd) > 0 ?
+		    " in the middle of a message" : "");
+		server_remove_client(srv, c);
+	}
+	return SERVER_IDLE_CHECK_MS;
+}
+
 int
 server_start(struct ops_ctx *ctx, struct ops_err *err)
 {
@@ -208,9 +241,13 @@ server_start(struct ops_ctx *ctx, struct ops_err *err)
 	srv->ctx = ctx;
 	srv->fd = fd;
 	srv->reserve_fd = -1;
+	srv->idle_timer = -1;
 	server_reserve(srv);
 	if ((rc = evloop_file_add(ctx->loop, fd, EVLOOP_READ, server_accept,
-	    srv, err)) != OPS_OK) {
+	    srv, err)) != OPS_OK || (rc = evloop_timer_add(ctx->loop,
+	    SERVER_IDLE_CHECK_MS, server_idle, srv, &srv->idle_timer,
+	    err)) != OPS_OK) {
+		evloop_file_del(ctx->loop, fd, EVLOOP_READ);
 		close(fd);
 		if (srv->reserve_fd != -1)
 			close(srv->reserve_fd);
@@ -307,6 +344,8 @@ server_stop(struct ops_ctx *ctx)
 		client_free(c);
 	}
 	evloop_file_del(ctx->loop, srv->fd, EVLOOP_READ | EVLOOP_WRITE);
+	if (srv->idle_timer != -1)
+		(void)evloop_timer_del(ctx->loop, srv->idle_timer);
 	close(srv->fd);
 	(void)unlink(ctx->paths.socket);
 	if (srv->reserve_fd != -1)

@@ -6,6 +6,8 @@
  *   huge       a 0xFFFFFFFF length prefix, then wait for the reply
  *   hello      a valid hello; prints the reply's type
  *   nohello    a valid daemon-status without hello first
+ *   idle       nothing at all; waits until the daemon closes
+ *   stall      10 bytes of a 100-byte frame, then waits likewise
  * Prints the type of the reply it got ("error", "hello-reply", ...) or
  * "closed" when the daemon closed without one. Exit 0 unless the socket
  * cannot be reached.
@@ -93,6 +95,11 @@ main(int argc, char **argv)
 		close(fd);
 		printf("closed\n");
 		return 0;
+	} else if (strcmp(argv[2], "idle") == 0) {
+		/* print_reply waits for the daemon to give up on us. */
+	} else if (strcmp(argv[2], "stall") == 0) {
+		memcpy(buf, "\0\0\0\144{\"v\":1,\"id", 14);
+		send_all(fd, buf, 14);
 	} else if (strcmp(argv[2], "huge") == 0) {
 		memset(buf, 0xff, 4);
 		send_all(fd, buf, 4);

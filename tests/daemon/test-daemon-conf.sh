@@ -6,7 +6,9 @@
 # the socket 0660 and its directory 0710 for that group, and closes them
 # again once the key is gone; role.* lists give a second uid its role
 # (refused without one, read-only as viewer, changes as operator);
-# OPSICLE_SYSTEM selects /run/opsicle; the systemd unit verifies.
+# a connection silent for client-timeout (or stalled mid-frame) is
+# closed while a subscriber and other clients carry on; OPSICLE_SYSTEM
+# selects /run/opsicle; the systemd unit verifies.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 
@@ -15,7 +17,7 @@ D="$OPS_BUILDDIR/daemon/opsicled"
 H="$OPSICLE_HOME"
 S="$H/opsicled.sock"
 C="$H/opsicle.conf"
-plan_tests 36
+plan_tests 43
 
 alive() { "$O" --no-start daemon status >/dev/null 2>&1; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -143,6 +145,28 @@ else
 	    "the socket is 0600 and the directory 0700 again"
 	stop_fg
 fi
+
+# ---- idle connections -----------------------------------------------------
+P="$OPS_BUILDDIR/tests/cli/sock-poke"
+printf 'client-timeout = 1\n' >"$C"
+start_fg -v; ok $? "opsicled with client-timeout = 1 serves"
+"$O" --no-start events >"$H/events.out" 2>&1 &
+evpid=$!
+track_pid $evpid
+wait_for 30 grep -q "<- .*: subscribe" "$H/fg.log"
+"$P" "$S" idle >"$H/idle.out" 2>&1 &
+track_pid $!
+"$P" "$S" stall >"$H/stall.out" 2>&1 &
+track_pid $!
+alive; ok $? "other clients are served while two connections sit silent"
+wait_for 60 grep -q closed "$H/idle.out"; ok $? "a connection that sends nothing is closed"
+wait_for 60 grep -q closed "$H/stall.out"; ok $? "one stalled in the middle of a frame is closed"
+like "$(cat "$H/fg.log")" "silent for 1 s in the middle of a message" "the log says why"
+kill -0 "$evpid" 2>/dev/null; ok $? "a subscribed client (opsicle events) stays connected"
+alive; ok $? "and the daemon still serves"
+kill "$evpid" 2>/dev/null
+stop_fg
+: >"$C"
 
 # ---- system-wide paths and the systemd unit --------------------------------
 if [ -e /run/opsicle/opsicled.sock ]; then
