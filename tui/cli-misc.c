@@ -66,9 +66,9 @@ wait_daemon_gone(const char *lock, long limit_s)
 int
 cli_daemon_stop(const struct cli_args *a)
 {
-	struct cli_conn	 c;
+	struct ops_paths p;
 	struct ops_err	 err;
-	json_t		*m, *result = NULL;
+	json_t		*m;
 	const char	*g = cli_opt(a, "grace");
 	char		*end;
 	long		 n = -1;
@@ -82,30 +82,22 @@ cli_daemon_stop(const struct cli_args *a)
 			return EXIT_USAGE;
 		}
 	}
-	if ((rc = client_open(&c, 0, &err)) != OPS_OK) {
-		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
-		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
-		client_close(&c);
-		return rc;
-	}
 	m = cli_msg(a);
 	if (n >= 0)
 		proto_add_int(m, "grace", n, NULL);
-	rc = client_request(&c, m, &result, &err);
+	rc = cli_send(a, m, NULL);
 	json_decref(m);
-	json_decref(result);
-	if (rc != OPS_OK) {
-		fprintf(stderr, "opsicle daemon stop: %s\n",
-		    ops_err_msg(&err));
-		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
-		client_close(&c);
+	if (rc != 0)
 		return rc;
+	/* The same paths client_open used to reach the daemon. */
+	if (ops_paths_resolve(&p, &err) != OPS_OK) {
+		fprintf(stderr, "opsicle daemon stop: %s\n", ops_err_msg(&err));
+		return 1;
 	}
-	client_close(&c);
 	/* Jobs get the grace period, then a few seconds to be recorded. */
-	if (wait_daemon_gone(c.paths.lock, (n >= 0 ? n : 10) + 30) == -1) {
+	if (wait_daemon_gone(p.lock, (n >= 0 ? n : 10) + 30) == -1) {
 		fprintf(stderr, "opsicle daemon stop: opsicled is still "
-		    "running (%s is locked)\n", c.paths.lock);
+		    "running (%s is locked)\n", p.lock);
 		return 1;
 	}
 	return 0;
