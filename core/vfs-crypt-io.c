@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <sodium.h>
 #include <string.h>
 
@@ -169,6 +171,7 @@ vfscrypt_main_load(struct vc_file *f)
 {
 	struct vfscrypt	*v = f->vc;
 	unsigned char	 pfx[VC_PREFIX_LEN];
+	struct stat	 st;
 	sqlite3_int64	 sz;
 	unsigned int	 p;
 	char		 msg[96];
@@ -178,8 +181,18 @@ vfscrypt_main_load(struct vc_file *f)
 		return SQLITE_OK;
 	if ((rc = f->real->pMethods->xFileSize(f->real, &sz)) != SQLITE_OK)
 		return rc;
-	if (sz == 0)
+	if (sz == 0) {
+		/*
+		 * The unix VFS reports a 1-byte file as empty (its
+		 * workaround for OS X msdos volumes, which never applies
+		 * here): such a file is damaged, not a new database.
+		 */
+		if (f->name != NULL && stat(f->name, &st) == 0 &&
+		    st.st_size == 1)
+			return vc_refuse(f, VC_WHY_FORMAT, "file too short "
+			    "for a database");
 		return SQLITE_OK;
+	}
 	if (sz < VC_PREFIX_LEN)
 		return vc_refuse(f, VC_WHY_FORMAT, "file too short for a "
 		    "database");

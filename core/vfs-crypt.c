@@ -99,8 +99,17 @@ static int
 vc_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
 	struct vc_file	*f = (struct vc_file *)file;
+	int		 rc;
 
-	return VC_REAL(f)->xFileSize(f->real, size);
+	rc = VC_REAL(f)->xFileSize(f->real, size);
+	/*
+	 * A refused file must not look empty (the unix VFS reports a 1-byte
+	 * file as 0 bytes), or SQLite would see a new database instead of
+	 * reading page 1 and getting SQLITE_NOTADB.
+	 */
+	if (rc == SQLITE_OK && f->refused && *size == 0)
+		*size = 1;
+	return rc;
 }
 
 static int
