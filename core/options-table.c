@@ -77,6 +77,22 @@ static const struct config_option options[] = {
 		.help = "targets a job runs on at once unless it says",
 	},
 	{
+		.name = "connect-timeout",
+		.type = CONFIG_NUMBER,
+		.def = "15",
+		.min = 1, .max = 600,
+		.help = "seconds a new SSH session may take to connect, "
+		    "handshake and authenticate",
+	},
+	{
+		.name = "handshakes",
+		.type = CONFIG_NUMBER,
+		.def = "64",
+		.min = 1, .max = 4096,
+		.help = "new SSH sessions opened at once, across all jobs; "
+		    "runs on open sessions do not wait for them",
+	},
+	{
 		.name = "retention-days",
 		.type = CONFIG_NUMBER,
 		.def = "90",

@@ -115,6 +115,7 @@ ssh_engine_config_init(struct ssh_engine_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_parallel = 64;
 	cfg->connect_timeout_ms = 15000;
+	cfg->max_opening = 64;
 	cfg->pool = 1;
 	cfg->idle_timeout_ms = 300000;
 	cfg->keepalive_s = 30;
@@ -143,6 +144,8 @@ ssh_engine_new(struct evloop *loop, const struct ssh_engine_config *cfg,
 		eng->cfg.max_parallel = 64;
 	if (eng->cfg.connect_timeout_ms <= 0)
 		eng->cfg.connect_timeout_ms = 15000;
+	if (eng->cfg.max_opening <= 0)
+		eng->cfg.max_opening = 64;
 	if (eng->cfg.idle_timeout_ms <= 0)
 		eng->cfg.idle_timeout_ms = 300000;
 	if ((rc = ssh_pool_start(eng, err)) != 0) {
@@ -159,6 +162,7 @@ ssh_engine_free(struct ssh_engine *eng)
 {
 	if (eng == NULL)
 		return;
+	eng->freeing = 1;
 	while (eng->conns != NULL)
 		ssh_conn_destroy(eng->conns);
 	if (eng->ka_timer)
@@ -219,7 +223,27 @@ job_start(struct ssh_job *j)
 	c->job = j;
 	j->conn = c;
 	j->state = JOB_CONNECTING;
+	c->opening = 1;
+	if (++eng->st.opening > eng->st.opening_peak)
+		eng->st.opening_peak = eng->st.opening;
 	ssh_conn_drive(c);
+}
+
+void
+ssh_conn_opened(struct ssh_conn *c)
+{
+	if (!c->opening)
+		return;
+	c->opening = 0;
+	c->eng->st.opening--;
+	ssh_engine_schedule(c->eng);
+}
+
+/* Would j open a new session (no pooled one for its target)? */
+static int
+job_needs_session(struct ssh_engine *eng, const struct ssh_job *j)
+{
+	return ssh_pool_find(eng, j->t) == NULL;
 }
 
 void
@@ -228,11 +252,19 @@ ssh_engine_schedule(struct ssh_engine *eng)
 	struct ssh_job *j;
 
 	/* Jobs that fail at once finish inside job_start: no recursion. */
-	if (eng->scheduling)
+	if (eng->scheduling || eng->freeing)
 		return;
 	eng->scheduling = 1;
+	/*
+	 * Handshakes are opened max_opening at a time, in queue order: 500
+	 * started at once all share the CPU (ours and sshd's), all finish
+	 * late, and many pass the connect timeout; a few dozen at a time
+	 * finish one after another. Runs on pooled sessions do not wait.
+	 */
 	while (eng->st.active < (unsigned long)eng->cfg.max_parallel &&
-	    (j = eng->pend_head) != NULL) {
+	    (j = eng->pend_head) != NULL &&
+	    (eng->st.opening < (unsigned long)eng->cfg.max_opening ||
+	    !job_needs_session(eng, j))) {
 		eng->pend_head = j->next_pending;
 		if (eng->pend_head == NULL)
 			eng->pend_tail = NULL;

@@ -83,6 +83,7 @@ struct ssh_conn {
 	struct ssh_job		*job;		/* NULL when idle */
 	long long		 timer;		/* connect or idle timer */
 	int			 in_pool;
+	int			 opening;	/* counted in st.opening */
 	struct ssh_conn		*prev, *next;	/* engine's list */
 
 	/* authentication progress */
@@ -170,6 +171,7 @@ struct ssh_engine {
 	struct ssh_job		*pend_head, *pend_tail;
 	long long		 ka_timer;
 	int			 scheduling;	/* guards re-entry */
+	int			 freeing;	/* ssh_engine_free runs */
 };
 
 /* ssh-session.c */
@@ -208,6 +210,9 @@ int	ssh_batch_xfer_prepare(struct ssh_batch *b, struct ops_err *err);
 void	ssh_batch_xfer_free(struct ssh_batch *b);
 
 /* ssh-pool.c */
+/* The idle pooled session for t, left in the pool; or NULL. */
+struct ssh_conn *ssh_pool_find(struct ssh_engine *eng,
+	    const struct ssh_target *t);
 struct ssh_conn *ssh_pool_take(struct ssh_engine *eng,
 	    const struct ssh_target *t);
 void	ssh_pool_put(struct ssh_conn *c);
@@ -219,6 +224,8 @@ void	ssh_job_finish(struct ssh_job *j);
 void	ssh_engine_schedule(struct ssh_engine *eng);
 void	ssh_conn_link(struct ssh_engine *eng, struct ssh_conn *c);
 void	ssh_conn_unlink(struct ssh_conn *c);
+/* c is open (authenticated) or gone: its opening slot is free again. */
+void	ssh_conn_opened(struct ssh_conn *c);
 const char *ssh_target_user(const struct ssh_target *t);
 /* sh single-quote s; caller frees */
 char	*ssh_shell_quote(const char *s);

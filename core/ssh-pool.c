@@ -35,7 +35,7 @@ pool_idle_io(struct evloop *loop, int fd, void *arg, int mask)
  * targets that happen to share an address keep their own sessions.
  */
 struct ssh_conn *
-ssh_pool_take(struct ssh_engine *eng, const struct ssh_target *t)
+ssh_pool_find(struct ssh_engine *eng, const struct ssh_target *t)
 {
 	struct ssh_conn *c;
 	const char *user = ssh_target_user(t);
@@ -46,10 +46,19 @@ ssh_pool_take(struct ssh_engine *eng, const struct ssh_target *t)
 		    strcmp(c->name, t->name) != 0 ||
 		    strcmp(c->host, t->host) != 0 || strcmp(c->user, user) != 0)
 			continue;
-		ssh_pool_leave(c);
 		return c;
 	}
 	return NULL;
+}
+
+struct ssh_conn *
+ssh_pool_take(struct ssh_engine *eng, const struct ssh_target *t)
+{
+	struct ssh_conn *c;
+
+	if ((c = ssh_pool_find(eng, t)) != NULL)
+		ssh_pool_leave(c);
+	return c;
 }
 
 void

@@ -180,6 +180,11 @@ ssh_conn_destroy(struct ssh_conn *c)
 		c->job->ch = NULL;
 		c->job = NULL;
 	}
+	if (c->opening) {
+		/* the job's finish or reconnect schedules the next one */
+		c->opening = 0;
+		c->eng->st.opening--;
+	}
 	ssh_pool_leave(c);
 	ssh_conn_unlink(c);
 	ssh_conn_resolve_drop(c);
@@ -608,6 +613,7 @@ conn_authed(struct ssh_conn *c)
 		c->timer = 0;
 	}
 	c->state = CONN_READY;
+	ssh_conn_opened(c);
 	return STEP_NEXT;
 }
 

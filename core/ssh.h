@@ -180,6 +180,7 @@ struct ssh_result {
 struct ssh_engine_config {
 	int	max_parallel;		/* default 64 */
 	int	connect_timeout_ms;	/* TCP + handshake + auth; 15000 */
+	int	max_opening;		/* sessions opened at once; 64 */
 	int	pool;			/* keep sessions open; default 1 */
 	int	idle_timeout_ms;	/* close idle sessions; 300000 */
 	int	keepalive_s;		/* keepalive period; 30 */
@@ -194,6 +195,8 @@ struct ssh_stats {
 	unsigned long	runs;		/* targets finished */
 	unsigned long	pooled;		/* sessions idle in the pool now */
 	unsigned long	active;		/* targets in flight now */
+	unsigned long	opening;	/* sessions being opened now */
+	unsigned long	opening_peak;	/* most sessions ever opening at once */
 };
 
 struct ssh_engine;

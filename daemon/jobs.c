@@ -426,6 +426,11 @@ jobs_init(struct ops_ctx *ctx, struct ops_err *err)
 	ctx->jobs = NULL;
 	ssh_engine_config_init(&cfg);
 	cfg.max_parallel = ENGINE_MAX_PARALLEL;
+	if (ctx->config != NULL) {
+		cfg.connect_timeout_ms = (int)config_num(ctx->config,
+		    "connect-timeout") * 1000;
+		cfg.max_opening = (int)config_num(ctx->config, "handshakes");
+	}
 	if ((rc = ssh_engine_new(ctx->loop, &cfg, &ctx->ssh, err)) != OPS_OK)
 		return rc;
 	if ((js = calloc(1, sizeof(*js))) == NULL)

@@ -215,7 +215,7 @@ main(void)
 	load_sshds();
 	if (nsshd < 4)
 		skip_all("needs 4 sshd processes (run through test-ssh.sh)");
-	plan(48);
+	plan(52);
 	ops_crypto_init(NULL);
 	if (evloop_new(&loop, &err) != 0 ||
 	    ssh_engine_new(loop, NULL, &eng, &err) != 0) {
@@ -512,6 +512,9 @@ main(void)
 	ok(st1.handshakes - st0.handshakes == n && st1.reuses == st0.reuses,
 	    "cold run: %lu new handshakes", st1.handshakes - st0.handshakes);
 	ok(st1.pooled >= n, "sessions kept in the pool (%lu)", st1.pooled);
+	ok(st1.opening_peak > 0 && st1.opening_peak <= 64 && st1.opening == 0,
+	    "%zu targets opened at most 64 sessions at once (peak %lu)", n,
+	    st1.opening_peak);
 	{
 		struct outgroup_item *items = calloc(n, sizeof(*items));
 		struct outgroup_set *set = NULL;
@@ -596,6 +599,37 @@ main(void)
 		}
 		ok(s2.pooled == 0 && s2.idle_closed == 4,
 		    "idle: sessions closed after the idle time");
+		ssh_engine_free(e2);
+	}
+
+	/* 14b. sessions are opened max_opening at a time; pooled runs do
+	 * not wait for an opening slot */
+	{
+		struct ssh_engine *e2 = NULL;
+		struct ssh_stats s2;
+		size_t m = 12;
+
+		ssh_engine_config_init(&cfg);
+		cfg.max_opening = 3;
+		ssh_engine_new(loop, &cfg, &e2, NULL);
+		x.command = "echo opened";
+		ssh_engine_run(e2, ts, m, &x, &b, &err);
+		ssh_batch_counts(b, &nok, &nfail);
+		ssh_batch_free(b);
+		ssh_engine_stats(e2, &s2);
+		ok(nok == m && s2.handshakes == m,
+		    "max_opening 3: all %zu targets succeed (%zu ok, %lu "
+		    "handshakes)", m, nok, s2.handshakes);
+		ok(s2.opening_peak == 3 && s2.opening == 0,
+		    "max_opening 3: at most 3 sessions were opening at once "
+		    "(peak %lu)", s2.opening_peak);
+		ssh_engine_run(e2, ts, m, &x, &b, &err);
+		ssh_batch_counts(b, &nok, &nfail);
+		ssh_batch_free(b);
+		ssh_engine_stats(e2, &s2);
+		ok(nok == m && s2.reuses == m && s2.handshakes == m,
+		    "max_opening 3: the pooled rerun reuses all %zu sessions",
+		    m);
 		ssh_engine_free(e2);
 	}
 
