@@ -231,6 +231,10 @@ void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms);
 int	jobs_stopping(const struct ops_ctx *ctx);
 /* Cancel job id: running or queued. */
 int	jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err);
+/* Store the output runs hold back, all in one transaction: before a
+ * request reads or changes the store, and every JOBS_FLUSH_MS. */
+void	jobs_flush_output(struct ops_ctx *ctx);
+#define JOBS_FLUSH_MS		100
 /* 1 when job id is running in this daemon now. */
 int	jobs_is_running(const struct ops_ctx *ctx, long long id);
 /* handlers-jobs.c */

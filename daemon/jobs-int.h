@@ -55,6 +55,10 @@ struct job_slot {
 	size_t			 nknown;
 	size_t			 sent[3];	/* event bytes per stream */
 	long long		 seq;
+	struct slot_pending {		/* output not yet stored */
+		unsigned char	*p;
+		size_t		 len, cap;
+	}			 pend[2];	/* stdout, stderr */
 };
 
 struct job {
@@ -82,6 +86,8 @@ struct jobs {
 	long long		 kick_timer;
 	long long		 tick_timer;
 	long long		 grace_timer;
+	long long		 flush_timer;	/* pending output */
+	int			 held;		/* some run holds output */
 	long long		 retention_ms;	/* last prune */
 	size_t			 output_cap;
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
@@ -95,6 +101,11 @@ struct jobs {
 void	jobs_slot_start(struct job_slot *s);
 /* Free what a finished or aborted slot holds (aborts its batch). */
 void	jobs_slot_release(struct job_slot *s);
+/* Arm the flush timer (jobs.c). */
+void	jobs_flush_soon(struct jobs *js);
+/* Store what output s holds back (one transaction of its own, or the
+ * caller's). */
+void	jobs_slot_flush(struct job_slot *s);
 /* Record a final state for a slot that never got a result. */
 void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    const char *error);

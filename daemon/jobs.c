@@ -403,6 +403,66 @@ tick_timer(struct evloop *loop, long long id, void *arg)
 	return TICK_MS;
 }
 
+/* Store the output every run holds back, in one commit when we can. */
+static void
+flush_all(struct jobs *js)
+{
+	struct ops_ctx	*ctx = js->ctx;
+	struct ops_err	 err;
+	struct job	*j;
+	size_t		 i;
+	int		 tx;
+
+	js->held = 0;
+	if (ctx->store == NULL)
+		return;
+	/* Inside a caller's transaction (rare), each run commits with it. */
+	tx = store_tx_begin(ctx->store, NULL) == OPS_OK;
+	for (j = js->running; j != NULL; j = j->next_job)
+		for (i = 0; i < j->n; i++)
+			if (j->slots[i].state == SLOT_RUNNING ||
+			    j->slots[i].state == SLOT_DONE)
+				jobs_slot_flush(&j->slots[i]);
+	if (tx && store_tx_commit(ctx->store, &err) != OPS_OK)
+		log_warnx(&ctx->log, "store job output: %s",
+		    ops_err_msg(&err));
+}
+
+static long long
+flush_timer(struct evloop *loop, long long id, void *arg)
+{
+	struct jobs	*js = arg;
+
+	(void)loop;
+	(void)id;
+	js->flush_timer = 0;
+	flush_all(js);
+	return EVLOOP_NOMORE;
+}
+
+void
+jobs_flush_output(struct ops_ctx *ctx)
+{
+	struct jobs	*js = ctx->jobs;
+
+	if (js == NULL || !js->held)
+		return;
+	if (js->flush_timer != 0) {
+		evloop_timer_del(ctx->loop, js->flush_timer);
+		js->flush_timer = 0;
+	}
+	flush_all(js);
+}
+
+void
+jobs_flush_soon(struct jobs *js)
+{
+	js->held = 1;
+	if (js->flush_timer == 0 && evloop_timer_add(js->ctx->loop,
+	    JOBS_FLUSH_MS, flush_timer, js, &js->flush_timer, NULL) != OPS_OK)
+		js->flush_timer = 0;	/* the next request or run end will */
+}
+
 void
 jobs_kick(struct ops_ctx *ctx)
 {
@@ -464,6 +524,8 @@ jobs_free(struct ops_ctx *ctx)
 			    "stopped");
 		if (js->kick_timer != 0)
 			evloop_timer_del(ctx->loop, js->kick_timer);
+		if (js->flush_timer != 0)
+			evloop_timer_del(ctx->loop, js->flush_timer);
 		if (js->tick_timer != 0)
 			evloop_timer_del(ctx->loop, js->tick_timer);
 		if (js->grace_timer != 0)

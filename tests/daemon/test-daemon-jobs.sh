@@ -37,7 +37,7 @@ newest_job() {
 daemon_pid() { cat "$OPSICLE_HOME/opsicled.lock"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-plan_tests 27
+plan_tests 29
 
 # One job max at once, so that a second job waits in the queue (a testing
 # knob of opsicled, read when it starts).
@@ -54,7 +54,10 @@ is "$rc" 0 "a first job runs"
 job_before=$(newest_job)
 
 # ---- SIGKILL mid-job, with a second job queued behind it -------------
-"$O" run all -- sleep 30 >/dev/null 2>&1 &
+# Its output is held back and stored within JOBS_FLUSH_MS (100 ms)
+# even when no request asks for it: the file is watched, not the daemon.
+"$O" run all -- 'sleep 3; echo started-output; sleep 30' \
+    >"$OPSICLE_HOME/long.out" 2>&1 &
 track_pid $!
 wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'sleep 30'"
 job_long=$(newest_job)
@@ -65,6 +68,9 @@ wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q queued-ran"
 job_queued=$(newest_job)
 is "$(job_state "$job_queued")" queued "a second job waits in the queue"
 
+wait_for 30 sh -c "grep -q 't2: started-output' '$OPSICLE_HOME/long.out'"
+ok $? "its first line reaches the attached client"
+sleep 2
 kill -9 "$dpid"
 wait_for 10 gone "$dpid"; ok $? "opsicled is killed with SIGKILL mid-job"
 
@@ -77,6 +83,8 @@ like "$out" '^\{"id":[0-9]+,"state":"interrupted"' "the job in flight is interru
 unlike "$out" '"state":"(running|queued)"' "no run is left running or queued"
 like "$out" '"runs":\[\{"target":"t1","state":"interrupted".*\{"target":"t2","state":"interrupted"' \
     "every run of it is interrupted"
+run "$O" job logs "$job_long"
+like "$out" "t2: started-output" "output printed before the SIGKILL was stored"
 wait_for 60 job_is "$job_queued" done; ok $? "the queued job ran after the restart"
 run "$O" job logs "$job_queued"
 like "$out" "t2: queued-ran" "and its output is stored"
