@@ -13,7 +13,11 @@
  *   " of "); SCENARIOS: a comma list of scroll-j, scroll-k, pgdn, pgup,
  *   filter, or "all" (default); -p: keys typed first (e.g. "3" for the
  *   Job screen), each waited for. Prints one line per scenario:
- *   "NAME keys=N median=X ms p95=X ms worst=X ms lost=N", then the idle
+ *   "NAME keys=N median=X ms p95=X ms worst=X ms (console on cpu X,
+ *   waiting for a cpu X; driver waiting X) lost=N": for the slowest key,
+ *   the console's time running and runnable-but-not-running, and this
+ *   driver's own time waiting for a CPU (work against a busy box), from
+ *   /proc/PID/schedstat; then the idle
  *   CPU over IDLE_S seconds (utime+stime from /proc/PID/stat) and the
  *   context switches (wake-ups) in that time.
  */
@@ -43,7 +47,29 @@ struct drv {
 	size_t		 len;
 	long		 keys;		/* keys sent */
 	long		 marked;	/* highest marker seen */
+	/* the slowest key of a scenario: the console's time on a CPU and
+	 * its time runnable but waiting for one (/proc/PID/schedstat) */
+	double		 worst, worst_cpu, worst_wait;
+	double		 worst_self;	/* ours, waiting for a CPU */
 };
+
+/* The console's schedstat: ns on a CPU, ns waiting on a run queue. */
+static void
+sched_ns(pid_t pid, double *cpu, double *wait)
+{
+	char	path[64];
+	FILE	*fp;
+	unsigned long long	c = 0, w = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if ((fp = fopen(path, "r")) != NULL) {
+		if (fscanf(fp, "%llu %llu", &c, &w) != 2)
+			c = w = 0;
+		fclose(fp);
+	}
+	*cpu = (double)c;
+	*wait = (double)w;
+}
 
 static double
 now_ms(void)
@@ -107,8 +133,10 @@ pump(struct drv *d, int ms, const char *text, int *found)
 static double
 key(struct drv *d, const char *seq)
 {
-	double	t0, t;
+	double	t0, t, c0, w0, c1, w1, x, s0, s1;
 
+	sched_ns(d->pid, &c0, &w0);
+	sched_ns(getpid(), &x, &s0);
 	d->keys++;
 	t0 = now_ms();
 	if (write(d->fd, seq, strlen(seq)) != (ssize_t)strlen(seq))
@@ -121,7 +149,16 @@ key(struct drv *d, const char *seq)
 		    NULL) < 0)
 			return -1;
 	}
-	return now_ms() - t0;
+	t = now_ms() - t0;
+	if (t > d->worst) {
+		sched_ns(d->pid, &c1, &w1);
+		sched_ns(getpid(), &x, &s1);
+		d->worst = t;
+		d->worst_self = (s1 - s0) / 1e6;
+		d->worst_cpu = (c1 - c0) / 1e6;
+		d->worst_wait = (w1 - w0) / 1e6;
+	}
+	return t;
 }
 
 static int
@@ -133,7 +170,7 @@ cmp_d(const void *a, const void *b)
 }
 
 static void
-report(const char *name, double *v, int n, int lost)
+report(struct drv *d, const char *name, double *v, int n, int lost)
 {
 	if (n == 0) {
 		printf("%-9s keys=0 lost=%d\n", name, lost);
@@ -141,9 +178,11 @@ report(const char *name, double *v, int n, int lost)
 	}
 	qsort(v, (size_t)n, sizeof(*v), cmp_d);
 	printf("%-9s keys=%d median=%.2f ms p95=%.2f ms worst=%.2f ms "
-	    "lost=%d\n", name, n, v[n / 2], v[(n * 95) / 100], v[n - 1],
-	    lost);
+	    "(console on cpu %.2f, waiting for a cpu %.2f; driver waiting "
+	    "%.2f) lost=%d\n", name, n, v[n / 2], v[(n * 95) / 100],
+	    v[n - 1], d->worst_cpu, d->worst_wait, d->worst_self, lost);
 	fflush(stdout);
+	d->worst = d->worst_cpu = d->worst_wait = d->worst_self = 0;
 }
 
 static void
@@ -160,7 +199,7 @@ scenario_keys(struct drv *d, const char *name, const char *seq, int count)
 		else
 			v[n++] = ms;
 	}
-	report(name, v, n, lost);
+	report(d, name, v, n, lost);
 	free(v);
 }
 
@@ -199,7 +238,7 @@ scenario_filter(struct drv *d, int count)
 		if (key(d, "\r") < 0)	/* accept the empty filter */
 			lost++;
 	}
-	report("filter", v, n, lost);
+	report(d, "filter", v, n, lost);
 	free(v);
 }
 
