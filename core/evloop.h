@@ -1,5 +1,5 @@
 /*
- * evloop.h: the one event loop (Redis "ae" shape, over poll(2)).
+ * evloop.h: the one event loop (Redis "ae" shape, over epoll(7)).
  *
  * Contract: a loop holds file events (fd + read/write mask + callback) and
  * millisecond timers. A timer callback returns the delay in ms until it
@@ -7,9 +7,24 @@
  * runs before every wait. evloop_run_once waits for and dispatches one
  * round of events; evloop_run repeats it until evloop_stop is called.
  * Callbacks may add or delete any file event or timer, including their
- * own. The loop owns no fds and never closes them. There is no global
- * state: the daemon socket, libssh2 sessions, libcurl multi and schedules
- * all share the loop they are given. Not thread-safe; one loop per thread.
+ * own; an fd deleted during a round gets no more callbacks in that round,
+ * and a timer added during a round fires in a later one. Timers due at
+ * the same time fire in the order they were added (or re-armed). The loop
+ * owns no fds and never closes them. There is no global state: the daemon
+ * socket, libssh2 sessions, libcurl multi and schedules all share the loop
+ * they are given. Not thread-safe; one loop per thread, and a forked child
+ * must not use its parent's loop (the epoll set would be shared).
+ *
+ * Cost: file events are level-triggered epoll registrations, changed only
+ * when an fd's mask (or its callback or argument) changes, so setting the
+ * same mask again costs no system call and a wait costs O(ready fds), not
+ * O(registered fds). Timers sit in a binary heap: add, delete and fire are
+ * O(log n). Delete an fd before closing it. A caller that did not, and
+ * whose fd number came back from pipe(2) or accept(2), is still served as
+ * long as it registers the new fd with a new callback, argument or mask
+ * (a changed registration is re-added when the kernel forgot the old one).
+ * Descriptors epoll cannot watch (regular files, /dev/null) are reported
+ * ready every round, as poll(2) would.
  */
 #ifndef OPS_EVLOOP_H
 #define OPS_EVLOOP_H
@@ -19,7 +34,7 @@
 #define EVLOOP_NONE	0
 #define EVLOOP_READ	1
 #define EVLOOP_WRITE	2
-/* Also passed to file callbacks: POLLERR/POLLHUP/POLLNVAL were reported. */
+/* Also passed to file callbacks: an error or hang-up was reported. */
 #define EVLOOP_ERROR	4
 
 #define EVLOOP_NOMORE	(-1)
@@ -41,7 +56,8 @@ void		 evloop_free(struct evloop *loop);
 
 /*
  * Add mask to fd's interest (the callback and arg replace earlier ones
- * for that fd). Fails with OPS_E_INVAL for a negative fd.
+ * for that fd). Fails with OPS_E_INVAL for a negative fd and OPS_E_IO
+ * when epoll refuses the fd (not open: EBADF).
  */
 int		 evloop_file_add(struct evloop *loop, int fd, int mask,
 		    evloop_file_cb *cb, void *arg, struct ops_err *err);
@@ -64,7 +80,7 @@ void		 evloop_set_before_sleep(struct evloop *loop,
 
 /*
  * Wait (unless EVLOOP_DONT_WAIT) and dispatch. Returns the number of
- * events dispatched (>= 0) or a negative OPS_E_* when poll(2) fails.
+ * events dispatched (>= 0) or a negative OPS_E_* when epoll_wait fails.
  * With nothing registered and no timers it returns 0 at once.
  */
 int		 evloop_run_once(struct evloop *loop, int flags,
