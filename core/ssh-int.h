@@ -67,7 +67,7 @@ enum ssh_job_state {
 
 struct ssh_engine;
 struct ssh_job;
-struct ssh_resolve;
+struct net_connect;
 
 struct ssh_conn {
 	struct ssh_engine	*eng;
@@ -76,7 +76,7 @@ struct ssh_conn {
 	unsigned		 port;
 	char			*user;
 	int			 fd;
-	struct ssh_resolve	*res;		/* name lookup in flight */
+	struct net_connect	*nc;		/* resolve + TCP connect */
 	LIBSSH2_SESSION		*sess;
 	enum ssh_conn_state	 state;
 	struct hostkey		 hk;
@@ -178,7 +178,6 @@ struct ssh_engine {
 int	ssh_conn_new(struct ssh_engine *eng, const struct ssh_target *t,
 	    struct ssh_conn **out);
 void	ssh_conn_destroy(struct ssh_conn *c);
-void	ssh_conn_resolve_drop(struct ssh_conn *c);
 void	ssh_conn_drive(struct ssh_conn *c);
 int	ssh_hostkey_check(const struct ssh_target *t, const struct hostkey *hk,
 	    struct ssh_result *r);

@@ -6,9 +6,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +14,12 @@
 
 #include <libssh2.h>
 
+#include "net-connect.h"
 #include "ssh-keyscan.h"
 
 enum ks_state {
 	KS_WAITING = 0,		/* not started */
-	KS_CONNECT,		/* TCP connect in progress */
+	KS_CONNECT,		/* resolve and TCP connect in progress */
 	KS_HANDSHAKE,
 	KS_DONE,
 };
@@ -34,6 +32,7 @@ struct ks_item {
 	char				*host;
 	unsigned			 port;
 	char				*types;
+	struct net_connect		*nc;		/* while KS_CONNECT */
 	int				 fd;
 	long long			 timer;
 	LIBSSH2_SESSION			*sess;
@@ -89,6 +88,8 @@ ks_close(struct ks_item *it)
 {
 	struct evloop	*loop = it->ks->loop;
 
+	net_connect_free(it->nc);
+	it->nc = NULL;
 	if (it->timer != 0) {
 		evloop_timer_del(loop, it->timer);
 		it->timer = 0;
@@ -147,84 +148,81 @@ ks_wait(struct ks_item *it)
 	(void)evloop_file_set(it->ks->loop, it->fd, mask, ks_io, it, NULL);
 }
 
-/* Start the TCP connection. 0: waiting; 1: the item finished. */
+static int	ks_connected(struct ks_item *it);
+static int	ks_drive(struct ks_item *it);
+
+/* net-connect.c answered: a connected socket or a classed failure. */
+static void
+ks_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
+    void *arg)
+{
+	struct ks_item	*it = arg;
+	char		 lab[300];
+
+	net_connect_free(nc);
+	it->nc = NULL;
+	if (res->cls == NET_CONNECT_OK) {
+		it->fd = res->fd;
+		if (ks_connected(it) != 0)
+			(void)ks_finish(it);
+		else
+			(void)ks_drive(it);
+		return;
+	}
+	ks_label(it, lab, sizeof(lab));
+	switch (res->cls) {
+	case NET_CONNECT_RESOLVE:
+		ks_result(it, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
+		    "resolve %s: %s; check the host name", lab, res->why);
+		break;
+	case NET_CONNECT_REFUSED:
+		ks_result(it, SSH_CLASS_REFUSED, OPS_E_CONNECT,
+		    "connect to %s: %s; is sshd running on that port?", lab,
+		    res->why);
+		break;
+	case NET_CONNECT_INTERNAL:
+		ks_result(it, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "connect to %s: out of memory", lab);
+		break;
+	default:
+		ks_result(it, SSH_CLASS_CONNECT, OPS_E_CONNECT,
+		    "connect to %s: %s", lab, res->why);
+		break;
+	}
+	(void)ks_finish(it);
+}
+
+/*
+ * Start resolving and connecting (off the loop: see net-connect.h).
+ * 0: waiting; 1: the item finished.
+ */
 static int
 ks_connect(struct ks_item *it)
 {
-	struct addrinfo	 hints, *ai = NULL, *a;
-	char		 port[16], lab[300];
-	int		 fd = -1, rc, one = 1, e = 0;
+	char		 lab[300];
+	int		 rc;
 
-	ks_label(it, lab, sizeof(lab));
 	it->state = KS_CONNECT;
 	it->ks->active++;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", it->port);
-	/* As in the engine, getaddrinfo blocks for names that need DNS. */
-	if ((rc = getaddrinfo(it->host, port, &hints, &ai)) != 0) {
-		ks_result(it, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
-		    "resolve %s: %s; check the host name", lab,
-		    gai_strerror(rc));
-		return 1;
-	}
-	for (a = ai; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, a->ai_protocol);
-		if (fd < 0) {
-			e = errno;
-			continue;
-		}
-		/* Nagle against delayed ACKs costs ~40 ms per round trip. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
-		    errno == EINPROGRESS)
-			break;
-		e = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0) {
-		ks_result(it, e == ECONNREFUSED ? SSH_CLASS_REFUSED :
-		    SSH_CLASS_CONNECT, OPS_E_CONNECT, "connect to %s: %s", lab,
-		    strerror(e));
-		return 1;
-	}
-	it->fd = fd;
-	if (evloop_timer_add(it->ks->loop, it->ks->timeout_ms, ks_timeout,
-	    it, &it->timer, NULL) != 0 ||
-	    evloop_file_set(it->ks->loop, fd, EVLOOP_WRITE, ks_io, it,
-	    NULL) != 0) {
-		ks_result(it, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-		    "connect to %s: out of memory", lab);
-		return 1;
-	}
-	return 0;
+	rc = net_connect_start(it->ks->loop, it->host, it->port, ks_tcp_done,
+	    it, &it->nc, NULL);
+	if (rc == 0 && evloop_timer_add(it->ks->loop, it->ks->timeout_ms,
+	    ks_timeout, it, &it->timer, NULL) == 0)
+		return 0;
+	ks_label(it, lab, sizeof(lab));
+	ks_result(it, rc == OPS_E_INVAL ? SSH_CLASS_CONNECT :
+	    SSH_CLASS_INTERNAL, rc != 0 ? rc : OPS_E_NOMEM, "connect to %s: %s",
+	    lab, rc == OPS_E_INVAL ? "invalid port" :
+	    "out of memory or threads");
+	return 1;
 }
 
-/* The socket became writable. 0: go on to the handshake; 1: finished. */
+/* TCP is up (it->fd): set up the session. 0: go on; 1: finished. */
 static int
 ks_connected(struct ks_item *it)
 {
 	char		lab[300];
-	int		e = 0;
-	socklen_t	sl = sizeof(e);
 
-	if (getsockopt(it->fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
-		e = errno;
-	if (e == EINPROGRESS || e == EALREADY)
-		return -1;
-	if (e != 0) {
-		ks_label(it, lab, sizeof(lab));
-		ks_result(it, e == ECONNREFUSED ? SSH_CLASS_REFUSED :
-		    SSH_CLASS_CONNECT, OPS_E_CONNECT, "connect to %s: %s%s",
-		    lab, strerror(e), e == ECONNREFUSED ?
-		    "; is sshd running on that port?" : "");
-		return 1;
-	}
 	if ((it->sess = libssh2_session_init()) == NULL) {
 		ks_result(it, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
 		    "create SSH session: out of memory");
@@ -291,15 +289,6 @@ ks_handshake(struct ks_item *it)
 static int
 ks_drive(struct ks_item *it)
 {
-	int	rc;
-
-	if (it->state == KS_CONNECT) {
-		rc = ks_connected(it);
-		if (rc < 0)
-			return 0;
-		if (rc > 0)
-			return ks_finish(it);
-	}
 	if (it->state == KS_HANDSHAKE && ks_handshake(it) == 1)
 		return ks_finish(it);
 	return 0;
@@ -326,6 +315,7 @@ ks_timeout(struct evloop *loop, long long id, void *arg)
 	ks_label(it, lab, sizeof(lab));
 	ks_result(it, SSH_CLASS_CONNECT_TIMEOUT, OPS_E_TIMEOUT,
 	    "connect to %s: no %s within %d ms", lab,
+	    net_connect_resolving(it->nc) ? "answer from the name resolver" :
 	    it->state == KS_CONNECT ? "TCP connection" : "SSH key exchange",
 	    it->ks->timeout_ms);
 	(void)ks_finish(it);

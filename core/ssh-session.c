@@ -2,16 +2,10 @@
  * ssh-session.c: one connection's state machine: resolve, non-blocking
  * connect, handshake, strict host key check, authentication.
  */
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "net-connect.h"
 #include "ssh-int.h"
 
 
@@ -72,6 +67,7 @@ static long long ssh_conn_timeout(struct evloop *loop, long long id,
 		    void *arg);
 static void	conn_hostkey_prefs(struct ssh_conn *c,
 		    const struct ssh_target *t);
+static void	conn_nc_drop(struct ssh_conn *c);
 
 static const char *
 conn_label(const struct ssh_conn *c, char *buf, size_t len)
@@ -187,7 +183,7 @@ ssh_conn_destroy(struct ssh_conn *c)
 	}
 	ssh_pool_leave(c);
 	ssh_conn_unlink(c);
-	ssh_conn_resolve_drop(c);
+	conn_nc_drop(c);
 	if (c->timer)
 		evloop_timer_del(c->eng->loop, c->timer);
 	if (c->fd >= 0)
@@ -220,225 +216,87 @@ ssh_conn_destroy(struct ssh_conn *c)
 /* ---- connect ------------------------------------------------------------ */
 
 /*
- * Name resolution off the loop: getaddrinfo runs in a detached helper
- * thread and signals an eventfd the loop watches. The request is shared
- * (refs): whichever side lets go last frees it, so a conn destroyed while
- * its name is being resolved never waits for the resolver.
+ * Resolve and TCP connect through net-connect.c (names on its helper
+ * thread, then each address in turn); the conn's timer bounds it.
  */
-struct ssh_resolve {
-	pthread_mutex_t	 mu;
-	int		 refs;
-	int		 efd;
-	int		 rc;
-	struct addrinfo	*ai;
-	char		 port[16];
-	char		 host[];
-};
+static void
+conn_nc_drop(struct ssh_conn *c)
+{
+	if (c->nc == NULL)
+		return;
+	/* one TCP connection started per conn, however many addresses */
+	if (net_connect_attempts(c->nc) > 0)
+		c->eng->st.connects++;
+	net_connect_free(c->nc);
+	c->nc = NULL;
+}
+
+static int	conn_connected(struct ssh_conn *c);
 
 static void
-resolve_release(struct ssh_resolve *r)
-{
-	int last;
-
-	pthread_mutex_lock(&r->mu);
-	last = --r->refs == 0;
-	pthread_mutex_unlock(&r->mu);
-	if (!last)
-		return;
-	close(r->efd);
-	if (r->ai != NULL)
-		freeaddrinfo(r->ai);
-	pthread_mutex_destroy(&r->mu);
-	free(r);
-}
-
-static void *
-resolve_thread(void *arg)
-{
-	struct ssh_resolve *r = arg;
-	struct addrinfo hints, *ai = NULL;
-	uint64_t one = 1;
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(r->host, r->port, &hints, &ai);
-	pthread_mutex_lock(&r->mu);
-	r->rc = rc;
-	r->ai = ai;
-	pthread_mutex_unlock(&r->mu);
-	if (write(r->efd, &one, sizeof(one)) < 0) {
-		/* eventfd counter cannot overflow with one write */
-	}
-	resolve_release(r);
-	return NULL;
-}
-
-void
-ssh_conn_resolve_drop(struct ssh_conn *c)
-{
-	if (c->res == NULL)
-		return;
-	evloop_file_del(c->eng->loop, c->res->efd, EVLOOP_READ);
-	resolve_release(c->res);
-	c->res = NULL;
-}
-
-static int	conn_connect_ai(struct ssh_conn *c, struct addrinfo *ai);
-
-static void
-conn_resolved(struct evloop *loop, int fd, void *arg, int mask)
+conn_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
+    void *arg)
 {
 	struct ssh_conn *c = arg;
-	struct ssh_resolve *r = c->res;
-	struct addrinfo *ai;
-	uint64_t v;
 	char lab[300];
-	int rc;
 
-	if (read(fd, &v, sizeof(v)) < 0 && errno == EAGAIN)
-		return;		/* not yet */
-	pthread_mutex_lock(&r->mu);
-	rc = r->rc;
-	ai = r->ai;
-	r->ai = NULL;
-	pthread_mutex_unlock(&r->mu);
-	ssh_conn_resolve_drop(c);
-	if (rc != 0) {
-		conn_label(c, lab, sizeof(lab));
-		ssh_conn_set_result(c, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
-		    "resolve %s: %s; check the host name", lab,
-		    gai_strerror(rc));
-		conn_fail(c);
+	conn_nc_drop(c);
+	if (res->cls == NET_CONNECT_OK) {
+		c->fd = res->fd;
+		if (conn_connected(c) == STEP_NEXT)
+			ssh_conn_drive(c);
 		return;
 	}
-	if (conn_connect_ai(c, ai) == STEP_NEXT)
-		ssh_conn_drive(c);
+	conn_label(c, lab, sizeof(lab));
+	switch (res->cls) {
+	case NET_CONNECT_RESOLVE:
+		ssh_conn_set_result(c, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
+		    "resolve %s: %s; check the host name", lab, res->why);
+		break;
+	case NET_CONNECT_REFUSED:
+		ssh_conn_set_result(c, SSH_CLASS_REFUSED, OPS_E_CONNECT,
+		    "connect to %s: %s; is sshd running on that port?", lab,
+		    res->why);
+		break;
+	case NET_CONNECT_INTERNAL:
+		ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "connect to %s: out of memory", lab);
+		break;
+	default:
+		ssh_conn_set_result(c, SSH_CLASS_CONNECT, OPS_E_CONNECT,
+		    "connect to %s: %s", lab, res->why);
+		break;
+	}
+	conn_fail(c);
 }
 
 static int
 conn_connect(struct ssh_conn *c)
 {
-	struct addrinfo hints, *ai = NULL;
-	struct ssh_resolve *r;
-	pthread_attr_t attr;
-	pthread_t tid;
-	char port[16], lab[300];
-	size_t hl = strlen(c->host);
+	struct ops_err e;
+	char lab[300];
 	int rc;
 
-	if (c->res != NULL)
-		return STEP_WAIT;	/* the resolver has not answered */
-	conn_label(c, lab, sizeof(lab));
-	snprintf(port, sizeof(port), "%u", c->port);
-	/* An address needs no lookup: take it here, without a thread. */
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
-	if ((rc = getaddrinfo(c->host, port, &hints, &ai)) == 0)
-		return conn_connect_ai(c, ai);
-	if (c->timer == 0 && evloop_timer_add(c->eng->loop,
+	if (c->nc != NULL)
+		return STEP_WAIT;	/* resolving or connecting */
+	rc = net_connect_start(c->eng->loop, c->host, c->port, conn_tcp_done,
+	    c, &c->nc, &e);
+	if (rc == 0 && (c->timer != 0 || evloop_timer_add(c->eng->loop,
 	    c->eng->cfg.connect_timeout_ms, ssh_conn_timeout, c, &c->timer,
-	    NULL) != 0)
-		goto nomem;
-	if ((r = calloc(1, sizeof(*r) + hl + 1)) == NULL)
-		goto nomem;
-	memcpy(r->host, c->host, hl + 1);
-	memcpy(r->port, port, sizeof(port));
-	r->refs = 2;
-	if ((r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		free(r);
-		goto nomem;
-	}
-	pthread_mutex_init(&r->mu, NULL);
-	c->res = r;
-	if (evloop_file_set(c->eng->loop, r->efd, EVLOOP_READ, conn_resolved,
-	    c, NULL) != 0)
-		goto nomem_res;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&tid, &attr, resolve_thread, r);
-	pthread_attr_destroy(&attr);
-	if (rc != 0)
-		goto nomem_res;
-	return STEP_WAIT;
-nomem_res:
-	r->refs = 1;		/* no thread holds it */
-	ssh_conn_resolve_drop(c);
-nomem:
-	ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-	    "resolve %s: out of memory or threads", lab);
+	    NULL) == 0))
+		return STEP_WAIT;
+	conn_label(c, lab, sizeof(lab));
+	ssh_conn_set_result(c, rc == OPS_E_INVAL ? SSH_CLASS_CONNECT :
+	    SSH_CLASS_INTERNAL, rc != 0 ? rc : OPS_E_NOMEM, "connect to %s: %s",
+	    lab, rc == OPS_E_INVAL ? "invalid port" :
+	    "out of memory or threads");
 	return conn_fail(c);
 }
 
-static int
-conn_connect_ai(struct ssh_conn *c, struct addrinfo *ai)
-{
-	struct addrinfo *a;
-	char lab[300];
-	int fd = -1, one = 1, e = 0;
-
-	conn_label(c, lab, sizeof(lab));
-	for (a = ai; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, a->ai_protocol);
-		if (fd < 0) {
-			e = errno;
-			continue;
-		}
-		/* Nagle against delayed ACKs costs ~40 ms per round trip. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
-		    errno == EINPROGRESS)
-			break;
-		e = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	c->eng->st.connects++;
-	if (fd < 0) {
-		ssh_conn_set_result(c, e == ECONNREFUSED ?
-		    SSH_CLASS_REFUSED : SSH_CLASS_CONNECT, OPS_E_CONNECT,
-		    "connect to %s: %s", lab, strerror(e));
-		return conn_fail(c);
-	}
-	c->fd = fd;
-	if ((c->timer == 0 && evloop_timer_add(c->eng->loop,
-	    c->eng->cfg.connect_timeout_ms, ssh_conn_timeout, c, &c->timer,
-	    NULL) != 0) ||
-	    evloop_file_set(c->eng->loop, fd, EVLOOP_WRITE, ssh_conn_io, c,
-	    NULL) != 0) {
-		ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-		    "connect to %s: out of memory", lab);
-		return conn_fail(c);
-	}
-	return STEP_WAIT;
-}
-
+/* TCP is up (c->fd): set up the SSH session. */
 static int
 conn_connected(struct ssh_conn *c)
 {
-	char lab[300];
-	int e = 0;
-	socklen_t sl = sizeof(e);
-
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
-		e = errno;
-	if (e == EINPROGRESS || e == EALREADY)
-		return STEP_WAIT;
-	if (e != 0) {
-		conn_label(c, lab, sizeof(lab));
-		ssh_conn_set_result(c, e == ECONNREFUSED ?
-		    SSH_CLASS_REFUSED : SSH_CLASS_CONNECT, OPS_E_CONNECT,
-		    "connect to %s: %s%s", lab, strerror(e),
-		    e == ECONNREFUSED ? "; is sshd running on that port?" :
-		    "");
-		return conn_fail(c);
-	}
 	c->sess = libssh2_session_init_ex(ssh_wipe_alloc, ssh_wipe_free,
 	    ssh_wipe_realloc, c);
 	if (c->sess == NULL) {
@@ -792,7 +650,7 @@ ssh_conn_drive(struct ssh_conn *c)
 	for (;;) {
 		switch (c->state) {
 		case CONN_CONNECT:
-			rc = c->fd < 0 ? conn_connect(c) : conn_connected(c);
+			rc = conn_connect(c);
 			break;
 		case CONN_HANDSHAKE:
 			rc = conn_handshake(c);
@@ -843,7 +701,7 @@ ssh_conn_timeout(struct evloop *loop, long long id, void *arg)
 	conn_label(c, lab, sizeof(lab));
 	ssh_conn_set_result(c, SSH_CLASS_CONNECT_TIMEOUT, OPS_E_TIMEOUT,
 	    "connect to %s: no %s within %d ms", lab,
-	    c->res != NULL ? "answer from the name resolver" :
+	    net_connect_resolving(c->nc) ? "answer from the name resolver" :
 	    c->state == CONN_CONNECT ? "TCP connection" :
 	    c->state == CONN_HANDSHAKE ? "SSH handshake" : "authentication",
 	    c->eng->cfg.connect_timeout_ms);
