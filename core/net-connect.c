@@ -62,6 +62,7 @@ struct net_connect {
 };
 
 static void	nc_try_next(struct net_connect *nc);
+static void	nc_release_all(struct net_connect *nc);
 
 /* ---- the result ---------------------------------------------------------- */
 
@@ -94,9 +95,6 @@ nc_result_init(struct net_connect *nc, struct net_connect_result *r,
 	}
 }
 
-/* Let go of everything but the struct itself. */
-static void
-nc_release_all(struct net_connect *nc);
 
 /*
  * Hand r to the callback. Nothing of nc is touched afterwards: the callback
@@ -137,7 +135,7 @@ nc_fail(struct net_connect *nc, enum net_connect_class cls, int sys_errno,
 	nc->pend = r;
 	nc->done = 1;
 	nc_release_all(nc);
-	/* On failure start itself reports it (in_start checks defer). */
+	/* If the timer cannot be had, nc_started fails the start instead. */
 	(void)evloop_timer_add(nc->loop, 0, nc_deferred, nc, &nc->defer,
 	    NULL);
 }
@@ -375,6 +373,7 @@ nc_try_next(struct net_connect *nc)
 	    NET_CONNECT_ERROR, nc->last_errno, strerror(nc->last_errno));
 }
 
+/* Let go of everything but the struct itself. */
 static void
 nc_release_all(struct net_connect *nc)
 {
