@@ -7,7 +7,9 @@
  * (type, SHA256 fingerprint and the raw blob) and disconnects. No
  * authentication is attempted and nothing is trusted or stored: the
  * caller decides what to do with the keys. The same rules as the engine
- * (ssh.h) apply to the socket: TCP_NODELAY from the start, one deadline
+ * (ssh.h) apply to the socket, through the same connector (net-connect.h:
+ * names resolved off the loop, every address tried in turn), TCP_NODELAY
+ * from the start, one deadline
  * (timeout_ms) for TCP connect plus key exchange, and failures classed as
  * SSH_CLASS_RESOLVE, _REFUSED, _CONNECT_TIMEOUT, _CONNECT or _HANDSHAKE
  * with a message that names the target and host:port.
