@@ -215,7 +215,7 @@ main(void)
 	load_sshds();
 	if (nsshd < 4)
 		skip_all("needs 4 sshd processes (run through test-ssh.sh)");
-	plan(52);
+	plan(53);
 	ops_crypto_init(NULL);
 	if (evloop_new(&loop, &err) != 0 ||
 	    ssh_engine_new(loop, NULL, &eng, &err) != 0) {
@@ -574,6 +574,9 @@ main(void)
 	    "%lu handshakes)", st1.reconnects - st0.reconnects,
 	    st1.idle_closed - st0.idle_closed,
 	    st1.handshakes - st0.handshakes);
+	ok(st1.opening == 0 && st1.opening_peak <= 64,
+	    "reconnects took opening slots and gave them back (peak %lu)",
+	    st1.opening_peak);
 	ssh_batch_free(b);
 
 	/* 14. idle expiry */
