@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "net-connect.h"
 #include "ssh-int.h"
 
 #define DEFAULT_CAP	(1024 * 1024)
@@ -67,6 +68,53 @@ ssh_class_reached(const char *cls)
 		}
 	}
 	return -1;
+}
+
+void
+ssh_error_class(const char *error, char *cls, size_t len, const char **text)
+{
+	const char	*colon;
+	size_t		 n;
+
+	cls[0] = '\0';
+	if (text != NULL)
+		*text = error;
+	if (error == NULL || (colon = strstr(error, ": ")) == NULL)
+		return;
+	n = (size_t)(colon - error);
+	if (n == 0 || n >= len || strspn(error, "abcdefghijklmnopqrstuvwxyz-")
+	    != n)
+		return;
+	memcpy(cls, error, n);
+	cls[n] = '\0';
+	if (text != NULL)
+		*text = colon + 2;
+}
+
+void
+ssh_connect_failure(const struct net_connect_result *res, const char *label,
+    enum ssh_class *cls, char *msg, size_t len)
+{
+	switch (res->cls) {
+	case NET_CONNECT_RESOLVE:
+		*cls = SSH_CLASS_RESOLVE;
+		snprintf(msg, len, "resolve %s: %s; check the host name", label,
+		    res->why);
+		break;
+	case NET_CONNECT_REFUSED:
+		*cls = SSH_CLASS_REFUSED;
+		snprintf(msg, len, "connect to %s: %s; is sshd running on that "
+		    "port?", label, res->why);
+		break;
+	case NET_CONNECT_INTERNAL:
+		*cls = SSH_CLASS_INTERNAL;
+		snprintf(msg, len, "connect to %s: out of memory", label);
+		break;
+	default:
+		*cls = SSH_CLASS_CONNECT;
+		snprintf(msg, len, "connect to %s: %s", label, res->why);
+		break;
+	}
 }
 
 const char *
@@ -162,7 +210,6 @@ ssh_engine_free(struct ssh_engine *eng)
 {
 	if (eng == NULL)
 		return;
-	eng->freeing = 1;
 	while (eng->conns != NULL)
 		ssh_conn_destroy(eng->conns);
 	if (eng->ka_timer)
@@ -223,9 +270,6 @@ job_start(struct ssh_job *j)
 	c->job = j;
 	j->conn = c;
 	j->state = JOB_CONNECTING;
-	c->opening = 1;
-	if (++eng->st.opening > eng->st.opening_peak)
-		eng->st.opening_peak = eng->st.opening;
 	ssh_conn_drive(c);
 }
 
@@ -252,7 +296,7 @@ ssh_engine_schedule(struct ssh_engine *eng)
 	struct ssh_job *j;
 
 	/* Jobs that fail at once finish inside job_start: no recursion. */
-	if (eng->scheduling || eng->freeing)
+	if (eng->scheduling)
 		return;
 	eng->scheduling = 1;
 	/*

@@ -127,11 +127,6 @@ ssh_job_reconnect(struct ssh_job *j)
 	c->job = j;
 	j->conn = c;
 	j->state = JOB_CONNECTING;
-	/* It does not wait for an opening slot (it held a session), but it
-	 * takes one, so fresh sessions wait behind a wave of reconnects. */
-	c->opening = 1;
-	if (++eng->st.opening > eng->st.opening_peak)
-		eng->st.opening_peak = eng->st.opening;
 	ssh_conn_drive(c);
 	return STEP_GONE;
 }

@@ -83,7 +83,7 @@ struct ssh_conn {
 	struct ssh_job		*job;		/* NULL when idle */
 	long long		 timer;		/* connect or idle timer */
 	int			 in_pool;
-	int			 opening;	/* counted in st.opening */
+	int			 opening;	/* from new to authed: st.opening */
 	struct ssh_conn		*prev, *next;	/* engine's list */
 
 	/* authentication progress */
@@ -171,7 +171,6 @@ struct ssh_engine {
 	struct ssh_job		*pend_head, *pend_tail;
 	long long		 ka_timer;
 	int			 scheduling;	/* guards re-entry */
-	int			 freeing;	/* ssh_engine_free runs */
 };
 
 /* ssh-session.c */

@@ -157,7 +157,8 @@ ks_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
     void *arg)
 {
 	struct ks_item	*it = arg;
-	char		 lab[300];
+	enum ssh_class	 cls;
+	char		 lab[300], msg[OPS_ERR_MSG_MAX];
 
 	net_connect_free(nc);
 	it->nc = NULL;
@@ -170,25 +171,8 @@ ks_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
 		return;
 	}
 	ks_label(it, lab, sizeof(lab));
-	switch (res->cls) {
-	case NET_CONNECT_RESOLVE:
-		ks_result(it, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
-		    "resolve %s: %s; check the host name", lab, res->why);
-		break;
-	case NET_CONNECT_REFUSED:
-		ks_result(it, SSH_CLASS_REFUSED, OPS_E_CONNECT,
-		    "connect to %s: %s; is sshd running on that port?", lab,
-		    res->why);
-		break;
-	case NET_CONNECT_INTERNAL:
-		ks_result(it, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-		    "connect to %s: out of memory", lab);
-		break;
-	default:
-		ks_result(it, SSH_CLASS_CONNECT, OPS_E_CONNECT,
-		    "connect to %s: %s", lab, res->why);
-		break;
-	}
+	ssh_connect_failure(res, lab, &cls, msg, sizeof(msg));
+	ks_result(it, cls, res->status, "%s", msg);
 	(void)ks_finish(it);
 }
 

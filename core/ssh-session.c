@@ -162,6 +162,12 @@ ssh_conn_new(struct ssh_engine *eng, const struct ssh_target *t,
 		return OPS_E_NOMEM;
 	}
 	ssh_conn_link(eng, c);
+	/* Opening until authenticated (ssh_conn_opened) or destroyed: a
+	 * fresh run waits for a slot (ssh_engine_schedule); a reconnect
+	 * does not wait but takes one, so fresh ones queue behind it. */
+	c->opening = 1;
+	if (++eng->st.opening > eng->st.opening_peak)
+		eng->st.opening_peak = eng->st.opening;
 	*out = c;
 	return 0;
 }
@@ -238,7 +244,8 @@ conn_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
     void *arg)
 {
 	struct ssh_conn *c = arg;
-	char lab[300];
+	enum ssh_class cls;
+	char lab[300], msg[OPS_ERR_MSG_MAX];
 
 	conn_nc_drop(c);
 	if (res->cls == NET_CONNECT_OK) {
@@ -248,25 +255,8 @@ conn_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
 		return;
 	}
 	conn_label(c, lab, sizeof(lab));
-	switch (res->cls) {
-	case NET_CONNECT_RESOLVE:
-		ssh_conn_set_result(c, SSH_CLASS_RESOLVE, OPS_E_CONNECT,
-		    "resolve %s: %s; check the host name", lab, res->why);
-		break;
-	case NET_CONNECT_REFUSED:
-		ssh_conn_set_result(c, SSH_CLASS_REFUSED, OPS_E_CONNECT,
-		    "connect to %s: %s; is sshd running on that port?", lab,
-		    res->why);
-		break;
-	case NET_CONNECT_INTERNAL:
-		ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-		    "connect to %s: out of memory", lab);
-		break;
-	default:
-		ssh_conn_set_result(c, SSH_CLASS_CONNECT, OPS_E_CONNECT,
-		    "connect to %s: %s", lab, res->why);
-		break;
-	}
+	ssh_connect_failure(res, lab, &cls, msg, sizeof(msg));
+	ssh_conn_set_result(c, cls, res->status, "%s", msg);
 	conn_fail(c);
 }
 

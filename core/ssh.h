@@ -95,6 +95,20 @@ const char	*ssh_class_name(enum ssh_class cls);
  * (ok, channel, timeout, exit, signal, sftp, sudo), 0 no (resolve ...
  * auth: the target is unreachable), -1 for internal and unknown names. */
 int		 ssh_class_reached(const char *cls);
+/*
+ * A run's error as the runner writes it, "class: message": the class into
+ * cls (len bytes; "" when the error has no such prefix) and, when text is
+ * not NULL, the message after the ": " (the whole error without a class).
+ */
+void		 ssh_error_class(const char *error, char *cls, size_t len,
+		    const char **text);
+
+struct net_connect_result;
+/* A failed connect (net-connect.h; its status is res->status) to label
+ * ("name (host:port)") as a class and a message a human can act on. */
+void		 ssh_connect_failure(const struct net_connect_result *res,
+		    const char *label, enum ssh_class *cls, char *msg,
+		    size_t len);
 
 struct ssh_auth {
 	const char	*user;

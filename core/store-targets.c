@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssh.h"
 #include "store-int.h"
 
 /* The target's columns, then its last run with a result (store.h). */
@@ -256,9 +257,8 @@ out:
 static int
 load_last_run(sqlite3_stmt *row, struct store_last_run *r)
 {
-	const char		*e, *st;
+	const char		*st;
 	enum store_run_state	 state;
-	size_t			 n;
 
 	r->exit_status = -1;
 	if (sqlite3_column_type(row, 10) == SQLITE_NULL)
@@ -274,14 +274,7 @@ load_last_run(sqlite3_stmt *row, struct store_last_run *r)
 	r->finished = sqlite3_column_int64(row, 16);
 	if (store_col_str(row, 15, &r->error) != OPS_OK)
 		return OPS_E_NOMEM;
-	/* The runner writes errors as "class: message". */
-	if ((e = r->error) != NULL) {
-		n = strspn(e, "abcdefghijklmnopqrstuvwxyz-");
-		if (n > 0 && n < sizeof(r->cls) && e[n] == ':') {
-			memcpy(r->cls, e, n);
-			r->cls[n] = '\0';
-		}
-	}
+	ssh_error_class(r->error, r->cls, sizeof(r->cls), NULL);
 	return OPS_OK;
 }
 

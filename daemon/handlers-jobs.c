@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "daemon.h"
+#include "ssh.h"
 
 #define S		OPS_PROTO_MAX_NAME
 #define JOB_LIST_DEFAULT 20
@@ -179,26 +180,6 @@ out:
 	return rc;
 }
 
-/* "CLASS: message" -> class and message (class NULL when none). */
-static void
-split_error(const char *error, char *cls, size_t len, const char **text)
-{
-	const char	*colon;
-	size_t		 n;
-
-	cls[0] = '\0';
-	*text = error;
-	if (error == NULL || (colon = strstr(error, ": ")) == NULL)
-		return;
-	n = (size_t)(colon - error);
-	if (n == 0 || n >= len || strspn(error, "abcdefghijklmnopqrstuvwxyz-")
-	    != n)
-		return;
-	memcpy(cls, error, n);
-	cls[n] = '\0';
-	*text = colon + 2;
-}
-
 static json_t *
 run_json(const struct store_run *r)
 {
@@ -206,7 +187,7 @@ run_json(const struct store_run *r)
 	const char	*text;
 	json_t		*o;
 
-	split_error(r->error, cls, sizeof(cls), &text);
+	ssh_error_class(r->error, cls, sizeof(cls), &text);
 	if (r->state == STORE_RUN_CANCELLED || r->state ==
 	    STORE_RUN_INTERRUPTED)
 		snprintf(cls, sizeof(cls), "%s",

@@ -65,20 +65,13 @@ jobs_emit_target_status(struct ops_ctx *ctx, int64_t job, const char *target,
     enum store_run_state state, const char *error)
 {
 	json_t	*m;
-	char	 cls[32] = "";
-	size_t	 n;
+	char	 cls[32];
 
 	/* Only runs with a result say anything about the target. */
 	if (state != STORE_RUN_OK && state != STORE_RUN_FAILED &&
 	    state != STORE_RUN_TIMEOUT && state != STORE_RUN_ERROR)
 		return;
-	if (error != NULL) {
-		n = strspn(error, "abcdefghijklmnopqrstuvwxyz-");
-		if (n > 0 && n < sizeof(cls) && error[n] == ':') {
-			memcpy(cls, error, n);
-			cls[n] = '\0';
-		}
-	}
+	ssh_error_class(error, cls, sizeof(cls), NULL);
 	if ((m = proto_msg_new(PROTO_TARGET_STATUS, 0)) == NULL)
 		return;
 	(void)proto_add_str(m, "target", target, NULL);

@@ -16,6 +16,7 @@
 
 #include <curses.h>
 
+#include "ssh.h"
 #include "tui-screen.h"
 
 #define FORM_ADD	1
@@ -154,22 +155,6 @@ target_row(struct view_list *v, const char *name, size_t *idx)
 	return NULL;
 }
 
-/* "class: message" -> class (empty when the error has none). */
-static void
-error_class(const char *error, char *cls, size_t len)
-{
-	size_t	n;
-
-	cls[0] = '\0';
-	if (error == NULL)
-		return;
-	n = strspn(error, "abcdefghijklmnopqrstuvwxyz-");
-	if (n > 0 && n < len && error[n] == ':') {
-		memcpy(cls, error, n);
-		cls[n] = '\0';
-	}
-}
-
 void
 screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 {
@@ -188,8 +173,8 @@ screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 		if ((status = json_string_value(json_object_get(msg,
 		    "status"))) == NULL)
 			return;
-		error_class(json_string_value(json_object_get(msg,
-		    "message")), cls, sizeof(cls));
+		ssh_error_class(json_string_value(json_object_get(msg,
+		    "message")), cls, sizeof(cls), NULL);
 		json_object_set_new(o, "reachability", json_string(status));
 		json_object_set_new(o, "reach_class", strcmp(status,
 		    "unreachable") == 0 && cls[0] != '\0' ? json_string(cls) :
@@ -203,7 +188,7 @@ screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 		    strcmp(state, "error") != 0))
 			return;
 		error = json_string_value(json_object_get(msg, "error"));
-		error_class(error, cls, sizeof(cls));
+		ssh_error_class(error, cls, sizeof(cls), NULL);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		x = json_object_get(msg, "signal");
 		lr = json_pack("{s:I, s:s, s:O, s:o, s:o, s:o, s:I}", "job",
