@@ -97,6 +97,8 @@ struct ssh_conn {
 	struct libssh2_agent_publickey *agent_id;
 	int			 auth_msg_set;
 	char			 auth_msg[128];
+	int			 kbd_rounds;	/* keyboard-interactive */
+	int			 kbd_answered;	/* the password was sent */
 };
 
 struct ssh_job {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -414,18 +415,82 @@ conn_handshake(struct ssh_conn *c)
 
 /* ---- authentication ------------------------------------------------------ */
 
+/* Keyboard-interactive rounds we take part in; later ones get no answer. */
+#define KBD_MAX_ROUNDS	4
+
+/* Does a prompt ask for a password (not a code, a question, a token)? */
+static int
+kbd_is_password_prompt(const LIBSSH2_USERAUTH_KBDINT_PROMPT *p)
+{
+	static const char	want[] = "password";
+	size_t			i, k;
+
+	if (p->echo || p->text == NULL)
+		return 0;
+	for (i = 0; i + sizeof(want) - 1 <= p->length; i++) {
+		for (k = 0; k < sizeof(want) - 1; k++)
+			if (tolower((unsigned char)p->text[i + k]) != want[k])
+				break;
+		if (k == sizeof(want) - 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Say in the error which prompt went unanswered, in printable ASCII only
+ * (it is the server's text). */
+static void
+kbd_note_refused(struct ssh_conn *c, const LIBSSH2_USERAUTH_KBDINT_PROMPT *p,
+    int n)
+{
+	char	txt[48];
+	size_t	i, k = 0;
+
+	if (c->auth_msg[0] != '\0')
+		return;
+	if (n > 1) {
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; "
+		    "keyboard-interactive asked %d questions at once: not "
+		    "answered", n);
+		return;
+	}
+	for (i = 0; p->text != NULL && i < p->length && k < sizeof(txt) - 1;
+	    i++)
+		txt[k++] = p->text[i] >= 0x20 && p->text[i] < 0x7f ?
+		    (char)p->text[i] : '?';
+	txt[k] = '\0';
+	snprintf(c->auth_msg, sizeof(c->auth_msg), "; keyboard-interactive "
+	    "asked \"%s\", not for a password: not answered", txt);
+}
+
+/*
+ * The password goes only to a round of exactly one hidden prompt that
+ * asks for a password, once per attempt, within KBD_MAX_ROUNDS rounds: a
+ * server asking anything else (a one-time code, several prompts) gets
+ * empty answers, so a second factor is never fed the password.
+ */
 static LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(conn_kbd_answer)
 {
 	struct ssh_conn *c = *abstract;
 	struct secret *pw = c->auth ? c->auth->password : NULL;
-	int i;
+	int i, give;
 
+	(void)name;
+	(void)name_len;
+	(void)instruction;
+	(void)instruction_len;
+	give = pw != NULL && num_prompts == 1 && !c->kbd_answered &&
+	    c->kbd_rounds < KBD_MAX_ROUNDS &&
+	    kbd_is_password_prompt(&prompts[0]);
+	c->kbd_rounds++;
 	for (i = 0; i < num_prompts; i++) {
 		responses[i].text = NULL;
 		responses[i].length = 0;
-		/* Only answer hidden (password) prompts. */
-		if (pw == NULL || prompts[i].echo)
+		if (!give) {
+			if (i == 0)
+				kbd_note_refused(c, &prompts[0], num_prompts);
 			continue;
+		}
 		responses[i].text = ssh_wipe_alloc(secret_len(pw) + 1,
 		    abstract);
 		if (responses[i].text == NULL)
@@ -433,6 +498,7 @@ static LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(conn_kbd_answer)
 		memcpy(responses[i].text, secret_cdata(pw), secret_len(pw));
 		responses[i].text[secret_len(pw)] = '\0';
 		responses[i].length = (unsigned)secret_len(pw);
+		c->kbd_answered = 1;
 	}
 }
 
@@ -599,6 +665,8 @@ conn_auth(struct ssh_conn *c)
 			return conn_fail(c);
 		}
 		c->auth_step = AUTH_KEY;
+		c->kbd_rounds = 0;
+		c->kbd_answered = 0;
 		c->state = CONN_AUTH;
 	}
 	while (c->auth_step < AUTH_END) {

@@ -54,6 +54,15 @@ static const char sql_target_update[] =
 	" notes = CASE WHEN ?7 IS NULL THEN notes WHEN ?7 = '' THEN NULL"
 	"  ELSE ?7 END,"
 	" updated = ?8 WHERE id = ?1";
+/* Known and pending keys belong to one host:port: a target that moves
+ * starts with none (run before the update, ?2 ?3 its new host, port). */
+#define MOVED_TARGET \
+	" WHERE target_id = ?1 AND EXISTS (SELECT 1 FROM targets WHERE id = ?1" \
+	" AND (host <> coalesce(?2, host) OR port <> coalesce(?3, port)))"
+static const char sql_hostkeys_reset[] =
+	"DELETE FROM target_hostkeys" MOVED_TARGET;
+static const char sql_pending_reset[] =
+	"DELETE FROM target_hostkeys_pending" MOVED_TARGET;
 static const char sql_target_delete[] =
 	"DELETE FROM targets WHERE id = ?1";
 static const char sql_hostkey_add[] =
@@ -467,6 +476,32 @@ out:
 	return rc;
 }
 
+/* Forget the host keys of target id when host or port (either NULL/0 for
+ * unchanged) differ from its current ones. */
+static int
+reset_hostkeys_if_moved(struct store *st, int64_t id, const char *host,
+    int port, struct ops_err *err)
+{
+	const char *const	 sql[] = { sql_hostkeys_reset, sql_pending_reset };
+	sqlite3_stmt		*stmt = NULL;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((rc = store_stmt(st, sql[i], &stmt, err)) != OPS_OK)
+			return rc;
+		sqlite3_bind_int64(stmt, 1, id);
+		store_bind_text(stmt, 2, host);
+		if (port != 0)
+			sqlite3_bind_int(stmt, 3, port);
+		rc = sqlite3_step(stmt);
+		store_stmt_done(stmt);
+		if (rc != SQLITE_DONE)
+			return store_dberr(st, rc, err, "reset host keys");
+	}
+	return OPS_OK;
+}
+
 int
 store_target_update(struct store *st, const char *name,
     const struct store_target_update *u, struct ops_err *err)
@@ -501,6 +536,9 @@ store_target_update(struct store *st, const char *name,
 		    err)) != OPS_OK)
 			goto out;
 	}
+	if ((rc = reset_hostkeys_if_moved(st, id, u->host, u->port,
+	    err)) != OPS_OK)
+		goto out;
 	if ((rc = store_stmt(st, sql_target_update, &stmt, err)) != OPS_OK)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, id);

@@ -11,6 +11,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,4 +126,26 @@ acl_allows(enum cmd_role have, enum cmd_role need)
 			return (acl_covers[i].covers & (1u << need)) != 0;
 	}
 	return 0;
+}
+
+/*
+ * Binding a credential to a destination (attaching it to a target, moving
+ * a target that has one, trusting a host key for it) is an admin act: the
+ * destination receives the credential (a password in plain text). The
+ * format names the act and the objects, never a secret.
+ */
+int
+acl_need_admin(enum cmd_role have, const char *actor, struct ops_err *err,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	what[512];
+
+	if (acl_allows(have, CMD_ROLE_ADMIN))
+		return OPS_OK;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return ops_err_set(err, OPS_E_PERM, "permission denied: %s needs role "
+	    "admin; %s has role %s", what, actor, cmd_role_name(have));
 }

@@ -151,6 +151,12 @@ void	client_defer_error(struct client_defer *d, int code,
 /* acl.c */
 enum cmd_role	acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid);
 int		acl_allows(enum cmd_role have, enum cmd_role need);
+/* OPS_OK for admin, else OPS_E_PERM "permission denied: <fmt...> needs
+ * role admin; <actor> has role <have>" (binding a credential to a
+ * destination; opsicled(8), "Credentials and roles"). */
+int		acl_need_admin(enum cmd_role have, const char *actor,
+		    struct ops_err *err, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
 
 /* handlers-daemon.c: the handler table, indexed by message type */
 const struct handler	*handler_find(enum proto_type type);

@@ -18,6 +18,12 @@
  * An explicitly given fingerprint replaces the known key of the same type
  * (a host key that changed on purpose).
  *
+ * Credentials and roles (opsicled(8)): trusting a key for a target that
+ * has a credential decides who receives that credential, so accept and
+ * import need admin for such a target. A scan that ends after the target
+ * moved, or gained a credential its requester may not bind, stores
+ * nothing.
+ *
  * Scans run on the daemon's loop (core/ssh-keyscan.c) and never block
  * it: the handler defers its reply (client_defer, server-client.c) and
  * the scan's callback stores the keys, writes the audit records in one
@@ -41,11 +47,21 @@ enum hk_mode {
 	HK_NEW,			/* after target add/import */
 };
 
+/* Where a scanned target was when the scan started. */
+struct hk_dest {
+	char			*name;
+	char			*host;
+	unsigned		 port;
+};
+
 struct hk_op {
 	struct ops_ctx		*ctx;
 	struct client_defer	*d;
 	enum hk_mode		 mode;
 	char			 actor[64];
+	enum cmd_role		 role;		/* the requester's */
+	struct hk_dest		*dest;		/* one per scanned target */
+	size_t			 ndest;
 	char			 want_fp[HOSTKEY_FP_MAX];	/* "" if none */
 	struct store_hostkey_list known;	/* accept: at scan start */
 	json_t			*base;		/* HK_NEW: result to extend */
@@ -55,8 +71,15 @@ struct hk_op {
 static void
 hk_op_free(struct hk_op *op)
 {
+	size_t	i;
+
 	if (op == NULL)
 		return;
+	for (i = 0; i < op->ndest; i++) {
+		free(op->dest[i].name);
+		free(op->dest[i].host);
+	}
+	free(op->dest);
 	ssh_keyscan_free(op->ks);
 	store_hostkey_list_free(&op->known);
 	json_decref(op->base);
@@ -102,19 +125,67 @@ hk_audit_refusal(struct ops_ctx *ctx, const char *actor, const char *target,
 	hk_audit_refusal_as(ctx, actor, "hostkey.accept", target, detail, why);
 }
 
+/* Refuse credentialed targets to a requester that is not admin. */
+static int
+hk_check_cred(enum cmd_role role, const char *actor,
+    const struct store_target *t, struct ops_err *err)
+{
+	if (t->cred_name == NULL)
+		return OPS_OK;
+	return acl_need_admin(role, actor, err, "trusting a host key for "
+	    "target %s, which uses credential %s,", t->name, t->cred_name);
+}
+
+/*
+ * The scan took a while: the target must still be where it was scanned
+ * and, when it gained a credential meanwhile, the requester must still
+ * be allowed to trust keys for it. Refusals are audited.
+ */
+static int
+hk_still_allowed(struct hk_op *op, const char *target, const char *detail,
+    struct ops_err *err)
+{
+	struct store_target	*t = NULL;
+	const struct hk_dest	*d = NULL;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < op->ndest && d == NULL; i++)
+		if (strcmp(op->dest[i].name, target) == 0)
+			d = &op->dest[i];
+	if ((rc = store_target_get(op->ctx->store, target, &t, err)) !=
+	    OPS_OK)
+		return rc;
+	if (d == NULL || strcmp(d->host, t->host) != 0 ||
+	    d->port != (unsigned)t->port)
+		rc = ops_err_set(err, OPS_E_INVAL, "target %s moved during the "
+		    "host key scan; nothing stored", target);
+	else
+		rc = hk_check_cred(op->role, op->actor, t, err);
+	store_target_free(t);
+	if (rc != OPS_OK)
+		hk_audit_refusal(op->ctx, op->actor, target, detail,
+		    ops_err_msg(err));
+	return rc;
+}
+
 /*
  * Store hk as a known key of target (replacing the known key of the same
  * type when replace) and audit it, in one transaction.
  */
 static int
-hk_store(struct ops_ctx *ctx, const char *actor, const char *target,
-    const struct hostkey *hk, const unsigned char *blob, size_t blob_len,
-    int replace, const char *how, struct ops_err *err)
+hk_store(struct hk_op *op, const char *target, const struct hostkey *hk,
+    const unsigned char *blob, size_t blob_len, int replace,
+    const char *how, struct ops_err *err)
 {
-	char	detail[256];
-	int	rc;
+	struct ops_ctx	*ctx = op->ctx;
+	const char	*actor = op->actor;
+	char		 detail[256];
+	int		 rc;
 
 	snprintf(detail, sizeof(detail), "%s %s (%s)", hk->type, hk->fp, how);
+	if ((rc = hk_still_allowed(op, target, detail, err)) != OPS_OK)
+		return rc;
 	if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
 		return rc;
 	/* Through pending, so the move and the replace share one path. */
@@ -232,8 +303,7 @@ hk_accept_done(struct hk_op *op, const struct ssh_keyscan_result *r)
 		op->d = NULL;
 		return;
 	}
-	rc = hk_store(ctx, op->actor, t, &r->hk, r->blob, r->blob_len,
-	    replace, replace ? "scanned, fingerprint given" :
+	rc = hk_store(op, t, &r->hk, r->blob, r->blob_len, replace, replace ? "scanned, fingerprint given" :
 	    "scanned, trusted on first use", &err);
 	if (rc != OPS_OK) {
 		client_defer_error(op->d, rc, ops_err_msg(&err));
@@ -250,7 +320,6 @@ hk_accept_done(struct hk_op *op, const struct ssh_keyscan_result *r)
 static void
 hk_new_done(struct hk_op *op)
 {
-	struct ops_ctx			*ctx = op->ctx;
 	const struct ssh_keyscan_result	*r;
 	struct ops_err			 err;
 	json_t				*keys, *errs, *res;
@@ -276,11 +345,11 @@ hk_new_done(struct hk_op *op)
 			    ssh_class_name(r->cls), "message", r->msg));
 			continue;
 		}
-		if (hk_store(ctx, op->actor, r->target, &r->hk, r->blob,
-		    r->blob_len, 0, "scanned, accept_new_hostkey", &err) !=
-		    OPS_OK) {
+		if (hk_store(op, r->target, &r->hk, r->blob, r->blob_len, 0,
+		    "scanned, accept_new_hostkey", &err) != OPS_OK) {
 			json_array_append_new(errs, json_pack("{s:s, s:s, "
-			    "s:s}", "target", r->target, "class", "store",
+			    "s:s}", "target", r->target, "class",
+			    err.code == OPS_E_PERM ? "permission" : "store",
 			    "message", ops_err_msg(&err)));
 			continue;
 		}
@@ -315,9 +384,23 @@ static int
 hk_scan_start(struct hk_op *op, struct client *c, const json_t *msg,
     const struct ssh_keyscan_target *t, size_t n, struct ops_err *err)
 {
+	size_t	i;
 	int	rc;
 
 	snprintf(op->actor, sizeof(op->actor), "%s", c->actor);
+	op->role = c->role;
+	if ((op->dest = calloc(n, sizeof(*op->dest))) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "scan host keys");
+	for (op->ndest = 0; op->ndest < n; op->ndest++) {
+		i = op->ndest;
+		op->dest[i].name = strdup(t[i].name);
+		op->dest[i].host = strdup(t[i].host);
+		op->dest[i].port = t[i].port;
+		if (op->dest[i].name == NULL || op->dest[i].host == NULL) {
+			op->ndest++;	/* hk_op_free frees it */
+			return ops_err_set(err, OPS_E_NOMEM, "scan host keys");
+		}
+	}
 	if ((rc = ssh_keyscan_start(op->ctx->loop, t, n, 0, 0, hk_scan_done,
 	    op, &op->ks, err)) != OPS_OK)
 		return rc;
@@ -423,6 +506,11 @@ handle_hostkey_accept(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		    "ssh-keygen -lf prints it", fp);
 	if ((rc = store_target_get(ctx->store, name, &tg, err)) != OPS_OK)
 		return rc;
+	if ((rc = hk_check_cred(c->role, c->actor, tg, err)) != OPS_OK) {
+		hk_audit_refusal(ctx, c->actor, name, fp != NULL ? fp : "",
+		    ops_err_msg(err));
+		goto out;
+	}
 	if ((op = calloc(1, sizeof(*op))) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "accept host key");
 		goto out;
@@ -649,7 +737,6 @@ handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	long long			 added = 0, known = 0;
 	int				 rc;
 
-	(void)c;
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
 	    (rc = proto_get_strn(msg, "text", &text, &len,
 	    OPS_PROTO_MAX_FRAME, err)) != OPS_OK ||
@@ -680,6 +767,11 @@ handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 				continue;
 			}
 			if (rc != OPS_OK)
+				goto out;
+			/* A new key for a credentialed target: the dispatch
+			 * transaction undoes the whole import. */
+			if ((rc = hk_check_cred(c->role, c->actor, &l.v[i],
+			    err)) != OPS_OK)
 				goto out;
 			(void)store_hostkey_pending_remove(ctx->store,
 			    l.v[i].name, keys[k].fp, NULL);

@@ -1,7 +1,9 @@
 /*
  * handlers-targets.c: target add, list, show, edit and rm. Validation is
  * the store's: its messages (naming the field and the limit) reach the
- * client verbatim.
+ * client verbatim. Credentials and roles (opsicled(8)): attaching a
+ * credential, or changing where or as whom a target that has one logs
+ * in, needs admin; operators manage targets without credentials.
  */
 #include "config.h"
 
@@ -94,6 +96,61 @@ opt_str(const json_t *msg, const char *key, size_t max, const char **out,
 	return proto_get_str(msg, key, out, max, err);
 }
 
+/* "" and NULL both mean no user (the credential's or the daemon's). */
+static int
+same_user(const char *a, const char *b)
+{
+	if (a == NULL || *a == '\0' || b == NULL || *b == '\0')
+		return (a == NULL || *a == '\0') == (b == NULL || *b == '\0');
+	return strcmp(a, b) == 0;
+}
+
+/* Does edit u change where, or as whom, target t logs in? */
+static const char *
+edit_moves(const struct store_target *t, const struct store_target_update *u)
+{
+	if (u->host != NULL && strcmp(u->host, t->host) != 0)
+		return "host";
+	if (u->port != 0 && u->port != t->port)
+		return "port";
+	if (u->user != NULL && !same_user(u->user, t->user))
+		return "user";
+	return NULL;
+}
+
+/*
+ * An edit that leaves the target with a credential needs admin when it
+ * attaches that credential or moves the target (host, port, user): both
+ * send the credential somewhere new. Clearing it, renaming, tags and
+ * notes do not.
+ */
+static int
+edit_check_binding(struct ops_ctx *ctx, const struct client *c,
+    const char *name, const struct store_target_update *u,
+    struct ops_err *err)
+{
+	struct store_target	*t = NULL;
+	const char		*after, *moved;
+	int			 rc;
+
+	if (acl_allows(c->role, CMD_ROLE_ADMIN))
+		return OPS_OK;
+	if ((rc = store_target_get(ctx->store, name, &t, err)) != OPS_OK)
+		return rc;
+	after = u->credential == NULL ? t->cred_name :
+	    *u->credential != '\0' ? u->credential : NULL;
+	if (after != NULL && (t->cred_name == NULL ||
+	    strcmp(after, t->cred_name) != 0))
+		rc = acl_need_admin(c->role, c->actor, err, "attaching "
+		    "credential %s to target %s", after, name);
+	else if (after != NULL && (moved = edit_moves(t, u)) != NULL)
+		rc = acl_need_admin(c->role, c->actor, err, "changing the %s "
+		    "of target %s, which uses credential %s,", moved, name,
+		    after);
+	store_target_free(t);
+	return rc;
+}
+
 int
 handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
@@ -122,6 +179,10 @@ handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
 			    s.name);
 		s.port = (int)port;
 	}
+	if (s.credential != NULL && *s.credential != '\0' &&
+	    (rc = acl_need_admin(c->role, c->actor, err, "attaching "
+	    "credential %s to target %s", s.credential, s.name)) != OPS_OK)
+		return rc;
 	if (proto_has(msg, "tags") && (rc = proto_get_str_array(msg, "tags",
 	    STORE_TAGS_MAX, S, &tags, &s.ntags, err)) != OPS_OK)
 		return rc;
@@ -215,7 +276,6 @@ handle_target_edit(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	long long			 port;
 	int				 rc, clear = 0;
 
-	(void)c;
 	(void)result;
 	memset(&u, 0, sizeof(u));
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
@@ -252,7 +312,8 @@ handle_target_edit(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		u.set_tags = 1;
 		u.tags = tags;
 	}
-	rc = store_target_update(ctx->store, name, &u, err);
+	if ((rc = edit_check_binding(ctx, c, name, &u, err)) == OPS_OK)
+		rc = store_target_update(ctx->store, name, &u, err);
 	free(tags);
 	return rc;
 }
