@@ -303,7 +303,8 @@ hk_accept_done(struct hk_op *op, const struct ssh_keyscan_result *r)
 		op->d = NULL;
 		return;
 	}
-	rc = hk_store(op, t, &r->hk, r->blob, r->blob_len, replace, replace ? "scanned, fingerprint given" :
+	rc = hk_store(op, t, &r->hk, r->blob, r->blob_len, replace,
+	    replace ? "scanned, fingerprint given" :
 	    "scanned, trusted on first use", &err);
 	if (rc != OPS_OK) {
 		client_defer_error(op->d, rc, ops_err_msg(&err));
@@ -391,15 +392,13 @@ hk_scan_start(struct hk_op *op, struct client *c, const json_t *msg,
 	op->role = c->role;
 	if ((op->dest = calloc(n, sizeof(*op->dest))) == NULL)
 		return ops_err_set(err, OPS_E_NOMEM, "scan host keys");
-	for (op->ndest = 0; op->ndest < n; op->ndest++) {
-		i = op->ndest;
+	op->ndest = n;		/* hk_op_free frees what was copied */
+	for (i = 0; i < n; i++) {
 		op->dest[i].name = strdup(t[i].name);
 		op->dest[i].host = strdup(t[i].host);
 		op->dest[i].port = t[i].port;
-		if (op->dest[i].name == NULL || op->dest[i].host == NULL) {
-			op->ndest++;	/* hk_op_free frees it */
+		if (op->dest[i].name == NULL || op->dest[i].host == NULL)
 			return ops_err_set(err, OPS_E_NOMEM, "scan host keys");
-		}
 	}
 	if ((rc = ssh_keyscan_start(op->ctx->loop, t, n, 0, 0, hk_scan_done,
 	    op, &op->ks, err)) != OPS_OK)

@@ -8,9 +8,11 @@
 # still adds, edits and trusts targets without credentials and runs jobs
 # on credentialed ones; the admin does all of it. A hostile server
 # (tests/lib/evil-auth.py) never receives the password, a host or port
-# change forgets the known keys, and keyboard-interactive answers only
-# one hidden password prompt: a "Verification code" prompt or a round of
-# two prompts gets no password.
+# change forgets the known keys, a host key scan that ends after its
+# target moved or gained a credential stores nothing, and
+# keyboard-interactive answers only one hidden password prompt, once, in
+# the first four rounds: a "Verification code" prompt, a round of two
+# prompts, a second round or a fifth gets no password.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 . "$OPS_SRCDIR/tests/lib/sshd.sh"
@@ -31,7 +33,7 @@ elif ! "$PY" -c 'import paramiko' 2>/dev/null; then
 elif ! command -v ssh-keygen >/dev/null || [ ! -x "$SSHD" ]; then
 	skip_all "OpenSSH server or ssh-keygen not installed"
 fi
-plan_tests 46
+plan_tests 56
 
 # as_op ARGS...: the CLI as nobody, an operator through socket-group.
 as_op() {
@@ -59,6 +61,12 @@ track_pid $!
 wait_for 30 test -s "$H/evil.port" || { diag "evil-auth.py: $(cat "$H/evil.err")"; exit 1; }
 E_PORT=$(cat "$H/evil.port")
 : >"$H/evil.log"
+# the same server, holding each connection until $H/gate.open exists
+"$PY" "$OPS_SRCDIR/tests/lib/evil-auth.py" 127.0.0.43 "$H/evil_host" \
+    "$H/gate.port" "$H/gate.log" "$H/gate.open" 2>"$H/gate.err" &
+track_pid $!
+wait_for 30 test -s "$H/gate.port" || { diag "evil-auth.py: $(cat "$H/gate.err")"; exit 1; }
+G_PORT=$(cat "$H/gate.port")
 
 printf 'socket-group = %s\nrole.operator = nobody\n' "$G" >"$H/opsicle.conf"
 "$D" -f >"$H/fg.log" 2>&1 &
@@ -168,9 +176,39 @@ run adm target edit free --cred k1 --host 127.0.0.41
 run adm hostkey list free --json
 like "$out" '"status":"ok"' "an edit that keeps host and port keeps the keys"
 
+# ---- a scan that ends after its target changed -------------------------------
+# accept_held TARGET: the operator's hostkey accept of TARGET, held by the
+# gated server until the caller opens the gate; wait_held collects it.
+accept_held() {
+	rm -f "$H/gate.open"
+	: >"$H/gate.log"
+	as_op hostkey accept "$1" >"$H/held.out" 2>&1 &
+	held=$!
+	track_pid $held
+	wait_for 30 grep -q HELD "$H/gate.log" || diag "the scan never arrived"
+}
+wait_held() { touch "$H/gate.open"; wait $held; rc=$?; out=$(cat "$H/held.out"); }
+adm target add slow --host 127.0.0.43 --port "$G_PORT" >/dev/null 2>&1
+accept_held slow
+adm target edit slow --cred p1 >/dev/null 2>&1
+wait_held
+is "$rc" 1 "a scan that ends after its target got a credential is refused"
+like "$out" "trusting a host key for target slow, which uses credential p1, $PERM" \
+    "as the operator may not trust keys for it"
+run adm hostkey list slow --json
+like "$out" '"status":"none","known":\[\]' "nothing was stored for slow"
+adm target add slow2 --host 127.0.0.43 --port "$G_PORT" >/dev/null 2>&1
+accept_held slow2
+as_op target edit slow2 --host 127.0.0.42 --port "$E_PORT" >/dev/null 2>&1
+wait_held
+is "$rc" 1 "a scan that ends after its target moved is refused"
+like "$out" "target slow2 moved during the host key scan; nothing stored" "saying so"
+run adm hostkey list slow2 --json
+like "$out" '"status":"none","known":\[\]' "nothing was stored for slow2"
+
 # ---- keyboard-interactive asks something else --------------------------------
 : >"$H/evil.log"
-for u in otp two pw; do
+for u in otp two pw again late; do
 	adm target add "kbd-$u" --host 127.0.0.42 --port "$E_PORT" --user "$u" \
 	    --cred p1 >/dev/null 2>&1
 done
@@ -183,12 +221,18 @@ run adm run kbd-two -- id
 like "$out$err" 'keyboard-interactive asked 2 questions at once: not answered' \
     "a round of two hidden prompts gets no password either"
 run cat "$H/evil.log"
-like "$out" "CAPTURED keyboard-interactive: user='otp' answers=\[''\]" \
+like "$out" "CAPTURED keyboard-interactive: user='otp' round=1 answers=\[''\]" \
     "the server got an empty answer to the code prompt"
 unlike "$out" "$PW" "and never the password"
 run adm run kbd-pw -- id
 run cat "$H/evil.log"
-like "$out" "CAPTURED keyboard-interactive: user='pw' answers=\['$PW'\]" \
+like "$out" "CAPTURED keyboard-interactive: user='pw' round=1 answers=\['$PW'\]" \
     "one hidden \"Password:\" prompt is still answered with the password"
+adm run kbd-again kbd-late -- id >/dev/null 2>&1
+run cat "$H/evil.log"
+like "$out" "user='again' round=1 answers=\['$PW'\]" "a password prompt in the first round is answered"
+like "$out" "user='again' round=2 answers=\[''\]" "but the password is sent only once"
+like "$out" "user='late' round=5 answers=\[''\]" "a password prompt after four rounds gets no answer"
+unlike "$(grep "user='late'" "$H/evil.log")" "$PW" "and never the password"
 
 tap_finish
