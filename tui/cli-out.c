@@ -69,7 +69,7 @@ cli_out_write(FILE *fp, int filter, const void *p, size_t len)
 void
 cli_safe_puts(FILE *fp, const char *s)
 {
-	(void)termsafe_fputs(s, TERMSAFE_LF, fp);
+	(void)termsafe_fputs(s != NULL ? s : "-", TERMSAFE_LF, fp);
 }
 
 void
@@ -77,7 +77,7 @@ cli_errmsg(const char *cmd, const char *msg)
 {
 	fprintf(stderr, "opsicle%s%s: ", cmd != NULL ? " " : "",
 	    cmd != NULL ? cmd : "");
-	(void)termsafe_fputs(msg, TERMSAFE_LF, stderr);
+	cli_safe_puts(stderr, msg);
 	fputc('\n', stderr);
 }
 

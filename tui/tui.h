@@ -90,7 +90,7 @@ int	cli_out_filtered(FILE *fp, int raw);
 /* Write target output p[0..len) to fp, filtered when filter is set. */
 void	cli_out_write(FILE *fp, int filter, const void *p, size_t len);
 /* Write a string that came from a target (an error text, a name) to fp,
- * always filtered. */
+ * always filtered; NULL as "-". */
 void	cli_safe_puts(FILE *fp, const char *s);
 /* "opsicle[ CMD]: MSG" on stderr, MSG filtered (it may quote a target). */
 void	cli_errmsg(const char *cmd, const char *msg);
