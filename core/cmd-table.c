@@ -232,12 +232,12 @@ static const struct cmd_entry cmd_entries[] = {
 	/* jobs: run and the job commands */
 	{
 		.name = "run",
-		.usage = "run [--timeout SEC] [--forks N] [--group] [--json] "
-		    "SELECTOR... -- COMMAND | --script FILE",
+		.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
+		    "[--json] SELECTOR... -- COMMAND | --script FILE",
 		.help = "run a command or script on targets (names, globs, "
 		    "tag:TAG, all)",
 		.min_args = 1, .max_args = -1,
-		.options = "script= timeout= forks= group json",
+		.options = "script= timeout= forks= group raw json",
 		.flags = MUT,
 		.role = CMD_ROLE_OPERATOR,
 		.type = PROTO_RUN,
@@ -277,11 +277,11 @@ static const struct cmd_entry cmd_entries[] = {
 	{
 		.name = "job logs",
 		.usage = "job logs JOB [-f | --follow] [--target TARGET] "
-		    "[--json]",
+		    "[--raw] [--json]",
 		.help = "print a job's output; -f follows it until the job "
 		    "ends",
 		.min_args = 1, .max_args = 1,
-		.options = "follow target= json",
+		.options = "follow target= raw json",
 		.flags = RO,
 		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_JOB_LOGS,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ssh-int.h"
+#include "termsafe.h"
 
 #define READ_CHUNK	32768
 #define SUDO_HOLD	8192	/* what sudo may print before the marker */
@@ -19,14 +20,18 @@ ssh_job_fail(struct ssh_job *j, enum ssh_class cls, int status,
     const char *fmt, ...)
 {
 	struct ssh_result *r = j->r;
+	char buf[sizeof(r->msg)];
 	va_list ap;
 
 	r->ok = 0;
 	r->cls = cls;
 	r->status = status;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* It may quote the target (a signal name, its stderr, what libssh2
+	 * kept of its words): no control bytes past this point. */
+	(void)termsafe_escape(buf, strlen(buf), 0, r->msg, sizeof(r->msg));
 }
 
 /* Finish j, dropping its connection (not reusable). */
@@ -397,8 +402,9 @@ job_exit(struct ssh_job *j)
 	}
 	if (libssh2_channel_get_exit_signal(j->ch, &sig, &siglen, NULL, NULL,
 	    NULL, NULL) == 0 && sig != NULL) {
-		snprintf(r->exit_signal, sizeof(r->exit_signal), "%.*s",
-		    (int)siglen, sig);
+		/* the target names it: escaped (a hostile name held ESC) */
+		(void)termsafe_escape(sig, siglen, 0, r->exit_signal,
+		    sizeof(r->exit_signal));
 		libssh2_free(j->conn->sess, sig);
 	}
 	if (r->exit_signal[0] != '\0') {

@@ -28,18 +28,18 @@
 static void	sftp_fail(struct ssh_job *j, int status, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/* Through ssh_job_fail, which escapes what the target wrote (mv's
+ * stderr, file names it reported). */
 static void
 sftp_fail(struct ssh_job *j, int status, const char *fmt, ...)
 {
-	struct ssh_result *r = j->r;
+	char buf[sizeof(j->r->msg)];
 	va_list ap;
 
-	r->ok = 0;
-	r->cls = SSH_CLASS_SFTP;
-	r->status = status;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	ssh_job_fail(j, SSH_CLASS_SFTP, status, "%s", buf);
 }
 
 static const char *

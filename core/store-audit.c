@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store-int.h"
+#include "termsafe.h"
 
 #define AUDIT_WORD_MAX	255	/* actor and action */
 
@@ -87,8 +88,8 @@ check_word(const char *what, const char *s, struct ops_err *err)
 	return store_check_text(what, s, AUDIT_WORD_MAX, 0, err);
 }
 
-int
-store_audit_append(struct store *st, const struct store_audit_entry *e,
+static int
+audit_append(struct store *st, const struct store_audit_entry *e,
     int64_t *id, struct ops_err *err)
 {
 	sqlite3_stmt		*stmt = NULL;
@@ -158,6 +159,42 @@ out:
 	rc = store_tx_leave(st, rc, err);
 	if (rc == OPS_OK && id != NULL)
 		*id = f.id;
+	return rc;
+}
+
+/*
+ * s, or an escaped copy in *own (caller frees) when it holds control
+ * characters or bad UTF-8: a refusal that quotes hostile text (a name
+ * with ESC) is still audited. Cut to fit the field.
+ */
+static const char *
+audit_safe(const char *s, int flags, char **own)
+{
+	size_t	len;
+
+	*own = NULL;
+	if (s == NULL || termsafe_clean(s, (len = strlen(s)), flags) ||
+	    (*own = malloc(STORE_AUDIT_FIELD_MAX + 1)) == NULL)
+		return s;
+	(void)termsafe_escape(s, len, flags, *own, STORE_AUDIT_FIELD_MAX + 1);
+	return *own;
+}
+
+int
+store_audit_append(struct store *st, const struct store_audit_entry *e,
+    int64_t *id, struct ops_err *err)
+{
+	struct store_audit_entry	 safe = *e;
+	char				*own[3];
+	int				 rc;
+
+	safe.object = audit_safe(e->object, 0, &own[0]);
+	safe.detail = audit_safe(e->detail, TERMSAFE_LF, &own[1]);
+	safe.result = audit_safe(e->result, TERMSAFE_LF, &own[2]);
+	rc = audit_append(st, &safe, id, err);
+	free(own[0]);
+	free(own[1]);
+	free(own[2]);
 	return rc;
 }
 

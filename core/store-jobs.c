@@ -4,7 +4,9 @@
  * A job is created queued with one queued run per target. Run output is
  * kept per stream as appended chunks (table run_output) up to the store's
  * cap; bytes beyond it are counted and dropped, and the stream is flagged
- * truncated.
+ * truncated. A run's error text may quote the target: it is stored
+ * escaped (core/termsafe), never refused, so a hostile text cannot keep
+ * a run "running".
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "store-int.h"
+#include "termsafe.h"
 
 #define JOB_TARGETS_MAX		10000
 #define RUN_ERROR_MAX		4096
@@ -103,10 +106,12 @@ static const char sql_err_count[] =
 static const char sql_runs_interrupt[] =
 	"UPDATE runs SET state = 'interrupted', finished = ?1"
 	" WHERE state IN ('queued', 'running')";
+/* Runs of jobs left running, and runs a job that ended left behind (a
+ * finish that failed): only a queued job's runs wait to start. */
 static const char sql_recover_runs[] =
 	"UPDATE runs SET state = 'interrupted', finished = ?1"
 	" WHERE state IN ('queued', 'running') AND job_id IN"
-	" (SELECT id FROM jobs WHERE state = 'running')";
+	" (SELECT id FROM jobs WHERE state <> 'queued')";
 static const char sql_recover_jobs[] =
 	"UPDATE jobs SET state = 'interrupted', finished = ?1"
 	" WHERE state = 'running'";
@@ -689,28 +694,47 @@ out:
 	return store_tx_leave(st, rc, err);
 }
 
+/*
+ * A finish whose exit status or signal is out of range (a target can
+ * send any number) still ends the run: as an error that says so (in
+ * text). 1 when it did.
+ */
+static int
+finish_out_of_range(enum store_run_state *state, int *exit_status,
+    int *signal, char *text, size_t len)
+{
+	if (*exit_status >= -1 && *exit_status <= 255 && *signal >= 0 &&
+	    *signal <= 128)
+		return 0;
+	snprintf(text, len, "exit status %d or signal %d out of range",
+	    *exit_status, *signal);
+	*state = STORE_RUN_ERROR;
+	*exit_status = -1;
+	*signal = 0;
+	return 1;
+}
+
 int
 store_run_finish(struct store *st, int64_t run_id, enum store_run_state state,
     int exit_status, int signal, const char *error, struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
+	char		 text[RUN_ERROR_MAX + 1];
 	int		 rc;
 
 	if (state < STORE_RUN_OK || state > STORE_RUN_INTERRUPTED)
 		return ops_err_set(err, OPS_E_INVAL,
 		    "finish run %lld: state %s is not final",
 		    (long long)run_id, store_run_state_name(state));
-	if (exit_status < -1 || exit_status > 255)
-		return ops_err_set(err, OPS_E_INVAL,
-		    "finish run %lld: exit status %d out of range 0-255",
-		    (long long)run_id, exit_status);
-	if (signal < 0 || signal > 128)
-		return ops_err_set(err, OPS_E_INVAL,
-		    "finish run %lld: signal %d out of range",
-		    (long long)run_id, signal);
-	if ((rc = store_check_text("run error", error, RUN_ERROR_MAX, 1,
-	    err)) != OPS_OK)
-		return rc;
+	/* Escaped and cut to fit rather than refused. */
+	if (finish_out_of_range(&state, &exit_status, &signal, text,
+	    sizeof(text)))
+		error = text;
+	else if (error != NULL) {
+		(void)termsafe_escape(error, strlen(error), TERMSAFE_LF, text,
+		    sizeof(text));
+		error = text;
+	}
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
 	if ((rc = store_stmt(st, sql_run_finish, &stmt, err)) != OPS_OK)

@@ -4,7 +4,8 @@
  * fields are documented in opsicle(1)). "job logs" prints stored output
  * as "target: line" (stderr lines to stderr), or the bare output with
  * --target; -f replays what is stored, then follows the job live until
- * it ends.
+ * it ends. Output to a terminal goes through core/termsafe unless --raw
+ * (opsicle(1), TERMINAL OUTPUT); error texts always do.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "termsafe.h"
 #include "tui.h"
 
 long long
@@ -183,12 +185,13 @@ show_job(const struct cli_args *a, const json_t *o)
 			    cli_str(r, "signal"));
 		else
 			snprintf(buf, sizeof(buf), "-");
-		cells[k++] = strdup(buf);
+		cells[k++] = termsafe_strdup(buf, 0);
 		fmt_duration(json_object_get(r, "duration_ms"), buf,
 		    sizeof(buf));
 		cells[k++] = strdup(buf);
 		cells[k++] = strdup(cli_str(r, "class"));
-		cells[k++] = strdup(cli_str(r, "error"));
+		/* may quote the target (a signal name, stderr) */
+		cells[k++] = termsafe_strdup(cli_str(r, "error"), 0);
 	}
 	for (i = 0; i < k; i++)
 		if (cells[i] == NULL)
@@ -233,7 +236,8 @@ print_stream(struct cli_lines *l, const json_t *r, const char *stream)
 static void
 show_logs(const struct cli_args *a, const json_t *o)
 {
-	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL);
+	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL,
+				    cli_flag(a, "raw"));
 	const json_t		*r;
 	size_t			 i;
 
@@ -252,7 +256,8 @@ show_logs(const struct cli_args *a, const json_t *o)
 static int
 follow_logs(const struct cli_args *a, json_t *m)
 {
-	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL);
+	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL,
+				    cli_flag(a, "raw"));
 	struct cli_conn		 c;
 	struct ops_err		 err;
 	enum proto_type		 type;
@@ -262,14 +267,13 @@ follow_logs(const struct cli_args *a, json_t *m)
 
 	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK ||
 	    (rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
-		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		cli_errmsg(NULL, ops_err_msg(&err));
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		goto out;
 	}
 	for (;;) {
 		if (client_recv(&c, &r, &type, &err) != OPS_OK) {
-			fprintf(stderr, "opsicle job logs: %s\n",
-			    ops_err_msg(&err));
+			cli_errmsg("job logs", ops_err_msg(&err));
 			rc = EXIT_NODAEMON;
 			goto out;
 		}
@@ -286,8 +290,7 @@ follow_logs(const struct cli_args *a, json_t *m)
 	}
 	cli_lines_flush(l);
 	if (type == PROTO_ERROR) {
-		fprintf(stderr, "opsicle job logs: %s\n",
-		    cli_str(r, "message"));
+		cli_errmsg("job logs", cli_str(r, "message"));
 		rc = EXIT_REFUSED;
 	} else
 		rc = 0;
@@ -364,11 +367,15 @@ print_event(const struct cli_args *a, struct cli_lines *l, enum proto_type t,
 		cli_lines_feed(l, ev);
 		break;
 	case PROTO_RUN_STATE:
-		printf("job %lld %s %s%s%s\n", cli_int(ev, "job"),
-		    cli_str(ev, "target"), cli_str(ev, "state"),
-		    json_object_get(ev, "error") != NULL ? ": " : "",
-		    json_object_get(ev, "error") != NULL ?
-		    cli_str(ev, "error") : "");
+		printf("job %lld ", cli_int(ev, "job"));
+		cli_safe_puts(stdout, cli_str(ev, "target"));
+		printf(" %s", cli_str(ev, "state"));
+		/* may quote the target (a signal name, stderr) */
+		if (json_object_get(ev, "error") != NULL) {
+			printf(": ");
+			cli_safe_puts(stdout, cli_str(ev, "error"));
+		}
+		putchar('\n');
 		break;
 	case PROTO_JOB_STATE:
 		printf("job %lld %s (%lld ok, %lld failed of %lld)\n",
@@ -376,7 +383,9 @@ print_event(const struct cli_args *a, struct cli_lines *l, enum proto_type t,
 		    cli_int(ev, "failed"), cli_int(ev, "total"));
 		break;
 	default:
-		printf("%s %s\n", proto_type_name(t), cli_str(ev, "target"));
+		printf("%s ", proto_type_name(t));
+		cli_safe_puts(stdout, cli_str(ev, "target"));
+		putchar('\n');
 		break;
 	}
 	fflush(stdout);
@@ -387,7 +396,7 @@ cli_events(const struct cli_args *a)
 {
 	static const char *const all[] = { "job-output", "job-state",
 	    "run-state", "target-status" };
-	struct cli_lines	*l = cli_lines_new(1);
+	struct cli_lines	*l = cli_lines_new(1, 0);
 	struct cli_conn		 c;
 	struct ops_err		 err;
 	enum proto_type		 type;
@@ -413,7 +422,7 @@ cli_events(const struct cli_args *a)
 		(void)proto_add_int(m, "job", job, NULL);
 	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK ||
 	    (rc = client_request(&c, m, &r, &err)) != OPS_OK) {
-		fprintf(stderr, "opsicle events: %s\n", ops_err_msg(&err));
+		cli_errmsg("events", ops_err_msg(&err));
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		goto out;
 	}
@@ -428,8 +437,7 @@ cli_events(const struct cli_args *a)
 		json_decref(r);
 		r = NULL;
 		if (client_recv(&c, &r, &type, &err) != OPS_OK) {
-			fprintf(stderr, "opsicle events: %s\n",
-			    ops_err_msg(&err));
+			cli_errmsg("events", ops_err_msg(&err));
 			rc = EXIT_NODAEMON;
 			break;
 		}
@@ -437,8 +445,7 @@ cli_events(const struct cli_args *a)
 			if (proto_msg_id(r) != qid)
 				continue;
 			if (type == PROTO_ERROR) {
-				fprintf(stderr, "opsicle events: %s\n",
-				    cli_str(r, "message"));
+				cli_errmsg("events", cli_str(r, "message"));
 				rc = EXIT_REFUSED;
 				break;
 			}

@@ -1,5 +1,7 @@
 /*
- * cli-misc.c: daemon status and stop, audit list and verify.
+ * cli-misc.c: daemon status and stop, audit list and verify. Audit texts
+ * may quote what a target or an imported file held: they are shown
+ * through core/termsafe.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "termsafe.h"
 #include "tui.h"
 
 static void
@@ -125,16 +128,18 @@ show_audit(const struct cli_args *a, const json_t *r)
 		cli_time(cli_int(o, "ts"), ts, sizeof(ts));
 		cells[k++] = strdup(id);
 		cells[k++] = strdup(ts);
-		cells[k++] = (char *)cli_str(o, "actor");
-		cells[k++] = (char *)cli_str(o, "action");
-		cells[k++] = (char *)cli_str(o, "object");
-		cells[k++] = (char *)cli_str(o, "result");
+		cells[k++] = termsafe_strdup(cli_str(o, "actor"), 0);
+		cells[k++] = termsafe_strdup(cli_str(o, "action"), 0);
+		cells[k++] = termsafe_strdup(cli_str(o, "object"), 0);
+		cells[k++] = termsafe_strdup(cli_str(o, "result"), 0);
 	}
+	for (i = 6; i < k; i++)
+		if (cells[i] == NULL)
+			goto out;
 	cli_table(cells, n + 1, 6);
-	for (i = 1; i <= n; i++) {
-		free(cells[i * 6]);
-		free(cells[i * 6 + 1]);
-	}
+out:
+	for (i = 6; i < k; i++)
+		free(cells[i]);
 	free(cells);
 }
 

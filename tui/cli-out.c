@@ -1,29 +1,84 @@
 /*
  * cli-out.c: one request per command, and the ways its answer is shown:
  * compact JSON for --json (field names documented in opsicle(1)) or
- * aligned columns for people.
+ * aligned columns for people. Text that came from a target goes through
+ * core/termsafe: output when it reaches a terminal (not with --raw),
+ * error texts and names always.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "termsafe.h"
 #include "tui.h"
 
+/*
+ * JSON escapes C0 controls already; on a terminal, C1 and the rest of
+ * non-ASCII become \uXXXX too, and DEL (which JSON lets through) \u007f.
+ */
 void
 cli_print_json(const json_t *v)
 {
-	char	*s;
+	size_t	 flags = JSON_COMPACT | JSON_ENCODE_ANY;
+	char	*s, *p;
+	int	 tty = isatty(STDOUT_FILENO);
 
 	if (v == NULL) {
 		printf("{}\n");
 		return;
 	}
-	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+	if (tty)
+		flags |= JSON_ENSURE_ASCII;
+	if ((s = json_dumps(v, flags)) == NULL)
 		return;
-	printf("%s\n", s);
+	if (!tty)
+		fputs(s, stdout);
+	else
+		for (p = s; *p != '\0'; p++)
+			if (*p == 0x7f)
+				fputs("\\u007f", stdout);
+			else
+				putchar(*p);
+	putchar('\n');
 	free(s);
+}
+
+int
+cli_out_filtered(FILE *fp, int raw)
+{
+	return !raw && isatty(fileno(fp));
+}
+
+void
+cli_out_write(FILE *fp, int filter, const void *p, size_t len)
+{
+	struct termsafe	ts;
+
+	if (!filter) {
+		fwrite(p, 1, len, fp);
+		return;
+	}
+	termsafe_init(&ts, TERMSAFE_LF);
+	(void)termsafe_write(&ts, fp, p, len);
+	(void)termsafe_flush(&ts, fp);
+}
+
+void
+cli_safe_puts(FILE *fp, const char *s)
+{
+	(void)termsafe_fputs(s != NULL ? s : "-", TERMSAFE_LF, fp);
+}
+
+void
+cli_errmsg(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "opsicle%s%s: ", cmd != NULL ? " " : "",
+	    cmd != NULL ? cmd : "");
+	cli_safe_puts(stderr, msg);
+	fputc('\n', stderr);
 }
 
 const char *
@@ -138,15 +193,15 @@ cli_send(const struct cli_args *a, json_t *msg,
 
 	may_start = !a->no_start && (a->e->flags & CMD_F_START_DAEMON);
 	if ((rc = client_open(&c, may_start, &err)) != OPS_OK) {
-		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		cli_errmsg(NULL, ops_err_msg(&err));
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		client_close(&c);
 		return rc;
 	}
 	rc = client_request(&c, msg, &result, &err);
 	if (rc != OPS_OK) {
-		fprintf(stderr, "opsicle %s: %s\n", a->e->name,
-		    ops_err_msg(&err));
+		/* The daemon's error may quote what a target sent. */
+		cli_errmsg(a->e->name, ops_err_msg(&err));
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 	} else {
 		if (a->json)

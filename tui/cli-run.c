@@ -5,7 +5,9 @@
  * job ends, and a summary: "N ok, N failed" and each failed target with
  * its class and message. --group folds identical outputs at the end
  * instead (core/outgroup); --json prints one object: the job as "job
- * show --json" gives it, each run with its "stdout" and "stderr".
+ * show --json" gives it, each run with its "stdout" and "stderr". Output
+ * to a terminal goes through core/termsafe unless --raw; error texts and
+ * names always do.
  * Exit: 0 every target ok, 1 some failed (or the daemon refused), 2 usage,
  * 3 no daemon. Ctrl-C detaches: the job keeps running.
  */
@@ -23,6 +25,7 @@
 
 #include "outgroup.h"
 #include "store.h"
+#include "termsafe.h"
 #include "tui.h"
 
 #define LINES_MAX_TARGETS	4096
@@ -32,10 +35,12 @@ struct line_buf {
 	int		 err;
 	char		*buf;
 	size_t		 len;
+	struct termsafe	 ts;		/* when the stream is filtered */
 };
 
 struct cli_lines {
 	int		 prefix;
+	int		 filter[2];	/* stdout, stderr */
 	struct line_buf	*v;
 	size_t		 n;
 };
@@ -54,12 +59,15 @@ on_sigint(int sig)
 }
 
 struct cli_lines *
-cli_lines_new(int prefix)
+cli_lines_new(int prefix, int raw)
 {
 	struct cli_lines	*l = calloc(1, sizeof(*l));
 
-	if (l != NULL)
+	if (l != NULL) {
 		l->prefix = prefix;
+		l->filter[0] = cli_out_filtered(stdout, raw);
+		l->filter[1] = cli_out_filtered(stderr, raw);
+	}
 	return l;
 }
 
@@ -81,6 +89,7 @@ lines_get(struct cli_lines *l, const char *target, int err)
 	if ((v->target = strdup(target)) == NULL)
 		return NULL;
 	v->err = err;
+	termsafe_init(&v->ts, TERMSAFE_LF);
 	l->n++;
 	return v;
 }
@@ -95,10 +104,19 @@ lines_emit(struct cli_lines *l, struct line_buf *b, int final)
 	while (left > 0 && ((nl = memchr(p, '\n', left)) != NULL || final)) {
 		size_t	n = nl != NULL ? (size_t)(nl - p) : left;
 
-		if (l->prefix)
-			fprintf(fp, "%s: ", b->target);
-		fwrite(p, 1, n, fp);
-		fputc('\n', fp);
+		if (l->prefix) {
+			cli_safe_puts(fp, b->target);
+			fputs(": ", fp);
+		}
+		if (l->filter[b->err]) {
+			/* The LF through the filter too: it ends a cut
+			 * sequence before it. */
+			(void)termsafe_write(&b->ts, fp, p, n);
+			(void)termsafe_write(&b->ts, fp, "\n", 1);
+		} else {
+			fwrite(p, 1, n, fp);
+			fputc('\n', fp);
+		}
 		n += nl != NULL ? 1 : 0;
 		p += n;
 		left -= n;
@@ -286,7 +304,7 @@ ask(struct cli_conn *c, enum proto_type type, long long job)
 		return NULL;
 	(void)proto_add_int(m, "job", job, NULL);
 	if (client_request(c, m, &r, &err) != OPS_OK) {
-		fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
+		cli_errmsg("run", ops_err_msg(&err));
 		r = NULL;
 	}
 	json_decref(m);
@@ -294,7 +312,7 @@ ask(struct cli_conn *c, enum proto_type type, long long job)
 }
 
 static void
-print_groups(const json_t *logs, const json_t *show)
+print_groups(const json_t *logs, const json_t *show, int raw)
 {
 	const json_t		*runs = json_object_get(logs, "runs"), *r;
 	const json_t		*sruns = json_object_get(show, "runs");
@@ -330,13 +348,16 @@ print_groups(const json_t *logs, const json_t *show)
 		const struct outgroup_item *it = &items[g->first];
 
 		outgroup_names(g, items, names, sizeof(names));
-		printf("---------------\n%s (%zu)\n---------------\n", names,
-		    g->nmembers);
-		fwrite(it->out, 1, it->outlen, stdout);
+		printf("---------------\n");
+		cli_safe_puts(stdout, names);
+		printf(" (%zu)\n---------------\n", g->nmembers);
+		cli_out_write(stdout, cli_out_filtered(stdout, raw), it->out,
+		    it->outlen);
 		if (it->outlen > 0 && it->out[it->outlen - 1] != '\n')
 			putchar('\n');
 		fflush(stdout);
-		fwrite(it->err, 1, it->errlen, stderr);
+		cli_out_write(stderr, cli_out_filtered(stderr, raw), it->err,
+		    it->errlen);
 		if (it->errlen > 0 && it->err[it->errlen - 1] != '\n')
 			fputc('\n', stderr);
 		fflush(stderr);
@@ -396,11 +417,13 @@ summary(const json_t *targets, const json_t *states)
 		state = ev != NULL ? cli_str(ev, "state") : "unknown";
 		if (strcmp(state, "ok") == 0)
 			continue;
-		if (json_object_get(ev, "error") != NULL)
-			printf("  %s: %s\n", json_string_value(t),
-			    cli_str(ev, "error"));
-		else
-			printf("  %s: %s\n", json_string_value(t), state);
+		printf("  ");
+		cli_safe_puts(stdout, json_string_value(t));
+		printf(": ");
+		/* The error may quote the target (a signal name, stderr). */
+		cli_safe_puts(stdout, json_object_get(ev, "error") != NULL ?
+		    cli_str(ev, "error") : state);
+		putchar('\n');
 	}
 	return nfail == 0 ? 0 : EXIT_REFUSED;
 }
@@ -409,7 +432,7 @@ static int
 follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
     const json_t *targets, int group)
 {
-	struct cli_lines	*lines = cli_lines_new(1);
+	struct cli_lines	*lines = cli_lines_new(1, cli_flag(a, "raw"));
 	struct ops_err		 err;
 	enum proto_type		 type;
 	json_t			*m, *show = NULL, *logs = NULL;
@@ -419,9 +442,10 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 	while (!done) {
 		if (client_recv(c, &m, &type, &err) != OPS_OK) {
 			cli_lines_flush(lines);
-			fprintf(stderr, "opsicle run: %s; job %lld may still "
-			    "run: see opsicle job show %lld\n",
-			    ops_err_msg(&err), id, id);
+			fprintf(stderr, "opsicle run: ");
+			cli_safe_puts(stderr, ops_err_msg(&err));
+			fprintf(stderr, "; job %lld may still run: see opsicle "
+			    "job show %lld\n", id, id);
 			cli_lines_free(lines);
 			json_decref(states);
 			return EXIT_NODAEMON;
@@ -455,7 +479,7 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 		    json_object_get(show, "runs")) ? 0 : EXIT_REFUSED;
 	} else {
 		if (group)
-			print_groups(logs, show);
+			print_groups(logs, show, cli_flag(a, "raw"));
 		rc = summary(targets, states);
 	}
 	json_decref(show);
@@ -495,7 +519,7 @@ cli_run(const struct cli_args *a)
 	if (body == NULL)
 		return script_path != NULL ? EXIT_USAGE : EXIT_REFUSED;
 	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK) {
-		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		cli_errmsg(NULL, ops_err_msg(&err));
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		goto out;
 	}
@@ -503,8 +527,7 @@ cli_run(const struct cli_args *a)
 	if ((m = proto_msg_new(PROTO_SUBSCRIBE, 0)) == NULL ||
 	    proto_add_str_array(m, "streams", streams, 3, &err) != OPS_OK ||
 	    client_request(&c, m, &r, &err) != OPS_OK) {
-		fprintf(stderr, "opsicle run: subscribe: %s\n",
-		    ops_err_msg(&err));
+		cli_errmsg("run: subscribe", ops_err_msg(&err));
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		goto out;
 	}
@@ -530,7 +553,7 @@ cli_run(const struct cli_args *a)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	if ((rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
-		fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
+		cli_errmsg("run", ops_err_msg(&err));
 		rc = EXIT_NODAEMON;
 		goto out;
 	}
@@ -538,7 +561,7 @@ cli_run(const struct cli_args *a)
 	for (;;) {
 		json_decref(r);
 		if ((rc = client_recv(&c, &r, &type, &err)) != OPS_OK) {
-			fprintf(stderr, "opsicle run: %s\n", ops_err_msg(&err));
+			cli_errmsg("run", ops_err_msg(&err));
 			rc = EXIT_NODAEMON;
 			goto out;
 		}
@@ -547,7 +570,7 @@ cli_run(const struct cli_args *a)
 			break;
 	}
 	if (type == PROTO_ERROR) {
-		fprintf(stderr, "opsicle run: %s\n", cli_str(r, "message"));
+		cli_errmsg("run", cli_str(r, "message"));
 		rc = EXIT_REFUSED;
 		goto out;
 	}

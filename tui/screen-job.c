@@ -6,7 +6,9 @@
  * newer match, matches highlighted); f folds identical outputs across
  * targets (core/outgroup: same stdout, stderr and exit status) into one
  * block headed by the targets' names. c cancels, R reruns, Esc goes back
- * to Jobs.
+ * to Jobs. Output lines are shown through core/termsafe, as the CLI
+ * shows them on a terminal: a NUL or ESC becomes "\x00", "\x1b" and the
+ * rest of the line still shows.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include <curses.h>
 
 #include "outgroup.h"
+#include "termsafe.h"
 #include "tui-screen.h"
 
 static const struct view_col run_cols[] = {
@@ -175,10 +178,9 @@ static int
 line_match(const struct oline *o, const char *needle)
 {
 	char	buf[1024];
-	size_t	n = o->len < sizeof(buf) - 1 ? o->len : sizeof(buf) - 1;
 
-	memcpy(buf, o->p, n);
-	buf[n] = '\0';
+	/* what the pane shows, so a match after a NUL is found too */
+	(void)termsafe_escape(o->p, o->len, 0, buf, sizeof(buf));
 	return strcasestr(buf, needle) != NULL;
 }
 
@@ -245,7 +247,6 @@ draw_output(struct tui *t, int y, int h)
 	struct olines	 l;
 	char		 buf[2048];
 	long		 bottom, first, i;
-	size_t		 n;
 	int		 role;
 
 	build(t, &l);
@@ -258,10 +259,9 @@ draw_output(struct tui *t, int y, int h)
 		bottom = (long)l.n;
 	first = bottom - h > 0 ? bottom - h : 0;
 	for (i = first; i < bottom; i++) {
-		n = l.v[i].len < sizeof(buf) - 1 ? l.v[i].len : sizeof(buf) -
-		    1;
-		memcpy(buf, l.v[i].p, n);
-		buf[n] = '\0';
+		/* a NUL must not end the line (a target could hide text) */
+		(void)termsafe_escape(l.v[i].p, l.v[i].len, 0, buf,
+		    sizeof(buf));
 		role = l.v[i].role;
 		if (t->search[0] != '\0' && role != TH_HEADER &&
 		    line_match(&l.v[i], t->search))

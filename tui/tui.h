@@ -82,7 +82,18 @@ int	client_recv(struct cli_conn *c, json_t **msg, enum proto_type *type,
 	    struct ops_err *err);
 
 /* cli-out.c */
+/* Compact JSON; on a terminal ASCII only (C1 and DEL as \uXXXX). */
 void	cli_print_json(const json_t *v);
+/* Whether target output to fp goes through the filter: fp is a terminal
+ * and there was no --raw. */
+int	cli_out_filtered(FILE *fp, int raw);
+/* Write target output p[0..len) to fp, filtered when filter is set. */
+void	cli_out_write(FILE *fp, int filter, const void *p, size_t len);
+/* Write a string that came from a target (an error text, a name) to fp,
+ * always filtered; NULL as "-". */
+void	cli_safe_puts(FILE *fp, const char *s);
+/* "opsicle[ CMD]: MSG" on stderr, MSG filtered (it may quote a target). */
+void	cli_errmsg(const char *cmd, const char *msg);
 /* A string field of o, or "-" when absent or null. */
 const char *cli_str(const json_t *o, const char *key);
 long long cli_int(const json_t *o, const char *key);
@@ -129,7 +140,8 @@ int	cli_run(const struct cli_args *a);
 /* Print one job-output event as "target: line" lines (stderr to
  * stderr); partial lines wait in a per-target buffer. */
 struct cli_lines;
-struct cli_lines *cli_lines_new(int prefix);
+/* raw: --raw was given (output is filtered only on a terminal anyway). */
+struct cli_lines *cli_lines_new(int prefix, int raw);
 void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
