@@ -63,6 +63,14 @@ static const struct config_option options[] = {
 		    "message) before it is closed; 0 never closes it",
 	},
 	{
+		.name = "message-timeout",
+		.type = CONFIG_NUMBER,
+		.def = "30",
+		.min = 1, .max = 3600,
+		.help = "seconds a client may take to send one whole message "
+		    "(the hello: from connecting), however slowly it trickles",
+	},
+	{
 		.name = "output-cap",
 		.type = CONFIG_NUMBER,
 		.def = "1m",

@@ -18,9 +18,6 @@
 #define PROTO_READ_CHUNK	(64 * 1024)
 /* Idle buffers larger than this are released, so idle peers stay small. */
 #define PROTO_KEEP_BUF		(64 * 1024)
-/* Unread bytes a reader holds at most: a whole frame plus a bit more. */
-#define PROTO_READER_LIMIT	(2 * ((size_t)OPS_PROTO_MAX_FRAME + \
-				    OPS_PROTO_HEADER))
 
 /*
  * Make room for need more bytes after the live data [*off, *len) of a
@@ -159,6 +156,26 @@ proto_reader_done(struct proto_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void
+proto_reader_set_max(struct proto_reader *r, size_t max)
+{
+	r->max_frame = max != 0 && max < OPS_PROTO_MAX_FRAME ? max : 0;
+}
+
+/* The largest frame body this reader takes now. */
+static size_t
+reader_max(const struct proto_reader *r)
+{
+	return r->max_frame != 0 ? r->max_frame : OPS_PROTO_MAX_FRAME;
+}
+
+/* Unread bytes a reader holds at most: a whole frame plus a bit more. */
+static size_t
+reader_limit(const struct proto_reader *r)
+{
+	return 2 * (reader_max(r) + OPS_PROTO_HEADER);
+}
+
 size_t
 proto_reader_pending(const struct proto_reader *r)
 {
@@ -179,10 +196,10 @@ proto_reader_feed(struct proto_reader *r, const void *buf, size_t len,
 	if (r->failed)
 		return ops_err_set(err, r->failed, "read message: the "
 		    "connection already failed (%s)", ops_strerror(r->failed));
-	if (len > PROTO_READER_LIMIT - proto_reader_pending(r))
+	if (len > reader_limit(r) - proto_reader_pending(r))
 		return ops_err_set(err, reader_fail(r, OPS_E_TOOBIG),
 		    "read message: more than %zu unread bytes from peer",
-		    PROTO_READER_LIMIT);
+		    reader_limit(r));
 	if (buf_reserve(&r->buf, &r->size, &r->off, &r->len, len) != OPS_OK)
 		return ops_err_set(err, reader_fail(r, OPS_E_NOMEM),
 		    "read message: buffer of %zu bytes",
@@ -205,12 +222,12 @@ proto_reader_fill(struct proto_reader *r, int fd, int *eof,
 	if (r->failed)
 		return ops_err_set(err, r->failed, "read message: the "
 		    "connection already failed (%s)", ops_strerror(r->failed));
-	if (want > PROTO_READER_LIMIT - proto_reader_pending(r))
-		want = PROTO_READER_LIMIT - proto_reader_pending(r);
+	if (want > reader_limit(r) - proto_reader_pending(r))
+		want = reader_limit(r) - proto_reader_pending(r);
 	if (want == 0)
 		return ops_err_set(err, reader_fail(r, OPS_E_TOOBIG),
 		    "read message: more than %zu unread bytes from peer",
-		    PROTO_READER_LIMIT);
+		    reader_limit(r));
 	if (buf_reserve(&r->buf, &r->size, &r->off, &r->len, want) != OPS_OK)
 		return ops_err_set(err, reader_fail(r, OPS_E_NOMEM),
 		    "read message: buffer of %zu bytes",
@@ -286,10 +303,10 @@ proto_reader_next(struct proto_reader *r, json_t **msg, enum proto_type *type,
 	if (blen == 0)
 		return ops_err_set(err, reader_fail(r, OPS_E_PROTO),
 		    "read message: frame with an empty body");
-	if (blen > OPS_PROTO_MAX_FRAME)
+	if (blen > reader_max(r))
 		return ops_err_set(err, reader_fail(r, OPS_E_TOOBIG),
-		    "read message: frame of %lu bytes exceeds the %d-byte "
-		    "limit", (unsigned long)blen, OPS_PROTO_MAX_FRAME);
+		    "read message: frame of %lu bytes exceeds the %zu-byte "
+		    "limit", (unsigned long)blen, reader_max(r));
 	if (proto_reader_pending(r) - OPS_PROTO_HEADER < blen)
 		return OPS_OK;
 	p += OPS_PROTO_HEADER;

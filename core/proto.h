@@ -67,6 +67,8 @@ struct secret;
 #define OPS_PROTO_MAX_DEPTH	32	/* nested objects and arrays */
 #define OPS_PROTO_MAX_NAME	255	/* bytes in an "s" field */
 #define OPS_PROTO_MAX_ITEMS	4096	/* strings in an "a" field */
+/* A daemon takes no frame larger than this before it has greeted a peer. */
+#define OPS_PROTO_MAX_HELLO	4096
 /* Default cap on bytes queued for one peer before it counts as stuck. */
 #define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
 
@@ -295,10 +297,17 @@ struct proto_reader {
 	int		 failed;	/* sticky error code, 0 when fine */
 	long long	 bad_id;	/* id of a refused message, when known */
 	long long	 peer_version;	/* "v" of the last message seen, or 0 */
+	size_t		 max_frame;	/* body bytes taken; 0: MAX_FRAME */
 };
 
 void		 proto_reader_init(struct proto_reader *r, int accept);
 void		 proto_reader_done(struct proto_reader *r);
+/*
+ * Take frames of at most max body bytes (0: OPS_PROTO_MAX_FRAME) from now
+ * on; a larger length prefix fails the reader (OPS_E_TOOBIG) as soon as
+ * it arrives, and at most about two such frames are ever held unread.
+ */
+void		 proto_reader_set_max(struct proto_reader *r, size_t max);
 /* Append len bytes. OPS_E_TOOBIG when far more than a frame is unread. */
 int		 proto_reader_feed(struct proto_reader *r, const void *buf,
 		     size_t len, struct ops_err *err);

@@ -48,9 +48,19 @@ struct ops_ctx {
 	enum log_level		 log_min;
 };
 
-/* Connection limits. */
+/* Connection limits and memory budgets (server-limits.c, opsicled(8)). */
 #define SERVER_MAX_CLIENTS	256
 #define SERVER_MAX_PER_UID	64
+#define SERVER_ADMIN_RESERVE	32	/* of the slots, only admins take */
+/* Input buffers: free per connection, then budgets (non-admins). */
+#define SERVER_READ_FREE	(64 * 1024)
+#define SERVER_READ_PER_UID	(32 * 1024 * 1024)
+#define SERVER_READ_BUDGET	(64 * 1024 * 1024)
+/* Output queues: per uid (non-admins) and for all peers. */
+#define SERVER_WRITE_PER_UID	(64 * 1024 * 1024)
+#define SERVER_WRITE_BUDGET	(256 * 1024 * 1024)
+
+struct limits_uid;
 
 /* One client connection (server-client.c). */
 struct client {
@@ -74,6 +84,12 @@ struct client {
 	char			 follow_target[OPS_PROTO_MAX_NAME + 1];
 	struct client_defer	*defers;	/* server-client.c: pending */
 	long long		 active_ms;	/* last I/O; server.c idle timeout */
+	/* server-limits.c: the unfinished frame (before hello: the
+	 * connection) began then; 0: none */
+	long long		 frame_ms;
+	struct limits_uid	*acct;		/* its uid's counters */
+	size_t			 held_rd;	/* bytes counted there */
+	size_t			 held_wr;
 	struct client		*next;
 };
 
@@ -106,7 +122,6 @@ void	server_stop(struct ops_ctx *ctx);
 /* Stop taking work and leave the loop once replies are sent. */
 void	server_shutdown(struct ops_ctx *ctx);
 int	server_stopping(const struct ops_ctx *ctx);
-size_t	server_count_uid(const struct server *srv, uid_t uid);
 void	server_remove_client(struct server *srv, struct client *c);
 struct ops_ctx *server_ctx(const struct server *srv);
 
@@ -127,6 +142,36 @@ void	client_send_frame(struct client *c, const unsigned char *frame,
 void	client_send_later(struct client *c, const json_t *msg);
 /* server.c: the first client (follow ->next). */
 struct client *server_clients(const struct server *srv);
+/* Drop c's queue and mark it closing, without freeing it (safe from any
+ * callback; server.c reaps it). */
+void	client_discard(struct client *c);
+
+/* server-limits.c: connection limits and memory budgets */
+struct limits;
+struct limits	*limits_new(void);
+void		 limits_free(struct limits *l);
+/* Count c (its uid and role are set) in, or refuse it: OPS_E_PERM for no
+ * role, OPS_E_TOOBIG over a connection cap; err says why. */
+int		 limits_admit(struct limits *l, struct client *c,
+		     size_t nclients, struct ops_err *err);
+/* Uncount c (before it is freed). */
+void		 limits_release(struct client *c);
+/* Recount c's unread and queued bytes after its buffers changed. */
+void		 limits_charge(struct client *c);
+/* After a read: OPS_E_TOOBIG when c's unread bytes pass a budget. */
+int		 limits_read_ok(const struct client *c, struct ops_err *err);
+/* After c queued (and limits_charge): bring the output budgets back by
+ * dropping the queues of others; OPS_E_TOOBIG (err says why) when c
+ * itself is the one to drop. */
+int		 limits_write_room(struct client *c, struct ops_err *err);
+/* After input was handled (got: whole messages taken): start or end
+ * the clock of an unfinished frame. */
+void		 limits_frame_progress(struct client *c, int got);
+/* Why c should be closed now under limit_ms (message-timeout): a text
+ * to log, "" to close quietly (a closing client whose queue is sent),
+ * NULL to keep it. */
+const char	*limits_overdue(const struct client *c, long long now,
+		     long long limit_ms);
 
 /*
  * server-client.c: deferred replies, for handlers whose work ends later on

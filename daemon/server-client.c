@@ -46,6 +46,38 @@ client_update(struct client *c)
 	return 0;
 }
 
+/*
+ * After queueing to c: keep the output budgets of server-limits.c (which
+ * may drop other clients' queues); on failure c's own queue is dropped.
+ */
+static int
+client_fit(struct client *c, struct ops_err *err)
+{
+	int	rc;
+
+	limits_charge(c);
+	if ((rc = limits_write_room(c, err)) != OPS_OK) {
+		proto_writer_done(&c->wr);
+		proto_writer_init(&c->wr, 0);
+		limits_charge(c);
+	}
+	return rc;
+}
+
+void
+client_discard(struct client *c)
+{
+	struct ops_ctx	*ctx = server_ctx(c->srv);
+
+	proto_writer_done(&c->wr);
+	proto_writer_init(&c->wr, 0);
+	limits_charge(c);
+	c->closing = 1;
+	/* Reaped on its next turn, or by server.c's timer. */
+	(void)evloop_file_set(ctx->loop, c->fd, EVLOOP_READ, client_io, c,
+	    NULL);
+}
+
 void
 client_send(struct client *c, const json_t *msg)
 {
@@ -53,7 +85,8 @@ client_send(struct client *c, const json_t *msg)
 	struct ops_err	 err;
 	char		 desc[256];
 
-	if (proto_writer_queue(&c->wr, msg, &err) != OPS_OK) {
+	if (proto_writer_queue(&c->wr, msg, &err) != OPS_OK ||
+	    client_fit(c, &err) != OPS_OK) {
 		log_warnx(&ctx->log, "client uid %ld: %s", (long)c->uid,
 		    ops_err_msg(&err));
 		c->closing = 1;
@@ -66,6 +99,7 @@ client_send(struct client *c, const json_t *msg)
 		proto_writer_init(&c->wr, 0);
 		c->closing = 1;
 	}
+	limits_charge(c);
 }
 
 void
@@ -77,7 +111,8 @@ client_send_frame(struct client *c, const unsigned char *frame, size_t len)
 
 	if (c->closing)
 		return;
-	if (proto_writer_queue_frame(&c->wr, frame, len, &err) != OPS_OK) {
+	if (proto_writer_queue_frame(&c->wr, frame, len, &err) != OPS_OK ||
+	    client_fit(c, &err) != OPS_OK) {
 		log_warnx(&ctx->log, "client %s is not reading: dropping it "
 		    "(%s)", c->actor, ops_err_msg(&err));
 		proto_writer_done(&c->wr);
@@ -88,6 +123,7 @@ client_send_frame(struct client *c, const unsigned char *frame, size_t len)
 		proto_writer_init(&c->wr, 0);
 		c->closing = 1;
 	}
+	limits_charge(c);
 	/* Never free here: a closing client is reaped on its next turn. */
 	mask = c->closing ? EVLOOP_WRITE : EVLOOP_READ;
 	if (proto_writer_pending(&c->wr) > 0)
@@ -148,6 +184,7 @@ client_new(struct server *srv, int fd, struct client **out,
 	c->gid = cred.gid;
 	c->pid = cred.pid;
 	c->active_ms = evloop_now_ms();
+	c->frame_ms = c->active_ms;	/* the hello is due */
 	c->role = acl_role_of(ctx, c->uid, c->gid);
 	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &pwp) == 0 &&
 	    pwp != NULL)
@@ -157,6 +194,7 @@ client_new(struct server *srv, int fd, struct client **out,
 		snprintf(c->actor, sizeof(c->actor), "uid %ld",
 		    (long)c->uid);
 	proto_reader_init(&c->rd, PROTO_ACCEPT_DAEMON);
+	proto_reader_set_max(&c->rd, OPS_PROTO_MAX_HELLO);
 	proto_writer_init(&c->wr, 0);
 	if ((rc = evloop_file_add(ctx->loop, fd, EVLOOP_READ, client_io, c,
 	    err)) != OPS_OK) {
@@ -288,6 +326,7 @@ client_free(struct client *c)
 	if (c == NULL)
 		return;
 	client_defer_orphan(c);
+	limits_release(c);
 	ctx = server_ctx(c->srv);
 	evloop_file_del(ctx->loop, c->fd, EVLOOP_READ | EVLOOP_WRITE);
 	close(c->fd);
@@ -329,6 +368,7 @@ client_hello(struct client *c, long long id, struct ops_err *err)
 		return rc;
 	}
 	c->greeted = 1;
+	proto_reader_set_max(&c->rd, 0);	/* whole frames from now on */
 	client_send(c, r);
 	json_decref(r);
 	return OPS_OK;
@@ -411,20 +451,8 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 	ops_err_clear(&err);
 	log_debug(&ctx->log, "<- %s: %s", c->actor,
 	    proto_describe(msg, desc, sizeof(desc)));
-	/* Unknown users are refused on their first message, then dropped. */
+	/* Unknown users are refused at accept (server-limits.c). */
 	if (c->role == CMD_ROLE_NONE) {
-		snprintf(desc, sizeof(desc), "permission denied: %s is not "
-		    "authorised to use opsicled on %.300s", c->actor,
-		    ctx->paths.socket);
-		log_info(&ctx->log, "refused %s", c->actor);
-		client_send_error(c, id, OPS_E_PERM, desc);
-		c->closing = 1;
-		return;
-	}
-	if (!c->greeted && server_count_uid(c->srv, c->uid) >
-	    SERVER_MAX_PER_UID) {
-		client_send_error(c, id, OPS_E_TOOBIG, "too many connections "
-		    "from this user");
 		c->closing = 1;
 		return;
 	}
@@ -497,7 +525,7 @@ client_io(struct evloop *loop, int fd, void *arg, int mask)
 	struct ops_err	 err;
 	enum proto_type	 type;
 	json_t		*msg;
-	int		 eof = 0, rc;
+	int		 eof = 0, got = 0, rc;
 
 	(void)loop;
 	(void)fd;
@@ -526,8 +554,18 @@ client_io(struct evloop *loop, int fd, void *arg, int mask)
 			}
 			if (msg == NULL)
 				break;
+			got = 1;
 			client_dispatch(c, msg, type);
 			json_decref(msg);
+		}
+		limits_charge(c);
+		limits_frame_progress(c, got);
+		if (!c->closing && limits_read_ok(c, &err) != OPS_OK) {
+			log_warnx(&ctx->log, "dropping %s: %s", c->actor,
+			    ops_err_msg(&err));
+			client_send_error(c, 0, OPS_E_TOOBIG,
+			    ops_err_msg(&err));
+			c->closing = 1;
 		}
 		if (eof) {
 			if (!c->closing && proto_reader_pending(&c->rd) > 0)
@@ -539,5 +577,6 @@ client_io(struct evloop *loop, int fd, void *arg, int mask)
 		server_remove_client(c->srv, c);
 		return;
 	}
+	limits_charge(c);
 	(void)client_update(c);
 }

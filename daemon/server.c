@@ -8,9 +8,10 @@
  * again when the key is gone. A connection that sends and receives
  * nothing for client-timeout seconds (also one stalled in the middle of
  * a frame) is closed, unless it waits for something the daemon owes it:
- * events it subscribed to, "job logs --follow", or a deferred reply. It
- * caps connections in total and per uid, and keeps one spare descriptor so
- * that a full descriptor table still lets it refuse a peer cleanly.
+ * events it subscribed to, "job logs --follow", or a deferred reply. Who
+ * is admitted, and how much memory a peer may hold, is server-limits.c;
+ * a connection past message-timeout is closed here. One spare descriptor
+ * lets a full descriptor table still refuse a peer cleanly.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@ struct server {
 	int		 reserve_fd;	/* /dev/null, given up on EMFILE */
 	struct client	*clients;
 	size_t		 nclients;
+	struct limits	*limits;	/* server-limits.c */
 	int		 stopping;
 	long long	 idle_timer;	/* evloop timer id, -1: none */
 };
@@ -85,16 +88,20 @@ server_accept(struct evloop *loop, int fd, void *arg, int mask)
 			    srv->ctx->paths.socket);
 		return;
 	}
-	if (srv->stopping || srv->nclients >= SERVER_MAX_CLIENTS) {
-		if (!srv->stopping)
-			log_warnx(&srv->ctx->log, "%d connections open: "
-			    "refused one more", SERVER_MAX_CLIENTS);
+	if (srv->stopping) {
 		close(cfd);
 		return;
 	}
 	if (client_new(srv, cfd, &c, &err) != OPS_OK) {
 		log_warnx(&srv->ctx->log, "%s", ops_err_msg(&err));
 		close(cfd);
+		return;
+	}
+	/* Refused peers get the reason and hold nothing: not even a slot. */
+	if (limits_admit(srv->limits, c, srv->nclients, &err) != OPS_OK) {
+		log_info(&srv->ctx->log, "refused %s", ops_err_msg(&err));
+		client_send_error(c, 0, err.code, ops_err_msg(&err));
+		client_free(c);
 		return;
 	}
 	c->next = srv->clients;
@@ -159,27 +166,43 @@ server_rundir(struct ops_ctx *ctx, gid_t gid, struct ops_err *err)
 	return OPS_OK;
 }
 
-/* Close connections silent for longer than client-timeout. */
+/* Close connections silent for longer than client-timeout, and those
+ * past message-timeout (server-limits.c). */
 static long long
 server_idle(struct evloop *loop, long long id, void *arg)
 {
 	struct server	*srv = arg;
 	struct client	*c, *next;
-	long long	 limit, now = evloop_now_ms();
+	const char	*why;
+	char		 msg[128];
+	long long	 limit, deadline, now = evloop_now_ms();
 
 	(void)loop;
 	(void)id;
 	limit = config_num(srv->ctx->config, "client-timeout") * 1000;
-	if (limit <= 0)
-		return SERVER_IDLE_CHECK_MS;
+	deadline = config_num(srv->ctx->config, "message-timeout") * 1000;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
-		if (c->closing || c->ev_streams != 0 || c->follow_id != 0 ||
-		    c->defers != NULL || now - c->active_ms < limit)
+		if (limit > 0 && !c->closing && c->ev_streams == 0 &&
+		    c->follow_id == 0 && c->defers == NULL &&
+		    now - c->active_ms >= limit) {
+			log_info(&srv->ctx->log, "closing %s: silent for %lld "
+			    "s%s", c->actor, limit / 1000,
+			    proto_reader_pending(&c->rd) > 0 ?
+			    " in the middle of a message" : "");
+			server_remove_client(srv, c);
 			continue;
-		log_info(&srv->ctx->log, "closing %s: silent for %lld s%s",
-		    c->actor, limit / 1000, proto_reader_pending(&c->rd) > 0 ?
-		    " in the middle of a message" : "");
+		}
+		if ((why = limits_overdue(c, now, deadline)) == NULL)
+			continue;
+		if (*why != '\0') {
+			snprintf(msg, sizeof(msg), "%s within %lld s "
+			    "(message-timeout)", why, deadline / 1000);
+			log_info(&srv->ctx->log, "closing %s: %s", c->actor,
+			    msg);
+			if (!c->closing)
+				client_send_error(c, 0, OPS_E_TIMEOUT, msg);
+		}
 		server_remove_client(srv, c);
 	}
 	return SERVER_IDLE_CHECK_MS;
@@ -238,6 +261,11 @@ server_start(struct ops_ctx *ctx, struct ops_err *err)
 		close(fd);
 		return ops_err_set(err, OPS_E_NOMEM, "allocate server");
 	}
+	if ((srv->limits = limits_new()) == NULL) {
+		free(srv);
+		close(fd);
+		return ops_err_set(err, OPS_E_NOMEM, "allocate server");
+	}
 	srv->ctx = ctx;
 	srv->fd = fd;
 	srv->reserve_fd = -1;
@@ -251,6 +279,7 @@ server_start(struct ops_ctx *ctx, struct ops_err *err)
 		close(fd);
 		if (srv->reserve_fd != -1)
 			close(srv->reserve_fd);
+		limits_free(srv->limits);
 		free(srv);
 		return rc;
 	}
@@ -274,18 +303,6 @@ server_remove_client(struct server *srv, struct client *c)
 	client_free(c);
 	if (srv->stopping && srv->clients == NULL)
 		evloop_stop(srv->ctx->loop);
-}
-
-size_t
-server_count_uid(const struct server *srv, uid_t uid)
-{
-	const struct client	*c;
-	size_t			 n = 0;
-
-	for (c = srv->clients; c != NULL; c = c->next)
-		if (c->uid == uid)
-			n++;
-	return n;
 }
 
 struct client *
@@ -350,6 +367,7 @@ server_stop(struct ops_ctx *ctx)
 	(void)unlink(ctx->paths.socket);
 	if (srv->reserve_fd != -1)
 		close(srv->reserve_fd);
+	limits_free(srv->limits);
 	free(srv);
 	ctx->server = NULL;
 }
