@@ -157,6 +157,7 @@ boot_open_db(struct ops_ctx *ctx, int fresh, struct ops_err *err)
 		ctx->keys = NULL;
 		return rc;
 	}
+	ctx->reset_state = 0;	/* -R: once, not at every later unlock */
 	if (ctx->config != NULL)
 		store_set_output_cap(ctx->store,
 		    (size_t)config_num(ctx->config, "output-cap"));
