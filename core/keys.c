@@ -37,6 +37,8 @@
 #define KDF_CTX		"opsstore"
 #define KDF_ID_PAGE	1
 #define KDF_ID_CRED	2
+#define KDF_ID_AUDIT	3
+#define KDF_ID_STATE	4
 
 static const unsigned char env_magic[8] = {
 	'O', 'P', 'S', 'K', 'E', 'Y', 'S', 0x1a
@@ -46,6 +48,8 @@ struct keyring {
 	unsigned char	*root;	/* R, PROT_NONE except while rewrapping */
 	unsigned char	*page;	/* read-only */
 	unsigned char	*cred;	/* PROT_NONE except inside seal/open */
+	unsigned char	*audit;	/* read-only: keys the audit hash chain */
+	unsigned char	*state;	/* read-only: MACs the store state file */
 	unsigned char	 db_id[KEYS_DBID_LEN];
 	uint32_t	 generation;
 };
@@ -294,8 +298,8 @@ out:
  * directory. With replace, rename over any existing file; without, link
  * so an existing file is never replaced (OPS_E_EXISTS).
  */
-static int
-file_write_atomic(const char *path, const char *what,
+int
+keys_write_atomic(const char *path, const char *what,
     const unsigned char *buf, size_t len, int replace, struct ops_err *err)
 {
 	char		tmp[PATH_MAX];
@@ -525,7 +529,10 @@ keyring_build(const unsigned char *root, const unsigned char *db_id,
 	kr->root = sodium_malloc(KEYS_KEY_LEN);
 	kr->page = sodium_malloc(KEYS_KEY_LEN);
 	kr->cred = sodium_malloc(KEYS_KEY_LEN);
-	if (kr->root == NULL || kr->page == NULL || kr->cred == NULL) {
+	kr->audit = sodium_malloc(KEYS_KEY_LEN);
+	kr->state = sodium_malloc(KEYS_KEY_LEN);
+	if (kr->root == NULL || kr->page == NULL || kr->cred == NULL ||
+	    kr->audit == NULL || kr->state == NULL) {
 		keyring_free(kr);
 		return ops_err_set(err, OPS_E_NOMEM,
 		    "allocate keyring: secure memory exhausted");
@@ -536,11 +543,17 @@ keyring_build(const unsigned char *root, const unsigned char *db_id,
 	if (crypto_kdf_derive_from_key(kr->page, KEYS_KEY_LEN, KDF_ID_PAGE,
 	    KDF_CTX, kr->root) != 0 ||
 	    crypto_kdf_derive_from_key(kr->cred, KEYS_KEY_LEN, KDF_ID_CRED,
+	    KDF_CTX, kr->root) != 0 ||
+	    crypto_kdf_derive_from_key(kr->audit, KEYS_KEY_LEN, KDF_ID_AUDIT,
+	    KDF_CTX, kr->root) != 0 ||
+	    crypto_kdf_derive_from_key(kr->state, KEYS_KEY_LEN, KDF_ID_STATE,
 	    KDF_CTX, kr->root) != 0) {
 		keyring_free(kr);
 		return ops_err_set(err, OPS_E_CRYPTO, "derive sub-keys");
 	}
 	if (sodium_mprotect_readonly(kr->page) != 0 ||
+	    sodium_mprotect_readonly(kr->audit) != 0 ||
+	    sodium_mprotect_readonly(kr->state) != 0 ||
 	    sodium_mprotect_noaccess(kr->cred) != 0 ||
 	    sodium_mprotect_noaccess(kr->root) != 0) {
 		keyring_free(kr);
@@ -595,7 +608,7 @@ env_store(const char *path, int kind, const unsigned char *root,
 		    path);
 		goto out;
 	}
-	rc = file_write_atomic(path, "key envelope", raw, sizeof(raw),
+	rc = keys_write_atomic(path, "key envelope", raw, sizeof(raw),
 	    replace, err);
 out:
 	secret_free(derived);
@@ -894,6 +907,18 @@ keyring_page_key(const struct keyring *kr)
 }
 
 const unsigned char *
+keyring_audit_key(const struct keyring *kr)
+{
+	return kr->audit;
+}
+
+const unsigned char *
+keyring_state_key(const struct keyring *kr)
+{
+	return kr->state;
+}
+
+const unsigned char *
 keyring_db_id(const struct keyring *kr)
 {
 	return kr->db_id;
@@ -936,6 +961,8 @@ keyring_free(struct keyring *kr)
 	sodium_free(kr->root);
 	sodium_free(kr->page);
 	sodium_free(kr->cred);
+	sodium_free(kr->audit);
+	sodium_free(kr->state);
 	sodium_memzero(kr, sizeof(*kr));
 	free(kr);
 }

@@ -4,8 +4,11 @@
  * A random 32-byte root key R is made when a store is created. Two
  * sub-keys are derived from it with crypto_kdf (context "opsstore"): the
  * page key (id 1), which the encrypting VFS uses for every database, WAL
- * and journal page, and the credential key (id 2), which seals credential
- * secrets a second time (see seal.h). A random 8-byte database id is
+ * and journal page, the credential key (id 2), which seals credential
+ * secrets a second time (see seal.h), the audit key (id 3), which keys
+ * the audit trail's hash chain, and the state key (id 4), which
+ * authenticates the store's state file (see store.h). A random 8-byte
+ * database id is
  * minted at creation too; the VFS stamps it into the database file.
  *
  * The envelope file (store.key, mode 0600) is 128 bytes, integers
@@ -38,8 +41,9 @@
  * durable.
  *
  * A struct keyring holds R and the sub-keys in separate sodium_malloc
- * regions: the page key is read-only, R and the credential key are
- * PROT_NONE except inside the calls that use them (rewrap, seal/open).
+ * regions: the page, audit and state keys are read-only, R and the
+ * credential key are PROT_NONE except inside the calls that use them
+ * (rewrap, seal/open).
  * Because of that toggling, one keyring must not be used by two threads
  * at once. keyring_free wipes everything and accepts NULL. Passphrase
  * copies, KEKs and temporaries are wiped before return.
@@ -131,8 +135,20 @@ int	keys_rewrap_keyfile(const char *envelope_path,
 	    const struct keyring *kr, const char *keyfile_path,
 	    const char *old_keyfile_path, struct ops_err *err);
 
+/*
+ * Write len bytes to path atomically and durably (temporary file made
+ * O_EXCL mode 0600, fsync, rename, fsync of the directory; what names
+ * the file in errors). With replace an existing file is replaced;
+ * without, OPS_E_EXISTS. Also used for the store's state file.
+ */
+int	keys_write_atomic(const char *path, const char *what,
+	    const unsigned char *buf, size_t len, int replace,
+	    struct ops_err *err);
+
 /* Borrowed views, valid until keyring_free. */
 const unsigned char	*keyring_page_key(const struct keyring *kr);
+const unsigned char	*keyring_audit_key(const struct keyring *kr);
+const unsigned char	*keyring_state_key(const struct keyring *kr);
 const unsigned char	*keyring_db_id(const struct keyring *kr);
 uint32_t		 keyring_generation(const struct keyring *kr);
 

@@ -64,14 +64,17 @@ struct audit_fields {
 	size_t		 len[5];
 };
 
+/* key: the store's audit key, or NULL for the unkeyed chain of schema
+ * versions before 4 (read once, at the migration that rekeys it). */
 static void
-audit_hash(const unsigned char prev[STORE_HASH_LEN],
+audit_hash(const unsigned char *key, const unsigned char prev[STORE_HASH_LEN],
     const struct audit_fields *f, unsigned char out[STORE_HASH_LEN])
 {
 	crypto_generichash_state	h;
 	int				i;
 
-	crypto_generichash_init(&h, NULL, 0, STORE_HASH_LEN);
+	crypto_generichash_init(&h, key, key != NULL ? KEYS_KEY_LEN : 0,
+	    STORE_HASH_LEN);
 	crypto_generichash_update(&h, prev, STORE_HASH_LEN);
 	put_be64(&h, f->id);
 	put_be64(&h, f->ts);
@@ -141,7 +144,7 @@ audit_append(struct store *st, const struct store_audit_entry *e,
 	store_stmt_done(stmt);
 	stmt = NULL;
 	f.ts = store_now_ms();
-	audit_hash(prev, &f, hash);
+	audit_hash(keyring_audit_key(st->kr), prev, &f, hash);
 	if ((rc = store_stmt(st, sql_audit_insert, &stmt, err)) != OPS_OK)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, f.id);
@@ -276,58 +279,174 @@ out:
 	return rc;
 }
 
+/* One row of sql_audit_all as hash input (strings borrowed from stmt). */
+static void
+row_fields(sqlite3_stmt *stmt, struct audit_fields *f)
+{
+	int	i;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(stmt, 0);
+	f->ts = sqlite3_column_int64(stmt, 1);
+	for (i = 0; i < 5; i++) {
+		f->s[i] = (const char *)sqlite3_column_text(stmt, 2 + i);
+		f->len[i] = (size_t)sqlite3_column_bytes(stmt, 2 + i);
+	}
+}
+
+/*
+ * Check one row against the chain so far: prev is the previous record's
+ * hash (zeros before the first), *expect the id it must have. On success
+ * prev becomes this record's hash.
+ */
+static int
+check_row(sqlite3_stmt *stmt, const unsigned char *key,
+    const struct audit_fields *f, unsigned char prev[STORE_HASH_LEN],
+    int64_t *expect, struct ops_err *err)
+{
+	unsigned char	hash[STORE_HASH_LEN];
+
+	if (f->id != *expect || sqlite3_column_bytes(stmt, 7) !=
+	    STORE_HASH_LEN || memcmp(sqlite3_column_blob(stmt, 7), prev,
+	    STORE_HASH_LEN) != 0)
+		return ops_err_set(err, OPS_E_CORRUPT,
+		    "audit record %lld: chain broken (record %lld "
+		    "missing or changed)", (long long)f->id,
+		    (long long)(f->id != *expect ? *expect : f->id - 1));
+	audit_hash(key, prev, f, hash);
+	if (sqlite3_column_bytes(stmt, 8) != STORE_HASH_LEN ||
+	    memcmp(sqlite3_column_blob(stmt, 8), hash, STORE_HASH_LEN) != 0)
+		return ops_err_set(err, OPS_E_CORRUPT,
+		    "audit record %lld: hash mismatch", (long long)f->id);
+	memcpy(prev, hash, STORE_HASH_LEN);
+	*expect = f->id + 1;
+	return OPS_OK;
+}
+
 int
 store_audit_verify(struct store *st, int64_t *first_broken,
-    struct ops_err *err)
+    struct store_audit_head *head, struct ops_err *err)
 {
 	sqlite3_stmt		*stmt = NULL;
 	struct audit_fields	 f;
-	unsigned char		 prev[STORE_HASH_LEN], hash[STORE_HASH_LEN];
+	unsigned char		 prev[STORE_HASH_LEN];
 	int64_t			 expect = 1;
-	int			 rc, i;
+	int			 rc;
 
 	if (first_broken != NULL)
 		*first_broken = 0;
+	if (head != NULL)
+		memset(head, 0, sizeof(*head));
 	memset(prev, 0, sizeof(prev));
 	if ((rc = store_stmt(st, sql_audit_all, &stmt, err)) != OPS_OK)
 		return rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		memset(&f, 0, sizeof(f));
-		f.id = sqlite3_column_int64(stmt, 0);
-		f.ts = sqlite3_column_int64(stmt, 1);
-		for (i = 0; i < 5; i++) {
-			f.s[i] = (const char *)sqlite3_column_text(stmt, 2 + i);
-			f.len[i] = (size_t)sqlite3_column_bytes(stmt, 2 + i);
+		row_fields(stmt, &f);
+		if ((rc = check_row(stmt, keyring_audit_key(st->kr), &f, prev,
+		    &expect, err)) != OPS_OK) {
+			if (first_broken != NULL)
+				*first_broken = f.id;
+			store_stmt_done(stmt);
+			return rc;
 		}
-		if (f.id != expect || sqlite3_column_bytes(stmt, 7) !=
-		    STORE_HASH_LEN || memcmp(sqlite3_column_blob(stmt, 7),
-		    prev, STORE_HASH_LEN) != 0) {
-			rc = ops_err_set(err, OPS_E_CORRUPT,
-			    "audit record %lld: chain broken (record %lld "
-			    "missing or changed)", (long long)f.id,
-			    (long long)(f.id != expect ? expect : f.id - 1));
-			goto broken;
-		}
-		audit_hash(prev, &f, hash);
-		if (sqlite3_column_bytes(stmt, 8) != STORE_HASH_LEN ||
-		    memcmp(sqlite3_column_blob(stmt, 8), hash,
-		    STORE_HASH_LEN) != 0) {
-			rc = ops_err_set(err, OPS_E_CORRUPT,
-			    "audit record %lld: hash mismatch",
-			    (long long)f.id);
-			goto broken;
-		}
-		memcpy(prev, hash, STORE_HASH_LEN);
-		expect = f.id + 1;
 	}
 	rc = rc == SQLITE_DONE ? OPS_OK : store_dberr(st, rc, err,
 	    "read audit trail");
 	store_stmt_done(stmt);
+	if (rc == OPS_OK && head != NULL) {
+		head->id = expect - 1;
+		memcpy(head->hash, prev, STORE_HASH_LEN);
+	}
 	return rc;
-broken:
-	if (first_broken != NULL)
-		*first_broken = f.id;
+}
+
+int
+store_audit_head(struct store *st, struct store_audit_head *head,
+    struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	memset(head, 0, sizeof(*head));
+	if ((rc = store_stmt(st, sql_audit_last, &stmt, err)) != OPS_OK)
+		return rc;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		head->id = sqlite3_column_int64(stmt, 0);
+		if (sqlite3_column_bytes(stmt, 1) == STORE_HASH_LEN)
+			memcpy(head->hash, sqlite3_column_blob(stmt, 1),
+			    STORE_HASH_LEN);
+		rc = OPS_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = OPS_OK;
+	else
+		rc = store_dberr(st, rc, err, "read audit trail");
 	store_stmt_done(stmt);
+	return rc;
+}
+
+static const char sql_audit_rehash[] =
+	"UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE id = ?3";
+
+/*
+ * Schema 4: the chain becomes keyed. Every record is first checked
+ * against the unkeyed chain it was written with (a trail altered before
+ * the upgrade is refused, not blessed), then rehashed with the audit
+ * key. Runs inside the migration's transaction, before its SQL: it
+ * drops the update trigger, which migration 4 then makes again.
+ */
+int
+store_audit_rekey(struct store *st, struct ops_err *err)
+{
+	sqlite3_stmt		*all = NULL, *upd = NULL;
+	struct audit_fields	 f;
+	struct ops_err		 why;
+	unsigned char		 old[STORE_HASH_LEN], prev[STORE_HASH_LEN];
+	unsigned char		 hash[STORE_HASH_LEN];
+	int64_t			 expect = 1;
+	int			 rc;
+
+	memset(old, 0, sizeof(old));
+	memset(prev, 0, sizeof(prev));
+	if ((rc = sqlite3_exec(st->db, "DROP TRIGGER audit_no_update", NULL,
+	    NULL, NULL)) != SQLITE_OK)
+		return store_dberr(st, rc, err, "rekey audit trail");
+	if ((rc = sqlite3_prepare_v2(st->db, sql_audit_all, -1, &all,
+	    NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(st->db, sql_audit_rehash, -1, &upd,
+	    NULL)) != SQLITE_OK) {
+		rc = store_dberr(st, rc, err, "rekey audit trail");
+		goto out;
+	}
+	while ((rc = sqlite3_step(all)) == SQLITE_ROW) {
+		row_fields(all, &f);
+		if ((rc = check_row(all, NULL, &f, old, &expect, &why)) !=
+		    OPS_OK) {
+			ops_err_set(err, rc, "migrate store %s to a keyed audit "
+			    "chain: %s; the trail was altered before this "
+			    "upgrade", st->path, ops_err_msg(&why));
+			goto out;
+		}
+		audit_hash(keyring_audit_key(st->kr), prev, &f, hash);
+		sqlite3_bind_blob(upd, 1, prev, STORE_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(upd, 2, hash, STORE_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 3, f.id);
+		rc = sqlite3_step(upd);
+		sqlite3_reset(upd);
+		if (rc != SQLITE_DONE) {
+			rc = store_dberr(st, rc, err, "rekey audit record %lld",
+			    (long long)f.id);
+			goto out;
+		}
+		memcpy(prev, hash, STORE_HASH_LEN);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_dberr(st, rc, err, "rekey audit trail");
+		goto out;
+	}
+	rc = OPS_OK;
+out:
+	sqlite3_finalize(all);
+	sqlite3_finalize(upd);
 	return rc;
 }
 

@@ -28,6 +28,16 @@ struct store_stmt_slot {
 	sqlite3_stmt	*stmt;
 };
 
+#define STORE_STATE_OPEN	1
+#define STORE_STATE_CLEAN	2
+
+/* What the state file says (or will say) about the store. */
+struct store_state_rec {
+	int			 kind;		/* STORE_STATE_* */
+	uint64_t		 seq;		/* close counter */
+	struct store_audit_head	 head;
+};
+
 struct store {
 	sqlite3			*db;
 	struct vfscrypt		*vfs;
@@ -37,6 +47,12 @@ struct store {
 	int			 tx_depth;
 	unsigned char		 tx_owned[STORE_TX_DEPTH_MAX];
 	int			 user_tx;	/* store_tx_begin is open */
+	int			 flags;		/* STORE_OPEN_* */
+	struct store_state_rec	 state;
+	int			 state_present;	/* read at open */
+	int			 state_bad;	/* ... did not authenticate */
+	struct ops_err		 state_why;	/* ... and why */
+	int			 state_ok;	/* open done: close records */
 	struct store_stmt_slot	 stmts[STORE_STMT_CACHE];
 };
 
@@ -64,6 +80,26 @@ const char *store_vfs_name(struct store *st);
 
 /* store-migrate.c */
 int	 store_migrate(struct store *st, struct ops_err *err);
+
+/* store-audit.c */
+int	 store_audit_rekey(struct store *st, struct ops_err *err);
+
+/*
+ * store-state.c: the state file (see store.h). store_open calls load
+ * before SQLite opens the file, check after prepare (version: the schema
+ * found), begin after migrating; store_close calls quiesce (1: the WAL is
+ * empty, the next close counter committed) and, once the connection
+ * closed, mark_clean.
+ */
+int	 store_state_load(struct store *st, int existed, struct ops_err *err);
+int	 store_state_check(struct store *st, int existed, int version,
+	     struct ops_err *err);
+int	 store_state_begin(struct store *st, struct ops_err *err);
+int	 store_state_quiesce(struct store *st);
+void	 store_state_mark_clean(struct store *st);
+/* The state file of a backup at dest: clean, as the store is now. */
+int	 store_state_backup(struct store *st, const char *dest,
+	     struct ops_err *err);
 
 /* store-targets.c */
 int	 store_target_id(struct store *st, const char *name, int64_t *id,

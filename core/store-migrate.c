@@ -158,10 +158,30 @@ static const char m3[] =
 	"ALTER TABLE jobs ADD COLUMN forks INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX jobs_finished ON jobs(finished);";
 
-static const char *const migrations[] = {
-	m1,
-	m2,
-	m3,
+/*
+ * 4: the audit chain is keyed (store_audit_rekey runs first and drops the
+ * update trigger, made again here), and store_meta holds the counter of
+ * clean closes that the state file is compared with (see store.h).
+ */
+static const char m4[] =
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	" SELECT RAISE(ABORT, 'audit records are append-only'); END;"
+	"CREATE TABLE store_meta ("
+	" k TEXT PRIMARY KEY,"
+	" v INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO store_meta VALUES ('close_seq', 0);";
+
+/* A migration: its SQL, after an optional step in C. */
+struct migration {
+	const char	*sql;
+	int		(*before)(struct store *, struct ops_err *);
+};
+
+static const struct migration migrations[] = {
+	{ .sql = m1 },
+	{ .sql = m2 },
+	{ .sql = m3 },
+	{ .sql = m4, .before = store_audit_rekey },
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -219,7 +239,10 @@ store_migrate_locked(struct store *st, struct ops_err *err)
 		return ops_err_set(err, OPS_E_CORRUPT,
 		    "open store %s: schema version %d", st->path, version);
 	for (v = version; v < STORE_SCHEMA_LATEST; v++) {
-		rc = sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL);
+		if (migrations[v].before != NULL &&
+		    (rc = migrations[v].before(st, err)) != OPS_OK)
+			return rc;
+		rc = sqlite3_exec(st->db, migrations[v].sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return store_dberr(st, rc, err,
 			    "migrate store %s to version %d", st->path, v + 1);

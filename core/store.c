@@ -385,9 +385,17 @@ int
 store_open(const char *path, const struct keyring *kr, struct store **out,
     struct ops_err *err)
 {
+	return store_open_flags(path, kr, 0, out, err);
+}
+
+int
+store_open_flags(const char *path, const struct keyring *kr, int oflags,
+    struct store **out, struct ops_err *err)
+{
 	struct store	*st = NULL;
+	struct stat	 sb;
 	char		 name[64];
-	int		 rc, flags;
+	int		 rc, flags, existed, version;
 
 	*out = NULL;
 	if (path == NULL || kr == NULL)
@@ -401,10 +409,14 @@ store_open(const char *path, const struct keyring *kr, struct store **out,
 		goto out;
 	}
 	st->kr = kr;
+	st->flags = oflags;
 	st->output_cap = STORE_OUTPUT_CAP;
 	snprintf(name, sizeof(name), "opsicle-%p", (void *)st);
 	if ((rc = vfscrypt_new(name, keyring_page_key(kr), keyring_db_id(kr),
 	    &st->vfs, err)) != OPS_OK)
+		goto out;
+	existed = stat(path, &sb) == 0 && sb.st_size > 0;
+	if ((rc = store_state_load(st, existed, err)) != OPS_OK)
 		goto out;
 	if ((rc = store_precreate(path, 0, err)) != OPS_OK)
 		goto out;
@@ -424,7 +436,15 @@ store_open(const char *path, const struct keyring *kr, struct store **out,
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if ((rc = store_prepare_db(st, err)) != OPS_OK)
 		goto out;
-	rc = store_migrate(st, err);
+	if ((version = store_schema_version(st)) < 0) {
+		rc = store_dberr(st, SQLITE_ERROR, err, "read schema version "
+		    "of %s", path);
+		goto out;
+	}
+	if ((rc = store_state_check(st, existed, version, err)) != OPS_OK ||
+	    (rc = store_migrate(st, err)) != OPS_OK)
+		goto out;
+	rc = store_state_begin(st, err);
 out:
 	if (rc != OPS_OK) {
 		store_close(st);
@@ -439,9 +459,12 @@ store_close(struct store *st)
 {
 	sqlite3_stmt	*stmt;
 	size_t		 i;
+	int		 clean;
 
 	if (st == NULL)
 		return;
+	/* Before the statement cache goes: it reads the audit head. */
+	clean = store_state_quiesce(st);
 	for (i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
 	if (st->db != NULL) {
@@ -449,7 +472,8 @@ store_close(struct store *st)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		while ((stmt = sqlite3_next_stmt(st->db, NULL)) != NULL)
 			sqlite3_finalize(stmt);
-		sqlite3_close(st->db);
+		if (sqlite3_close(st->db) == SQLITE_OK && clean)
+			store_state_mark_clean(st);
 	}
 	vfscrypt_free(st->vfs);
 	free(st->path);
@@ -520,6 +544,9 @@ store_backup(struct store *st, const char *dest_path, struct ops_err *err)
 out:
 	if (dest != NULL && sqlite3_close(dest) != SQLITE_OK && rc == OPS_OK)
 		rc = ops_err_set(err, OPS_E_DB, "close backup %s", dest_path);
+	/* The copy opens only with its own state file (see store.h). */
+	if (rc == OPS_OK)
+		rc = store_state_backup(st, dest_path, err);
 	if (rc != OPS_OK && created)
 		unlink(dest_path);
 	return rc;

@@ -33,12 +33,31 @@
  * store_cred_open_secret(), into a struct secret, for the moment of use.
  *
  * The audit table is append-only: the API has no update or delete, and
- * triggers refuse both. Each record carries hash = BLAKE2b-256(prev_hash ||
- * id || ts || actor || action || object || detail || result), integers as
- * 8-byte big-endian, strings as a 4-byte big-endian length and the bytes;
- * the first record's prev_hash is 32 zero bytes. store_audit_verify walks
- * the chain. (Removing records at the tail cannot be detected from inside
- * the database; export the head hash to detect that.)
+ * triggers refuse both. Each record carries hash = BLAKE2b-256 keyed with
+ * the store's audit key (keys.h) over prev_hash || id || ts || actor ||
+ * action || object || detail || result, integers as 8-byte big-endian,
+ * strings as a 4-byte big-endian length and the bytes; the first record's
+ * prev_hash is 32 zero bytes. Without the key nobody can recompute the
+ * chain after editing a record. (Stores before schema 4 had an unkeyed
+ * chain; the migration checks it and rehashes it with the key.)
+ * store_audit_verify walks the chain and returns its head. Removing
+ * records at the tail cannot be detected from inside the database: the
+ * state file (below) catches it across a clean close, and the head can be
+ * exported and compared elsewhere.
+ *
+ * The state file (path + "-state", 104 bytes, MAC'd with the state key)
+ * records how the store was left: "open" with the close counter and
+ * audit head found at open, or "clean" with those left by store_close,
+ * which commits the next close counter (table store_meta), checkpoints
+ * the WAL to zero bytes and closes the last connection first. store_open
+ * refuses (OPS_E_CORRUPT, naming the file and what differs): a state
+ * file that fails authentication or belongs to another database; a
+ * missing or empty database beside a state file; a WAL with frames after
+ * a clean close; a database whose close counter or audit head differs
+ * from a clean record, or is older than an open record (the last run did
+ * not close cleanly; WAL commits after that point can be lost
+ * undetected); and a schema-4 database without its state file. Restoring
+ * an older copy of both files is not detected.
  */
 #ifndef OPS_STORE_H
 #define OPS_STORE_H
@@ -73,6 +92,14 @@ struct store;
  */
 int	store_open(const char *path, const struct keyring *kr,
 	    struct store **out, struct ops_err *err);
+/*
+ * store_open with flags. STORE_OPEN_RESET_STATE: take the database as it
+ * is and write a new state file, for an administrator who restored the
+ * database without its state file (opsicled --reset-state).
+ */
+#define STORE_OPEN_RESET_STATE	0x1
+int	store_open_flags(const char *path, const struct keyring *kr,
+	    int flags, struct store **out, struct ops_err *err);
 void	store_close(struct store *st);
 
 /* The schema version (PRAGMA user_version), or a negative OPS_E_* code. */
@@ -81,7 +108,8 @@ int	store_schema_version(struct store *st);
 int	store_schema_latest(void);
 
 /* Write a consistent copy to dest_path (which must not exist) through the
- * same encrypting VFS; the copy opens with the same keyring. */
+ * same encrypting VFS, and its state file dest_path + "-state"; the copy
+ * opens with the same keyring (restore both files together). */
 int	store_backup(struct store *st, const char *dest_path,
 	    struct ops_err *err);
 
@@ -592,9 +620,19 @@ int	store_audit_append(struct store *st, const struct store_audit_entry *e,
 	    int64_t *id, struct ops_err *err);
 int	store_audit_list(struct store *st, const struct store_audit_filter *f,
 	    struct store_audit_list *out, struct ops_err *err);
+/* The newest record: its id (0 when the trail is empty) and hash. */
+struct store_audit_head {
+	int64_t		 id;
+	unsigned char	 hash[STORE_HASH_LEN];
+};
+
 /* Walk the chain. On a mismatch: OPS_E_CORRUPT, *first_broken (may be
- * NULL) the id of the first bad record and "audit record N: ..." in err. */
+ * NULL) the id of the first bad record and "audit record N: ..." in err.
+ * On success *head (may be NULL) is the verified head, to anchor
+ * elsewhere. */
 int	store_audit_verify(struct store *st, int64_t *first_broken,
+	    struct store_audit_head *head, struct ops_err *err);
+int	store_audit_head(struct store *st, struct store_audit_head *head,
 	    struct ops_err *err);
 void	store_audit_list_free(struct store_audit_list *l);
 

@@ -107,7 +107,8 @@ vfscrypt_map_error(sqlite3 *db, int rc, const char *action,
 		if (ext == SQLITE_IOERR_DATA || rc == SQLITE_IOERR_DATA)
 			return ops_err_set(err, OPS_E_CORRUPT, "%s %s: %s",
 			    action, vc_db_path(db), reason != NULL &&
-			    f->why == VC_WHY_PAGE ? reason :
+			    (f->why == VC_WHY_PAGE || f->why == VC_WHY_WAL) ?
+			    reason :
 			    "a page failed authentication");
 		return ops_err_set(err, OPS_E_IO, "%s %s: %s", action,
 		    vc_db_path(db), msg);

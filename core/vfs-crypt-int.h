@@ -46,7 +46,8 @@ enum vc_why {
 	VC_WHY_OTHERDB,		/* database id is not ours */
 	VC_WHY_KEYGEN,		/* sealed under another key generation */
 	VC_WHY_BADKEY,		/* page 1 fails authentication */
-	VC_WHY_PAGE		/* a later page failed authentication */
+	VC_WHY_PAGE,		/* a later page failed authentication */
+	VC_WHY_WAL		/* a WAL frame of the current log failed */
 };
 
 struct vfscrypt {
@@ -72,7 +73,7 @@ struct vc_file {
 	unsigned char	 prefix[VC_PREFIX_LEN];
 	int		 refused;	/* prefix or page 1 refused at load */
 	enum vc_why	 why;		/* last refusal or failure */
-	char		 reason[96];	/* its text, for vfscrypt_db_reason */
+	char		 reason[192];	/* its text, for vfscrypt_db_reason */
 
 	unsigned char	*scratch;	/* sqlite3_malloc, scratch_len bytes */
 	size_t		 scratch_len;

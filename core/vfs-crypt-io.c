@@ -424,6 +424,66 @@ vfscrypt_main_write(struct vc_file *f, const void *vbuf, int amt,
  * WAL: a 32-byte header, then frames of a 24-byte header (page number
  * first) and a P-byte body at 32 + k(P + 24).
  */
+#define VC_WAL_SALT	16	/* salt-1 and salt-2 in the WAL header */
+#define VC_FRAME_SALT	8	/* ... and in a frame header */
+#define VC_FRAME_NTRUNC	4	/* database size after a commit frame */
+
+/*
+ * Frame k (0-based) at hdr does not authenticate (fhdr: its 24-byte
+ * header). The rule: it is damage, not a torn tail, when its salts are
+ * those of the WAL header (it belongs to the current log generation)
+ * and a later frame of the same generation is a commit frame that does
+ * authenticate. Returning random bytes would then make SQLite's checksum
+ * end the log here and drop that commit and every one before it back to
+ * frame k without a word. A frame with other salts (an older generation
+ * left behind a restarted log) or a failing frame with no authentic
+ * commit after it (the torn, never committed end of the last
+ * transaction) is normal: SQLITE_OK, and the caller returns random bytes.
+ */
+static int
+vc_wal_lost(struct vc_file *f, const unsigned char *fhdr, sqlite3_int64 k)
+{
+	struct vc_file	*db = f->db;
+	unsigned char	 salt[8], h[VC_FRAME_HDR];
+	unsigned int	 p = db->pgsz;
+	sqlite3_int64	 sz, j, at;
+	const char	*base;
+	char		 msg[192];
+	int		 rc;
+
+	if (vc_rd(f, salt, sizeof(salt), VC_WAL_SALT) != SQLITE_OK ||
+	    memcmp(salt, fhdr + VC_FRAME_SALT, sizeof(salt)) != 0)
+		return SQLITE_OK;
+	if ((rc = f->real->pMethods->xFileSize(f->real, &sz)) != SQLITE_OK)
+		return rc;
+	if ((rc = vfscrypt_scratch(f, p)) != SQLITE_OK)
+		return rc;
+	for (j = k + 1;; j++) {
+		at = VC_WAL_HDR + j * (p + VC_FRAME_HDR);
+		if (at + VC_FRAME_HDR + p > sz)
+			return SQLITE_OK;
+		if (vc_rd(f, h, sizeof(h), at) != SQLITE_OK ||
+		    memcmp(h + VC_FRAME_SALT, salt, sizeof(salt)) != 0 ||
+		    vc_get32(h + VC_FRAME_NTRUNC) == 0)
+			continue;
+		if (vc_rd(f, f->scratch, (int)p, at + VC_FRAME_HDR) !=
+		    SQLITE_OK)
+			continue;
+		rc = vc_unseal(db, f->scratch, VC_DOM_WAL, vc_get32(h));
+		sodium_memzero(f->scratch, p);
+		if (rc == 0)
+			break;
+	}
+	base = strrchr(vc_fname(f), '/');
+	base = base != NULL ? base + 1 : vc_fname(f);
+	snprintf(msg, sizeof(msg), "%s frame %lld failed authentication: "
+	    "the store is damaged (commit at frame %lld follows)", base,
+	    (long long)k + 1, (long long)j + 1);
+	vc_note(db, VC_WHY_WAL, msg);
+	sqlite3_log(SQLITE_IOERR_DATA, "vfscrypt: %s", msg);
+	return SQLITE_IOERR_DATA;
+}
+
 int
 vfscrypt_wal_read(struct vc_file *f, void *vbuf, int amt, sqlite3_int64 off)
 {
@@ -487,7 +547,11 @@ vfscrypt_wal_read(struct vc_file *f, void *vbuf, int amt, sqlite3_int64 off)
 				    (pos - body), seg - pos);
 			sodium_memzero(f->scratch, p);
 		}
-		if (bad && whole) {
+		if (bad && whole && (rc = vc_wal_lost(f, buf + (hdr - off),
+		    k)) != SQLITE_OK) {
+			memset(buf, 0, amt);
+			return rc;
+		} else if (bad && whole) {
 			/*
 			 * A torn, stale or never-written frame: SQLite's own
 			 * frame checksum rejects random bytes.

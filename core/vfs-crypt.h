@@ -19,10 +19,17 @@
  * A refused main database (plaintext, unknown prefix, another database's
  * id or key generation, page 1 failing authentication) still opens, but
  * every page access fails with SQLITE_NOTADB and nothing is written;
- * vfscrypt_db_reason says why. WAL frames that fail authentication in a
- * whole-frame read come back as random bytes (SQLite's frame checksum
- * then rejects them: stale or torn frames), journal records likewise.
- * Not covered: rolling a page or file back to an older valid version.
+ * vfscrypt_db_reason says why. A WAL frame that fails authentication
+ * in a whole-frame read (WAL recovery) is damage when its salts are the
+ * WAL header's and an authentic commit frame of that generation follows
+ * it: the read fails with SQLITE_IOERR_DATA and the reason "<name>-wal
+ * frame N failed authentication: the store is damaged". Otherwise (a
+ * torn, never committed end of the log, frames of an older generation)
+ * it comes back as random bytes and SQLite's frame checksum ends the log
+ * there; journal records likewise. Not covered: rolling a page or file
+ * back to an older valid version, a damaged last commit frame (it looks
+ * torn), and edits of the plaintext frame and WAL headers or a cut WAL,
+ * which end the log early like a crash would.
  *
  * Connections opened with vfscrypt_name(v) must be closed before
  * vfscrypt_free(v).

@@ -82,6 +82,25 @@ file_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/*
+ * The envelope exists, so the store was made: a missing or empty store
+ * file was lost or removed, and opening would silently start an empty
+ * one (with an empty audit trail that verifies).
+ */
+static int
+boot_need_store(struct ops_ctx *ctx, struct ops_err *err)
+{
+	struct stat	st;
+
+	if (stat(ctx->paths.store, &st) == 0 && st.st_size > 0)
+		return OPS_OK;
+	return ops_err_set(err, OPS_E_NOTFOUND, "store %s is %s but its key "
+	    "envelope %s exists: restore the store from backup (remove the "
+	    "envelope and key file only to start again with an empty store)",
+	    ctx->paths.store, file_exists(ctx->paths.store) ? "empty" :
+	    "missing", ctx->paths.envelope);
+}
+
 /* First use: a new store whose key is a generated key file beside it. */
 static int
 boot_create(struct ops_ctx *ctx, struct ops_err *err)
@@ -121,18 +140,24 @@ boot_load_config(struct ops_ctx *ctx, struct ops_err *err)
 	return OPS_OK;
 }
 
-/* Open the store once ctx->keys holds the unlocked keyring. */
+/*
+ * Open the store once ctx->keys holds the unlocked keyring; fresh: the
+ * envelope was made just now, so the store is new.
+ */
 static int
-boot_open_db(struct ops_ctx *ctx, struct ops_err *err)
+boot_open_db(struct ops_ctx *ctx, int fresh, struct ops_err *err)
 {
 	int	rc;
 
-	if ((rc = store_open(ctx->paths.store, ctx->keys, &ctx->store,
+	if ((!fresh && (rc = boot_need_store(ctx, err)) != OPS_OK) ||
+	    (rc = store_open_flags(ctx->paths.store, ctx->keys,
+	    ctx->reset_state ? STORE_OPEN_RESET_STATE : 0, &ctx->store,
 	    err)) != OPS_OK) {
 		keyring_free(ctx->keys);
 		ctx->keys = NULL;
 		return rc;
 	}
+	ctx->reset_state = 0;	/* -R: once, not at every later unlock */
 	if (ctx->config != NULL)
 		store_set_output_cap(ctx->store,
 		    (size_t)config_num(ctx->config, "output-cap"));
@@ -154,7 +179,7 @@ boot_unlock(struct ops_ctx *ctx, const struct secret *pass,
 		    "store %s", ctx->paths.store);
 	if (rc != OPS_OK)
 		return rc;
-	return boot_open_db(ctx, err);
+	return boot_open_db(ctx, 0, err);
 }
 
 void
@@ -195,10 +220,13 @@ int
 boot_open_store(struct ops_ctx *ctx, struct ops_err *err)
 {
 	enum keys_kind	kind;
-	int		rc;
+	int		rc, fresh;
 
-	if (!file_exists(ctx->paths.envelope))
+	fresh = !file_exists(ctx->paths.envelope);
+	if (fresh)
 		rc = boot_create(ctx, err);
+	else if ((rc = boot_need_store(ctx, err)) != OPS_OK)
+		return rc;
 	else if ((rc = keys_envelope_kind(ctx->paths.envelope, &kind,
 	    err)) != OPS_OK)
 		return rc;
@@ -209,7 +237,7 @@ boot_open_store(struct ops_ctx *ctx, struct ops_err *err)
 		    ctx->paths.keyfile, &ctx->keys, err);
 	if (rc != OPS_OK)
 		return rc;
-	return boot_open_db(ctx, err);
+	return boot_open_db(ctx, fresh, err);
 }
 
 void

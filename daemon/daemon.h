@@ -36,6 +36,7 @@ struct ops_ctx {
 	struct store		*store;		/* NULL while locked */
 	int			 lock_fd;	/* flock'd opsicled.lock */
 	const char		*passphrase_file; /* -P, or NULL */
+	int			 reset_state;	/* -R: new store state file */
 	struct evloop		*loop;
 	struct server		*server;
 	time_t			 started;	/* wall clock at start */

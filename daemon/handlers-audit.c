@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <sodium.h>
 #include <stdint.h>
 
 #include "daemon.h"
@@ -79,17 +80,22 @@ int
 handle_audit_verify(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	int64_t	bad = 0;
-	int	rc;
+	struct store_audit_head	head;
+	char			hex[2 * STORE_HASH_LEN + 1];
+	int64_t			bad = 0;
+	int			rc;
 
 	(void)c;
 	(void)msg;
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
 		return rc;
 	/* The store's message names the first broken record. */
-	if ((rc = store_audit_verify(ctx->store, &bad, err)) != OPS_OK)
+	if ((rc = store_audit_verify(ctx->store, &bad, &head, err)) != OPS_OK)
 		return rc;
-	if ((*result = json_pack("{s:b}", "ok", 1)) == NULL)
+	/* The head, so it can be anchored outside this store. */
+	sodium_bin2hex(hex, sizeof(hex), head.hash, sizeof(head.hash));
+	if ((*result = json_pack("{s:b, s:I, s:s}", "ok", 1, "head_id",
+	    (json_int_t)head.id, "head_hash", hex)) == NULL)
 		return ops_err_set(err, OPS_E_NOMEM, "build audit verify");
 	return OPS_OK;
 }

@@ -36,12 +36,15 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: opsicled [-dfhSsVv] [-P passphrase-file]\n"
+	    "usage: opsicled [-dfhRSsVv] [-P passphrase-file]\n"
 	    "  -d       debug: stay in the foreground, log debug to stderr\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -P FILE  unlock a passphrase-protected store with the\n"
 	    "           passphrase in FILE (without it such a store\n"
 	    "           starts locked until \"opsicle unlock\")\n"
+	    "  -R       take the store as it is and record a new state\n"
+	    "           file (after restoring store.db without its\n"
+	    "           store.db-state; see opsicled(8))\n"
 	    "  -S       system-wide: state in /var/lib/opsicle, socket in\n"
 	    "           /run/opsicle, config /etc/opsicle/opsicle.conf\n"
 	    "  -s       log to syslog (facility daemon)\n"
@@ -210,7 +213,7 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = -1;
 	ctx.log_min = LOG_LEVEL_WARN;
-	while ((ch = getopt(argc, argv, "dfhP:SsVv")) != -1) {
+	while ((ch = getopt(argc, argv, "dfhP:RSsVv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = foreground = 1;
@@ -230,6 +233,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			ctx.passphrase_file = optarg;
+			break;
+		case 'R':
+			ctx.reset_state = 1;
 			break;
 		case 'h':
 			usage(stdout);

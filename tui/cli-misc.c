@@ -167,12 +167,13 @@ cli_audit_list(const struct cli_args *a)
 	return rc;
 }
 
+/* The head, so it can be written down or compared elsewhere. */
 static void
 show_verify(const struct cli_args *a, const json_t *r)
 {
 	(void)a;
-	(void)r;
-	printf("audit chain ok\n");
+	printf("audit chain ok\nhead %lld %s\n", cli_int(r, "head_id"),
+	    cli_str(r, "head_hash"));
 }
 
 int

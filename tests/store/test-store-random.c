@@ -429,7 +429,7 @@ main(void)
 	ops_err_clear(&err);
 	ok(store_integrity_check(st, &err) == OPS_OK, "integrity check: %s",
 	    ops_err_msg(&err));
-	ok(store_audit_verify(st, &bad, &err) == OPS_OK,
+	ok(store_audit_verify(st, &bad, NULL, &err) == OPS_OK,
 	    "audit chain of %lld records verifies", (long long)m->naudit);
 	store_close(st);
 	st = NULL;
@@ -439,7 +439,7 @@ main(void)
 	if (st != NULL) {
 		ok(compare(st, m), "store equals the model after reopen");
 		ok(store_integrity_check(st, &err) == OPS_OK &&
-		    store_audit_verify(st, &bad, &err) == OPS_OK,
+		    store_audit_verify(st, &bad, NULL, &err) == OPS_OK,
 		    "integrity and audit chain after reopen");
 		store_close(st);
 	} else
