@@ -23,6 +23,7 @@ tells they were dropped. It exits once SECONDS have passed, or once no
 connection is held any more. Only AF_UNIX.
 """
 import json
+import os
 import select
 import socket
 import struct
@@ -59,10 +60,23 @@ def read_frame(s, timeout):
         return None
 
 
-HELLO = frame({"v": 1, "id": 1, "type": "hello", "client": "sock-hold"})
+def _proto_version():
+    """OPS_PROTO_VERSION from core/proto.h, so a bump needs no edit here."""
+    src = os.environ.get("OPS_SRCDIR",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join(src, "core", "proto.h")) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 3 and w[0] == "#define" and w[1] == "OPS_PROTO_VERSION":
+                return int(w[2])
+    raise SystemExit("sock-hold: OPS_PROTO_VERSION not found in core/proto.h")
+
+
+V = _proto_version()
+HELLO = frame({"v": V, "id": 1, "type": "hello", "client": "sock-hold"})
 # A valid hello padded with white space (still under 4 KiB): 500 s to
 # trickle, far past any deadline a test sets.
-_SLOW = b'{"v":1,"id":1,"type":"hello"' + b" " * 1000 + b"}"
+_SLOW = b'{"v":%d,"id":1,"type":"hello"' % V + b" " * 1000 + b"}"
 SLOW_HELLO = struct.pack(">I", len(_SLOW)) + _SLOW
 
 
@@ -92,7 +106,7 @@ class Conn:
             return
         self.state = "admitted"
         if self.mode == "sub":
-            self.s.sendall(frame({"v": 1, "id": 2, "type": "subscribe",
+            self.s.sendall(frame({"v": V, "id": 2, "type": "subscribe",
                                   "streams": ["job-output"]}))
             r = read_frame(self.s, 10)
             if r is None or r.get("type") != "ok":
