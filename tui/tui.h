@@ -134,6 +134,37 @@ void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
 
+/* cli-logs.c: a job's stored output as the daemon's sequence of pieces */
+struct cli_logs_cb {
+	void	(*run)(void *arg, const json_t *hdr);	/* a logs-run */
+	void	(*data)(void *arg, const json_t *piece); /* a logs-data */
+};
+/*
+ * Send the job-logs request m (without follow) on c and hand each
+ * logs-run and logs-data reply to cb, skipping events, until the final
+ * reply: 0 with *result (caller frees; may be NULL) the ok's result,
+ * EXIT_REFUSED or EXIT_NODAEMON with the message printed ("opsicle who:").
+ */
+int	cli_logs_read(struct cli_conn *c, json_t *m, const char *who,
+	    const struct cli_logs_cb *cb, void *arg, json_t **result);
+/* The --json object, written piece by piece: with show (a job-show
+ * result, borrowed) "run --json"'s job with each run's output, else "job
+ * logs --json"'s {job, runs, state}. Use run and data as the callbacks. */
+struct cli_logs_json {
+	const json_t	*show;
+	long long	 job;
+	int		 opened;	/* "{" and the fields before runs out */
+	json_t		*hdr;		/* the current run's logs-run */
+	size_t		 nruns;
+	int		 stream;	/* 0 none, 1 in stdout, 2 in stderr */
+};
+void	cli_logs_json_begin(struct cli_logs_json *j, const json_t *show,
+	    long long job);
+void	cli_logs_json_run(void *arg, const json_t *hdr);
+void	cli_logs_json_data(void *arg, const json_t *piece);
+/* result: the final ok's result (its "state"), may be NULL. */
+void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
+
 /* cli-jobs.c */
 int	cli_job_list(const struct cli_args *a);
 int	cli_job_show(const struct cli_args *a);
