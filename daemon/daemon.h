@@ -89,6 +89,8 @@ struct handler {
 };
 
 /* boot.c */
+/* Close inherited descriptors above 2 (first thing in main). */
+void	boot_close_fds(void);
 void	boot_harden(void);
 int	boot_lock(struct ops_ctx *ctx, struct ops_err *err);
 int	boot_write_pid(struct ops_ctx *ctx, struct ops_err *err);

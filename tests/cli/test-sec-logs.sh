@@ -117,3 +117,4 @@ is "$(wc -l <"$OPSICLE_HOME/f.out" | tr -d ' ')" $((N * 15000)) \
     "job logs -f prints every stdout line"
 unlike "$(cat "$OPSICLE_HOME/logs/opsicled.log")" "frame limit|not reading" \
     "the daemon never built an oversized frame nor dropped a reader"
+tap_finish
