@@ -1,6 +1,7 @@
 /*
  * hostkey.c: host key fingerprints and known_hosts lookup; see hostkey.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,27 +243,69 @@ kh_hashed_match(const char *pat, size_t plen, const char *name)
 	return sodium_memcmp(got, want, 20) == 0;
 }
 
-/* Does the comma-separated pattern list match name? */
+/* Does pattern p (n bytes; "*" and "?" wildcards) match name, ignoring
+ * case? Greedy with one backtrack point: linear, whatever the stars. */
 static int
-kh_hosts_match(const char *pats, size_t len, const char *name)
+kh_glob(const char *p, size_t n, const char *name)
+{
+	size_t	pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+	size_t	slen = strlen(name);
+
+	while (si < slen) {
+		if (pi < n && p[pi] == '*') {
+			star = pi++;
+			mark = si;
+		} else if (pi < n && (p[pi] == '?' ||
+		    tolower((unsigned char)p[pi]) ==
+		    tolower((unsigned char)name[si]))) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++mark;
+		} else
+			return 0;
+	}
+	while (pi < n && p[pi] == '*')
+		pi++;
+	return pi == n;
+}
+
+/*
+ * Does the comma-separated pattern list match name? As OpenSSH's
+ * match_hostname: a negated pattern that matches (wildcards included)
+ * vetoes the whole line, whatever else matches. Positive wildcards count
+ * only with wild (marker lines: a key revoked for "*" is revoked for
+ * all); a key learned for "*.example" would be trusted for every target
+ * the pattern covers, so plain lines need the exact name.
+ */
+static int
+kh_hosts_match(const char *pats, size_t len, const char *name, int wild)
 {
 	const char *p = pats, *end = pats + len, *c;
 	size_t n;
+	int got = 0;
 
 	while (p < end) {
 		if ((c = memchr(p, ',', (size_t)(end - p))) == NULL)
 			c = end;
 		n = (size_t)(c - p);
-		if (n > 0 && p[0] == '|') {
+		if (n > 1 && p[0] == '!') {
+			if (kh_glob(p + 1, n - 1, name))
+				return 0;
+		} else if (n > 0 && p[0] == '|') {
 			if (kh_hashed_match(p, n, name))
-				return 1;
+				got = 1;
+		} else if (n > 0 && p[0] != '!' && wild) {
+			if (kh_glob(p, n, name))
+				got = 1;
 		} else if (n > 0 && p[0] != '!' &&
 		    memchr(p, '*', n) == NULL && memchr(p, '?', n) == NULL &&
 		    strlen(name) == n && strncasecmp(p, name, n) == 0)
-			return 1;
+			got = 1;
 		p = c + 1;
 	}
-	return 0;
+	return got;
 }
 
 static const char *
@@ -280,57 +323,135 @@ kh_field(const char **pp, const char *end, size_t *len)
 	return *len ? s : NULL;
 }
 
-int
-hostkey_known_hosts_lookup(const char *text, size_t len, const char *host,
-    unsigned port, struct hostkey **out, size_t *n, struct ops_err *err)
-{
-	struct hostkey *keys = NULL, *nk, hk;
-	const char *p = text, *end = text + len, *eol, *lp, *f;
-	char name[300], b64[KH_LINE_MAX];
-	size_t nkeys = 0, fl;
-	int rc = 0;
+enum kh_marker { KH_PLAIN, KH_REVOKED, KH_CERT_AUTHORITY, KH_OTHER };
 
-	*out = NULL;
-	*n = 0;
+/* Append hk to *v (n entries). */
+static int
+kh_push(struct hostkey **v, size_t *n, const struct hostkey *hk)
+{
+	struct hostkey	*nv;
+
+	if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
+		return -1;
+	*v = nv;
+	nv[(*n)++] = *hk;
+	return 0;
+}
+
+static int
+kh_listed(const struct hostkey *v, size_t n, const struct hostkey *hk)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (hostkey_equal(&v[i], hk))
+			return 1;
+	return 0;
+}
+
+/*
+ * One line: its marker, and when its host patterns match name, its key
+ * in *hk (1), else 0.
+ */
+static int
+kh_line(const char *p, const char *eol, const char *name,
+    enum kh_marker *mark, struct hostkey *hk)
+{
+	const char	*f;
+	char		 b64[KH_LINE_MAX];
+	size_t		 fl;
+
+	*mark = KH_PLAIN;
+	if ((f = kh_field(&p, eol, &fl)) == NULL || f[0] == '#')
+		return 0;
+	if (f[0] == '@') {
+		if (fl == 8 && memcmp(f, "@revoked", 8) == 0)
+			*mark = KH_REVOKED;
+		else if (fl == 15 && memcmp(f, "@cert-authority", 15) == 0)
+			*mark = KH_CERT_AUTHORITY;
+		else
+			*mark = KH_OTHER;
+		if ((f = kh_field(&p, eol, &fl)) == NULL)
+			return 0;
+	}
+	if (!kh_hosts_match(f, fl, name, *mark != KH_PLAIN))
+		return 0;
+	if (kh_field(&p, eol, &fl) == NULL)	/* key type */
+		return 0;
+	if ((f = kh_field(&p, eol, &fl)) == NULL || fl >= sizeof(b64))
+		return 0;
+	memcpy(b64, f, fl);
+	b64[fl] = '\0';
+	if (fl > 0 && b64[fl - 1] == '\r')
+		b64[fl - 1] = '\0';
+	return hostkey_from_base64(b64, hk, NULL) == 0;
+}
+
+int
+hostkey_known_hosts_scan(const char *text, size_t len, const char *host,
+    unsigned port, struct hostkey_kh *res, struct ops_err *err)
+{
+	const char	*p, *end = text + len, *eol;
+	struct hostkey	 hk;
+	enum kh_marker	 mark;
+	char		 name[300];
+	int		 pass;
+
+	memset(res, 0, sizeof(*res));
 	if (port == 0 || port == 22)
 		snprintf(name, sizeof(name), "%s", host);
 	else
 		snprintf(name, sizeof(name), "[%s]:%u", host, port);
-	for (; p < end; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		lp = p;
-		if ((f = kh_field(&lp, eol, &fl)) == NULL || f[0] == '#')
-			continue;
-		if (f[0] == '@')	/* @revoked, @cert-authority */
-			continue;
-		if (!kh_hosts_match(f, fl, name))
-			continue;
-		if (kh_field(&lp, eol, &fl) == NULL)	/* key type */
-			continue;
-		if ((f = kh_field(&lp, eol, &fl)) == NULL ||
-		    fl >= sizeof(b64))
-			continue;
-		memcpy(b64, f, fl);
-		b64[fl] = '\0';
-		if (fl > 0 && b64[fl - 1] == '\r')
-			b64[fl - 1] = '\0';
-		if (hostkey_from_base64(b64, &hk, NULL) != 0)
-			continue;
-		if ((nk = realloc(keys, (nkeys + 1) * sizeof(*keys))) == NULL) {
-			rc = ops_err_errno(err, OPS_E_NOMEM,
-			    "collect known host keys for %s", name);
-			goto out;
+	/* Revoked keys first: no other line may bring them back. */
+	for (pass = 0; pass < 2; pass++) {
+		for (p = text; p < end; p = eol + 1) {
+			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				eol = end;
+			if (!kh_line(p, eol, name, &mark, &hk))
+				continue;
+			if (pass == 0 && mark == KH_REVOKED &&
+			    !kh_listed(res->revoked, res->nrevoked, &hk) &&
+			    kh_push(&res->revoked, &res->nrevoked, &hk) != 0)
+				goto nomem;
+			if (pass == 1 && mark == KH_CERT_AUTHORITY)
+				res->ncert_authority++;
+			if (pass == 1 && mark == KH_PLAIN &&
+			    !kh_listed(res->revoked, res->nrevoked, &hk) &&
+			    kh_push(&res->keys, &res->nkeys, &hk) != 0)
+				goto nomem;
 		}
-		keys = nk;
-		keys[nkeys++] = hk;
 	}
-	*out = keys;
-	*n = nkeys;
-	keys = NULL;
-out:
-	free(keys);
-	return rc;
+	return OPS_OK;
+nomem:
+	hostkey_kh_done(res);
+	return ops_err_errno(err, OPS_E_NOMEM, "collect known host keys for "
+	    "%s", name);
+}
+
+void
+hostkey_kh_done(struct hostkey_kh *res)
+{
+	free(res->keys);
+	free(res->revoked);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+hostkey_known_hosts_lookup(const char *text, size_t len, const char *host,
+    unsigned port, struct hostkey **out, size_t *n, struct ops_err *err)
+{
+	struct hostkey_kh	res;
+	int			rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = hostkey_known_hosts_scan(text, len, host, port, &res,
+	    err)) != OPS_OK)
+		return rc;
+	*out = res.keys;
+	*n = res.nkeys;
+	free(res.revoked);
+	return OPS_OK;
 }
 
 int

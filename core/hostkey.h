@@ -12,8 +12,14 @@
  * known_hosts lines are "[marker] hostpatterns keytype base64 [comment]",
  * host patterns being comma-separated names, "[host]:port" for a port
  * other than 22, or one hashed entry "|1|base64(salt)|base64(HMAC-SHA1(
- * salt, name))". Negated (!) and wildcard patterns and @revoked /
- * @cert-authority lines are skipped, never matched.
+ * salt, name))". As in OpenSSH, a line whose negated pattern ("!name",
+ * wildcards allowed) matches the host does not match it, whatever its
+ * other patterns say; a key that a matching "@revoked" line names is
+ * never returned for the host, from any line. Positive wildcard patterns
+ * count only on @revoked lines (a key learned for "*" would be trusted
+ * everywhere; a key revoked for "*" is revoked everywhere), and
+ * "@cert-authority" lines are counted, never used: opsicle does not
+ * check host certificates.
  */
 #ifndef OPS_HOSTKEY_H
 #define OPS_HOSTKEY_H
@@ -50,6 +56,19 @@ int	hostkey_equal(const struct hostkey *a, const struct hostkey *b);
 int	hostkey_known_hosts_lookup(const char *text, size_t len,
 	    const char *host, unsigned port, struct hostkey **out, size_t *n,
 	    struct ops_err *err);
+/* A lookup with what it left out. */
+struct hostkey_kh {
+	struct hostkey	*keys;		/* the host's keys (none revoked) */
+	size_t		 nkeys;
+	struct hostkey	*revoked;	/* keys @revoked for the host */
+	size_t		 nrevoked;
+	size_t		 ncert_authority; /* @cert-authority lines skipped */
+};
+/* Fill *res (free with hostkey_kh_done, also after an error). */
+int	hostkey_known_hosts_scan(const char *text, size_t len,
+	    const char *host, unsigned port, struct hostkey_kh *res,
+	    struct ops_err *err);
+void	hostkey_kh_done(struct hostkey_kh *res);
 /* Same, reading the file at path. */
 int	hostkey_known_hosts_file(const char *path, const char *host,
 	    unsigned port, struct hostkey **out, size_t *n,

@@ -66,6 +66,11 @@ static const struct proto_type_info proto_types[] = {
 	/* 300s: replies */
 	{ PROTO_OK, "ok", REPLY, "result:j?" },
 	{ PROTO_ERROR, "error", REPLY, "code:i message:t" },
+	{ PROTO_LOGS_RUN, "logs-run", REPLY,
+	    "job:i target:s state:s stdout_encoding:s stdout_truncated:b "
+	    "stderr_encoding:s stderr_truncated:b" },
+	{ PROTO_LOGS_DATA, "logs-data", REPLY,
+	    "job:i target:s stream:s data:t encoding:s?" },
 
 	/* 400s: events */
 	{ PROTO_JOB_OUTPUT, "job-output", EVENT,

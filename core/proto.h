@@ -69,6 +69,10 @@ struct secret;
 #define OPS_PROTO_MAX_ITEMS	4096	/* strings in an "a" field */
 /* A daemon takes no frame larger than this before it has greeted a peer. */
 #define OPS_PROTO_MAX_HELLO	4096
+/* Most bytes of stored output in one logs-data or replayed job-output:
+ * encoded (base64, or JSON escapes of control bytes) it stays far below
+ * a frame. */
+#define OPS_PROTO_LOGS_PIECE	(256 * 1024)
 /* Default cap on bytes queued for one peer before it counts as stuck. */
 #define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
 
@@ -112,6 +116,8 @@ enum proto_type {
 	/* 300s: replies */
 	PROTO_OK = 300,
 	PROTO_ERROR,
+	PROTO_LOGS_RUN,
+	PROTO_LOGS_DATA,
 
 	/* 400s: events (id 0), sent only to subscribers */
 	PROTO_JOB_OUTPUT = 400,
@@ -172,6 +178,19 @@ enum proto_type {
  *   unsubscribe     streams:a?
  *   ok              result:j?
  *   error           code:i message:t   (code is a negative OPS_E_*)
+ *   logs-run        job:i target:s state:s stdout_encoding:s
+ *                   stdout_truncated:b stderr_encoding:s stderr_truncated:b
+ *   logs-data       job:i target:s stream:s data:t encoding:s?
+ *                   ("job-logs" without follow answers with a sequence
+ *                   that echoes the request id: for each run a logs-run,
+ *                   then its stdout, then its stderr as logs-data pieces
+ *                   of at most OPS_PROTO_LOGS_PIECE source bytes, then
+ *                   "ok" {job, state}, or "error" to stop early. A
+ *                   stream's pieces all have its run's encoding; cut at
+ *                   UTF-8 characters, or at 3-byte multiples in base64,
+ *                   they join into the stream's whole string. With
+ *                   follow, stored output comes as job-output events of
+ *                   the same size, then live ones, then "ok".)
  *   job-output      job:i target:s stream:s data:t encoding:s? seq:i?
  *                   (stream "stdout" or "stderr"; encoding "utf8", the
  *                   default, or "base64" for bytes that are not UTF-8)

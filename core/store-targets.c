@@ -195,6 +195,22 @@ set_tags(struct store *st, int64_t id, const char *const *tags,
 	return OPS_OK;
 }
 
+/* A store name that is not "." or "..": those read as paths (and as
+ * the current and parent directory to anything that makes files of
+ * target names), never as a host. */
+static int
+check_target_name(const char *name, struct ops_err *err)
+{
+	int	rc;
+
+	if ((rc = store_check_name("target", name, err)) != OPS_OK)
+		return rc;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return ops_err_set(err, OPS_E_INVAL, "target name \"%s\" is "
+		    "not allowed (it reads as a directory)", name);
+	return OPS_OK;
+}
+
 static int
 check_absent(struct store *st, const char *name, struct ops_err *err)
 {
@@ -221,7 +237,7 @@ store_target_add(struct store *st, const struct store_target_spec *s,
 	if (id != NULL)
 		*id = 0;
 	port = s->port == 0 ? 22 : s->port;
-	if ((rc = store_check_name("target", s->name, err)) != OPS_OK ||
+	if ((rc = check_target_name(s->name, err)) != OPS_OK ||
 	    (rc = check_host(s->host, err)) != OPS_OK ||
 	    (rc = check_port(port, err)) != OPS_OK ||
 	    (rc = check_user(s->user, err)) != OPS_OK ||
@@ -513,7 +529,7 @@ store_target_update(struct store *st, const char *name,
 	if (name == NULL)
 		return ops_err_set(err, OPS_E_INVAL, "update target: no name");
 	if ((u->name != NULL &&
-	    (rc = store_check_name("target", u->name, err)) != OPS_OK) ||
+	    (rc = check_target_name(u->name, err)) != OPS_OK) ||
 	    (u->host != NULL && (rc = check_host(u->host, err)) != OPS_OK) ||
 	    (u->port != 0 && (rc = check_port(u->port, err)) != OPS_OK) ||
 	    (rc = check_user(u->user, err)) != OPS_OK ||

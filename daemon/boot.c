@@ -11,10 +11,13 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,6 +36,37 @@ boot_harden(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	umask(077);
+}
+
+/*
+ * Close every descriptor above stderr that whoever started us left open
+ * (a shell's "exec 7<file", a parent's sockets): the daemon and the SSH
+ * sessions it runs must not hold or leak them. Needs nothing passed in:
+ * -P names a file, not a descriptor. close_range(2) when the kernel has
+ * it, else the /proc/self/fd list.
+ */
+void
+boot_close_fds(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		*end;
+	long		 fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == 0)
+		return;
+#endif
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		fd = strtol(e->d_name, &end, 10);
+		if (*end != '\0' || end == e->d_name || fd <= STDERR_FILENO ||
+		    fd == dirfd(d))
+			continue;
+		(void)close((int)fd);
+	}
+	closedir(d);
 }
 
 /* One daemon per state directory: an flock held for the process's life. */

@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include <time.h>
 
 #include <jansson.h>
@@ -104,6 +106,8 @@ struct handler {
 };
 
 /* boot.c */
+/* Close inherited descriptors above 2 (first thing in main). */
+void	boot_close_fds(void);
 void	boot_harden(void);
 int	boot_lock(struct ops_ctx *ctx, struct ops_err *err);
 int	boot_write_pid(struct ops_ctx *ctx, struct ops_err *err);
@@ -292,5 +296,21 @@ int	jobs_is_running(const struct ops_ctx *ctx, long long id);
 /* handlers-jobs.c */
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 		handle_job_cancel, handle_job_rerun;
+
+/* logs-stream.c: stored output in pieces (see core/proto.h, logs-data) */
+/* 1 when the len bytes at p go as base64 (NUL or not UTF-8). */
+int	logs_base64(const unsigned char *p, size_t len);
+/* The next piece of p[0..len) from *off (moved on): at most
+ * OPS_PROTO_LOGS_PIECE bytes, as a JSON string (caller owns; NULL when
+ * out of memory). b64 from logs_base64 of the whole stream. */
+json_t	*logs_piece(const unsigned char *p, size_t len, int b64,
+	    size_t *off);
+/* Queue r's stored stdout, then stderr, to c as job-output events. */
+void	logs_replay(struct client *c, int64_t job, const struct store_run *r);
+/* Answer the job-logs request msg with the stored output of the nruns
+ * runs (ids in order) as a paced sequence; the reply is deferred. */
+int	logs_stream_start(struct ops_ctx *ctx, struct client *c,
+	    const json_t *msg, int64_t job, const int64_t *runs, size_t nruns,
+	    struct ops_err *err);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -96,20 +97,31 @@ handle_daemon_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 /*
  * Answer first, then stop taking jobs: running ones get "grace" seconds
- * (default JOBS_GRACE_MS) to finish before they are interrupted.
+ * (default JOBS_GRACE_MS) to finish before they are interrupted. The
+ * stop audits itself (it is not CMD_F_MUTATING): a damaged store must
+ * not keep a daemon from stopping, nor make a stop that happens look
+ * refused, so a failed audit record is a warning in the reply.
  */
 int
 handle_daemon_stop(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
+	struct ops_err	aerr;
 	long long	grace = JOBS_GRACE_MS / 1000;
+	char		warn[OPS_ERR_MSG_MAX + 64];
 	int		rc;
 
-	(void)result;
 	if (proto_has(msg, "grace") && (rc = proto_get_int(msg, "grace", 0,
 	    24 * 3600, &grace, err)) != OPS_OK)
 		return rc;
 	log_info(&ctx->log, "stop requested by %s", c->actor);
+	if (audit_record(ctx, c, "daemon.stop", NULL, "ok", &aerr) != OPS_OK) {
+		snprintf(warn, sizeof(warn), "the stop was not audited: %s",
+		    ops_err_msg(&aerr));
+		log_warnx(&ctx->log, "%s", warn);
+		if ((*result = json_pack("{s:s}", "warning", warn)) == NULL)
+			return ops_err_set(err, OPS_E_NOMEM, "build reply");
+	}
 	jobs_shutdown(ctx, grace * 1000);
 	return OPS_OK;
 }

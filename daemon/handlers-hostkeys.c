@@ -724,18 +724,46 @@ out:
 
 /* ---- hostkey-import ----------------------------------------------------- */
 
+/*
+ * The keys that @revoked lines name for target t: never imported, and
+ * no longer trusted when the store had them; each goes into revoked.
+ */
+static int
+import_revoked(struct ops_ctx *ctx, const struct store_target *t,
+    const struct hostkey_kh *kh, json_t *revoked, struct ops_err *err)
+{
+	size_t	k;
+	int	rc, removed;
+
+	for (k = 0; k < kh->nrevoked; k++) {
+		rc = store_hostkey_remove(ctx->store, t->name,
+		    kh->revoked[k].fp, err);
+		if (rc != OPS_OK && rc != OPS_E_NOTFOUND)
+			return rc;
+		removed = rc == OPS_OK;
+		(void)store_hostkey_pending_remove(ctx->store, t->name,
+		    kh->revoked[k].fp, NULL);
+		if (json_array_append_new(revoked, json_pack("{s:s, s:s, s:s, "
+		    "s:b}", "target", t->name, "type", kh->revoked[k].type,
+		    "fingerprint", kh->revoked[k].fp, "removed", removed)) != 0)
+			return ops_err_set(err, OPS_E_NOMEM, "import host keys");
+	}
+	return OPS_OK;
+}
+
 int
 handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
 	struct store_target_list	 l = { NULL, 0 };
-	struct hostkey			*keys = NULL;
+	struct hostkey_kh		 kh;
 	const char			*text, *source = "known_hosts";
-	json_t				*targets = NULL, *fps;
-	size_t				 len, nkeys, i, k;
+	json_t				*targets = NULL, *fps, *revoked = NULL;
+	size_t				 len, i, k, ncert = 0;
 	long long			 added = 0, known = 0;
 	int				 rc;
 
+	memset(&kh, 0, sizeof(kh));
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
 	    (rc = proto_get_strn(msg, "text", &text, &len,
 	    OPS_PROTO_MAX_FRAME, err)) != OPS_OK ||
@@ -744,23 +772,26 @@ handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		return rc;
 	if ((rc = store_target_list(ctx->store, NULL, &l, err)) != OPS_OK)
 		return rc;
-	if ((targets = json_array()) == NULL)
+	if ((targets = json_array()) == NULL ||
+	    (revoked = json_array()) == NULL)
 		goto nomem;
 	for (i = 0; i < l.n; i++) {
-		free(keys);
-		keys = NULL;
-		if ((rc = hostkey_known_hosts_lookup(text, len, l.v[i].host,
-		    (unsigned)l.v[i].port, &keys, &nkeys, err)) != OPS_OK)
+		hostkey_kh_done(&kh);
+		if ((rc = hostkey_known_hosts_scan(text, len, l.v[i].host,
+		    (unsigned)l.v[i].port, &kh, err)) != OPS_OK ||
+		    (rc = import_revoked(ctx, &l.v[i], &kh, revoked,
+		    err)) != OPS_OK)
 			goto out;
-		if (nkeys == 0)
+		ncert += kh.ncert_authority;
+		if (kh.nkeys == 0)
 			continue;
 		if ((fps = json_array()) == NULL ||
 		    json_array_append_new(targets, json_pack("{s:s, s:o}",
 		    "target", l.v[i].name, "added", fps)) != 0)
 			goto nomem;
-		for (k = 0; k < nkeys; k++) {
+		for (k = 0; k < kh.nkeys; k++) {
 			rc = store_hostkey_add(ctx->store, l.v[i].name,
-			    keys[k].type, keys[k].fp, NULL, 0, err);
+			    kh.keys[k].type, kh.keys[k].fp, NULL, 0, err);
 			if (rc == OPS_E_EXISTS) {
 				known++;
 				continue;
@@ -773,16 +804,17 @@ handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 			    err)) != OPS_OK)
 				goto out;
 			(void)store_hostkey_pending_remove(ctx->store,
-			    l.v[i].name, keys[k].fp, NULL);
+			    l.v[i].name, kh.keys[k].fp, NULL);
 			added++;
 			json_array_append_new(fps, key_json(l.v[i].name,
-			    keys[k].type, keys[k].fp));
+			    kh.keys[k].type, kh.keys[k].fp));
 		}
 	}
-	*result = json_pack("{s:s, s:I, s:I, s:I, s:O}", "source", source,
-	    "added", (json_int_t)added, "already_known", (json_int_t)known,
-	    "targets_matched", (json_int_t)json_array_size(targets),
-	    "targets", targets);
+	*result = json_pack("{s:s, s:I, s:I, s:I, s:O, s:O, s:I}", "source",
+	    source, "added", (json_int_t)added, "already_known",
+	    (json_int_t)known, "targets_matched",
+	    (json_int_t)json_array_size(targets), "targets", targets,
+	    "revoked", revoked, "cert_authority_skipped", (json_int_t)ncert);
 	if (*result == NULL)
 		goto nomem;
 	rc = OPS_OK;
@@ -791,7 +823,8 @@ nomem:
 	rc = ops_err_set(err, OPS_E_NOMEM, "import host keys");
 out:
 	json_decref(targets);
-	free(keys);
+	json_decref(revoked);
+	hostkey_kh_done(&kh);
 	store_target_list_free(&l);
 	return rc;
 }

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "daemon.h"
 #include "ssh.h"
 
@@ -371,78 +369,19 @@ handle_job_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	return rc;
 }
 
-/* Bytes as a JSON string: UTF-8 as is, else base64 (*b64 set). */
-static json_t *
-bytes_json(const unsigned char *p, size_t len, int *b64)
+/* The stored output of r, for the follow replay. */
+static int
+replay_run(struct ops_ctx *ctx, struct client *c, int64_t job,
+    const struct store_run *r, struct ops_err *err)
 {
-	json_t	*s;
-	char	*buf;
-	size_t	 blen;
+	struct store_run	*full;
+	int			 rc;
 
-	*b64 = 0;
-	if (len == 0)
-		return json_string("");
-	if (memchr(p, '\0', len) == NULL &&
-	    (s = json_stringn((const char *)p, len)) != NULL)
-		return s;
-	*b64 = 1;
-	blen = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-	if ((buf = malloc(blen)) == NULL)
-		return NULL;
-	sodium_bin2base64(buf, blen, p, len, sodium_base64_VARIANT_ORIGINAL);
-	s = json_string(buf);
-	free(buf);
-	return s;
-}
-
-static json_t *
-logs_run_json(const struct store_run *r)
-{
-	json_t	*out, *errs;
-	int	 b1, b2;
-
-	out = bytes_json(r->out, r->out_len, &b1);
-	errs = bytes_json(r->errout, r->errout_len, &b2);
-	if (out == NULL || errs == NULL) {
-		json_decref(out);
-		json_decref(errs);
-		return NULL;
-	}
-	return json_pack("{s:s, s:s, s:o, s:s, s:b, s:o, s:s, s:b}",
-	    "target", r->target,
-	    "state", store_run_state_name(r->state),
-	    "stdout", out, "stdout_encoding", b1 ? "base64" : "utf8",
-	    "stdout_truncated", r->out_truncated,
-	    "stderr", errs, "stderr_encoding", b2 ? "base64" : "utf8",
-	    "stderr_truncated", r->err_truncated);
-}
-
-/* Replay one stored stream of r to c as a job-output event. */
-static void
-replay(struct client *c, int64_t job, const struct store_run *r, int err)
-{
-	json_t		*m, *data;
-	const char	*s;
-	int		 b64;
-
-	if ((err ? r->errout_len : r->out_len) == 0)
-		return;
-	data = bytes_json(err ? r->errout : r->out, err ? r->errout_len :
-	    r->out_len, &b64);
-	if (data == NULL || (m = proto_msg_new(PROTO_JOB_OUTPUT, 0)) == NULL) {
-		json_decref(data);
-		return;
-	}
-	s = json_string_value(data);
-	(void)proto_add_int(m, "job", job, NULL);
-	(void)proto_add_str(m, "target", r->target, NULL);
-	(void)proto_add_str(m, "stream", err ? "stderr" : "stdout", NULL);
-	(void)proto_add_strn(m, "data", s, json_string_length(data), NULL);
-	if (b64)
-		(void)proto_add_str(m, "encoding", "base64", NULL);
-	client_send_later(c, m);
-	json_decref(m);
-	json_decref(data);
+	if ((rc = store_run_get(ctx->store, r->id, &full, err)) != OPS_OK)
+		return rc;
+	logs_replay(c, job, full);
+	store_run_free(full);
+	return OPS_OK;
 }
 
 int
@@ -452,11 +391,11 @@ handle_job_logs(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct store_job	*j;
 	struct store_run_list	 rl;
 	const char		*target = NULL;
-	json_t			*a = NULL, *o;
+	int64_t			*ids = NULL;
 	size_t			 i, nmatch = 0;
 	int			 rc, follow = 0;
 
-	if ((rc = load(ctx, msg, 1, &j, &rl, err)) != OPS_OK)
+	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
 		return rc;
 	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
 	    &follow, err)) != OPS_OK)
@@ -464,54 +403,42 @@ handle_job_logs(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "target") && (rc = proto_get_str(msg, "target",
 	    &target, S, err)) != OPS_OK)
 		goto out;
+	if ((ids = calloc(rl.n + 1, sizeof(*ids))) == NULL) {
+		rc = ops_err_set(err, OPS_E_NOMEM, "logs of job %lld",
+		    (long long)j->id);
+		goto out;
+	}
 	for (i = 0; i < rl.n; i++)
 		if (target == NULL || strcmp(rl.v[i].target, target) == 0)
-			nmatch++;
+			ids[nmatch++] = rl.v[i].id;
 	if (nmatch == 0) {
 		rc = ops_err_set(err, OPS_E_NOTFOUND, "job %lld did not run "
 		    "on target %s", (long long)j->id, target);
 		goto out;
 	}
-	if (follow) {
-		for (i = 0; i < rl.n; i++) {
-			if (target != NULL && strcmp(rl.v[i].target,
-			    target) != 0)
-				continue;
-			replay(c, j->id, &rl.v[i], 0);
-			replay(c, j->id, &rl.v[i], 1);
-		}
-		if (jobs_is_running(ctx, j->id) ||
-		    j->state == STORE_JOB_QUEUED) {
-			c->follow_id = proto_msg_id(msg);
-			c->follow_job = j->id;
-			snprintf(c->follow_target, sizeof(c->follow_target),
-			    "%s", target != NULL ? target : "");
-			c->defer_reply = 1;
-			goto out;
-		}
-		*result = json_pack("{s:I, s:s}", "job", (json_int_t)j->id,
-		    "state", store_job_state_name(j->state));
+	if (!follow) {
+		/* Pieces on the loop, then the reply (logs-stream.c). */
+		rc = logs_stream_start(ctx, c, msg, j->id, ids, nmatch, err);
 		goto out;
 	}
-	if ((a = json_array()) == NULL)
-		goto nomem;
 	for (i = 0; i < rl.n; i++) {
 		if (target != NULL && strcmp(rl.v[i].target, target) != 0)
 			continue;
-		if ((o = logs_run_json(&rl.v[i])) == NULL ||
-		    json_array_append_new(a, o) != 0)
-			goto nomem;
+		if ((rc = replay_run(ctx, c, j->id, &rl.v[i], err)) != OPS_OK)
+			goto out;
 	}
-	if ((*result = json_pack("{s:I, s:s, s:o}", "job", (json_int_t)j->id,
-	    "state", store_job_state_name(j->state), "runs", a)) == NULL)
-		goto nomem;
-	a = NULL;
-	goto out;
-nomem:
-	rc = ops_err_set(err, OPS_E_NOMEM, "build logs of job %lld",
-	    (long long)j->id);
+	if (jobs_is_running(ctx, j->id) || j->state == STORE_JOB_QUEUED) {
+		c->follow_id = proto_msg_id(msg);
+		c->follow_job = j->id;
+		snprintf(c->follow_target, sizeof(c->follow_target), "%s",
+		    target != NULL ? target : "");
+		c->defer_reply = 1;
+		goto out;
+	}
+	*result = json_pack("{s:I, s:s}", "job", (json_int_t)j->id, "state",
+	    store_job_state_name(j->state));
 out:
-	json_decref(a);
+	free(ids);
 	store_job_free(j);
 	store_run_list_free(&rl);
 	return rc;

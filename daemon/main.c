@@ -255,6 +255,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	boot_close_fds();
 	boot_harden();
 	log_init(&ctx.log, "opsicled", debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	install_signals();

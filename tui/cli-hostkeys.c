@@ -282,6 +282,16 @@ show_import(const struct cli_args *a, const json_t *r)
 			printf("%s: added host key %s %s\n",
 			    cli_str(k, "target"), cli_str(k, "type"),
 			    cli_str(k, "fingerprint"));
+	json_array_foreach(json_object_get(r, "revoked"), i, k)
+		printf("%s: host key %s %s is @revoked: not imported%s\n",
+		    cli_str(k, "target"), cli_str(k, "type"),
+		    cli_str(k, "fingerprint"),
+		    json_is_true(json_object_get(k, "removed")) ?
+		    "; removed from its known keys" : "");
+	if (cli_int(r, "cert_authority_skipped") > 0)
+		printf("note: %lld @cert-authority lines skipped (opsicle does "
+		    "not use host certificates)\n",
+		    cli_int(r, "cert_authority_skipped"));
 	printf("%lld host keys added, %lld already known, %lld targets "
 	    "matched in %s\n", cli_int(r, "added"),
 	    cli_int(r, "already_known"), cli_int(r, "targets_matched"),

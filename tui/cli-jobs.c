@@ -216,39 +216,56 @@ cli_job_show(const struct cli_args *a)
 	return rc;
 }
 
-/* Print one stored stream ("stdout" or "stderr") of run r. */
 static void
-print_stream(struct cli_lines *l, const json_t *r, const char *stream)
+text_run(void *arg, const json_t *hdr)
 {
-	json_t	*ev;
-	char	 enc[32];
-
-	snprintf(enc, sizeof(enc), "%s_encoding", stream);
-	ev = json_pack("{s:O, s:s, s:O, s:O}", "target",
-	    json_object_get(r, "target"), "stream", stream,
-	    "data", json_object_get(r, stream),
-	    "encoding", json_object_get(r, enc));
-	if (ev != NULL)
-		cli_lines_feed(l, ev);
-	json_decref(ev);
+	(void)hdr;
+	cli_lines_flush(arg);	/* the last line of the run before */
 }
 
 static void
-show_logs(const struct cli_args *a, const json_t *o)
+text_data(void *arg, const json_t *piece)
 {
-	struct cli_lines	*l = cli_lines_new(cli_opt(a, "target") == NULL,
-				    cli_flag(a, "raw"));
-	const json_t		*r;
-	size_t			 i;
+	cli_lines_feed(arg, piece);	/* a logs-data has job-output's keys */
+}
 
-	if (l == NULL)
-		return;
-	json_array_foreach(json_object_get(o, "runs"), i, r) {
-		print_stream(l, r, "stdout");
-		print_stream(l, r, "stderr");
+/* Stored output, printed piece by piece as it comes. */
+static int
+print_logs(const struct cli_args *a, json_t *m)
+{
+	static const struct cli_logs_cb	text = { text_run, text_data };
+	static const struct cli_logs_cb	json = { cli_logs_json_run,
+					    cli_logs_json_data };
+	struct cli_lines		*l = NULL;
+	struct cli_logs_json		 j;
+	struct cli_conn			 c;
+	struct ops_err			 err;
+	json_t				*res = NULL;
+	int				 rc;
+
+	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK) {
+		cli_errmsg(NULL, ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		goto out;
+	}
+	if (a->json) {
+		cli_logs_json_begin(&j, NULL, cli_int(m, "job"));
+		if ((rc = cli_logs_read(&c, m, "job logs", &json, &j,
+		    &res)) == 0)
+			cli_logs_json_end(&j, res);
+		json_decref(j.hdr);
+	} else if ((l = cli_lines_new(cli_opt(a, "target") == NULL,
+	    cli_flag(a, "raw"))) == NULL)
+		rc = EXIT_REFUSED;
+	else {
+		rc = cli_logs_read(&c, m, "job logs", &text, l, &res);
 		cli_lines_flush(l);
 	}
+out:
+	json_decref(res);
 	cli_lines_free(l);
+	client_close(&c);
+	return rc;
 }
 
 /* Follow: stored output comes as events first, then live ones, then the
@@ -315,7 +332,7 @@ cli_job_logs(const struct cli_args *a)
 		(void)proto_add_bool(m, "follow", 1, NULL);
 		rc = follow_logs(a, m);
 	} else
-		rc = cli_send(a, m, show_logs);
+		rc = print_logs(a, m);
 	json_decref(m);
 	return rc;
 }

@@ -66,6 +66,16 @@ wait_daemon_gone(const char *lock, long limit_s)
  * Ask the daemon to stop, then wait until it has: the next command may
  * then start a fresh one (as "tmux kill-server" returns once it is done).
  */
+/* The daemon stops, but says what went wrong on the way (an audit). */
+static void
+stop_warning(const struct cli_args *a, const json_t *r)
+{
+	(void)a;
+	if (json_is_string(json_object_get(r, "warning")))
+		fprintf(stderr, "opsicle daemon stop: warning: %s\n",
+		    cli_str(r, "warning"));
+}
+
 int
 cli_daemon_stop(const struct cli_args *a)
 {
@@ -88,7 +98,7 @@ cli_daemon_stop(const struct cli_args *a)
 	m = cli_msg(a);
 	if (n >= 0)
 		proto_add_int(m, "grace", n, NULL);
-	rc = cli_send(a, m, NULL);
+	rc = cli_send(a, m, stop_warning);
 	json_decref(m);
 	if (rc != 0)
 		return rc;

@@ -18,32 +18,42 @@
 /*
  * JSON escapes C0 controls already; on a terminal, C1 and the rest of
  * non-ASCII become \uXXXX too, and DEL (which JSON lets through) \u007f.
+ * Writes v to stdout without a newline; quotes 0 drops the quotes of a
+ * string (so pieces of one string join).
  */
 void
-cli_print_json(const json_t *v)
+cli_put_json(const json_t *v, int quotes)
 {
 	size_t	 flags = JSON_COMPACT | JSON_ENCODE_ANY;
-	char	*s, *p;
+	char	*s, *p, *end;
 	int	 tty = isatty(STDOUT_FILENO);
 
-	if (v == NULL) {
-		printf("{}\n");
-		return;
-	}
 	if (tty)
 		flags |= JSON_ENSURE_ASCII;
 	if ((s = json_dumps(v, flags)) == NULL)
 		return;
-	if (!tty)
-		fputs(s, stdout);
-	else
-		for (p = s; *p != '\0'; p++)
-			if (*p == 0x7f)
-				fputs("\\u007f", stdout);
-			else
-				putchar(*p);
-	putchar('\n');
+	p = s;
+	end = s + strlen(s);
+	if (!quotes && end - s >= 2) {
+		p++;
+		end--;
+	}
+	for (; p < end; p++)
+		if (tty && *p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			putchar(*p);
 	free(s);
+}
+
+void
+cli_print_json(const json_t *v)
+{
+	if (v == NULL)
+		printf("{}");
+	else
+		cli_put_json(v, 1);
+	putchar('\n');
 }
 
 int

@@ -311,36 +311,100 @@ ask(struct cli_conn *c, enum proto_type type, long long job)
 	return r;
 }
 
-static void
-print_groups(const json_t *logs, const json_t *show, int raw)
-{
-	const json_t		*runs = json_object_get(logs, "runs"), *r;
-	const json_t		*sruns = json_object_get(show, "runs");
+/* --group: every run's output, collected from the logs pieces. */
+struct groups {
 	struct outgroup_item	*items;
-	struct outgroup_set	*set = NULL;
-	unsigned char		**bufs;
-	char			 names[1024];
-	size_t			 n = json_array_size(runs), i, len;
+	unsigned char		**bufs;		/* 2 per run: stdout, stderr */
+	size_t			 n;
+	int			 failed;
+};
 
-	items = calloc(n + 1, sizeof(*items));
-	bufs = calloc(2 * n + 1, sizeof(*bufs));
-	if (items == NULL || bufs == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		r = json_array_get(runs, i);
-		items[i].target = json_string_value(json_object_get(r,
-		    "target"));
-		bufs[2 * i] = event_bytes(r, "stdout", "stdout_encoding",
-		    &len);
-		items[i].out = bufs[2 * i];
-		items[i].outlen = len;
-		bufs[2 * i + 1] = event_bytes(r, "stderr", "stderr_encoding",
-		    &len);
-		items[i].err = bufs[2 * i + 1];
-		items[i].errlen = len;
+static void
+groups_run(void *arg, const json_t *hdr)
+{
+	struct groups		*g = arg;
+	struct outgroup_item	*it;
+	unsigned char		**b;
+
+	if (g->failed || (it = reallocarray(g->items, g->n + 1,
+	    sizeof(*it))) == NULL) {
+		g->failed = 1;
+		return;
+	}
+	g->items = it;
+	if ((b = reallocarray(g->bufs, 2 * (g->n + 1), sizeof(*b))) == NULL) {
+		g->failed = 1;
+		return;
+	}
+	g->bufs = b;
+	it = &g->items[g->n];
+	memset(it, 0, sizeof(*it));
+	/* Empty, not NULL: outgroup compares them. */
+	it->out = g->bufs[2 * g->n] = calloc(1, 1);
+	it->err = g->bufs[2 * g->n + 1] = calloc(1, 1);
+	it->target = strdup(cli_str(hdr, "target"));
+	g->n++;
+	if (it->target == NULL || it->out == NULL || it->err == NULL)
+		g->failed = 1;
+}
+
+static void
+groups_data(void *arg, const json_t *piece)
+{
+	struct groups		*g = arg;
+	struct outgroup_item	*it;
+	unsigned char		*p, *nb, **buf;
+	size_t			 len, *have;
+	int			 err = strcmp(cli_str(piece, "stream"),
+				    "stderr") == 0;
+
+	if (g->failed || g->n == 0)
+		return;
+	it = &g->items[g->n - 1];
+	buf = &g->bufs[2 * (g->n - 1) + err];
+	have = err ? &it->errlen : &it->outlen;
+	if ((p = event_bytes(piece, "data", "encoding", &len)) == NULL ||
+	    (nb = realloc(*buf, *have + len + 1)) == NULL) {
+		free(p);
+		g->failed = 1;
+		return;
+	}
+	memcpy(nb + *have, p, len);
+	free(p);
+	*buf = nb;
+	*have += len;
+	if (err)
+		it->err = nb;
+	else
+		it->out = nb;
+}
+
+static void
+groups_free(struct groups *g)
+{
+	size_t	i;
+
+	for (i = 0; i < g->n; i++) {
+		free((char *)g->items[i].target);
+		free(g->bufs[2 * i]);
+		free(g->bufs[2 * i + 1]);
+	}
+	free(g->items);
+	free(g->bufs);
+}
+
+static void
+print_groups(struct groups *gr, const json_t *show, int raw)
+{
+	const json_t		*sruns = json_object_get(show, "runs");
+	struct outgroup_item	*items = gr->items;
+	struct outgroup_set	*set = NULL;
+	char			 names[1024];
+	size_t			 n = gr->n, i;
+
+	for (i = 0; i < n; i++)
 		items[i].exit_status = (int)json_integer_value(
 		    json_object_get(json_array_get(sruns, i), "exit"));
-	}
 	if (outgroup_fold(items, n, &set, NULL) != OPS_OK)
 		goto out;
 	for (i = 0; i < set->ngroups; i++) {
@@ -366,31 +430,43 @@ print_groups(const json_t *logs, const json_t *show, int raw)
 	}
 out:
 	outgroup_free(set);
-	for (i = 0; bufs != NULL && i < 2 * n; i++)
-		free(bufs[i]);
-	free(bufs);
-	free(items);
 }
 
-/* The --json object: the job with each run's output. */
-static void
-print_json(json_t *show, const json_t *logs)
+/* The stored output of job id after the run: --json streams it, --group
+ * folds it (so it holds it all). */
+static int
+print_stored(struct cli_conn *c, const json_t *show, long long id, int json,
+    int raw)
 {
-	const json_t	*lr, *runs = json_object_get(show, "runs");
-	json_t		*r;
-	size_t		 i;
+	static const struct cli_logs_cb	jcb = { cli_logs_json_run,
+					    cli_logs_json_data };
+	static const struct cli_logs_cb	gcb = { groups_run, groups_data };
+	struct cli_logs_json		 j;
+	struct groups			 g;
+	json_t				*m, *res = NULL;
+	int				 rc;
 
-	for (i = 0; i < json_array_size(runs); i++) {
-		r = json_array_get(runs, i);
-		lr = json_array_get(json_object_get(logs, "runs"), i);
-		json_object_set(r, "stdout", json_object_get(lr, "stdout"));
-		json_object_set(r, "stdout_encoding",
-		    json_object_get(lr, "stdout_encoding"));
-		json_object_set(r, "stderr", json_object_get(lr, "stderr"));
-		json_object_set(r, "stderr_encoding",
-		    json_object_get(lr, "stderr_encoding"));
+	if ((m = proto_msg_new(PROTO_JOB_LOGS, 0)) == NULL)
+		return EXIT_REFUSED;
+	(void)proto_add_int(m, "job", id, NULL);
+	memset(&g, 0, sizeof(g));
+	if (json) {
+		cli_logs_json_begin(&j, show, id);
+		if ((rc = cli_logs_read(c, m, "run", &jcb, &j, &res)) == 0)
+			cli_logs_json_end(&j, res);
+		json_decref(j.hdr);
+	} else if ((rc = cli_logs_read(c, m, "run", &gcb, &g,
+	    &res)) == 0) {
+		if (g.failed)
+			fprintf(stderr, "opsicle run: out of memory for the "
+			    "output of job %lld\n", id);
+		else
+			print_groups(&g, show, raw);
 	}
-	cli_print_json(show);
+	groups_free(&g);
+	json_decref(res);
+	json_decref(m);
+	return rc;
 }
 
 /*
@@ -435,7 +511,7 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 	struct cli_lines	*lines = cli_lines_new(1, cli_flag(a, "raw"));
 	struct ops_err		 err;
 	enum proto_type		 type;
-	json_t			*m, *show = NULL, *logs = NULL;
+	json_t			*m, *show = NULL;
 	json_t			*states = json_object();
 	int			 rc = 0, done = 0;
 
@@ -465,25 +541,20 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 	}
 	cli_lines_flush(lines);
 	cli_lines_free(lines);
-	if (group || a->json) {
-		if ((show = ask(c, PROTO_JOB_SHOW, id)) == NULL ||
-		    (logs = ask(c, PROTO_JOB_LOGS, id)) == NULL) {
-			json_decref(show);
-			json_decref(states);
-			return EXIT_REFUSED;
-		}
+	if ((group || a->json) &&
+	    ((show = ask(c, PROTO_JOB_SHOW, id)) == NULL ||
+	    (rc = print_stored(c, show, id, a->json,
+	    cli_flag(a, "raw"))) != 0)) {
+		json_decref(show);
+		json_decref(states);
+		return rc != 0 ? rc : EXIT_REFUSED;
 	}
-	if (a->json) {
-		print_json(show, logs);
+	if (a->json)
 		rc = cli_int(show, "ok") == (long long)json_array_size(
 		    json_object_get(show, "runs")) ? 0 : EXIT_REFUSED;
-	} else {
-		if (group)
-			print_groups(logs, show, cli_flag(a, "raw"));
+	else
 		rc = summary(targets, states);
-	}
 	json_decref(show);
-	json_decref(logs);
 	json_decref(states);
 	return rc;
 }

@@ -94,6 +94,9 @@ void	cli_out_write(FILE *fp, int filter, const void *p, size_t len);
 void	cli_safe_puts(FILE *fp, const char *s);
 /* "opsicle[ CMD]: MSG" on stderr, MSG filtered (it may quote a target). */
 void	cli_errmsg(const char *cmd, const char *msg);
+/* A JSON value to stdout, escaped for a terminal (no newline; quotes 0:
+ * a string without its quotes). */
+void	cli_put_json(const json_t *v, int quotes);
 /* A string field of o, or "-" when absent or null. */
 const char *cli_str(const json_t *o, const char *key);
 long long cli_int(const json_t *o, const char *key);
@@ -145,6 +148,37 @@ struct cli_lines *cli_lines_new(int prefix, int raw);
 void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
+
+/* cli-logs.c: a job's stored output as the daemon's sequence of pieces */
+struct cli_logs_cb {
+	void	(*run)(void *arg, const json_t *hdr);	/* a logs-run */
+	void	(*data)(void *arg, const json_t *piece); /* a logs-data */
+};
+/*
+ * Send the job-logs request m (without follow) on c and hand each
+ * logs-run and logs-data reply to cb, skipping events, until the final
+ * reply: 0 with *result (caller frees; may be NULL) the ok's result,
+ * EXIT_REFUSED or EXIT_NODAEMON with the message printed ("opsicle who:").
+ */
+int	cli_logs_read(struct cli_conn *c, json_t *m, const char *who,
+	    const struct cli_logs_cb *cb, void *arg, json_t **result);
+/* The --json object, written piece by piece: with show (a job-show
+ * result, borrowed) "run --json"'s job with each run's output, else "job
+ * logs --json"'s {job, runs, state}. Use run and data as the callbacks. */
+struct cli_logs_json {
+	const json_t	*show;
+	long long	 job;
+	int		 opened;	/* "{" and the fields before runs out */
+	json_t		*hdr;		/* the current run's logs-run */
+	size_t		 nruns;
+	int		 stream;	/* 0 none, 1 in stdout, 2 in stderr */
+};
+void	cli_logs_json_begin(struct cli_logs_json *j, const json_t *show,
+	    long long job);
+void	cli_logs_json_run(void *arg, const json_t *hdr);
+void	cli_logs_json_data(void *arg, const json_t *piece);
+/* result: the final ok's result (its "state"), may be NULL. */
+void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 
 /* cli-jobs.c */
 int	cli_job_list(const struct cli_args *a);

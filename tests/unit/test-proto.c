@@ -146,7 +146,7 @@ test_table(void)
 	int				 bits;
 
 	proto_type_foreach(count_type, NULL);
-	ok(ntypes == 36, "type table has 36 entries (%d)", ntypes);
+	ok(ntypes == 38, "type table has 38 entries (%d)", ntypes);
 	for (t = 0; t < 1000; t++) {
 		if ((ti = proto_type_info((enum proto_type)t)) == NULL)
 			continue;
