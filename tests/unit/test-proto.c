@@ -15,6 +15,11 @@
 #include "secret.h"
 #include "tap.h"
 
+/* The start of a frame body of this version: {"v":N, */
+#define VSTR2(x)	#x
+#define VSTR(x)		VSTR2(x)
+#define VHDR		"{\"v\":" VSTR(OPS_PROTO_VERSION) ","
+
 static int	ntypes;
 
 /* Give msg every field its type lists, with a value of the right kind. */
@@ -411,14 +416,14 @@ test_malformed(void)
 	json_t			*m;
 	unsigned char		*f;
 	size_t			 len;
-	char			 body[1024], name[300];
+	char			 body[1024], name[300], want[32];
 	int			 i, rc;
 
-	rc = read_body("{\"v\":1,\"id\":3,\"type\":\"unlock\",\"passphrase\":"
+	rc = read_body(VHDR "\"id\":3,\"type\":\"unlock\",\"passphrase\":"
 	    "\"hunter2\"", PROTO_ACCEPT_DAEMON, &m, &err);
 	ok(rc == OPS_E_PROTO && strstr(err.msg, "hunter2") == NULL,
 	    "truncated JSON refused without quoting it (%s)", err.msg);
-	is_int(body_rc("{\"v\":1,\"id\":3,\"type\":\"lock\"} x",
+	is_int(body_rc(VHDR "\"id\":3,\"type\":\"lock\"} x",
 	    PROTO_ACCEPT_DAEMON), OPS_E_PROTO, "trailing garbage refused");
 	is_int(body_rc("[1,2,3]", PROTO_ACCEPT_ANY), OPS_E_PROTO,
 	    "array refused");
@@ -426,19 +431,20 @@ test_malformed(void)
 	    "bare string refused");
 	is_int(body_rc("\xff\xfe{}", PROTO_ACCEPT_ANY), OPS_E_PROTO,
 	    "binary refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"target-show\",\"name\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"target-show\",\"name\":"
 	    "\"\xc3\x28\"}", PROTO_ACCEPT_ANY), OPS_E_PROTO,
 	    "invalid UTF-8 refused");
 
 	/* Version. */
-	snprintf(body, sizeof(body), "{\"v\":2,\"id\":1,\"type\":\"hello\","
-	    "\"new\":1}");
+	snprintf(body, sizeof(body), "{\"v\":%d,\"id\":1,\"type\":"
+	    "\"hello\",\"new\":1}", OPS_PROTO_VERSION + 1);
 	f = raw_frame(body, strlen(body), strlen(body), &len);
 	proto_reader_init(&r, PROTO_ACCEPT_DAEMON);
 	proto_reader_feed(&r, f, len, NULL);
 	rc = proto_reader_next(&r, &m, NULL, &err);
-	ok(rc == OPS_E_VERSION && r.peer_version == 2 &&
-	    strstr(err.msg, "version 2") != NULL,
+	snprintf(want, sizeof(want), "version %d", OPS_PROTO_VERSION + 1);
+	ok(rc == OPS_E_VERSION && r.peer_version == OPS_PROTO_VERSION + 1 &&
+	    strstr(err.msg, want) != NULL,
 	    "wrong version refused as OPS_E_VERSION: %s", err.msg);
 	proto_reader_done(&r);
 	free(f);
@@ -446,46 +452,46 @@ test_malformed(void)
 	    OPS_E_PROTO, "missing version refused");
 	is_int(body_rc("{\"v\":\"1\",\"id\":1,\"type\":\"lock\"}",
 	    PROTO_ACCEPT_ANY), OPS_E_PROTO, "string version refused");
-	is_int(body_rc("{\"v\":1,\"id\":-1,\"type\":\"lock\"}",
+	is_int(body_rc(VHDR "\"id\":-1,\"type\":\"lock\"}",
 	    PROTO_ACCEPT_ANY), OPS_E_PROTO, "negative id refused");
-	is_int(body_rc("{\"v\":1,\"id\":1.5,\"type\":\"lock\"}",
+	is_int(body_rc(VHDR "\"id\":1.5,\"type\":\"lock\"}",
 	    PROTO_ACCEPT_ANY), OPS_E_PROTO, "real id refused");
-	is_int(body_rc("{\"v\":1,\"type\":\"lock\"}", PROTO_ACCEPT_ANY),
+	is_int(body_rc(VHDR "\"type\":\"lock\"}", PROTO_ACCEPT_ANY),
 	    OPS_E_PROTO, "missing id refused");
-	is_int(body_rc("{\"v\":1,\"id\":99999999999999999999999,\"type\":"
+	is_int(body_rc(VHDR "\"id\":99999999999999999999999,\"type\":"
 	    "\"lock\"}", PROTO_ACCEPT_ANY), OPS_E_PROTO, "huge id refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"format-disk\"}",
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"format-disk\"}",
 	    PROTO_ACCEPT_ANY), OPS_E_PROTO, "unknown type refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":7}", PROTO_ACCEPT_ANY),
+	is_int(body_rc(VHDR "\"id\":1,\"type\":7}", PROTO_ACCEPT_ANY),
 	    OPS_E_PROTO, "numeric type refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"ok\"}",
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"ok\"}",
 	    PROTO_ACCEPT_DAEMON), OPS_E_PROTO,
 	    "daemon refuses a reply from a client");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"lock\"}",
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"lock\"}",
 	    PROTO_ACCEPT_CLIENT), OPS_E_PROTO,
 	    "client refuses a request from the daemon");
-	is_int(body_rc("{\"v\":1,\"id\":5,\"type\":\"target-status\",\"target\":"
+	is_int(body_rc(VHDR "\"id\":5,\"type\":\"target-status\",\"target\":"
 	    "\"a\",\"status\":\"up\"}", PROTO_ACCEPT_CLIENT), OPS_E_PROTO,
 	    "event with a non-zero id refused");
-	is_int(body_rc("{\"v\":1,\"id\":0,\"type\":\"target-status\",\"target\":"
+	is_int(body_rc(VHDR "\"id\":0,\"type\":\"target-status\",\"target\":"
 	    "\"a\",\"status\":\"up\"}", PROTO_ACCEPT_CLIENT), OPS_OK,
 	    "event with id 0 accepted");
 
 	/* Fields. */
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"target-add\",\"name\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"target-add\",\"name\":"
 	    "\"a\"}", PROTO_ACCEPT_DAEMON), OPS_E_PROTO,
 	    "missing required field refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"target-add\",\"name\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"target-add\",\"name\":"
 	    "\"a\",\"host\":\"h\",\"port\":\"22\"}", PROTO_ACCEPT_DAEMON),
 	    OPS_E_PROTO, "mistyped field refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"target-add\",\"name\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"target-add\",\"name\":"
 	    "\"a\",\"host\":\"h\",\"tags\":[\"x\",3]}", PROTO_ACCEPT_DAEMON),
 	    OPS_E_PROTO, "array with a non-string refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"target-add\",\"name\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"target-add\",\"name\":"
 	    "\"a\",\"host\":\"h\",\"port\":22,\"tags\":[]}",
 	    PROTO_ACCEPT_DAEMON), OPS_OK, "optional fields accepted");
 	proto_reader_init(&r, PROTO_ACCEPT_DAEMON);
-	snprintf(body, sizeof(body), "{\"v\":1,\"id\":41,\"type\":\"target-rm\","
+	snprintf(body, sizeof(body), VHDR "\"id\":41,\"type\":\"target-rm\","
 	    "\"name\":\"a\",\"force\":true}");
 	f = raw_frame(body, strlen(body), strlen(body), &len);
 	proto_reader_feed(&r, f, len, NULL);
@@ -495,29 +501,29 @@ test_malformed(void)
 	    err.msg);
 	proto_reader_done(&r);
 	free(f);
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"lock\",\"lock\":1}",
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"lock\",\"lock\":1}",
 	    PROTO_ACCEPT_DAEMON), OPS_E_PROTO,
 	    "leftover field on a type without fields refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"id\":2,\"type\":\"lock\"}",
+	is_int(body_rc(VHDR "\"id\":1,\"id\":2,\"type\":\"lock\"}",
 	    PROTO_ACCEPT_DAEMON), OPS_E_PROTO, "duplicate key refused");
 
 	memset(name, 'n', sizeof(name));
 	name[OPS_PROTO_MAX_NAME] = '\0';
-	snprintf(body, sizeof(body), "{\"v\":1,\"id\":1,\"type\":\"target-rm\","
+	snprintf(body, sizeof(body), VHDR "\"id\":1,\"type\":\"target-rm\","
 	    "\"name\":\"%s\"}", name);
 	is_int(body_rc(body, PROTO_ACCEPT_DAEMON), OPS_OK,
 	    "name of 255 bytes accepted");
 	name[OPS_PROTO_MAX_NAME] = 'n';
 	name[OPS_PROTO_MAX_NAME + 1] = '\0';
-	snprintf(body, sizeof(body), "{\"v\":1,\"id\":1,\"type\":\"target-rm\","
+	snprintf(body, sizeof(body), VHDR "\"id\":1,\"type\":\"target-rm\","
 	    "\"name\":\"%s\"}", name);
 	is_int(body_rc(body, PROTO_ACCEPT_DAEMON), OPS_E_PROTO,
 	    "name of 256 bytes refused");
 
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"target-rm\",\"name\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"target-rm\",\"name\":"
 	    "\"a\\u0000b\"}", PROTO_ACCEPT_DAEMON), OPS_E_PROTO,
 	    "escaped NUL in a name refused");
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"unlock\",\"passphrase\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"unlock\",\"passphrase\":"
 	    "\"a\\u0000b\"}", PROTO_ACCEPT_DAEMON), OPS_E_PROTO,
 	    "escaped NUL in a text field refused");
 
@@ -526,7 +532,7 @@ test_malformed(void)
 		int	 d, n = 0;
 		char	*deep = malloc(64 + 2 * (size_t)i);
 
-		n = sprintf(deep, "{\"v\":1,\"id\":1,\"type\":\"ok\","
+		n = sprintf(deep, VHDR "\"id\":1,\"type\":\"ok\","
 		    "\"result\":");
 		for (d = 1; d < i; d++)
 			deep[n++] = '[';
@@ -552,7 +558,7 @@ test_malformed(void)
 		    "100000 nested arrays refused");
 		free(deep);
 	}
-	is_int(body_rc("{\"v\":1,\"id\":1,\"type\":\"ok\",\"result\":"
+	is_int(body_rc(VHDR "\"id\":1,\"type\":\"ok\",\"result\":"
 	    "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"}",
 	    PROTO_ACCEPT_CLIENT), OPS_OK,
 	    "brackets inside strings do not count as nesting");
