@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "file-check.h"
 #include "secret-read.h"
 
 /*
@@ -171,6 +172,7 @@ static int
 boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
 {
 	struct secret	*pass = NULL;
+	struct stat	 st;
 	int		 fd, rc;
 
 	if (ctx->passphrase_file == NULL) {
@@ -182,7 +184,12 @@ boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
 	if ((fd = open(ctx->passphrase_file, O_RDONLY | O_CLOEXEC)) == -1)
 		return ops_err_errno(err, OPS_E_IO, "open passphrase file %s",
 		    ctx->passphrase_file);
-	rc = secret_read_fd(fd, 1024, &pass, err);
+	if (fstat(fd, &st) == -1)
+		rc = ops_err_errno(err, OPS_E_IO, "stat passphrase file %s",
+		    ctx->passphrase_file);
+	else if ((rc = file_check_secret(&st, ctx->passphrase_file,
+	    "passphrase file", err)) == OPS_OK)
+		rc = secret_read_fd(fd, 1024, &pass, err);
 	close(fd);
 	if (rc != OPS_OK)
 		return rc;

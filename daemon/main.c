@@ -146,8 +146,9 @@ signal_timer(struct evloop *loop, long long id, void *arg)
 
 		got_hup = 0;
 		if (boot_load_config(ctx, &err) != OPS_OK)
-			log_warnx(&ctx->log, "SIGHUP: keeping the old "
-			    "configuration: %s", ops_err_msg(&err));
+			log_warnx(&ctx->log, "SIGHUP: refused %s, keeping "
+			    "the old configuration: %s", ctx->paths.config,
+			    ops_err_msg(&err));
 		else
 			log_info(&ctx->log, "SIGHUP: reloaded %s",
 			    ctx->paths.config);
