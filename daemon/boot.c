@@ -158,6 +158,17 @@ boot_unlock(struct ops_ctx *ctx, const struct secret *pass,
 	return boot_open_db(ctx, err);
 }
 
+int
+boot_unlock_keys(struct ops_ctx *ctx, struct keyring *kr, struct ops_err *err)
+{
+	if (ctx->store != NULL) {
+		keyring_free(kr);
+		return OPS_OK;
+	}
+	ctx->keys = kr;
+	return boot_open_db(ctx, err);
+}
+
 void
 boot_lock_store(struct ops_ctx *ctx)
 {

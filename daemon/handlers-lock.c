@@ -4,14 +4,17 @@
  * each writes its own audit record (never the passphrase). Passphrases
  * arrive only in sensitive messages and are moved out with
  * proto_take_secret, so the JSON copy is wiped before Argon2id runs.
- * Argon2id runs here, in the daemon, with the limits of kdf-cost.
+ * Argon2id runs in the daemon, with the limits of kdf-cost; for unlock
+ * on a helper thread (unlock-kdf.c), throttled per uid (unlock.h).
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
+#include "unlock.h"
 
 #define PASS_MAX	1024
 
@@ -46,14 +49,99 @@ envelope_kind(struct ops_ctx *ctx, enum keys_kind *kind, struct ops_err *err)
 	return keys_envelope_kind(ctx->paths.envelope, kind, err);
 }
 
+/* One unlock in flight: who asked, and where the answer goes. */
+struct unlock_op {
+	struct ops_ctx		*ctx;
+	struct client_defer	*d;
+	uid_t			 uid;
+	char			 actor[64];
+	char			 msg[OPS_ERR_MSG_MAX];
+};
+
+static void
+audit_as(struct ops_ctx *ctx, const char *actor, const char *result)
+{
+	struct store_audit_entry	e = {
+		.actor = actor, .action = "unlock", .object = NULL,
+		.result = result,
+	};
+	struct ops_err			err;
+
+	if (ctx->store != NULL &&
+	    store_audit_append(ctx->store, &e, NULL, &err) != OPS_OK)
+		log_warnx(&ctx->log, "audit unlock: %s", ops_err_msg(&err));
+}
+
+/* The delay after a failure is over: only now say it failed. */
+static long long
+unlock_answer_late(struct evloop *loop, long long id, void *arg)
+{
+	struct unlock_op	*op = arg;
+
+	(void)loop;
+	(void)id;
+	client_defer_error(op->d, OPS_E_BADKEY, op->msg);
+	free(op);
+	return EVLOOP_NOMORE;
+}
+
+static void
+unlock_done(int rc, struct keyring *kr, const struct ops_err *kerr,
+    void *arg)
+{
+	struct unlock_op	*op = arg;
+	struct ops_ctx		*ctx = op->ctx;
+	struct ops_err		 err = *kerr;
+	long long		 delay;
+	unsigned		 count, total;
+	char			 buf[64];
+
+	ctx->unlock_kdf = NULL;
+	if (rc == OPS_OK)
+		rc = boot_unlock_keys(ctx, kr, &err);
+	if (rc == OPS_OK) {
+		log_info(&ctx->log, "store unlocked by %s", op->actor);
+		if ((total = unlock_throttle_total(ctx)) > 0) {
+			snprintf(buf, sizeof(buf), "%u failed attempts before",
+			    total);
+			audit_as(ctx, op->actor, buf);
+		}
+		unlock_throttle_clear(ctx);
+		audit_as(ctx, op->actor, "ok");
+		client_defer_ok(op->d, NULL);
+		free(op);
+		return;
+	}
+	if (rc != OPS_E_BADKEY) {
+		log_info(&ctx->log, "unlock by %s failed: %s", op->actor,
+		    ops_err_msg(&err));
+		client_defer_error(op->d, rc, ops_err_msg(&err));
+		free(op);
+		return;
+	}
+	delay = unlock_throttle_fail(ctx, op->uid, &count);
+	snprintf(op->msg, sizeof(op->msg), "wrong passphrase for store %.150s "
+	    "(%u failed attempts; the next one may start in %lld s)",
+	    ctx->paths.store, count, delay);
+	log_warnx(&ctx->log, "unlock by %s refused: wrong passphrase (%u "
+	    "failed attempts by this uid, next in %lld s)", op->actor, count,
+	    delay);
+	if (evloop_timer_add(ctx->loop, delay * 1000, unlock_answer_late, op,
+	    NULL, &err) != OPS_OK) {
+		client_defer_error(op->d, OPS_E_BADKEY, op->msg);
+		free(op);
+	}
+}
+
 int
 handle_unlock(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	struct secret	*pass = NULL;
-	enum keys_kind	 kind;
-	char		 buf[64];
-	int		 rc;
+	struct secret		*pass = NULL;
+	struct unlock_op	*op;
+	enum keys_kind		 kind;
+	long long		 wait;
+	int			 rc;
 
 	if ((rc = proto_take_secret(msg, "passphrase", PASS_MAX, &pass,
 	    err)) != OPS_OK)
@@ -72,22 +160,35 @@ handle_unlock(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		return ops_err_set(err, OPS_E_INVAL, "store %s uses a key "
 		    "file, not a passphrase", ctx->paths.store);
 	}
-	rc = boot_unlock(ctx, pass, err);
-	secret_free(pass);
-	if (rc != OPS_OK) {
-		ctx->failed_unlocks++;
-		log_info(&ctx->log, "unlock by %s refused: %s", c->actor,
-		    ops_err_msg(err));
-		return rc;
+	/* Refused at once, without Argon2id: that is what throttles. */
+	if ((wait = unlock_throttle_wait(ctx, c->uid)) > 0) {
+		secret_free(pass);
+		return ops_err_set(err, OPS_E_LOCKED, "too many failed unlock "
+		    "attempts: retry in %lld s", wait);
 	}
-	log_info(&ctx->log, "store unlocked by %s", c->actor);
-	if (ctx->failed_unlocks > 0) {
-		snprintf(buf, sizeof(buf), "%u failed attempts before",
-		    ctx->failed_unlocks);
-		audit_or_log(ctx, c, "unlock", NULL, buf);
-		ctx->failed_unlocks = 0;
+	if (ctx->unlock_kdf != NULL) {
+		secret_free(pass);
+		return ops_err_set(err, OPS_E_LOCKED, "busy: another unlock "
+		    "is running; retry when it ends");
 	}
-	audit_or_log(ctx, c, "unlock", NULL, "ok");
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		secret_free(pass);
+		return ops_err_set(err, OPS_E_NOMEM, "unlock");
+	}
+	op->ctx = ctx;
+	op->uid = c->uid;
+	snprintf(op->actor, sizeof(op->actor), "%s", c->actor);
+	if ((op->d = client_defer(c, msg)) == NULL) {
+		secret_free(pass);
+		free(op);
+		return ops_err_set(err, OPS_E_NOMEM, "unlock");
+	}
+	/* Argon2id runs on a helper thread; the answer comes later. */
+	if ((rc = unlock_kdf_start(ctx->loop, ctx->paths.envelope, pass,
+	    unlock_done, op, &ctx->unlock_kdf, err)) != OPS_OK) {
+		client_defer_error(op->d, rc, ops_err_msg(err));
+		free(op);
+	}
 	return OPS_OK;
 }
 
