@@ -101,10 +101,12 @@ static const struct cmd_entry cmd_entries[] = {
 	},
 	{
 		.name = "passwd",
-		.usage = "passwd [--to-keyfile] [--passphrase-file FILE]",
-		.help = "set a new passphrase, or go back to a key file",
+		.usage = "passwd [--to-keyfile] [--passphrase-file FILE] "
+		    "[--old-passphrase-file FILE]",
+		.help = "set a new passphrase, or go back to a key file; the "
+		    "current passphrase is asked for",
 		.min_args = 0, .max_args = 0,
-		.options = "to-keyfile passphrase-file=",
+		.options = "to-keyfile passphrase-file= old-passphrase-file=",
 		.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
 		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_PASSWD,

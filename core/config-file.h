@@ -14,7 +14,11 @@
  * Parsing is strict: an unknown key, a line without '=', an empty or
  * out-of-range value, a key given twice, a NUL byte or a line longer
  * than CONFIG_LINE_MAX is refused with "FILE:LINE: message" in err and
- * no config is returned. A missing file is not an error: every option
+ * no config is returned. config_load also refuses (OPS_E_PERM) a file
+ * another user could have written: not owned by the effective uid or
+ * root, writable by group or others, or in a directory that is (see
+ * file-check.h), since the file grants roles. A missing file is not an
+ * error: every option
  * then has its default. A config is immutable once loaded; the daemon
  * swaps whole configs on SIGHUP and keeps the old one when the new file
  * is refused.

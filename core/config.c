@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "config-file.h"
+#include "file-check.h"
 
 struct config_value {
 	long long	 num;
@@ -358,6 +359,9 @@ config_load(const char *path, struct ops_config **out, struct ops_err *err)
 		    "regular file of at most %d bytes", path, CONFIG_FILE_MAX);
 		goto out;
 	}
+	/* It grants roles: refuse one another user could have written. */
+	if ((rc = file_check_rights(&st, path, "config", err)) != OPS_OK)
+		goto out;
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "read config %s", path);
 		goto out;

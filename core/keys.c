@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file-check.h"
 #include "keys.h"
 
 /* Envelope layout (see keys.h). */
@@ -276,6 +277,9 @@ env_read(const char *path, struct envelope *env, struct ops_err *err)
 		    "read key envelope %s: not a regular file", path);
 		goto out;
 	}
+	/* The envelope is all an offline passphrase guesser needs. */
+	if ((rc = file_check_secret(&st, path, "key envelope", err)) != OPS_OK)
+		goto out;
 	if (st.st_size > ENV_READ_MAX) {
 		rc = ops_err_set(err, OPS_E_CORRUPT,
 		    "read key envelope %s: too long (%lld bytes, expected %d)",

@@ -15,6 +15,7 @@
 #define REPLY	PROTO_F_REPLY
 #define EVENT	PROTO_F_EVENT
 #define SECRET	PROTO_F_SENSITIVE
+#define SECRET_REPLY	PROTO_F_SENSITIVE_REPLY
 
 /* Adding a message type is one line here (and one enum value in proto.h). */
 static const struct proto_type_info proto_types[] = {
@@ -36,7 +37,7 @@ static const struct proto_type_info proto_types[] = {
 	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? "
 	    "notes:t? clear_cred:b?" },
 	{ PROTO_TARGET_RM, "target-rm", REQ, "name:s" },
-	{ PROTO_TARGET_IMPORT, "target-import", REQ,
+	{ PROTO_TARGET_IMPORT, "target-import", REQ | SECRET | SECRET_REPLY,
 	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b? "
 	    "tags:a?" },
 	{ PROTO_CRED_ADD, "cred-add", REQ | SECRET,
@@ -49,13 +50,13 @@ static const struct proto_type_info proto_types[] = {
 	{ PROTO_HOSTKEY_IMPORT, "hostkey-import", REQ, "text:t source:s?" },
 	{ PROTO_HOSTKEY_REJECT, "hostkey-reject", REQ,
 	    "target:s fingerprint:s" },
-	{ PROTO_RUN, "run", REQ,
+	{ PROTO_RUN, "run", REQ | SECRET | SECRET_REPLY,
 	    "selectors:a command:t? script:t? timeout:i? forks:i? group:b?" },
-	{ PROTO_JOB_LIST, "job-list", REQ, "limit:i? state:s?" },
-	{ PROTO_JOB_SHOW, "job-show", REQ, "job:i" },
-	{ PROTO_JOB_LOGS, "job-logs", REQ, "job:i follow:b? target:s?" },
+	{ PROTO_JOB_LIST, "job-list", REQ | SECRET_REPLY, "limit:i? state:s?" },
+	{ PROTO_JOB_SHOW, "job-show", REQ | SECRET_REPLY, "job:i" },
+	{ PROTO_JOB_LOGS, "job-logs", REQ | SECRET_REPLY, "job:i follow:b? target:s?" },
 	{ PROTO_JOB_CANCEL, "job-cancel", REQ, "job:i" },
-	{ PROTO_JOB_RERUN, "job-rerun", REQ, "job:i" },
+	{ PROTO_JOB_RERUN, "job-rerun", REQ | SECRET_REPLY, "job:i" },
 	{ PROTO_DAEMON_STATUS, "daemon-status", REQ, "" },
 	{ PROTO_DAEMON_STOP, "daemon-stop", REQ, "grace:i?" },
 	{ PROTO_AUDIT_LIST, "audit-list", REQ, "limit:i? since:i?" },
@@ -69,11 +70,11 @@ static const struct proto_type_info proto_types[] = {
 	{ PROTO_LOGS_RUN, "logs-run", REPLY,
 	    "job:i target:s state:s stdout_encoding:s stdout_truncated:b "
 	    "stderr_encoding:s stderr_truncated:b" },
-	{ PROTO_LOGS_DATA, "logs-data", REPLY,
+	{ PROTO_LOGS_DATA, "logs-data", REPLY | SECRET,
 	    "job:i target:s stream:s data:t encoding:s?" },
 
 	/* 400s: events */
-	{ PROTO_JOB_OUTPUT, "job-output", EVENT,
+	{ PROTO_JOB_OUTPUT, "job-output", EVENT | SECRET,
 	    "job:i target:s stream:s data:t encoding:s? seq:i?" },
 	{ PROTO_JOB_STATE, "job-state", EVENT,
 	    "job:i state:s ok:i? failed:i? total:i?" },
@@ -668,8 +669,9 @@ describe_cb(const char *p, size_t n, void *arg)
 	return 0;
 }
 
-char *
-proto_describe(const json_t *msg, char *buf, size_t len)
+/* "type id=N", then the body, or only its size when hide is set. */
+static char *
+describe(const json_t *msg, int hide, char *buf, size_t len)
 {
 	struct describe_buf	 d;
 	enum proto_type		 type;
@@ -683,8 +685,11 @@ proto_describe(const json_t *msg, char *buf, size_t len)
 	    proto_msg_id(msg));
 	if (n < 0 || (size_t)n >= len - 1)
 		return buf;
-	if (type == PROTO_NONE || (proto_type_flags(type) & PROTO_F_SENSITIVE)) {
-		snprintf(buf + n, len - n, " (body not logged)");
+	if (hide || type == PROTO_NONE ||
+	    (proto_type_flags(type) & PROTO_F_SENSITIVE)) {
+		/* The size alone says what happened without the contents. */
+		snprintf(buf + n, len - n, " (%zu bytes, body not logged)",
+		    json_dumpb(msg, NULL, 0, JSON_COMPACT));
 		return buf;
 	}
 	if ((body = json_copy((json_t *)msg)) == NULL)
@@ -704,4 +709,18 @@ proto_describe(const json_t *msg, char *buf, size_t len)
 	if (d.truncated && d.used >= (size_t)n + 3)
 		memcpy(buf + d.used - 3, "...", 3);
 	return buf;
+}
+
+char *
+proto_describe(const json_t *msg, char *buf, size_t len)
+{
+	return describe(msg, 0, buf, len);
+}
+
+char *
+proto_describe_reply(const json_t *msg, enum proto_type request, char *buf,
+    size_t len)
+{
+	return describe(msg, (proto_type_flags(request) &
+	    PROTO_F_SENSITIVE_REPLY) != 0, buf, len);
 }

@@ -40,8 +40,12 @@
  * wrong direction, a missing or mistyped field, a leftover key, an
  * over-long string. The typed getters then apply the handler's own bounds.
  *
- * Secrets. The bodies of sensitive types (unlock, passwd, cred-add) never
- * reach a log: proto_describe prints only their type and id. Handlers move
+ * Secrets. The bodies of sensitive types (unlock, passwd, cred-add, and
+ * target-import, run and job-output, which carry inventory passwords,
+ * command lines and job output) never reach a log: proto_describe prints
+ * only their type, id and size. Replies to job-list, job-show, job-logs,
+ * job-rerun, run and target-import are left out the same way
+ * (PROTO_F_SENSITIVE_REPLY, proto_describe_reply). Handlers move
  * secret strings out with proto_take_secret, which wipes the JSON copy.
  * The reader and writer wipe frame bytes once they are consumed or sent.
  *
@@ -131,6 +135,9 @@ enum proto_type {
 #define PROTO_F_REPLY		0x2	/* daemon to client, echoes an id */
 #define PROTO_F_EVENT		0x4	/* daemon to client, id 0 */
 #define PROTO_F_SENSITIVE	0x8	/* body holds secrets: never logged */
+/* Requests only: replies to this type carry job output, commands or
+ * inventories, so their bodies are never logged either. */
+#define PROTO_F_SENSITIVE_REPLY	0x10
 
 /* What a reader accepts: a daemon reads requests, a client the rest. */
 #define PROTO_ACCEPT_DAEMON	PROTO_F_REQUEST
@@ -151,7 +158,7 @@ enum proto_type {
  *   target-edit     name:s new_name:s? host:s? port:i? user:s? cred:s?
  *                   tags:a? notes:t? clear_cred:b?
  *   target-rm       name:s
- *   target-import   format:s text:t source:s? accept_new_hostkey:b?
+ *   target-import * format:s text:t source:s? accept_new_hostkey:b?
  *                   dry_run:b? tags:a?   (format "ssh-config" or "ansible-ini";
  *                   the client reads the file and sends its text)
  *   cred-add *      name:s kind:s secret:t user:s? key_passphrase:t?
@@ -162,7 +169,7 @@ enum proto_type {
  *   hostkey-accept  target:s fingerprint:s?
  *   hostkey-import  text:t source:s?   (known_hosts text)
  *   hostkey-reject  target:s fingerprint:s   (forget a pending key)
- *   run             selectors:a command:t? script:t? timeout:i? forks:i?
+ *   run *           selectors:a command:t? script:t? timeout:i? forks:i?
  *                   group:b?
  *   job-list        limit:i? state:s?
  *   job-show        job:i
@@ -191,7 +198,7 @@ enum proto_type {
  *                   they join into the stream's whole string. With
  *                   follow, stored output comes as job-output events of
  *                   the same size, then live ones, then "ok".)
- *   job-output      job:i target:s stream:s data:t encoding:s? seq:i?
+ *   job-output *    job:i target:s stream:s data:t encoding:s? seq:i?
  *                   (stream "stdout" or "stderr"; encoding "utf8", the
  *                   default, or "base64" for bytes that are not UTF-8)
  *   job-state       job:i state:s ok:i? failed:i? total:i?
@@ -289,9 +296,14 @@ int		 proto_take_secret(json_t *msg, const char *key, size_t maxlen,
 /*
  * A one-line description for logs: "type id=N {body}" with the body
  * compact and truncated to fit; for sensitive types only
- * "type id=N (body not logged)". Always NUL-terminates; returns buf.
+ * "type id=N (SIZE bytes, body not logged)", SIZE being the compact
+ * JSON. Always NUL-terminates; returns buf.
  */
 char		*proto_describe(const json_t *msg, char *buf, size_t len);
+/* The same for a reply (ok, error) to a request of type request: its
+ * body is left out when request has PROTO_F_SENSITIVE_REPLY. */
+char		*proto_describe_reply(const json_t *msg, enum proto_type request,
+		    char *buf, size_t len);
 
 /*
  * Encode msg (which must pass proto_msg_check with PROTO_ACCEPT_ANY) as

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "file-check.h"
 #include "secret-read.h"
 
 /*
@@ -216,6 +217,17 @@ boot_unlock(struct ops_ctx *ctx, const struct secret *pass,
 	return boot_open_db(ctx, 0, err);
 }
 
+int
+boot_unlock_keys(struct ops_ctx *ctx, struct keyring *kr, struct ops_err *err)
+{
+	if (ctx->store != NULL) {
+		keyring_free(kr);
+		return OPS_OK;
+	}
+	ctx->keys = kr;
+	return boot_open_db(ctx, err);
+}
+
 void
 boot_lock_store(struct ops_ctx *ctx)
 {
@@ -230,6 +242,7 @@ static int
 boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
 {
 	struct secret	*pass = NULL;
+	struct stat	 st;
 	int		 fd, rc;
 
 	if (ctx->passphrase_file == NULL) {
@@ -241,7 +254,12 @@ boot_unlock_passphrase(struct ops_ctx *ctx, struct ops_err *err)
 	if ((fd = open(ctx->passphrase_file, O_RDONLY | O_CLOEXEC)) == -1)
 		return ops_err_errno(err, OPS_E_IO, "open passphrase file %s",
 		    ctx->passphrase_file);
-	rc = secret_read_fd(fd, 1024, &pass, err);
+	if (fstat(fd, &st) == -1)
+		rc = ops_err_errno(err, OPS_E_IO, "stat passphrase file %s",
+		    ctx->passphrase_file);
+	else if ((rc = file_check_secret(&st, ctx->passphrase_file,
+	    "passphrase file", err)) == OPS_OK)
+		rc = secret_read_fd(fd, 1024, &pass, err);
 	close(fd);
 	if (rc != OPS_OK)
 		return rc;

@@ -30,6 +30,8 @@
 struct server;
 struct ssh_engine;
 struct jobs;
+struct unlock_fails;
+struct unlock_kdf;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -43,7 +45,8 @@ struct ops_ctx {
 	struct server		*server;
 	time_t			 started;	/* wall clock at start */
 	struct ops_config	*config;	/* opsicle.conf; swapped on SIGHUP */
-	unsigned		 failed_unlocks; /* since the last unlock */
+	struct unlock_fails	*unlock_fails;	/* unlock-throttle.c */
+	struct unlock_kdf	*unlock_kdf;	/* unlock-kdf.c: in flight */
 	long long		 started_ms;	/* evloop_now_ms at start */
 	struct ssh_engine	*ssh;		/* the one SSH engine (jobs.c) */
 	struct jobs		*jobs;		/* the runner (jobs.c) */
@@ -116,6 +119,9 @@ int	boot_open_store(struct ops_ctx *ctx, struct ops_err *err);
 int	boot_load_config(struct ops_ctx *ctx, struct ops_err *err);
 /* Unwrap the keys with a passphrase and open the store. */
 int	boot_unlock(struct ops_ctx *ctx, const struct secret *pass,
+	    struct ops_err *err);
+/* Open the store with keys unwrapped elsewhere (taken over). */
+int	boot_unlock_keys(struct ops_ctx *ctx, struct keyring *kr,
 	    struct ops_err *err);
 /* Close the store and wipe the keys: the daemon is locked. */
 void	boot_lock_store(struct ops_ctx *ctx);

@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "secret.h"
+#include "unlock.h"
 #include "vfs-crypt.h"
 
 static volatile sig_atomic_t	got_stop;
@@ -149,8 +150,9 @@ signal_timer(struct evloop *loop, long long id, void *arg)
 
 		got_hup = 0;
 		if (boot_load_config(ctx, &err) != OPS_OK)
-			log_warnx(&ctx->log, "SIGHUP: keeping the old "
-			    "configuration: %s", ops_err_msg(&err));
+			log_warnx(&ctx->log, "SIGHUP: refused %s, keeping "
+			    "the old configuration: %s", ctx->paths.config,
+			    ops_err_msg(&err));
 		else
 			log_info(&ctx->log, "SIGHUP: reloaded %s",
 			    ctx->paths.config);
@@ -196,6 +198,9 @@ serve(struct ops_ctx *ctx)
 static void
 serve_done(struct ops_ctx *ctx)
 {
+	unlock_kdf_abandon(ctx->unlock_kdf);
+	ctx->unlock_kdf = NULL;
+	unlock_throttle_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
 	evloop_free(ctx->loop);
@@ -267,6 +272,8 @@ main(int argc, char **argv)
 	    (rc = boot_lock(&ctx, &err)) != OPS_OK ||
 	    (rc = boot_load_config(&ctx, &err)) != OPS_OK)
 		goto fail;
+	if (unlock_throttle_load(&ctx, &err) != OPS_OK)
+		log_warnx(&ctx.log, "unlock failures: %s", ops_err_msg(&err));
 	/* -s, or "log = syslog" when not debugging on the terminal. */
 	if (use_syslog || (!debug &&
 	    strcmp(config_str(ctx.config, "log"), "syslog") == 0))

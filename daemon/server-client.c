@@ -78,8 +78,10 @@ client_discard(struct client *c)
 	    NULL);
 }
 
-void
-client_send(struct client *c, const json_t *msg)
+/* Send msg, a reply to a request of type request (PROTO_NONE: not a
+ * reply); the log shows a reply's body only when request allows it. */
+static void
+client_send_as(struct client *c, const json_t *msg, enum proto_type request)
 {
 	struct ops_ctx	*ctx = server_ctx(c->srv);
 	struct ops_err	 err;
@@ -92,14 +94,36 @@ client_send(struct client *c, const json_t *msg)
 		c->closing = 1;
 		return;
 	}
-	log_debug(&ctx->log, "-> uid %ld: %s", (long)c->uid,
-	    proto_describe(msg, desc, sizeof(desc)));
+	if (ctx->log.level >= LOG_LEVEL_DEBUG)
+		log_debug(&ctx->log, "-> uid %ld: %s", (long)c->uid,
+		    proto_describe_reply(msg, request, desc, sizeof(desc)));
 	if (proto_writer_flush(&c->wr, c->fd, &err) != OPS_OK) {
 		proto_writer_done(&c->wr);
 		proto_writer_init(&c->wr, 0);
 		c->closing = 1;
 	}
 	limits_charge(c);
+}
+
+void
+client_send(struct client *c, const json_t *msg)
+{
+	client_send_as(c, msg, PROTO_NONE);
+}
+
+/* An error reply to a request of type request. */
+static void
+client_reply_error(struct client *c, long long id, int code,
+    const char *message, enum proto_type request)
+{
+	json_t	*m;
+
+	if ((m = proto_error_new(id < 0 ? 0 : id, code, message)) == NULL) {
+		c->closing = 1;
+		return;
+	}
+	client_send_as(c, m, request);
+	json_decref(m);
 }
 
 void
@@ -149,16 +173,7 @@ void
 client_send_error(struct client *c, long long id, int code,
     const char *message)
 {
-	json_t	*m;
-
-	if (id < 0)
-		id = 0;
-	if ((m = proto_error_new(id, code, message)) == NULL) {
-		c->closing = 1;
-		return;
-	}
-	client_send(c, m);
-	json_decref(m);
+	client_reply_error(c, id, code, message, PROTO_NONE);
 }
 
 int
@@ -449,8 +464,9 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 	int			 rc;
 
 	ops_err_clear(&err);
-	log_debug(&ctx->log, "<- %s: %s", c->actor,
-	    proto_describe(msg, desc, sizeof(desc)));
+	if (ctx->log.level >= LOG_LEVEL_DEBUG)
+		log_debug(&ctx->log, "<- %s: %s", c->actor,
+		    proto_describe(msg, desc, sizeof(desc)));
 	/* Unknown users are refused at accept (server-limits.c). */
 	if (c->role == CMD_ROLE_NONE) {
 		c->closing = 1;
@@ -495,9 +511,10 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 	}
 	c->defer_reply = 0;
 	if ((rc = client_run(c, e, h, msg, &result, &err)) != OPS_OK) {
-		log_debug(&ctx->log, "%s for %s: %s", e->name, c->actor,
-		    ops_err_msg(&err));
-		client_send_error(c, id, rc, ops_err_msg(&err));
+		if (!(proto_type_flags(type) & PROTO_F_SENSITIVE_REPLY))
+			log_debug(&ctx->log, "%s for %s: %s", e->name,
+			    c->actor, ops_err_msg(&err));
+		client_reply_error(c, id, rc, ops_err_msg(&err), type);
 		return;
 	}
 	if (c->defer_reply) {		/* events.c answers later */
@@ -513,7 +530,7 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		client_send_error(c, id, OPS_E_NOMEM, "build reply");
 		return;
 	}
-	client_send(c, reply);
+	client_send_as(c, reply, type);
 	json_decref(reply);
 }
 

@@ -30,6 +30,20 @@
 
 #define PASS_MAX	1024
 
+/* A passphrase from a file (the whole file, one newline stripped). */
+static int
+read_pass_file(const char *file, struct secret **out, struct ops_err *err)
+{
+	int	fd, rc;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+		return ops_err_errno(err, OPS_E_IO, "open passphrase file %s",
+		    file);
+	rc = secret_read_fd(fd, PASS_MAX, out, err);
+	close(fd);
+	return rc;
+}
+
 /* A passphrase from --passphrase-file, the terminal or stdin. */
 static int
 read_pass(const struct cli_args *a, const char *prompt, int twice,
@@ -37,16 +51,12 @@ read_pass(const struct cli_args *a, const char *prompt, int twice,
 {
 	const char	*file = cli_opt(a, "passphrase-file");
 	struct secret	*again = NULL;
-	int		 fd, rc;
+	int		 rc;
 
 	*out = NULL;
-	if (file != NULL) {
-		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
-			return ops_err_errno(err, OPS_E_IO, "open passphrase "
-			    "file %s", file);
-		rc = secret_read_fd(fd, PASS_MAX, out, err);
-		close(fd);
-	} else if (isatty(STDIN_FILENO)) {
+	if (file != NULL)
+		rc = read_pass_file(file, out, err);
+	else if (isatty(STDIN_FILENO)) {
 		if ((rc = secret_read_tty(prompt, out, err)) == OPS_OK &&
 		    twice && (rc = secret_read_tty("Again: ", &again,
 		    err)) == OPS_OK && (secret_len(*out) != secret_len(again) ||
@@ -238,12 +248,67 @@ cli_lock(const struct cli_args *a)
 	return rc;
 }
 
+/* The store's key kind from daemon status: "passphrase", "keyfile". */
+static int
+key_kind(struct cli_conn *c, char *kind, size_t len, struct ops_err *err)
+{
+	json_t	*m, *r = NULL;
+	int	 rc;
+
+	if ((m = proto_msg_new(PROTO_DAEMON_STATUS, 0)) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "daemon status");
+	rc = client_request(c, m, &r, err);
+	json_decref(m);
+	if (rc == OPS_OK)
+		snprintf(kind, len, "%s", json_is_string(json_object_get(r,
+		    "key")) ? json_string_value(json_object_get(r, "key")) :
+		    "");
+	json_decref(r);
+	return rc;
+}
+
+/* The current passphrase: --old-passphrase-file, else the terminal. */
+static int
+read_old_pass(const struct cli_args *a, struct secret **out,
+    struct ops_err *err)
+{
+	const char	*file = cli_opt(a, "old-passphrase-file");
+	int		 rc;
+
+	*out = NULL;
+	if (file != NULL)
+		rc = read_pass_file(file, out, err);
+	else if (isatty(STDIN_FILENO))
+		rc = secret_read_tty("Current passphrase: ", out, err);
+	else
+		rc = ops_err_set(err, OPS_E_INVAL, "the current passphrase is "
+		    "needed: give --old-passphrase-file FILE");
+	if (rc != OPS_OK) {
+		secret_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Move a secret into field key of m. */
+static int
+add_secret(json_t *m, const char *key, struct secret *s, struct ops_err *err)
+{
+	int	rc = proto_add_strn(m, key, (const char *)secret_cdata(s),
+		    secret_len(s), err);
+
+	secret_free(s);
+	return rc;
+}
+
 int
 cli_passwd(const struct cli_args *a)
 {
+	struct cli_conn	 c;
 	struct secret	*pass = NULL;
 	struct ops_err	 err;
-	json_t		*m;
+	json_t		*m, *r = NULL;
+	char		 kind[32] = "";
 	int		 rc, to_keyfile = cli_flag(a, "to-keyfile");
 
 	if (to_keyfile && cli_opt(a, "passphrase-file") != NULL) {
@@ -252,28 +317,35 @@ cli_passwd(const struct cli_args *a)
 		cli_usage(stderr, a->e);
 		return EXIT_USAGE;
 	}
+	if ((rc = client_open(&c, !a->no_start, &err)) != OPS_OK) {
+		fprintf(stderr, "opsicle: %s\n", ops_err_msg(&err));
+		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
+		client_close(&c);
+		return rc;
+	}
 	m = cli_msg(a);
 	proto_add_str(m, "mode", to_keyfile ? "keyfile" : "passphrase", NULL);
-	if (!to_keyfile) {
-		if ((rc = read_pass(a, "New passphrase: ", 1, &pass,
-		    &err)) == OPS_OK)
-			rc = proto_add_strn(m, "new",
-			    (const char *)secret_cdata(pass), secret_len(pass),
-			    &err);
-		secret_free(pass);
-		if (rc != OPS_OK) {
-			fprintf(stderr, "opsicle passwd: %s\n",
-			    ops_err_msg(&err));
-			wipe(m, "new");
-			json_decref(m);
-			return EXIT_REFUSED;
-		}
-	}
-	rc = cli_send(a, m, NULL);
+	if ((rc = key_kind(&c, kind, sizeof(kind), &err)) == OPS_OK &&
+	    strcmp(kind, "keyfile") != 0 &&
+	    (rc = read_old_pass(a, &pass, &err)) == OPS_OK)
+		rc = add_secret(m, "old", pass, &err);
+	if (rc == OPS_OK && !to_keyfile &&
+	    (rc = read_pass(a, "New passphrase: ", 1, &pass, &err)) == OPS_OK)
+		rc = add_secret(m, "new", pass, &err);
+	if (rc == OPS_OK)
+		rc = client_request(&c, m, &r, &err);
+	wipe(m, "old");
 	wipe(m, "new");
 	json_decref(m);
-	if (rc == 0)
-		printf("the store key is now wrapped by %s\n", to_keyfile ?
-		    "a key file" : "the new passphrase");
-	return rc;
+	json_decref(r);
+	if (rc != OPS_OK) {
+		fprintf(stderr, "opsicle passwd: %s\n", ops_err_msg(&err));
+		rc = c.refused || rc != OPS_E_IO ? EXIT_REFUSED : EXIT_NODAEMON;
+		client_close(&c);
+		return rc;
+	}
+	client_close(&c);
+	printf("the store key is now wrapped by %s\n", to_keyfile ?
+	    "a key file" : "the new passphrase");
+	return 0;
 }

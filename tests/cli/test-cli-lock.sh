@@ -13,7 +13,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 H=$OPSICLE_HOME
-plan_tests 45
+plan_tests 50
 
 printf 'kdf-cost = min   # tests only\n' >"$H/opsicle.conf"
 P1=first-Pass-7391
@@ -50,7 +50,7 @@ is "$err" "opsicle target list: store is locked; run opsicle unlock" \
     "with the clear message"
 run "$O" target add web1 --host 10.0.0.1
 is "$rc" 1 "target add is refused while locked"
-run "$O" passwd --passphrase-file "$H/p2"
+run "$O" passwd --passphrase-file "$H/p2" --old-passphrase-file "$H/p1"
 is "$rc" 1 "passwd is refused while locked"
 
 run "$O" unlock --passphrase-file "$H/bad"
@@ -79,8 +79,17 @@ run "$O" target list
 like "$out" "web1 +10.0.0.1" "the data survived lock and unlock"
 
 cp "$H/store.key" "$H/key.before"
-run "$O" passwd --passphrase-file "$H/p2"
-is "$rc" 0 "passwd to a new passphrase"
+run "$O" passwd --passphrase-file "$H/p2" </dev/null
+is "$rc" 1 "passwd without the current passphrase is refused"
+like "$err" "current passphrase is needed" "saying it is needed"
+run "$O" passwd --passphrase-file "$H/p2" --old-passphrase-file "$H/bad"
+is "$rc" 1 "passwd with a wrong current passphrase is refused"
+like "$err" "the current passphrase is wrong" "saying so"
+cmp -s "$H/store.key" "$H/key.before"; ok $? "and the envelope is unchanged"
+# The wrong guess counts like a failed unlock: wait out its delay.
+pw() { "$O" passwd --passphrase-file "$H/p2" --old-passphrase-file "$H/p1"; }
+wait_for 30 pw
+ok $? "passwd to a new passphrase, with the current one"
 ok $(cmp -s "$H/store.key" "$H/key.before"; [ $? -ne 0 ]; echo $?) \
     "the envelope changed"
 stop_daemon; ok $? "the daemon stops"
@@ -96,7 +105,7 @@ is "$rc" 0 "the new passphrase unlocks"
 run "$O" target show web1 --json
 like "$out" '"name":"web1","host":"10.0.0.1"' "and the data is intact"
 
-run "$O" passwd --to-keyfile
+run "$O" passwd --to-keyfile --old-passphrase-file "$H/p2"
 is "$rc" 0 "passwd --to-keyfile"
 is "$(stat -c %a "$H/store.keyfile" 2>/dev/null)" 600 "a 0600 key file appears"
 run "$O" lock
@@ -114,7 +123,7 @@ run "$O" audit list --json
 like "$out" '"action":"unlock","object":"","result":"1 failed attempts before"' \
     "failed unlocks are audited once the store opens"
 like "$out" '"action":"lock","object":"","result":"ok"' "lock is audited"
-n=$(printf '%s' "$out" | grep -o '"action":"passwd","object":"[a-z]*","result":"ok"' | wc -l)
+n=$(printf '%s' "$out" | grep -o '"action":"passwd","object":"[a-z]*","result":"ok"' | wc -l | tr -d ' ')
 is "$n" 2 "both passwd changes are audited"
 secrets=$(cat "$H/logs/opsicled.log"; printf '%s' "$out"; ps -eo args)
 unlike "$secrets" "$P1|$P2" "no passphrase in the log, the audit trail or ps"

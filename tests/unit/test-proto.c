@@ -172,10 +172,14 @@ test_table(void)
 	}
 	ok(seen == ntypes && bad == 0,
 	    "every type: one direction, its block, name round trip");
-	ok(sens == 3 && (proto_type_flags(PROTO_UNLOCK) & PROTO_F_SENSITIVE) &&
+	ok(sens == 6 && (proto_type_flags(PROTO_UNLOCK) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_PASSWD) & PROTO_F_SENSITIVE) &&
-	    (proto_type_flags(PROTO_CRED_ADD) & PROTO_F_SENSITIVE),
-	    "unlock, passwd and cred-add are the sensitive types");
+	    (proto_type_flags(PROTO_CRED_ADD) & PROTO_F_SENSITIVE) &&
+	    (proto_type_flags(PROTO_TARGET_IMPORT) & PROTO_F_SENSITIVE) &&
+	    (proto_type_flags(PROTO_RUN) & PROTO_F_SENSITIVE) &&
+	    (proto_type_flags(PROTO_JOB_OUTPUT) & PROTO_F_SENSITIVE),
+	    "unlock, passwd, cred-add, target-import, run and job-output "
+	    "are the sensitive types");
 	ok(strcmp(proto_type_name((enum proto_type)9999), "unknown") == 0 &&
 	    proto_type_from_name("nope") == PROTO_NONE &&
 	    proto_type_from_name(NULL) == PROTO_NONE &&
@@ -725,8 +729,20 @@ test_describe(void)
 	proto_add_str(m, "kind", "password", NULL);
 	proto_add_str(m, "secret", "hunter2", NULL);
 	proto_describe(m, buf, sizeof(buf));
-	ok(strcmp(buf, "cred-add id=6 (body not logged)") == 0,
+	ok(strncmp(buf, "cred-add id=6 (", 15) == 0 &&
+	    strstr(buf, " bytes, body not logged)") != NULL &&
+	    strstr(buf, "hunter2") == NULL,
 	    "describe leaves out sensitive bodies: %s", buf);
+	json_decref(m);
+	m = proto_msg_new(PROTO_OK, 7);
+	proto_add_json(m, "result", json_pack("{s:s}", "stdout", "OUTMARK"),
+	    NULL);
+	proto_describe_reply(m, PROTO_JOB_LOGS, buf, sizeof(buf));
+	ok(strcmp(buf, "ok id=7 (56 bytes, body not logged)") == 0,
+	    "a job-logs reply is logged by type, id and size: %s", buf);
+	proto_describe_reply(m, PROTO_TARGET_SHOW, buf, sizeof(buf));
+	ok(strstr(buf, "OUTMARK") != NULL,
+	    "a target-show reply keeps its body: %s", buf);
 	json_decref(m);
 	m = json_pack("{s:s,s:s}", "type", "mystery", "pw", "hunter2");
 	proto_describe(m, buf, sizeof(buf));
