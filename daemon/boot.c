@@ -225,7 +225,7 @@ boot_unlock_keys(struct ops_ctx *ctx, struct keyring *kr, struct ops_err *err)
 		return OPS_OK;
 	}
 	ctx->keys = kr;
-	return boot_open_db(ctx, err);
+	return boot_open_db(ctx, 0, err);
 }
 
 void
