@@ -2,7 +2,20 @@
 # unlock-pipe.py SOCKET PASSFILE: send hello, unlock (passphrase from
 # PASSFILE) and daemon-status in one write on one connection, then print
 # the replies in the order they arrive: "ID TYPE MESSAGE" per line.
-import json, socket, struct, sys
+import json, os, socket, struct, sys
+
+def proto_version():
+    """OPS_PROTO_VERSION from core/proto.h: a bump needs no edit here."""
+    src = os.environ.get("OPS_SRCDIR",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join(src, "core", "proto.h")) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 3 and w[:2] == ["#define", "OPS_PROTO_VERSION"]:
+                return int(w[2])
+    sys.exit("unlock-pipe: OPS_PROTO_VERSION not found in core/proto.h")
+
+V = proto_version()
 
 def frame(obj):
     b = json.dumps(obj).encode()
@@ -28,9 +41,9 @@ pw = open(sys.argv[2]).read().rstrip("\n")
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(120)
 s.connect(sys.argv[1])
-s.sendall(frame({"v": 1, "id": 1, "type": "hello"}) +
-          frame({"v": 1, "id": 2, "type": "unlock", "passphrase": pw}) +
-          frame({"v": 1, "id": 3, "type": "daemon-status"}))
+s.sendall(frame({"v": V, "id": 1, "type": "hello"}) +
+          frame({"v": V, "id": 2, "type": "unlock", "passphrase": pw}) +
+          frame({"v": V, "id": 3, "type": "daemon-status"}))
 for _ in range(3):
     m = read_frame(s)
     if m is None:
