@@ -51,7 +51,8 @@ static const struct proto_type_info proto_types[] = {
 	{ PROTO_HOSTKEY_REJECT, "hostkey-reject", REQ,
 	    "target:s fingerprint:s" },
 	{ PROTO_RUN, "run", REQ | SECRET | SECRET_REPLY,
-	    "selectors:a command:t? script:t? timeout:i? forks:i? group:b?" },
+	    "selectors:a command:t? script:t? timeout:i? forks:i? group:b? "
+	    "follow:b?" },
 	{ PROTO_JOB_LIST, "job-list", REQ | SECRET_REPLY, "limit:i? state:s?" },
 	{ PROTO_JOB_SHOW, "job-show", REQ | SECRET_REPLY, "job:i" },
 	{ PROTO_JOB_LOGS, "job-logs", REQ | SECRET_REPLY, "job:i follow:b? target:s?" },

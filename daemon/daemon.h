@@ -21,6 +21,7 @@
 #include "config-file.h"
 #include "error.h"
 #include "evloop.h"
+#include "hostkey.h"
 #include "keys.h"
 #include "log.h"
 #include "paths.h"
@@ -30,6 +31,7 @@
 struct server;
 struct ssh_engine;
 struct jobs;
+struct events;
 struct unlock_fails;
 struct unlock_kdf;
 
@@ -50,6 +52,11 @@ struct ops_ctx {
 	long long		 started_ms;	/* evloop_now_ms at start */
 	struct ssh_engine	*ssh;		/* the one SSH engine (jobs.c) */
 	struct jobs		*jobs;		/* the runner (jobs.c) */
+	struct events		*events;	/* the event bus (events.c) */
+	/* "daemon stop" asked main to stop (daemon_request_stop): main's
+	 * loop acts on it, giving running jobs stop_grace_ms. */
+	int			 stop_requested;
+	long long		 stop_grace_ms;
 	/* main.c: -v/-d log at least this much, whatever log-level says */
 	enum log_level		 log_min;
 };
@@ -107,6 +114,20 @@ struct handler {
 	enum proto_type	 type;
 	handler_fn	*fn;
 };
+
+/*
+ * Lifecycle belongs to main.c: a request to stop only sets these, and
+ * main's loop stops the runner, then (once it is drained) the server.
+ * The first request wins.
+ */
+static inline void
+daemon_request_stop(struct ops_ctx *ctx, long long grace_ms)
+{
+	if (ctx->stop_requested)
+		return;
+	ctx->stop_requested = 1;
+	ctx->stop_grace_ms = grace_ms;
+}
 
 /* boot.c */
 /* Close inherited descriptors above 2 (first thing in main). */
@@ -227,6 +248,8 @@ handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-targets.c */
 handler_fn	handle_target_add, handle_target_list, handle_target_show,
 		handle_target_edit, handle_target_rm;
+
+/* targets.c: the target service (what the runner and handlers share) */
 /* A target's reachability from its last run with a result (state, an
  * enum store_run_state or 0, and its error class): "reachable" when the
  * run got past authentication, "unreachable" when it failed before
@@ -244,37 +267,170 @@ handler_fn	handle_target_import;
 /* handlers-hostkeys.c: hostkey list, accept and import */
 handler_fn	handle_hostkey_list, handle_hostkey_accept,
 		handle_hostkey_import, handle_hostkey_reject;
+
 /*
- * After target add/import with accept_new_hostkey: scan the n named
- * (just added) targets on the loop, store the presented keys and defer
- * the reply, which is *result (an object, taken over; created when NULL)
+ * hostkeys.c: the host key service (scan, trust on first use, accept by
+ * fingerprint; each stored key audited as "hostkey.accept"). who is the
+ * requester: its actor for the audit and its role, since trusting a key
+ * for a target with a credential needs admin.
+ */
+struct hostkeys_who {
+	const char		*actor;
+	enum cmd_role		 role;
+};
+enum hostkeys_status {
+	HOSTKEYS_ALREADY_KNOWN = 1,
+	HOSTKEYS_ACCEPTED_PENDING,
+	HOSTKEYS_ACCEPTED_FINGERPRINT,
+	HOSTKEYS_ACCEPTED_NEW,
+};
+/* "already-known", "accepted-pending", ... (static) */
+const char	*hostkeys_status_name(enum hostkeys_status s);
+/* What became of one target. */
+struct hostkeys_outcome {
+	char			 target[OPS_PROTO_MAX_NAME + 1];
+	int			 code;		/* OPS_OK: a key (below) */
+	enum hostkeys_status	 status;
+	char			 type[HOSTKEY_TYPE_MAX];	/* "": unknown */
+	char			 fp[HOSTKEY_FP_MAX];
+	const char		*cls;		/* code != OPS_OK: static */
+	char			 message[1024];
+};
+struct hostkeys_scan;
+/* A scan ended: code != OPS_OK (message says why) when nothing could be
+ * stored at all; else n outcomes, in the order of the targets. */
+typedef void	hostkeys_done_fn(void *arg, int code, const char *message,
+		    const struct hostkeys_outcome *v, size_t n);
+/*
+ * Accept a host key for target name (fp: the fingerprint it must have,
+ * or NULL to trust what it presents). Refusals are audited. On OPS_OK
+ * either *scan is NULL and *now is the answer, or a scan runs on the
+ * loop and done(arg, ...) is called once with one outcome, never before
+ * this returns; hostkeys_scan_abandon stops it without the call.
+ */
+int		hostkeys_accept(struct ops_ctx *ctx,
+		    const struct hostkeys_who *who, const char *name,
+		    const char *fp, hostkeys_done_fn *done, void *arg,
+		    struct hostkeys_outcome *now, struct hostkeys_scan **scan,
+		    struct ops_err *err);
+/* Scan the n named targets (just added) and trust their keys on first
+ * use; done as for hostkeys_accept, with n outcomes. */
+int		hostkeys_scan_new(struct ops_ctx *ctx,
+		    const struct hostkeys_who *who, const char *const *names,
+		    size_t n, hostkeys_done_fn *done, void *arg,
+		    struct hostkeys_scan **scan, struct ops_err *err);
+void		hostkeys_scan_abandon(struct hostkeys_scan *scan);
+/* OPS_E_PERM (err says why) when role may not trust keys for t. */
+int		hostkeys_check_cred(enum cmd_role role, const char *actor,
+		    const struct store_target *t, struct ops_err *err);
+
+/*
+ * hostkeys-reply.c: the reply of target add/import with
+ * accept_new_hostkey: scan the n named (just added) targets, then answer
+ * (deferred) with *result (an object, taken over; created when NULL)
  * plus "hostkeys" [{target, type, fingerprint}] and "hostkey_errors"
  * [{target, class, message}]. When the scan cannot start, *result gets
  * those fields at once and the reply is not deferred. Always OPS_OK: the
  * targets stay added either way.
  */
-int		hostkeys_scan_new(struct ops_ctx *ctx, struct client *c,
+int		hostkeys_reply_scan_new(struct ops_ctx *ctx, struct client *c,
 		    const json_t *msg, const char *const *names, size_t n,
-		    json_t **result, struct ops_err *err);
+		    json_t **result);
+/* {target, type, fingerprint} of a key. */
+json_t		*hostkeys_key_json(const char *target, const char *type,
+		    const char *fp);
+
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
-/* Append one audit record (actor from c); never fails the request. */
+
+/* audit.c: the audit service */
+/* Append one audit record (detail may be NULL); OPS_OK without a record
+ * while the store is locked. Inside the caller's transaction if any. */
+int		audit_append(struct ops_ctx *ctx, const char *actor,
+		    const char *action, const char *object,
+		    const char *detail, const char *result,
+		    struct ops_err *err);
+/* audit_append with c's actor and no detail. */
 int		audit_record(struct ops_ctx *ctx, struct client *c,
 		    const char *action, const char *object,
 		    const char *result, struct ops_err *err);
+/* Record a refusal (result: why); a failure is logged, never returned. */
+void		audit_refusal(struct ops_ctx *ctx, const char *actor,
+		    const char *action, const char *object,
+		    const char *detail, const char *why);
 
-/* events.c: event streams to subscribed clients */
+/*
+ * events.c: the daemon's event bus. The runner posts typed events; every
+ * registered sink sees each one, in registration order, synchronously
+ * (a sink must not post). Pointers in an event are borrowed for the call.
+ * Sinks today: the client streams (events-client.c); later
+ * notifications, the scheduler and sync.
+ */
+enum ops_event_kind {
+	OPS_EV_JOB_STATE = 1,	/* a job started or ended */
+	OPS_EV_RUN_STATE,	/* a run started or ended */
+	OPS_EV_JOB_OUTPUT,	/* a piece of a run's live output */
+	OPS_EV_TARGET_STATUS,	/* a run's result says how a target is */
+};
+struct ops_event {
+	enum ops_event_kind	 kind;
+	int64_t			 job;
+	const char		*target;	/* NULL for job-state */
+	union {
+		struct {
+			enum store_job_state	 state;
+			size_t			 ok, failed, total;
+		}		 job;
+		struct {
+			enum store_run_state	 state;
+			int			 exit_status;	/* -1: none */
+			int			 signal;	/* 0: none */
+			const char		*error;		/* or NULL */
+		}		 run;
+		struct {
+			int			 err;	/* stderr, else stdout */
+			long long		 seq;	/* per run, from 1 */
+			const unsigned char	*data;
+			size_t			 len;
+		}		 output;
+		struct {
+			const char		*status; /* target_reach */
+			const char		*message; /* or NULL */
+		}		 target;
+	}			 u;
+};
+#define EVENTS_MAX_SINKS	8
+typedef void	events_sink_fn(struct ops_ctx *ctx,
+		    const struct ops_event *ev, void *arg);
+/* ctx->events: a bus with no sinks. */
+int	events_init(struct ops_ctx *ctx, struct ops_err *err);
+void	events_done(struct ops_ctx *ctx);
+/* Register fn(ctx, ev, arg); OPS_E_TOOBIG past EVENTS_MAX_SINKS. */
+int	events_sink_add(struct ops_ctx *ctx, events_sink_fn *fn, void *arg,
+	    struct ops_err *err);
+/* Unregister (fn, arg); nothing when it is not registered. */
+void	events_sink_remove(struct ops_ctx *ctx, events_sink_fn *fn,
+	    void *arg);
+/* Hand ev to every sink (nothing without a bus). */
+void	events_post(struct ops_ctx *ctx, const struct ops_event *ev);
+/* 1 for the job states a job ends in. */
+int	events_job_final(enum store_job_state state);
+
+/*
+ * events-client.c: the client-stream sink. A client subscribes to
+ * streams, optionally for one job; "job logs --follow" follows one job's
+ * output and gets its deferred "ok" when the job ends. Each event is
+ * encoded to JSON once and the frame is queued to every interested
+ * client.
+ */
 #define EV_JOB_OUTPUT		0x1
 #define EV_JOB_STATE		0x2
 #define EV_RUN_STATE		0x4
 #define EV_TARGET_STATUS	0x8
-/* Encode msg (an event) once and queue it to every subscriber of its
- * stream (and of job, when they asked for one job); job-output also goes
- * to clients following job (and target). */
-void	events_emit(struct ops_ctx *ctx, long long job, const char *target,
-	    const json_t *msg);
-/* The job ended: answer every client following it. */
-void	events_job_end(struct ops_ctx *ctx, long long job, const char *state);
+events_sink_fn	events_client_sink;
+/* Attach c to job's job-output, job-state and run-state streams, and to
+ * no other job's ("run" with follow). */
+void	events_client_follow(struct client *c, int64_t job);
 handler_fn	handle_subscribe, handle_unsubscribe;
 
 /* jobs.c: the persistent job queue and the runner */
@@ -288,17 +444,42 @@ void	jobs_free(struct ops_ctx *ctx);
 /* Look for work soon (after a submit, an unlock, a finished run). */
 void	jobs_kick(struct ops_ctx *ctx);
 /* Stop starting jobs; when none runs, or after grace_ms (then the
- * running ones are interrupted), shut the server down. */
-void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms);
+ * running ones are interrupted), call drained(ctx) once (main.c stops
+ * the server then; the runner never calls the server itself). */
+void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms,
+	    void (*drained)(struct ops_ctx *));
 int	jobs_stopping(const struct ops_ctx *ctx);
 /* Cancel job id: running or queued. */
 int	jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err);
-/* Store the output runs hold back, all in one transaction: before a
- * request reads or changes the store, and every JOBS_FLUSH_MS. */
+/* Store the output runs hold back, all in one transaction. The runner
+ * does it from the loop's before-sleep hook once output is JOBS_FLUSH_MS
+ * old; a request that reads output calls it first. */
 void	jobs_flush_output(struct ops_ctx *ctx);
 #define JOBS_FLUSH_MS		100
 /* 1 when job id is running in this daemon now. */
 int	jobs_is_running(const struct ops_ctx *ctx, long long id);
+/*
+ * jobs.c: runner_submit is the one way a job comes to exist. "run" and
+ * "job rerun" call it now; the scheduler, approvals and sync will (none
+ * of them builds a request to run a job). It queues a job with one run
+ * per target of spec (names, resolved by the caller; the store refuses
+ * unknown ones), requested by actor, and kicks the runner: *job gets its
+ * id. OPS_E_LOCKED while the store is locked or the daemon is stopping.
+ * Events about the job follow on the bus (events.c), never before this
+ * returns.
+ */
+struct job_spec {
+	const char		*command;	/* or the script's text */
+	int			 script;
+	int			 timeout_ms;	/* 0: none */
+	int			 forks;		/* 0: the configured forks */
+	const char *const	*targets;
+	size_t			 ntargets;
+	int64_t			 rerun_of;	/* 0, or the job it repeats */
+};
+int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
+	    const char *actor, int64_t *job, struct ops_err *err);
+
 /* handlers-jobs.c */
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 		handle_job_cancel, handle_job_rerun;

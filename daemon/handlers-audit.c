@@ -1,6 +1,6 @@
 /*
- * handlers-audit.c: audit records for every change, and the "audit list"
- * and "audit verify" requests.
+ * handlers-audit.c: the "audit list" and "audit verify" requests (records
+ * are written by the audit service, audit.c).
  */
 #include "config.h"
 
@@ -8,22 +8,6 @@
 #include <stdint.h>
 
 #include "daemon.h"
-
-int
-audit_record(struct ops_ctx *ctx, struct client *c, const char *action,
-    const char *object, const char *result, struct ops_err *err)
-{
-	struct store_audit_entry	e = {
-		.actor = c->actor,
-		.action = action,
-		.object = object,
-		.result = result,
-	};
-
-	if (ctx->store == NULL)
-		return OPS_OK;
-	return store_audit_append(ctx->store, &e, NULL, err);
-}
 
 int
 handle_audit_list(struct ops_ctx *ctx, struct client *c, json_t *msg,

@@ -122,6 +122,6 @@ handle_daemon_stop(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		if ((*result = json_pack("{s:s}", "warning", warn)) == NULL)
 			return ops_err_set(err, OPS_E_NOMEM, "build reply");
 	}
-	jobs_shutdown(ctx, grace * 1000);
+	daemon_request_stop(ctx, grace * 1000);
 	return OPS_OK;
 }

@@ -1,34 +1,15 @@
 /*
- * handlers-hostkeys.c: hostkey list, accept, import and reject, and the
- * key scan after "target add/import --accept-new-hostkey".
+ * handlers-hostkeys.c: hostkey list, accept, import and reject. Accept
+ * decodes the request and calls the host key service (hostkeys.c), which
+ * scans on the loop; the reply is deferred (client_defer,
+ * server-client.c) until the scan ends. Accept is not CMD_F_MUTATING for
+ * this reason: the service opens its own transactions and writes its own
+ * audit records.
  *
- * Host keys are strict: a target is reached only on a key it is known by.
- * Keys get known in three ways, each audited ("hostkey.accept" or
- * "hostkey.import", the key type and fingerprint in the detail):
- *   - hostkey-accept with a fingerprint: the pending key with that
- *     fingerprint, or, when none is pending, the key the server presents
- *     now if (and only if) it has exactly that fingerprint;
- *   - hostkey-accept without one, or accept_new_hostkey on target add and
- *     import: trust on first use, on explicit request only. A target that
- *     already has known keys and presents another key is refused loudly
- *     (the key is kept as pending so it can be inspected and accepted by
- *     fingerprint);
- *   - hostkey-import: known_hosts text matched against each target's
- *     host[:port] (hashed entries included).
- * An explicitly given fingerprint replaces the known key of the same type
- * (a host key that changed on purpose).
- *
- * Credentials and roles (opsicled(8)): trusting a key for a target that
- * has a credential decides who receives that credential, so accept and
- * import need admin for such a target. A scan that ends after the target
- * moved, or gained a credential its requester may not bind, stores
- * nothing.
- *
- * Scans run on the daemon's loop (core/ssh-keyscan.c) and never block
- * it: the handler defers its reply (client_defer, server-client.c) and
- * the scan's callback stores the keys, writes the audit records in one
- * transaction and answers. Accept is not CMD_F_MUTATING for this reason:
- * it opens its own transactions and writes its own audit records.
+ * hostkey-import: known_hosts text matched against each target's
+ * host[:port] (hashed entries included), audited as "hostkey.import".
+ * Credentials and roles (opsicled(8)): a new key for a target that has a
+ * credential needs admin, as for accept.
  */
 #include "config.h"
 
@@ -37,462 +18,58 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "hostkey.h"
-#include "ssh-keyscan.h"
 
 #define S	OPS_PROTO_MAX_NAME
 
-enum hk_mode {
-	HK_ACCEPT = 1,		/* hostkey-accept, one target */
-	HK_NEW,			/* after target add/import */
-};
-
-/* Where a scanned target was when the scan started. */
-struct hk_dest {
-	char			*name;
-	char			*host;
-	unsigned		 port;
-};
-
-struct hk_op {
-	struct ops_ctx		*ctx;
-	struct client_defer	*d;
-	enum hk_mode		 mode;
-	char			 actor[64];
-	enum cmd_role		 role;		/* the requester's */
-	struct hk_dest		*dest;		/* one per scanned target */
-	size_t			 ndest;
-	char			 want_fp[HOSTKEY_FP_MAX];	/* "" if none */
-	struct store_hostkey_list known;	/* accept: at scan start */
-	json_t			*base;		/* HK_NEW: result to extend */
-	struct ssh_keyscan	*ks;
-};
-
-static void
-hk_op_free(struct hk_op *op)
-{
-	size_t	i;
-
-	if (op == NULL)
-		return;
-	for (i = 0; i < op->ndest; i++) {
-		free(op->dest[i].name);
-		free(op->dest[i].host);
-	}
-	free(op->dest);
-	ssh_keyscan_free(op->ks);
-	store_hostkey_list_free(&op->known);
-	json_decref(op->base);
-	free(op);
-}
-
-/* Append an audit record with our own actor (the client may be gone). */
-static int
-hk_audit(struct ops_ctx *ctx, const char *actor, const char *action,
-    const char *object, const char *detail, const char *result,
-    struct ops_err *err)
-{
-	struct store_audit_entry	e = {
-		.actor = actor,
-		.action = action,
-		.object = object,
-		.detail = detail,
-		.result = result,
-	};
-
-	return store_audit_append(ctx->store, &e, NULL, err);
-}
-
-/* A refusal: audit it (outside any transaction) and log failures. */
-static void
-hk_audit_refusal_as(struct ops_ctx *ctx, const char *actor,
-    const char *action, const char *target, const char *detail,
-    const char *why)
-{
-	struct ops_err	err;
-
-	if (ctx->store == NULL)
-		return;
-	if (hk_audit(ctx, actor, action, target, detail, why, &err) != OPS_OK)
-		log_warnx(&ctx->log, "audit %s: %s", action,
-		    ops_err_msg(&err));
-}
-
-static void
-hk_audit_refusal(struct ops_ctx *ctx, const char *actor, const char *target,
-    const char *detail, const char *why)
-{
-	hk_audit_refusal_as(ctx, actor, "hostkey.accept", target, detail, why);
-}
-
-/* Refuse credentialed targets to a requester that is not admin. */
-static int
-hk_check_cred(enum cmd_role role, const char *actor,
-    const struct store_target *t, struct ops_err *err)
-{
-	if (t->cred_name == NULL)
-		return OPS_OK;
-	return acl_need_admin(role, actor, err, "trusting a host key for "
-	    "target %s, which uses credential %s,", t->name, t->cred_name);
-}
-
-/*
- * The scan took a while: the target must still be where it was scanned
- * and, when it gained a credential meanwhile, the requester must still
- * be allowed to trust keys for it. Refusals are audited.
- */
-static int
-hk_still_allowed(struct hk_op *op, const char *target, const char *detail,
-    struct ops_err *err)
-{
-	struct store_target	*t = NULL;
-	const struct hk_dest	*d = NULL;
-	size_t			 i;
-	int			 rc;
-
-	for (i = 0; i < op->ndest && d == NULL; i++)
-		if (strcmp(op->dest[i].name, target) == 0)
-			d = &op->dest[i];
-	if ((rc = store_target_get(op->ctx->store, target, &t, err)) !=
-	    OPS_OK)
-		return rc;
-	if (d == NULL || strcmp(d->host, t->host) != 0 ||
-	    d->port != (unsigned)t->port)
-		rc = ops_err_set(err, OPS_E_INVAL, "target %s moved during the "
-		    "host key scan; nothing stored", target);
-	else
-		rc = hk_check_cred(op->role, op->actor, t, err);
-	store_target_free(t);
-	if (rc != OPS_OK)
-		hk_audit_refusal(op->ctx, op->actor, target, detail,
-		    ops_err_msg(err));
-	return rc;
-}
-
-/*
- * Store hk as a known key of target (replacing the known key of the same
- * type when replace) and audit it, in one transaction.
- */
-static int
-hk_store(struct hk_op *op, const char *target, const struct hostkey *hk,
-    const unsigned char *blob, size_t blob_len, int replace,
-    const char *how, struct ops_err *err)
-{
-	struct ops_ctx	*ctx = op->ctx;
-	const char	*actor = op->actor;
-	char		 detail[256];
-	int		 rc;
-
-	snprintf(detail, sizeof(detail), "%s %s (%s)", hk->type, hk->fp, how);
-	if ((rc = hk_still_allowed(op, target, detail, err)) != OPS_OK)
-		return rc;
-	if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
-		return rc;
-	/* Through pending, so the move and the replace share one path. */
-	rc = store_hostkey_pending_set(ctx->store, target, hk->type, hk->fp,
-	    blob, blob_len, err);
-	if (rc == OPS_OK)
-		rc = store_hostkey_accept(ctx->store, target, hk->fp, replace,
-		    NULL, err);
-	if (rc == OPS_OK)
-		rc = hk_audit(ctx, actor, "hostkey.accept", target, detail,
-		    "ok", err);
-	if (rc == OPS_OK && (rc = store_tx_commit(ctx->store, err)) ==
-	    OPS_OK)
-		return OPS_OK;
-	store_tx_rollback(ctx->store);
-	return rc;
-}
-
-static int
-known_has(const struct store_hostkey_list *l, const char *fp)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].fp, fp) == 0)
-			return 1;
-	return 0;
-}
-
-/* "ssh-ed25519,ecdsa-sha2-nistp256": the types of the known keys, so the
- * server shows a key comparable with them. "" when any will do. */
-static void
-known_types(const struct store_hostkey_list *l, char *buf, size_t len)
-{
-	const char	*add;
-	size_t		 i;
-
-	buf[0] = '\0';
-	for (i = 0; i < l->n; i++) {
-		add = l->v[i].type;
-		if (strcmp(add, "ssh-rsa") == 0)
-			add = "rsa-sha2-512,rsa-sha2-256,ssh-rsa";
-		if (strstr(buf, add) != NULL)
-			continue;
-		if (strlen(buf) + strlen(add) + 2 >= len) {
-			buf[0] = '\0';
-			return;
-		}
-		if (buf[0] != '\0')
-			strcat(buf, ",");
-		strcat(buf, add);
-	}
-}
-
+/* {target, [type,] fingerprint, status}: type when it is known. */
 static json_t *
-key_json(const char *target, const char *type, const char *fp)
+outcome_json(const struct hostkeys_outcome *o)
 {
-	return json_pack("{s:s, s:s, s:s}", "target", target, "type", type,
-	    "fingerprint", fp);
-}
+	const char	*status = hostkeys_status_name(o->status);
 
-/* ---- the end of a scan ------------------------------------------------- */
-
-static void
-hk_accept_done(struct hk_op *op, const struct ssh_keyscan_result *r)
-{
-	struct ops_ctx	*ctx = op->ctx;
-	struct ops_err	 err;
-	const char	*t = r->target;
-	char		 msg[1024], detail[256];
-	json_t		*res;
-	int		 rc, replace = 0;
-
-	if (!r->ok) {
-		client_defer_error(op->d, r->status != 0 ? r->status :
-		    OPS_E_CONNECT, r->msg);
-		op->d = NULL;
-		return;
-	}
-	snprintf(detail, sizeof(detail), "%s %s", r->hk.type, r->hk.fp);
-	if (known_has(&op->known, r->hk.fp)) {
-		res = json_pack("{s:s, s:s, s:s, s:s}", "target", t, "type",
-		    r->hk.type, "fingerprint", r->hk.fp, "status",
-		    "already-known");
-		client_defer_ok(op->d, res);
-		op->d = NULL;
-		return;
-	}
-	if (op->want_fp[0] != '\0') {
-		if (strcmp(op->want_fp, r->hk.fp) != 0) {
-			snprintf(msg, sizeof(msg), "host key of %s does not "
-			    "match: the server presents %s %s, not %s; nothing "
-			    "stored", t, r->hk.type, r->hk.fp, op->want_fp);
-			hk_audit_refusal(ctx, op->actor, t, detail,
-			    "fingerprint mismatch");
-			client_defer_error(op->d, OPS_E_HOSTKEY, msg);
-			op->d = NULL;
-			return;
-		}
-		replace = 1;
-	} else if (op->known.n > 0) {
-		/* Keep the new key visible as pending, refuse loudly. */
-		(void)store_hostkey_pending_set(ctx->store, t, r->hk.type,
-		    r->hk.fp, r->blob, r->blob_len, NULL);
-		/* Most important first: replies are cut at 255 bytes. */
-		snprintf(msg, sizeof(msg), "HOST KEY CHANGED for %s: it "
-		    "presents %s %s but is known by %s. Someone may be "
-		    "intercepting the connection, or the host was "
-		    "reinstalled; nothing accepted", t, r->hk.type, r->hk.fp,
-		    op->known.v[0].fp);
-		hk_audit_refusal(ctx, op->actor, t, detail, "host key changed");
-		log_warnx(&ctx->log, "host key changed for %s: %s", t,
-		    r->hk.fp);
-		client_defer_error(op->d, OPS_E_HOSTKEY, msg);
-		op->d = NULL;
-		return;
-	}
-	rc = hk_store(op, t, &r->hk, r->blob, r->blob_len, replace,
-	    replace ? "scanned, fingerprint given" :
-	    "scanned, trusted on first use", &err);
-	if (rc != OPS_OK) {
-		client_defer_error(op->d, rc, ops_err_msg(&err));
-		op->d = NULL;
-		return;
-	}
-	res = json_pack("{s:s, s:s, s:s, s:s}", "target", t, "type",
-	    r->hk.type, "fingerprint", r->hk.fp, "status",
-	    replace ? "accepted-fingerprint" : "accepted-new");
-	client_defer_ok(op->d, res);
-	op->d = NULL;
-}
-
-static void
-hk_new_done(struct hk_op *op)
-{
-	const struct ssh_keyscan_result	*r;
-	struct ops_err			 err;
-	json_t				*keys, *errs, *res;
-	size_t				 i;
-
-	keys = json_array();
-	errs = json_array();
-	res = op->base != NULL ? op->base : json_object();
-	op->base = NULL;
-	if (keys == NULL || errs == NULL || res == NULL) {
-		json_decref(keys);
-		json_decref(errs);
-		json_decref(res);
-		client_defer_error(op->d, OPS_E_NOMEM, "build host key reply");
-		op->d = NULL;
-		return;
-	}
-	for (i = 0; i < ssh_keyscan_count(op->ks); i++) {
-		r = ssh_keyscan_result(op->ks, i);
-		if (!r->ok) {
-			json_array_append_new(errs, json_pack("{s:s, s:s, "
-			    "s:s}", "target", r->target, "class",
-			    ssh_class_name(r->cls), "message", r->msg));
-			continue;
-		}
-		if (hk_store(op, r->target, &r->hk, r->blob, r->blob_len, 0,
-		    "scanned, accept_new_hostkey", &err) != OPS_OK) {
-			json_array_append_new(errs, json_pack("{s:s, s:s, "
-			    "s:s}", "target", r->target, "class",
-			    err.code == OPS_E_PERM ? "permission" : "store",
-			    "message", ops_err_msg(&err)));
-			continue;
-		}
-		json_array_append_new(keys, key_json(r->target, r->hk.type,
-		    r->hk.fp));
-	}
-	json_object_set_new(res, "hostkeys", keys);
-	json_object_set_new(res, "hostkey_errors", errs);
-	client_defer_ok(op->d, res);
-	op->d = NULL;
-}
-
-static void
-hk_scan_done(struct ssh_keyscan *ks, void *arg)
-{
-	struct hk_op	*op = arg;
-
-	(void)ks;
-	if (op->ctx->store == NULL) {
-		client_defer_error(op->d, OPS_E_LOCKED, "the store was locked "
-		    "during the host key scan; nothing stored");
-		op->d = NULL;
-	} else if (op->mode == HK_ACCEPT)
-		hk_accept_done(op, ssh_keyscan_result(ks, 0));
-	else
-		hk_new_done(op);
-	hk_op_free(op);
-}
-
-/* Start scanning targets for op; on success op belongs to the scan. */
-static int
-hk_scan_start(struct hk_op *op, struct client *c, const json_t *msg,
-    const struct ssh_keyscan_target *t, size_t n, struct ops_err *err)
-{
-	size_t	i;
-	int	rc;
-
-	snprintf(op->actor, sizeof(op->actor), "%s", c->actor);
-	op->role = c->role;
-	if ((op->dest = calloc(n, sizeof(*op->dest))) == NULL)
-		return ops_err_set(err, OPS_E_NOMEM, "scan host keys");
-	op->ndest = n;		/* hk_op_free frees what was copied */
-	for (i = 0; i < n; i++) {
-		op->dest[i].name = strdup(t[i].name);
-		op->dest[i].host = strdup(t[i].host);
-		op->dest[i].port = t[i].port;
-		if (op->dest[i].name == NULL || op->dest[i].host == NULL)
-			return ops_err_set(err, OPS_E_NOMEM, "scan host keys");
-	}
-	if ((rc = ssh_keyscan_start(op->ctx->loop, t, n, 0, 0, hk_scan_done,
-	    op, &op->ks, err)) != OPS_OK)
-		return rc;
-	if ((op->d = client_defer(c, msg)) == NULL) {
-		ssh_keyscan_free(op->ks);
-		op->ks = NULL;
-		return ops_err_set(err, OPS_E_NOMEM, "defer reply");
-	}
-	return OPS_OK;
-}
-
-/* ---- target add / import --accept-new-hostkey ------------------------- */
-
-int
-hostkeys_scan_new(struct ops_ctx *ctx, struct client *c, const json_t *msg,
-    const char *const *names, size_t n, json_t **result,
-    struct ops_err *err)
-{
-	struct ssh_keyscan_target	*t = NULL;
-	struct store_target		**tv = NULL;
-	struct hk_op			*op = NULL;
-	struct ops_err			 e;
-	json_t				*errs;
-	size_t				 i;
-	int				 rc = OPS_OK;
-
-	(void)err;
-	if (n == 0)
-		return OPS_OK;
-	if ((t = calloc(n, sizeof(*t))) == NULL ||
-	    (tv = calloc(n, sizeof(*tv))) == NULL ||
-	    (op = calloc(1, sizeof(*op))) == NULL) {
-		rc = ops_err_set(&e, OPS_E_NOMEM, "scan host keys");
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if ((rc = store_target_get(ctx->store, names[i], &tv[i],
-		    &e)) != OPS_OK)
-			goto fail;
-		t[i].name = tv[i]->name;
-		t[i].host = tv[i]->host;
-		t[i].port = (unsigned)tv[i]->port;
-	}
-	op->ctx = ctx;
-	op->mode = HK_NEW;
-	if (*result == NULL && (*result = json_object()) == NULL) {
-		rc = ops_err_set(&e, OPS_E_NOMEM, "scan host keys");
-		goto fail;
-	}
-	if ((rc = hk_scan_start(op, c, msg, t, n, &e)) != OPS_OK)
-		goto fail;
-	op->base = *result;	/* the scan's reply carries it */
-	*result = NULL;
-	op = NULL;
-	goto out;
-fail:
-	/* The targets stay added; the reply says the scan did not run. */
-	if (*result == NULL)
-		*result = json_object();
-	errs = json_array();
-	for (i = 0; errs != NULL && i < n; i++)
-		json_array_append_new(errs, json_pack("{s:s, s:s, s:s}",
-		    "target", names[i], "class", "internal", "message",
-		    ops_err_msg(&e)));
-	if (*result != NULL) {
-		json_object_set_new(*result, "hostkeys", json_array());
-		json_object_set_new(*result, "hostkey_errors", errs);
-	} else
-		json_decref(errs);
-	rc = OPS_OK;
-out:
-	for (i = 0; tv != NULL && i < n; i++)
-		store_target_free(tv[i]);
-	free(tv);
-	free(t);
-	hk_op_free(op);
-	return rc;
+	if (o->type[0] == '\0')
+		return json_pack("{s:s, s:s, s:s}", "target", o->target,
+		    "fingerprint", o->fp, "status", status);
+	return json_pack("{s:s, s:s, s:s, s:s}", "target", o->target, "type",
+	    o->type, "fingerprint", o->fp, "status", status);
 }
 
 /* ---- hostkey-accept ----------------------------------------------------- */
+
+/* The scan's callback gets its defer handle through this slot, which
+ * exists before the scan starts and is filled right after. */
+struct accept_slot {
+	struct client_defer	*d;
+};
+
+static void
+accept_done(void *arg, int code, const char *message,
+    const struct hostkeys_outcome *v, size_t n)
+{
+	struct accept_slot	*as = arg;
+
+	if (code != OPS_OK)
+		client_defer_error(as->d, code, message);
+	else if (n != 1)
+		client_defer_error(as->d, OPS_E_NOMEM, "accept host key");
+	else if (v[0].code != OPS_OK)
+		client_defer_error(as->d, v[0].code, v[0].message);
+	else
+		client_defer_ok(as->d, outcome_json(&v[0]));
+	free(as);
+}
 
 int
 handle_hostkey_accept(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	struct ssh_keyscan_target	 t;
-	struct store_target		*tg = NULL;
-	struct store_hostkey_pending	*got = NULL;
-	struct hk_op			*op = NULL;
-	struct hostkey			 want;
-	const char			*name, *fp = NULL;
-	char				 types[512], detail[256];
-	int				 rc;
+	struct hostkeys_who	 who = { c->actor, c->role };
+	struct hostkeys_outcome	 now;
+	struct hostkeys_scan	*scan = NULL;
+	struct accept_slot	*as;
+	struct hostkey		 want;
+	const char		*name, *fp = NULL;
+	int			 rc;
 
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
 	    (rc = proto_get_str(msg, "target", &name, S, err)) != OPS_OK ||
@@ -503,67 +80,25 @@ handle_hostkey_accept(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		return ops_err_set(err, OPS_E_INVAL, "malformed fingerprint "
 		    "\"%.80s\": want SHA256: and 43 characters of base64, as "
 		    "ssh-keygen -lf prints it", fp);
-	if ((rc = store_target_get(ctx->store, name, &tg, err)) != OPS_OK)
+	if ((as = calloc(1, sizeof(*as))) == NULL)
+		return ops_err_set(err, OPS_E_NOMEM, "accept host key");
+	if ((rc = hostkeys_accept(ctx, &who, name, fp, accept_done, as,
+	    &now, &scan, err)) != OPS_OK) {
+		free(as);
 		return rc;
-	if ((rc = hk_check_cred(c->role, c->actor, tg, err)) != OPS_OK) {
-		hk_audit_refusal(ctx, c->actor, name, fp != NULL ? fp : "",
-		    ops_err_msg(err));
-		goto out;
 	}
-	if ((op = calloc(1, sizeof(*op))) == NULL) {
-		rc = ops_err_set(err, OPS_E_NOMEM, "accept host key");
-		goto out;
+	if (scan == NULL) {
+		free(as);
+		if ((*result = outcome_json(&now)) == NULL)
+			return ops_err_set(err, OPS_E_NOMEM, "accept host key");
+		return OPS_OK;
 	}
-	op->ctx = ctx;
-	op->mode = HK_ACCEPT;
-	if ((rc = store_hostkey_list(ctx->store, name, &op->known, err)) !=
-	    OPS_OK)
-		goto out;
-	if (fp != NULL) {
-		snprintf(op->want_fp, sizeof(op->want_fp), "%s", fp);
-		if (known_has(&op->known, fp)) {
-			*result = json_pack("{s:s, s:s, s:s}", "target", name,
-			    "fingerprint", fp, "status", "already-known");
-			goto out;
-		}
-		/* A pending key with that fingerprint: accept it now. */
-		if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
-			goto out;
-		rc = store_hostkey_accept(ctx->store, name, fp, 1, &got, err);
-		if (rc == OPS_OK) {
-			snprintf(detail, sizeof(detail), "%s %s (pending, "
-			    "fingerprint given)", got->type, got->fp);
-			if ((rc = hk_audit(ctx, c->actor, "hostkey.accept",
-			    name, detail, "ok", err)) == OPS_OK)
-				rc = store_tx_commit(ctx->store, err);
-		}
-		if (rc != OPS_E_NOTFOUND || got != NULL) {
-			if (rc != OPS_OK)
-				store_tx_rollback(ctx->store);
-			else
-				*result = json_pack("{s:s, s:s, s:s, s:s}",
-				    "target", name, "type", got->type,
-				    "fingerprint", got->fp, "status",
-				    "accepted-pending");
-			goto out;
-		}
-		store_tx_rollback(ctx->store);
+	if ((as->d = client_defer(c, msg)) == NULL) {
+		hostkeys_scan_abandon(scan);
+		free(as);
+		return ops_err_set(err, OPS_E_NOMEM, "defer reply");
 	}
-	/* Scan now; restrict to the known types for a fair comparison. */
-	known_types(&op->known, types, sizeof(types));
-	memset(&t, 0, sizeof(t));
-	t.name = tg->name;
-	t.host = tg->host;
-	t.port = (unsigned)tg->port;
-	t.types = fp == NULL && types[0] != '\0' ? types : NULL;
-	if ((rc = hk_scan_start(op, c, msg, &t, 1, err)) != OPS_OK)
-		goto out;
-	op = NULL;		/* the scan owns it */
-out:
-	store_hostkey_pending_free(got);
-	store_target_free(tg);
-	hk_op_free(op);
-	return rc;
+	return OPS_OK;
 }
 
 /* ---- hostkey-reject ----------------------------------------------------- */
@@ -602,8 +137,8 @@ handle_hostkey_reject(struct ops_ctx *ctx, struct client *c, json_t *msg,
 			type = pl.v[i].type;
 	if (type == NULL) {
 		snprintf(detail, sizeof(detail), "%s", fp);
-		hk_audit_refusal_as(ctx, c->actor, "hostkey.reject", name,
-		    detail, "not pending");
+		audit_refusal(ctx, c->actor, "hostkey.reject", name, detail,
+		    "not pending");
 		rc = ops_err_set(err, OPS_E_NOTFOUND, "reject host key of %s: "
 		    "%s is not pending (opsicle hostkey list %s shows the "
 		    "pending keys)", name, fp, name);
@@ -614,7 +149,7 @@ handle_hostkey_reject(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		goto out;
 	if ((rc = store_hostkey_pending_remove(ctx->store, name, fp,
 	    err)) == OPS_OK &&
-	    (rc = hk_audit(ctx, c->actor, "hostkey.reject", name, detail,
+	    (rc = audit_append(ctx, c->actor, "hostkey.reject", name, detail,
 	    "ok", err)) == OPS_OK &&
 	    (rc = store_tx_commit(ctx->store, err)) == OPS_OK) {
 		*result = json_pack("{s:s, s:s, s:s, s:s}", "target", name,
@@ -800,14 +335,14 @@ handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 				goto out;
 			/* A new key for a credentialed target: the dispatch
 			 * transaction undoes the whole import. */
-			if ((rc = hk_check_cred(c->role, c->actor, &l.v[i],
+			if ((rc = hostkeys_check_cred(c->role, c->actor, &l.v[i],
 			    err)) != OPS_OK)
 				goto out;
 			(void)store_hostkey_pending_remove(ctx->store,
 			    l.v[i].name, kh.keys[k].fp, NULL);
 			added++;
-			json_array_append_new(fps, key_json(l.v[i].name,
-			    kh.keys[k].type, kh.keys[k].fp));
+			json_array_append_new(fps, hostkeys_key_json(
+			    l.v[i].name, kh.keys[k].type, kh.keys[k].fp));
 		}
 	}
 	*result = json_pack("{s:s, s:I, s:I, s:I, s:O, s:O, s:I}", "source",

@@ -143,8 +143,8 @@ handle_target_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 			goto nomem;
 		for (i = 0; i < json_array_size(added); i++)
 			names[i] = json_string_value(json_array_get(added, i));
-		rc = hostkeys_scan_new(ctx, c, msg, names,
-		    json_array_size(added), result, err);
+		rc = hostkeys_reply_scan_new(ctx, c, msg, names,
+		    json_array_size(added), result);
 		free(names);
 	}
 	goto out;

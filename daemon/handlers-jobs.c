@@ -110,7 +110,7 @@ int
 handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	struct store_job_spec		 s;
+	struct job_spec			 s;
 	struct store_target_list	 l = { NULL, 0 };
 	const char			**sel = NULL, **names = NULL;
 	const char			*body = NULL;
@@ -118,14 +118,11 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int64_t				 id;
 	size_t				 nsel = 0, n = 0, i;
 	json_t				*a;
-	int				 rc, script;
+	int				 rc, script, follow = 0;
 
 	memset(&s, 0, sizeof(s));
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
 		return rc;
-	if (jobs_stopping(ctx))
-		return ops_err_set(err, OPS_E_LOCKED, "run: opsicled is "
-		    "stopping and takes no new jobs");
 	script = proto_has(msg, "script");
 	if (script == proto_has(msg, "command"))
 		return ops_err_set(err, OPS_E_INVAL, "run: give a command or "
@@ -142,6 +139,9 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "forks") && (rc = proto_get_int(msg, "forks", 1,
 	    FORKS_MAX, &forks, err)) != OPS_OK)
 		return rc;
+	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
+	    &follow, err)) != OPS_OK)
+		return rc;
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
@@ -153,12 +153,11 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		goto out;
 	s.command = body;
 	s.script = script;
-	s.requested_by = c->actor;
 	s.targets = names;
 	s.ntargets = n;
 	s.timeout_ms = (int)timeout * 1000;
 	s.forks = (int)forks;
-	if ((rc = store_job_add(ctx->store, &s, &id, err)) != OPS_OK)
+	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((a = json_array()) == NULL ||
 	    (*result = json_pack("{s:I, s:o}", "job", (json_int_t)id,
@@ -168,9 +167,10 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	}
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, json_string(names[i]));
-	log_info(&ctx->log, "job %lld queued by %s on %zu targets",
-	    (long long)id, c->actor, n);
-	jobs_kick(ctx);
+	/* The job's events start on a later loop pass, after this reply:
+	 * the client misses none and sees no other job's. */
+	if (follow)
+		events_client_follow(c, id);
 out:
 	free(sel);
 	free(names);
@@ -339,8 +339,11 @@ load(struct ops_ctx *ctx, const json_t *msg, int with_output,
 	rl->n = 0;
 	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
 	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
-	    err)) != OPS_OK ||
-	    (rc = store_job_get(ctx->store, id, j, err)) != OPS_OK)
+	    err)) != OPS_OK)
+		return rc;
+	/* Runs and their output as they are now, none held back. */
+	jobs_flush_output(ctx);
+	if ((rc = store_job_get(ctx->store, id, j, err)) != OPS_OK)
 		return rc;
 	if ((rc = store_run_list(ctx->store, id, with_output, rl,
 	    err)) != OPS_OK) {
@@ -467,15 +470,12 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 {
 	struct store_job	*j;
 	struct store_run_list	 rl;
-	struct store_job_spec	 s;
+	struct job_spec		 s;
 	const char		**names = NULL;
 	int64_t			 id;
 	size_t			 i;
 	int			 rc;
 
-	if (jobs_stopping(ctx))
-		return ops_err_set(err, OPS_E_LOCKED, "rerun: opsicled is "
-		    "stopping and takes no new jobs");
 	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
 		return rc;
 	memset(&s, 0, sizeof(s));
@@ -489,20 +489,14 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.script = j->script;
 	s.timeout_ms = j->timeout_ms;
 	s.forks = j->forks;
-	s.requested_by = c->actor;
 	s.targets = names;
 	s.ntargets = rl.n;
-	/* A target removed since fails the rerun with the store's message. */
-	if ((rc = store_job_add(ctx->store, &s, &id, err)) != OPS_OK)
+	s.rerun_of = j->id;
+	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,
-	    "rerun_of", (json_int_t)j->id)) == NULL) {
+	    "rerun_of", (json_int_t)j->id)) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "build rerun reply");
-		goto out;
-	}
-	log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
-	    (long long)id, c->actor, (long long)j->id);
-	jobs_kick(ctx);
 out:
 	free(names);
 	store_job_free(j);

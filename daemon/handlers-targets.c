@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "ssh.h"
 
 #define S	OPS_PROTO_MAX_NAME
 
@@ -19,26 +18,6 @@ static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
-}
-
-const char *
-target_reach(int state, const char *cls)
-{
-	switch (state) {
-	case STORE_RUN_OK:
-	case STORE_RUN_FAILED:
-	case STORE_RUN_TIMEOUT:
-		return "reachable";
-	case STORE_RUN_ERROR:
-		switch (ssh_class_reached(cls)) {
-		case 1:
-			return "reachable";
-		case 0:
-			return "unreachable";
-		}
-		break;
-	}
-	return "unknown";
 }
 
 static json_t *
@@ -194,7 +173,8 @@ handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    proto_get_bool(msg, "accept_new_hostkey", &accept, err) ==
 	    OPS_OK && accept) {
 		*result = json_pack("{s:s}", "name", s.name);
-		rc = hostkeys_scan_new(ctx, c, msg, &s.name, 1, result, err);
+		rc = hostkeys_reply_scan_new(ctx, c, msg, &s.name, 1,
+		    result);
 	}
 	return rc;
 }

@@ -86,13 +86,16 @@ struct jobs {
 	long long		 kick_timer;
 	long long		 tick_timer;
 	long long		 grace_timer;
-	long long		 flush_timer;	/* pending output */
+	long long		 flush_timer;	/* wakes before_sleep */
+	long long		 linger_timer;	/* then drained */
 	int			 held;		/* some run holds output */
+	long long		 held_ms;	/* since then */
 	long long		 retention_ms;	/* last prune */
 	size_t			 output_cap;
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
-	int			 shut;		/* server_shutdown called */
+	int			 shut;		/* drained is on its way */
+	void			(*drained)(struct ops_ctx *);	/* main.c */
 };
 
 /* jobs-run.c */

@@ -3,7 +3,7 @@
  * the store (host, port, user, accepted host keys, credential), unseals
  * the credential only now, starts a one-target batch on the daemon's
  * engine, streams output into the run row (up to the store's cap) and to
- * subscribers, and records the result: state, exit status, signal and an
+ * the event bus, and records the result: state, exit status, signal and an
  * error "CLASS: message" (the class is the engine's, see ssh.h).
  */
 #include "config.h"
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "jobs-int.h"
 
@@ -263,13 +261,12 @@ static void
 on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
     const unsigned char *buf, size_t len)
 {
-	struct job_slot	*s = arg;
-	struct ops_ctx	*ctx = slot_ctx(s);
-	struct ops_err	 err;
-	json_t		*m = NULL, *str = NULL;
-	char		*b64 = NULL;
-	size_t		 take = len, b64len;
-	int		 si = stream == SSH_STDERR ? 2 : 1;
+	struct job_slot		*s = arg;
+	struct ops_ctx		*ctx = slot_ctx(s);
+	struct ops_err		 err;
+	struct ops_event	 ev = { .kind = OPS_EV_JOB_OUTPUT };
+	size_t			 take = len;
+	int			 si = stream == SSH_STDERR ? 2 : 1;
 
 	(void)idx;
 	if (ctx->store == NULL)
@@ -290,30 +287,13 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 	if (take > s->job->js->output_cap - s->sent[si])
 		take = s->job->js->output_cap - s->sent[si];
 	s->sent[si] += take;
-	if ((m = proto_msg_new(PROTO_JOB_OUTPUT, 0)) == NULL)
-		return;
-	(void)proto_add_int(m, "job", s->job->id, NULL);
-	(void)proto_add_str(m, "target", target, NULL);
-	(void)proto_add_str(m, "stream", si == 2 ? "stderr" : "stdout", NULL);
-	(void)proto_add_int(m, "seq", ++s->seq, NULL);
-	if (memchr(buf, '\0', take) == NULL &&
-	    (str = json_stringn((const char *)buf, take)) != NULL) {
-		json_decref(str);
-		(void)proto_add_strn(m, "data", (const char *)buf, take, NULL);
-	} else {
-		b64len = sodium_base64_encoded_len(take,
-		    sodium_base64_VARIANT_ORIGINAL);
-		if ((b64 = malloc(b64len)) == NULL)
-			goto out;
-		sodium_bin2base64(b64, b64len, buf, take,
-		    sodium_base64_VARIANT_ORIGINAL);
-		(void)proto_add_str(m, "encoding", "base64", NULL);
-		(void)proto_add_str(m, "data", b64, NULL);
-	}
-	events_emit(ctx, s->job->id, target, m);
-out:
-	free(b64);
-	json_decref(m);
+	ev.job = s->job->id;
+	ev.target = target;
+	ev.u.output.err = si == 2;
+	ev.u.output.seq = ++s->seq;
+	ev.u.output.data = buf;
+	ev.u.output.len = take;
+	events_post(ctx, &ev);
 }
 
 static enum store_run_state

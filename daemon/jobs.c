@@ -6,9 +6,10 @@
  * queued jobs stay queued and run. A job ends done (every run ok),
  * failed, cancelled or interrupted (the daemon stopped under it).
  *
- * SIGTERM and "daemon stop": no job starts any more; running jobs get a
- * grace period to finish, then they are interrupted, and the server shuts
- * down. Retention: the output of jobs that finished more than
+ * SIGTERM and "daemon stop" (main.c): no job starts any more; running
+ * jobs get a grace period to finish, then they are interrupted, and the
+ * runner tells main it is drained; main shuts the server down. Jobs come
+ * to exist only through runner_submit. Retention: the output of jobs that finished more than
  * retention-days ago is pruned at start and once a day.
  */
 #include "config.h"
@@ -26,76 +27,51 @@
 
 static void	jobs_pass(struct jobs *);
 
-static json_t *
-event_new(enum proto_type type, int64_t job)
-{
-	json_t	*m = proto_msg_new(type, 0);
-
-	if (m != NULL)
-		(void)proto_add_int(m, "job", job, NULL);
-	return m;
-}
-
 void
 jobs_emit_run_state(struct ops_ctx *ctx, int64_t job, const char *target,
     enum store_run_state state, int exit_status, int signal,
     const char *error)
 {
-	json_t	*m;
-	char	 sig[16];
+	struct ops_event	ev = { .kind = OPS_EV_RUN_STATE, .job = job,
+				    .target = target };
 
-	if ((m = event_new(PROTO_RUN_STATE, job)) == NULL)
-		return;
-	(void)proto_add_str(m, "target", target, NULL);
-	(void)proto_add_str(m, "state", store_run_state_name(state), NULL);
-	if (exit_status >= 0)
-		(void)proto_add_int(m, "exit", exit_status, NULL);
-	if (signal > 0) {
-		snprintf(sig, sizeof(sig), "%d", signal);
-		(void)proto_add_str(m, "signal", sig, NULL);
-	}
-	if (error != NULL)
-		(void)proto_add_str(m, "error", error, NULL);
-	events_emit(ctx, job, target, m);
-	json_decref(m);
+	ev.u.run.state = state;
+	ev.u.run.exit_status = exit_status;
+	ev.u.run.signal = signal;
+	ev.u.run.error = error;
+	events_post(ctx, &ev);
 }
 
 void
 jobs_emit_target_status(struct ops_ctx *ctx, int64_t job, const char *target,
     enum store_run_state state, const char *error)
 {
-	json_t	*m;
-	char	 cls[32];
+	struct ops_event	ev = { .kind = OPS_EV_TARGET_STATUS, .job = job,
+				    .target = target };
+	char			cls[32];
 
 	/* Only runs with a result say anything about the target. */
 	if (state != STORE_RUN_OK && state != STORE_RUN_FAILED &&
 	    state != STORE_RUN_TIMEOUT && state != STORE_RUN_ERROR)
 		return;
 	ssh_error_class(error, cls, sizeof(cls), NULL);
-	if ((m = proto_msg_new(PROTO_TARGET_STATUS, 0)) == NULL)
-		return;
-	(void)proto_add_str(m, "target", target, NULL);
-	(void)proto_add_str(m, "status", target_reach((int)state, cls), NULL);
-	if (error != NULL)
-		(void)proto_add_str(m, "message", error, NULL);
-	events_emit(ctx, job, target, m);
-	json_decref(m);
+	ev.u.target.status = target_reach((int)state, cls);
+	ev.u.target.message = error;
+	events_post(ctx, &ev);
 }
 
+/* A final state also ends the job for its followers (events-client.c). */
 static void
 emit_job_state(struct ops_ctx *ctx, int64_t job, enum store_job_state state,
     size_t nok, size_t nfail, size_t total)
 {
-	json_t	*m;
+	struct ops_event	ev = { .kind = OPS_EV_JOB_STATE, .job = job };
 
-	if ((m = event_new(PROTO_JOB_STATE, job)) == NULL)
-		return;
-	(void)proto_add_str(m, "state", store_job_state_name(state), NULL);
-	(void)proto_add_int(m, "ok", (long long)nok, NULL);
-	(void)proto_add_int(m, "failed", (long long)nfail, NULL);
-	(void)proto_add_int(m, "total", (long long)total, NULL);
-	events_emit(ctx, job, NULL, m);
-	json_decref(m);
+	ev.u.job.state = state;
+	ev.u.job.ok = nok;
+	ev.u.job.failed = nfail;
+	ev.u.job.total = total;
+	events_post(ctx, &ev);
 }
 
 static void
@@ -145,7 +121,6 @@ job_finish(struct job *j, enum store_job_state forced)
 	    (long long)j->id, store_job_state_name(state), j->nok,
 	    j->n - j->nok);
 	emit_job_state(ctx, j->id, state, j->nok, j->n - j->nok, j->n);
-	events_job_end(ctx, j->id, store_job_state_name(state));
 	job_unlink(j);
 	job_free(j);
 }
@@ -270,7 +245,6 @@ job_refuse(struct jobs *js, int64_t id, const char *why)
 	store_run_list_free(&rl);
 	(void)store_job_set_state(ctx->store, id, STORE_JOB_FAILED, NULL);
 	emit_job_state(ctx, id, STORE_JOB_FAILED, 0, n, n);
-	events_job_end(ctx, id, "failed");
 }
 
 static void
@@ -315,12 +289,22 @@ jobs_retention(struct jobs *js)
 		    "jobs older than %lld days", (long long)n, days);
 }
 
+static void
+jobs_drained(struct jobs *js)
+{
+	if (js->drained != NULL)
+		js->drained(js->ctx);
+}
+
 static long long
 linger_timer(struct evloop *loop, long long id, void *arg)
 {
+	struct jobs	*js = arg;
+
 	(void)loop;
 	(void)id;
-	server_shutdown(arg);
+	js->linger_timer = 0;
+	jobs_drained(js);
 	return EVLOOP_NOMORE;
 }
 
@@ -369,9 +353,11 @@ jobs_pass(struct jobs *js)
 		js->shut = 1;
 		log_info(&ctx->log, "no job is running: stopping");
 		/* A moment for attached clients to read their job's end. */
-		if (evloop_timer_add(ctx->loop, LINGER_MS, linger_timer, ctx,
-		    NULL, NULL) != OPS_OK)
-			server_shutdown(ctx);
+		if (evloop_timer_add(ctx->loop, LINGER_MS, linger_timer, js,
+		    &js->linger_timer, NULL) != OPS_OK) {
+			js->linger_timer = 0;
+			jobs_drained(js);
+		}
 	}
 }
 
@@ -421,6 +407,7 @@ flush_all(struct jobs *js)
 		    ops_err_msg(&err));
 }
 
+/* Only wakes the loop: before_sleep, which runs next, stores it. */
 static long long
 flush_timer(struct evloop *loop, long long id, void *arg)
 {
@@ -429,8 +416,23 @@ flush_timer(struct evloop *loop, long long id, void *arg)
 	(void)loop;
 	(void)id;
 	js->flush_timer = 0;
-	flush_all(js);
 	return EVLOOP_NOMORE;
+}
+
+/*
+ * The loop's before-sleep hook: store held output once it is
+ * JOBS_FLUSH_MS old, so one commit carries every run's output of that
+ * stretch. Requests never see the runner's batching; those that read
+ * output ask for it first (jobs_flush_output).
+ */
+static void
+before_sleep(struct evloop *loop, void *arg)
+{
+	struct jobs	*js = arg;
+
+	(void)loop;
+	if (js->held && evloop_now_ms() - js->held_ms >= JOBS_FLUSH_MS)
+		jobs_flush_output(js->ctx);
 }
 
 void
@@ -450,6 +452,8 @@ jobs_flush_output(struct ops_ctx *ctx)
 void
 jobs_flush_soon(struct jobs *js)
 {
+	if (!js->held)
+		js->held_ms = evloop_now_ms();
 	js->held = 1;
 	if (js->flush_timer == 0 && evloop_timer_add(js->ctx->loop,
 	    JOBS_FLUSH_MS, flush_timer, js, &js->flush_timer, NULL) != OPS_OK)
@@ -501,6 +505,7 @@ jobs_init(struct ops_ctx *ctx, struct ops_err *err)
 	if ((rc = evloop_timer_add(ctx->loop, TICK_MS, tick_timer, js,
 	    &js->tick_timer, err)) != OPS_OK)
 		return rc;
+	evloop_set_before_sleep(ctx->loop, before_sleep, js);
 	jobs_kick(ctx);
 	return OPS_OK;
 }
@@ -511,6 +516,7 @@ jobs_free(struct ops_ctx *ctx)
 	struct jobs	*js = ctx->jobs;
 
 	if (js != NULL) {
+		evloop_set_before_sleep(ctx->loop, NULL, NULL);
 		while (js->running != NULL)
 			job_end(js->running, STORE_RUN_INTERRUPTED,
 			    STORE_JOB_INTERRUPTED, "interrupted: opsicled "
@@ -523,6 +529,8 @@ jobs_free(struct ops_ctx *ctx)
 			evloop_timer_del(ctx->loop, js->tick_timer);
 		if (js->grace_timer != 0)
 			evloop_timer_del(ctx->loop, js->grace_timer);
+		if (js->linger_timer != 0)
+			evloop_timer_del(ctx->loop, js->linger_timer);
 		jobs_auth_free_all(js);
 		free(js);
 		ctx->jobs = NULL;
@@ -550,17 +558,19 @@ grace_timer(struct evloop *loop, long long id, void *arg)
 }
 
 void
-jobs_shutdown(struct ops_ctx *ctx, long long grace_ms)
+jobs_shutdown(struct ops_ctx *ctx, long long grace_ms,
+    void (*drained)(struct ops_ctx *))
 {
 	struct jobs	*js = ctx->jobs;
 
 	if (js == NULL) {
-		server_shutdown(ctx);
+		drained(ctx);
 		return;
 	}
 	if (js->stopping)
 		return;
 	js->stopping = 1;
+	js->drained = drained;
 	if (js->nrunning > 0) {
 		log_info(&ctx->log, "stopping: %zu jobs still running, waiting "
 		    "up to %lld ms", js->nrunning, grace_ms);
@@ -624,9 +634,44 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 	    err)) != OPS_OK)
 		goto out;
 	emit_job_state(ctx, id, STORE_JOB_CANCELLED, 0, rl.n, rl.n);
-	events_job_end(ctx, id, "cancelled");
 out:
 	store_job_free(sj);
 	store_run_list_free(&rl);
 	return rc;
+}
+
+int
+runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
+    const char *actor, int64_t *job, struct ops_err *err)
+{
+	struct store_job_spec	s;
+	int			rc;
+
+	*job = 0;
+	if (ctx->store == NULL)
+		return ops_err_set(err, OPS_E_LOCKED, "store is locked; run "
+		    "opsicle unlock");
+	if (jobs_stopping(ctx))
+		return ops_err_set(err, OPS_E_LOCKED, "%s: opsicled is "
+		    "stopping and takes no new jobs", spec->rerun_of != 0 ?
+		    "rerun" : "run");
+	memset(&s, 0, sizeof(s));
+	s.command = spec->command;
+	s.script = spec->script;
+	s.timeout_ms = spec->timeout_ms;
+	s.forks = spec->forks;
+	s.requested_by = actor;
+	s.targets = spec->targets;
+	s.ntargets = spec->ntargets;
+	/* A target removed since fails with the store's message. */
+	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK)
+		return rc;
+	if (spec->rerun_of != 0)
+		log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
+		    (long long)*job, actor, (long long)spec->rerun_of);
+	else
+		log_info(&ctx->log, "job %lld queued by %s on %zu targets",
+		    (long long)*job, actor, spec->ntargets);
+	jobs_kick(ctx);
+	return OPS_OK;
 }

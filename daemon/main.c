@@ -137,7 +137,8 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Signal flags are polled from a timer: poll(2) wakes on EINTR anyway. */
+/* Signal flags and stop requests are polled from a timer: poll(2) wakes
+ * on EINTR anyway. */
 static long long
 signal_timer(struct evloop *loop, long long id, void *arg)
 {
@@ -157,10 +158,14 @@ signal_timer(struct evloop *loop, long long id, void *arg)
 			log_info(&ctx->log, "SIGHUP: reloaded %s",
 			    ctx->paths.config);
 	}
-	if (got_stop) {
-		log_info(&ctx->log, "stopping on signal");
+	/* Lifecycle is ours: stop the runner, then, once it is drained,
+	 * the server (neither calls the other). */
+	if (got_stop || ctx->stop_requested) {
+		if (!ctx->stop_requested)
+			log_info(&ctx->log, "stopping on signal");
 		/* Running jobs get a grace period (jobs.c). */
-		jobs_shutdown(ctx, JOBS_GRACE_MS);
+		jobs_shutdown(ctx, ctx->stop_requested ? ctx->stop_grace_ms :
+		    JOBS_GRACE_MS, server_shutdown);
 		return EVLOOP_NOMORE;
 	}
 	return 100;
@@ -176,6 +181,9 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	ctx->started_ms = evloop_now_ms();
 	if ((rc = evloop_new(&ctx->loop, err)) != OPS_OK ||
 	    (rc = evloop_timer_add(ctx->loop, 100, signal_timer, ctx, NULL,
+	    err)) != OPS_OK ||
+	    (rc = events_init(ctx, err)) != OPS_OK ||
+	    (rc = events_sink_add(ctx, events_client_sink, NULL,
 	    err)) != OPS_OK ||
 	    (rc = jobs_init(ctx, err)) != OPS_OK)
 		return rc;
@@ -203,6 +211,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_throttle_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
+	events_done(ctx);
 	evloop_free(ctx->loop);
 	ctx->loop = NULL;
 }

@@ -424,8 +424,6 @@ client_run(struct client *c, const struct cmd_entry *e,
 	char		 action[64], objbuf[64];
 	int		 rc, tx = 0;
 
-	/* Requests see (and roll back) no output the runner holds back. */
-	jobs_flush_output(ctx);
 	if (!(e->flags & CMD_F_MUTATING) || ctx->store == NULL)
 		return h->fn(ctx, c, msg, result, err);
 	audit_action(e, action, sizeof(action));

@@ -1,7 +1,8 @@
 /*
  * cli-run.c: "opsicle run SELECTOR... -- COMMAND" (or --script FILE).
- * Subscribes to job events first, sends the run, then prints the job's
- * output live as "target: line" (remote stderr to our stderr) until the
+ * Sends the run with follow, so the daemon attaches this connection to
+ * the new job's events (and no other job's) before any is sent, then
+ * prints the job's output live as "target: line" (remote stderr to our stderr) until the
  * job ends, and a summary: "N ok, N failed" and each failed target with
  * its class and message. --group folds identical outputs at the end
  * instead (core/outgroup); --json prints one object: the job as "job
@@ -566,7 +567,6 @@ cli_run(const struct cli_args *a)
 	struct ops_err	 err;
 	struct sigaction sa;
 	const char	*script_path = cli_opt(a, "script");
-	const char	*streams[] = { "job-output", "job-state", "run-state" };
 	char		*body = NULL;
 	json_t		*m = NULL, *r = NULL;
 	enum proto_type	 type;
@@ -594,17 +594,6 @@ cli_run(const struct cli_args *a)
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		goto out;
 	}
-	/* Subscribe before the job exists, so no event is missed. */
-	if ((m = proto_msg_new(PROTO_SUBSCRIBE, 0)) == NULL ||
-	    proto_add_str_array(m, "streams", streams, 3, &err) != OPS_OK ||
-	    client_request(&c, m, &r, &err) != OPS_OK) {
-		cli_errmsg("run: subscribe", ops_err_msg(&err));
-		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
-		goto out;
-	}
-	json_decref(m);
-	json_decref(r);
-	r = NULL;
 	m = cli_msg(a);
 	(void)proto_add_str_array(m, "selectors", (const char *const *)a->pos,
 	    (size_t)nsel, NULL);
@@ -616,6 +605,9 @@ cli_run(const struct cli_args *a)
 		(void)proto_add_int(m, "forks", forks, NULL);
 	if (group)
 		(void)proto_add_bool(m, "group", 1, NULL);
+	/* The daemon attaches us to the job it creates: no event is
+	 * missed, and other jobs' events never come. */
+	(void)proto_add_bool(m, "follow", 1, NULL);
 	/* Ctrl-C from here on detaches (the message gets the job id). */
 	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached\n");
 	detach_len = strlen(detach_msg);
@@ -628,7 +620,7 @@ cli_run(const struct cli_args *a)
 		rc = EXIT_NODAEMON;
 		goto out;
 	}
-	/* Events of other jobs may come before our reply. */
+	/* The reply comes before our job's events (skip anything else). */
 	for (;;) {
 		json_decref(r);
 		if ((rc = client_recv(&c, &r, &type, &err)) != OPS_OK) {
