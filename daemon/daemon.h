@@ -291,7 +291,7 @@ struct hostkeys_outcome {
 	char			 target[OPS_PROTO_MAX_NAME + 1];
 	int			 code;		/* OPS_OK: a key (below) */
 	enum hostkeys_status	 status;
-	char			 type[HOSTKEY_TYPE_MAX];	/* "": unknown */
+	char			 type[HOSTKEY_TYPE_MAX]; /* "": unknown */
 	char			 fp[HOSTKEY_FP_MAX];
 	const char		*cls;		/* code != OPS_OK: static */
 	char			 message[1024];
@@ -388,7 +388,7 @@ struct ops_event {
 			const char		*error;		/* or NULL */
 		}		 run;
 		struct {
-			int			 err;	/* stderr, else stdout */
+			int			 err;	/* 1: stderr */
 			long long		 seq;	/* per run, from 1 */
 			const unsigned char	*data;
 			size_t			 len;

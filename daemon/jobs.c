@@ -9,8 +9,10 @@
  * SIGTERM and "daemon stop" (main.c): no job starts any more; running
  * jobs get a grace period to finish, then they are interrupted, and the
  * runner tells main it is drained; main shuts the server down. Jobs come
- * to exist only through runner_submit. Retention: the output of jobs that finished more than
- * retention-days ago is pruned at start and once a day.
+ * to exist only through runner_submit. Retention: the output of jobs
+ * that finished more than retention-days ago is pruned at start and once
+ * a day. Events (job-state, run-state, job-output, target-status) go to
+ * the bus (events.c) as C structs; the runner encodes no protocol.
  */
 #include "config.h"
 

@@ -2,13 +2,13 @@
  * cli-run.c: "opsicle run SELECTOR... -- COMMAND" (or --script FILE).
  * Sends the run with follow, so the daemon attaches this connection to
  * the new job's events (and no other job's) before any is sent, then
- * prints the job's output live as "target: line" (remote stderr to our stderr) until the
- * job ends, and a summary: "N ok, N failed" and each failed target with
- * its class and message. --group folds identical outputs at the end
- * instead (core/outgroup); --json prints one object: the job as "job
- * show --json" gives it, each run with its "stdout" and "stderr". Output
- * to a terminal goes through core/termsafe unless --raw; error texts and
- * names always do.
+ * prints the job's output live as "target: line" (remote stderr to our
+ * stderr) until the job ends, and a summary: "N ok, N failed" and each
+ * failed target with its class and message. --group folds identical
+ * outputs at the end instead (core/outgroup); --json prints one object:
+ * the job as "job show --json" gives it, each run with its "stdout" and
+ * "stderr". Output to a terminal goes through core/termsafe unless
+ * --raw; error texts and names always do.
  * Exit: 0 every target ok, 1 some failed (or the daemon refused), 2 usage,
  * 3 no daemon. Ctrl-C detaches: the job keeps running.
  */
