@@ -160,11 +160,12 @@ slot_ctx(const struct job_slot *s)
 
 /*
  * Output is held back per run and stored JOBS_FLUSH_MS later, in one
- * transaction for every run (jobs_flush_output): 500 targets streaming
- * a line each 0.2 s would otherwise cost 2,500 commits a second. Live
- * subscribers get each chunk at once all the same. A run stores what it
- * holds before its result, and requests flush before they touch the
- * store, so readers never see a gap; a crash loses at most the last
+ * transaction for every run (jobs_flush_output, from the loop's
+ * before-sleep hook): 500 targets streaming a line each 0.2 s would
+ * otherwise cost 2,500 commits a second. Live subscribers get each chunk
+ * at once all the same. A run stores what it holds before its result,
+ * and requests that read output flush first, so readers never see a
+ * gap; a crash loses at most the last
  * JOBS_FLUSH_MS of output of runs that recovery marks interrupted.
  */
 #define PENDING_MAX	(64 * 1024)	/* per stream; then store at once */
