@@ -121,8 +121,6 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc, script;
 
 	memset(&s, 0, sizeof(s));
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	if (jobs_stopping(ctx))
 		return ops_err_set(err, OPS_E_LOCKED, "run: opsicled is "
 		    "stopping and takes no new jobs");
@@ -284,8 +282,6 @@ handle_job_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int			 rc;
 
 	(void)c;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	if (proto_has(msg, "limit")) {
 		if ((rc = proto_get_int(msg, "limit", 0, 100000, &limit,
 		    err)) != OPS_OK)
@@ -337,8 +333,7 @@ load(struct ops_ctx *ctx, const json_t *msg, int with_output,
 	*j = NULL;
 	rl->v = NULL;
 	rl->n = 0;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
+	if ((rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
 	    err)) != OPS_OK ||
 	    (rc = store_job_get(ctx->store, id, j, err)) != OPS_OK)
 		return rc;
@@ -452,8 +447,7 @@ handle_job_cancel(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int		rc;
 
 	(void)result;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
+	if ((rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
 	    err)) != OPS_OK)
 		return rc;
 	log_info(&ctx->log, "job %lld: cancel requested by %s", id,
