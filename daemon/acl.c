@@ -1,6 +1,7 @@
 /*
  * acl.c: who may do what. A peer's role comes from its uid (read with
- * SO_PEERCRED); a command's needed role comes from the command table.
+ * SO_PEERCRED); the role a request needs comes from its row in the
+ * operation table (dispatch.c).
  * The daemon's own uid and root are admin; any other uid gets the first
  * of role.admin, role.operator, role.approver, role.viewer (opsicle.conf)
  * that names its uid, its user name, or (as @group) its primary group or

@@ -17,7 +17,6 @@
 
 #include <jansson.h>
 
-#include "cmd-table.h"
 #include "config-file.h"
 #include "error.h"
 #include "evloop.h"
@@ -61,6 +60,18 @@ struct ops_ctx {
 	enum log_level		 log_min;
 };
 
+/*
+ * Roles, ordered by what they allow; acl.c decides which role a peer
+ * holds and whether it covers the one an operation needs (dispatch.c).
+ */
+enum cmd_role {
+	CMD_ROLE_NONE = 0,	/* not authorised for anything */
+	CMD_ROLE_VIEWER,
+	CMD_ROLE_OPERATOR,
+	CMD_ROLE_APPROVER,
+	CMD_ROLE_ADMIN,
+};
+
 /* Connection limits and memory budgets (server-limits.c, opsicled(8)). */
 #define SERVER_MAX_CLIENTS	256
 #define SERVER_MAX_PER_UID	64
@@ -92,6 +103,7 @@ struct client {
 	unsigned		 ev_streams;	/* EV_* bits */
 	long long		 ev_job;	/* only this job; 0: all */
 	int			 defer_reply;	/* the handler answers later */
+	int			 defer_ok;	/* dispatch.c: the op may defer */
 	long long		 follow_id;	/* request id; 0: not following */
 	long long		 follow_job;
 	char			 follow_target[OPS_PROTO_MAX_NAME + 1];
@@ -109,11 +121,6 @@ struct client {
 /* A request handler: fills *result (may stay NULL) or returns an error. */
 typedef int	handler_fn(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		    json_t **result, struct ops_err *err);
-
-struct handler {
-	enum proto_type	 type;
-	handler_fn	*fn;
-};
 
 /*
  * Lifecycle belongs to main.c: a request to stop only sets these, and
@@ -208,11 +215,11 @@ const char	*limits_overdue(const struct client *c, long long now,
 /*
  * server-client.c: deferred replies, for handlers whose work ends later on
  * the loop (host key scans; also usable for "job logs --follow" and any
- * other long request). Inside the handler, client_defer(c, msg) takes
- * over the answer to this request (NULL when out of memory): dispatch
- * then sends nothing (it sets c->defer_reply), and a mutating request's
- * transaction and audit record commit as usual when the handler returns
- * OPS_OK. The owner of the handle later answers exactly once with
+ * other long request). Inside the handler of an OP_DEFER op,
+ * client_defer(c, msg) takes over the answer to this request (NULL when
+ * out of memory): dispatch then sends nothing (it sets c->defer_reply),
+ * and an OP_TX request's transaction and audit record commit as usual
+ * when the handler returns OPS_OK. The owner of the handle later answers exactly once with
  * client_defer_ok (which steals result, may be NULL) or
  * client_defer_error; both free the handle and are safe from any
  * callback. If the client disconnects first the handle stays valid, the
@@ -235,13 +242,81 @@ int		acl_need_admin(enum cmd_role have, const char *actor,
 		    struct ops_err *err, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
 
-/* handlers-daemon.c: the handler table, indexed by message type */
-const struct handler	*handler_find(enum proto_type type);
-/* Every handler, for the command-table test; *n gets the count. */
-const struct handler	*handler_table(size_t *n);
-/* OPS_E_LOCKED while the store is locked. */
-int			 handler_need_store(struct ops_ctx *ctx,
-			    struct ops_err *err);
+/*
+ * dispatch.c: the operation table, one row per request type (indexed by
+ * proto type), and the dispatcher that enforces it. A row gives the
+ * handler, the role a peer needs and OP_* flags; the dispatcher applies
+ * them in this order before (and around) the handler, so no handler
+ * checks them itself:
+ *
+ *   role         the peer's role covers op->role, else OPS_E_PERM
+ *                "permission denied: NAME needs role R; ACTOR has role H"
+ *   stopping     OPS_E_LOCKED "opsicled is stopping"
+ *   OP_STORE     the store is open, else OPS_E_LOCKED "store is locked;
+ *                run opsicle unlock"
+ *   OP_APPROVAL  the approval gate (see below)
+ *   OP_TX        handler and its audit record (action op->name, object
+ *                the request's "name" or job) in one store transaction;
+ *                a refusal is rolled back and audited on its own
+ *   OP_DEFER     the handler may take the answer over (client_defer or
+ *                c->defer_reply); deferring without it is a bug (abort)
+ *
+ * OP_SELF_AUDIT marks ops that change state but write their own audit
+ * records (as op->name) outside a dispatch transaction: they open or
+ * close the store (unlock, lock, passwd), answer after the loop did
+ * work (hostkey accept), or must not be refused when the audit fails
+ * (daemon stop). Every op is a read (neither flag), OP_TX or
+ * OP_SELF_AUDIT. OP_CONN marks a request that server-client.c answers
+ * itself (hello: the handshake); its row has no handler.
+ *
+ * The approval gate. An OP_APPROVAL op passes approval_gate() in
+ * dispatch.c after the checks above and before its transaction and
+ * handler. Today the gate lets every request through. The approvals
+ * feature plugs in there: it will refuse (an error reply), let the
+ * request run (an approved one, or a peer whose role needs none), or
+ * hold it: store an approval request, take the answer over with
+ * client_defer, and run the handler once an approver says yes.
+ * OP_APPROVAL therefore also allows a deferred reply.
+ *
+ * Adding a request: a type in core/proto.h and its row in core/proto.c,
+ * a row here, the handler (prototype below). A CLI command for it also
+ * takes an entry in tui/cli-table.c with its function.
+ */
+#define OP_STORE	0x01	/* refused while the store is locked */
+#define OP_TX		0x02	/* one transaction with its audit record */
+#define OP_SELF_AUDIT	0x04	/* changes state; the handler audits */
+#define OP_DEFER	0x08	/* may answer later (client_defer) */
+#define OP_APPROVAL	0x10	/* passes the approval gate first */
+#define OP_CONN		0x20	/* answered by server-client.c (hello) */
+
+struct dispatch_op {
+	handler_fn	*fn;		/* NULL only with OP_CONN */
+	enum cmd_role	 role;		/* the peer needs at least this */
+	int		 flags;		/* OP_* */
+	/* "target.add": the audit action; with spaces for dots, the
+	 * name refusals and the log give it ("target add") */
+	const char	*name;
+};
+
+/* The row of type, or NULL when the daemon has none. Borrowed. */
+const struct dispatch_op *dispatch_find(enum proto_type type);
+/* The table, indexed by proto type (rows without a name are holes);
+ * *n gets its length. For the table tests. */
+const struct dispatch_op *dispatch_table(size_t *n);
+/* op's name with spaces: "target add". */
+void	dispatch_op_name(const struct dispatch_op *op, char *buf, size_t len);
+/* The checks before anything runs (role, stopping, OP_STORE): OPS_OK,
+ * or the refusal in err (to answer with; nothing was done). */
+int	dispatch_admit(struct ops_ctx *ctx, struct client *c,
+	    const struct dispatch_op *op, struct ops_err *err);
+/* Run an admitted op: the approval gate, the handler with OP_TX's
+ * transaction and audit. OPS_OK with *result (may be NULL; nothing
+ * to send when c->defer_reply is set), else the error. */
+int	dispatch_call(struct ops_ctx *ctx, struct client *c,
+	    const struct dispatch_op *op, json_t *msg, json_t **result,
+	    struct ops_err *err);
+/* Role names: "admin", "operator", "approver", "viewer", "none". */
+const char *cmd_role_name(enum cmd_role role);
 
 /* handlers-daemon.c */
 handler_fn	handle_daemon_status, handle_daemon_stop;
@@ -260,8 +335,6 @@ const char	*target_reach(int state, const char *cls);
 handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
 /* handlers-lock.c: unlock, lock, passwd (each audits itself) */
 handler_fn	handle_unlock, handle_lock, handle_passwd;
-/* 1 when type may run while the store is locked. */
-int		lock_allows(enum proto_type type);
 /* handlers-import.c */
 handler_fn	handle_target_import;
 /* handlers-hostkeys.c: hostkey list, accept and import */

@@ -21,8 +21,6 @@ handle_audit_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc;
 
 	(void)c;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	if (proto_has(msg, "limit")) {
 		if ((rc = proto_get_int(msg, "limit", 1, 100000, &v,
 		    err)) != OPS_OK)
@@ -71,8 +69,6 @@ handle_audit_verify(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 	(void)c;
 	(void)msg;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	/* The store's message names the first broken record. */
 	if ((rc = store_audit_verify(ctx->store, &bad, &head, err)) != OPS_OK)
 		return rc;

@@ -33,8 +33,7 @@ handle_cred_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    (rc = proto_take_secret(msg, "key_passphrase",
 	    SECRET_READ_TTY_MAX, &pass, err)) != OPS_OK)
 		goto out;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "name", &s.name, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "name", &s.name, S, err)) != OPS_OK ||
 	    (rc = proto_get_str(msg, "kind", &kind, S, err)) != OPS_OK)
 		goto out;
 	if (proto_has(msg, "user") && (rc = proto_get_str(msg, "user",
@@ -76,8 +75,7 @@ handle_cred_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 	(void)c;
 	(void)msg;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = store_cred_list(ctx->store, &l, err)) != OPS_OK)
+	if ((rc = store_cred_list(ctx->store, &l, err)) != OPS_OK)
 		return rc;
 	if ((a = json_array()) == NULL)
 		goto nomem;
@@ -112,8 +110,7 @@ handle_cred_rm(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 	(void)c;
 	(void)result;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK)
+	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK)
 		return rc;
 	return store_cred_delete(ctx->store, name, err);
 }

@@ -71,8 +71,7 @@ handle_hostkey_accept(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	const char		*name, *fp = NULL;
 	int			 rc;
 
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "target", &name, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "target", &name, S, err)) != OPS_OK ||
 	    (proto_has(msg, "fingerprint") && (rc = proto_get_str(msg,
 	    "fingerprint", &fp, S, err)) != OPS_OK))
 		return rc;
@@ -121,8 +120,7 @@ handle_hostkey_reject(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	size_t					 i;
 	int					 rc;
 
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "target", &name, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "target", &name, S, err)) != OPS_OK ||
 	    (rc = proto_get_str(msg, "fingerprint", &fp, S, err)) != OPS_OK)
 		return rc;
 	if (hostkey_from_fp(NULL, fp, &want, NULL) != OPS_OK)
@@ -219,9 +217,8 @@ handle_hostkey_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc;
 
 	(void)c;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (proto_has(msg, "target") && (rc = proto_get_str(msg, "target",
-	    &name, S, err)) != OPS_OK))
+	if (proto_has(msg, "target") && (rc = proto_get_str(msg, "target",
+	    &name, S, err)) != OPS_OK)
 		return rc;
 	if (name != NULL) {
 		if ((rc = store_target_get(ctx->store, name, &one, err)) !=
@@ -299,8 +296,7 @@ handle_hostkey_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc;
 
 	memset(&kh, 0, sizeof(kh));
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_strn(msg, "text", &text, &len,
+	if ((rc = proto_get_strn(msg, "text", &text, &len,
 	    OPS_PROTO_MAX_FRAME, err)) != OPS_OK ||
 	    (proto_has(msg, "source") && (rc = proto_get_str(msg, "source",
 	    &source, S, err)) != OPS_OK))

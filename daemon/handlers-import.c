@@ -72,8 +72,7 @@ handle_target_import(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	size_t			 len, nextra = 0, i;
 	int			 rc, dry = 0, accept = 0;
 
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "format", &format, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "format", &format, S, err)) != OPS_OK ||
 	    (rc = proto_get_strn(msg, "text", &text, &len,
 	    OPS_PROTO_MAX_FRAME, err)) != OPS_OK ||
 	    (proto_has(msg, "source") && (rc = proto_get_str(msg, "source",

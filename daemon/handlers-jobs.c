@@ -121,8 +121,6 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc, script, follow = 0;
 
 	memset(&s, 0, sizeof(s));
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	script = proto_has(msg, "script");
 	if (script == proto_has(msg, "command"))
 		return ops_err_set(err, OPS_E_INVAL, "run: give a command or "
@@ -284,8 +282,6 @@ handle_job_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int			 rc;
 
 	(void)c;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	if (proto_has(msg, "limit")) {
 		if ((rc = proto_get_int(msg, "limit", 0, 100000, &limit,
 		    err)) != OPS_OK)
@@ -337,8 +333,7 @@ load(struct ops_ctx *ctx, const json_t *msg, int with_output,
 	*j = NULL;
 	rl->v = NULL;
 	rl->n = 0;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
+	if ((rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
 	    err)) != OPS_OK)
 		return rc;
 	/* Runs and their output as they are now, none held back. */
@@ -455,8 +450,7 @@ handle_job_cancel(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int		rc;
 
 	(void)result;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
+	if ((rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
 	    err)) != OPS_OK)
 		return rc;
 	log_info(&ctx->log, "job %lld: cancel requested by %s", id,

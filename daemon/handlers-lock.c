@@ -1,7 +1,8 @@
 /*
  * handlers-lock.c: unlock, lock and passwd. They change whether the store
- * is open at all, so dispatch does not wrap them in a store transaction;
- * each writes its own audit record (never the passphrase). Passphrases
+ * is open at all, so their rows (dispatch.c) are OP_SELF_AUDIT, with no
+ * dispatch transaction: each writes its own audit record (never the
+ * passphrase). Passphrases
  * arrive only in sensitive messages and are moved out with
  * proto_take_secret, so the JSON copy is wiped before Argon2id runs.
  * Argon2id runs in the daemon, with the limits of kdf-cost; for unlock
@@ -17,21 +18,6 @@
 #include "unlock.h"
 
 #define PASS_MAX	1024
-
-int
-lock_allows(enum proto_type type)
-{
-	switch (type) {
-	case PROTO_HELLO:
-	case PROTO_DAEMON_STATUS:
-	case PROTO_DAEMON_STOP:
-	case PROTO_UNLOCK:
-	case PROTO_LOCK:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 static void
 audit_or_log(struct ops_ctx *ctx, struct client *c, const char *action,
@@ -308,8 +294,7 @@ handle_passwd(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int			 rc;
 
 	(void)result;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "mode", &mode, 16, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "mode", &mode, 16, err)) != OPS_OK ||
 	    (proto_has(msg, "old") && (rc = proto_take_secret(msg, "old",
 	    PASS_MAX, &old, err)) != OPS_OK) ||
 	    (rc = envelope_kind(ctx, &kind, err)) != OPS_OK)

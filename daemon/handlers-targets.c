@@ -140,8 +140,7 @@ handle_target_add(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc, accept = 0;
 
 	memset(&s, 0, sizeof(s));
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "name", &s.name, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "name", &s.name, S, err)) != OPS_OK ||
 	    (rc = proto_get_str(msg, "host", &s.host, S, err)) != OPS_OK ||
 	    (rc = opt_str(msg, "user", S, &s.user, err)) != OPS_OK ||
 	    (rc = opt_str(msg, "cred", S, &s.credential, err)) != OPS_OK ||
@@ -191,8 +190,6 @@ handle_target_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int				 rc;
 
 	(void)c;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK)
-		return rc;
 	if (proto_has(msg, "selectors") && (rc = proto_get_str_array(msg,
 	    "selectors", 2, S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
@@ -236,8 +233,7 @@ handle_target_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	int			 rc;
 
 	(void)c;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
 	    (rc = store_target_get(ctx->store, name, &t, err)) != OPS_OK)
 		return rc;
 	*result = target_json(t);
@@ -258,8 +254,7 @@ handle_target_edit(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 	(void)result;
 	memset(&u, 0, sizeof(u));
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
+	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
 	    (rc = opt_str(msg, "new_name", S, &u.name, err)) != OPS_OK ||
 	    (rc = opt_str(msg, "host", S, &u.host, err)) != OPS_OK ||
 	    (rc = opt_str(msg, "user", S, &u.user, err)) != OPS_OK ||
@@ -307,8 +302,7 @@ handle_target_rm(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 	(void)c;
 	(void)result;
-	if ((rc = handler_need_store(ctx, err)) != OPS_OK ||
-	    (rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK)
+	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK)
 		return rc;
 	return store_target_delete(ctx->store, name, err);
 }

@@ -3,16 +3,16 @@
  * the reader checks every frame against the protocol table, and any
  * malformed, truncated, oversized or out-of-order input gets one "error"
  * reply and the connection is dropped; the daemon and other clients carry
- * on. Dispatch checks the role the command table asks for before any
- * handler runs, and wraps every mutating request and its audit record in
- * one store transaction.
+ * on. Each request then goes to its row of the operation table
+ * (dispatch.c), which checks the role and the store before the handler
+ * runs and wraps OP_TX requests with their audit record in one store
+ * transaction.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,6 +237,12 @@ client_defer(struct client *c, const json_t *msg)
 {
 	struct client_defer	*d;
 
+	if (!c->defer_ok) {
+		/* A broken invariant: only OP_DEFER ops answer later. */
+		log_warnx(&server_ctx(c->srv)->log, "bug: deferred reply "
+		    "outside an OP_DEFER op");
+		abort();
+	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->c = c;
@@ -350,18 +356,6 @@ client_free(struct client *c)
 	free(c);
 }
 
-/* "target add" -> "target.add" */
-static void
-audit_action(const struct cmd_entry *e, char *buf, size_t len)
-{
-	char	*p;
-
-	snprintf(buf, len, "%s", e->name);
-	for (p = buf; *p != '\0'; p++)
-		if (*p == ' ')
-			*p = '.';
-}
-
 static int
 client_hello(struct client *c, long long id, struct ops_err *err)
 {
@@ -389,77 +383,16 @@ client_hello(struct client *c, long long id, struct ops_err *err)
 	return OPS_OK;
 }
 
-/*
- * What a mutating request acted on, for its audit record: the "name" it
- * names, else the job it names or (run, rerun) the job it created.
- */
-static const char *
-audit_object(const json_t *msg, const json_t *result, char *buf,
-    size_t len)
-{
-	const char	*name = NULL;
-	long long	 job = -1;
-
-	if (proto_has(msg, "name") && proto_get_str(msg, "name", &name,
-	    OPS_PROTO_MAX_NAME, NULL) == OPS_OK)
-		return name;
-	if (json_is_integer(json_object_get(result, "job")))
-		job = json_integer_value(json_object_get(result, "job"));
-	else if (proto_has(msg, "job"))
-		(void)proto_get_int(msg, "job", 0, LLONG_MAX, &job, NULL);
-	if (job < 0)
-		return NULL;
-	snprintf(buf, len, "job %lld", job);
-	return buf;
-}
-
-/* Run a handler; mutating ones share one transaction with their audit. */
-static int
-client_run(struct client *c, const struct cmd_entry *e,
-    const struct handler *h, json_t *msg, json_t **result,
-    struct ops_err *err)
-{
-	struct ops_ctx	*ctx = server_ctx(c->srv);
-	struct ops_err	 aerr;
-	char		 action[64], objbuf[64];
-	int		 rc, tx = 0;
-
-	if (!(e->flags & CMD_F_MUTATING) || ctx->store == NULL)
-		return h->fn(ctx, c, msg, result, err);
-	audit_action(e, action, sizeof(action));
-	if ((rc = store_tx_begin(ctx->store, err)) != OPS_OK)
-		return rc;
-	tx = 1;
-	if ((rc = h->fn(ctx, c, msg, result, err)) == OPS_OK &&
-	    (rc = audit_record(ctx, c, action, audit_object(msg, *result,
-	    objbuf, sizeof(objbuf)), "ok",
-	    err)) == OPS_OK && (rc = store_tx_commit(ctx->store,
-	    err)) == OPS_OK)
-		return OPS_OK;
-	if (tx)
-		store_tx_rollback(ctx->store);
-	json_decref(*result);
-	*result = NULL;
-	/* The refusal itself is audited, outside the undone transaction. */
-	if (audit_record(ctx, c, action, audit_object(msg, NULL, objbuf,
-	    sizeof(objbuf)), ops_err_msg(err),
-	    &aerr) != OPS_OK)
-		log_warnx(&ctx->log, "audit %s: %s", action,
-		    ops_err_msg(&aerr));
-	return rc;
-}
-
 static void
 client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 {
-	struct ops_ctx		*ctx = server_ctx(c->srv);
-	const struct cmd_entry	*e;
-	const struct handler	*h;
-	struct ops_err		 err;
-	json_t			*result = NULL, *reply;
-	long long		 id = proto_msg_id(msg);
-	char			 desc[512];
-	int			 rc;
+	struct ops_ctx			*ctx = server_ctx(c->srv);
+	const struct dispatch_op	*op;
+	struct ops_err			 err;
+	json_t				*result = NULL, *reply;
+	long long			 id = proto_msg_id(msg);
+	char				 desc[512];
+	int				 rc;
 
 	ops_err_clear(&err);
 	if (ctx->log.level >= LOG_LEVEL_DEBUG)
@@ -470,7 +403,7 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		c->closing = 1;
 		return;
 	}
-	if (type == PROTO_HELLO) {
+	if (type == PROTO_HELLO) {	/* its row says OP_CONN */
 		if (client_hello(c, id, &err) != OPS_OK) {
 			client_send_error(c, id, err.code, ops_err_msg(&err));
 			c->closing = 1;
@@ -483,39 +416,26 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		c->closing = 1;
 		return;
 	}
-	e = cmd_find_type(type);
-	h = handler_find(type);
-	if (e == NULL || h == NULL) {
+	if ((op = dispatch_find(type)) == NULL || op->fn == NULL) {
 		snprintf(desc, sizeof(desc), "%s is not supported by this "
 		    "opsicled yet", proto_type_name(type));
 		client_send_error(c, id, OPS_E_INVAL, desc);
 		return;
 	}
-	if (!acl_allows(c->role, e->role)) {
-		snprintf(desc, sizeof(desc), "permission denied: %s needs "
-		    "role %s; %s has role %s", e->name, cmd_role_name(e->role),
-		    c->actor, cmd_role_name(c->role));
-		client_send_error(c, id, OPS_E_PERM, desc);
+	if ((rc = dispatch_admit(ctx, c, op, &err)) != OPS_OK) {
+		client_send_error(c, id, rc, ops_err_msg(&err));
 		return;
 	}
-	if (server_stopping(ctx)) {
-		client_send_error(c, id, OPS_E_LOCKED, "opsicled is stopping");
-		return;
-	}
-	if (ctx->store == NULL && !lock_allows(type)) {
-		client_send_error(c, id, OPS_E_LOCKED, "store is locked; run "
-		    "opsicle unlock");
-		return;
-	}
-	c->defer_reply = 0;
-	if ((rc = client_run(c, e, h, msg, &result, &err)) != OPS_OK) {
-		if (!(proto_type_flags(type) & PROTO_F_SENSITIVE_REPLY))
-			log_debug(&ctx->log, "%s for %s: %s", e->name,
-			    c->actor, ops_err_msg(&err));
+	if ((rc = dispatch_call(ctx, c, op, msg, &result, &err)) != OPS_OK) {
+		if (!(proto_type_flags(type) & PROTO_F_SENSITIVE_REPLY)) {
+			dispatch_op_name(op, desc, sizeof(desc));
+			log_debug(&ctx->log, "%s for %s: %s", desc, c->actor,
+			    ops_err_msg(&err));
+		}
 		client_reply_error(c, id, rc, ops_err_msg(&err), type);
 		return;
 	}
-	if (c->defer_reply) {		/* events.c answers later */
+	if (c->defer_reply) {		/* the handler answers later */
 		json_decref(result);
 		return;
 	}

@@ -77,7 +77,7 @@ static void
 cancel_yes(struct tui *t)
 {
 	if (t->confirm_job > 0)
-		jobs_cancel(t, t->confirm_job);
+		tjobs_cancel(t, t->confirm_job);
 }
 
 /* c and R on the Jobs and Job screens. */

@@ -668,7 +668,7 @@ cancel_done(struct tui *t, int rc, const json_t *result, const char *message,
 }
 
 void
-jobs_cancel(struct tui *t, long long id)
+tjobs_cancel(struct tui *t, long long id)
 {
 	json_t	*m;
 

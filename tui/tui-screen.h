@@ -341,7 +341,7 @@ void	jobs_sync_views(struct tui *t);
 void	jobs_history_add(struct tui *t, const char *cmd);
 void	jobs_run_cmd(struct tui *t, const char *const *sel, size_t nsel,
 	    const char *cmd);
-void	jobs_cancel(struct tui *t, long long id);
+void	tjobs_cancel(struct tui *t, long long id);
 void	jobs_rerun(struct tui *t, long long id);
 
 /* tui-client.c */

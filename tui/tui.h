@@ -1,7 +1,8 @@
 /*
- * tui.h: the opsicle client's internal index. For now opsicle is the
- * scriptable CLI; the ncurses TUI comes later. Every command comes from
- * the table in core/cmd-table.c; main.c parses argv against it, client.c
+ * tui.h: the opsicle client's internal index: the scriptable CLI and the
+ * ncurses console (tui-*.c, screen-*.c; their own index is tui-screen.h).
+ * Every command line comes from the table in cli-table.c, each entry with
+ * the function that runs it; main.c parses argv against it, client.c
  * talks to (and if need be starts) opsicled, and the cli-*.c files build
  * one request per command and print its answer as a table or --json.
  *
@@ -16,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "cmd-table.h"
+#include "cli-table.h"
 #include "error.h"
 #include "paths.h"
 #include "proto.h"
@@ -55,13 +56,27 @@ struct cli_conn {
 	char			 role[16];
 };
 
-/* main.c */
+/* cli-args.c */
+/* Parse argv (after the command words; a->e set) into a: 0, or
+ * EXIT_USAGE with the reason on stderr; *help set for --help/-h. */
+int		 cli_parse(struct cli_args *a, int argc, char **argv,
+		    int *help);
 const char	*cli_opt(const struct cli_args *a, const char *name);
 int		 cli_flag(const struct cli_args *a, const char *name);
 /* All values of a repeatable option; *out (caller frees) NULL-ended. */
 size_t		 cli_opt_all(const struct cli_args *a, const char *name,
 		    const char ***out);
+
+/* cli-local.c: usage lines and the commands the CLI runs alone */
 void		 cli_usage(FILE *fp, const struct cmd_entry *e);
+/* Every command with its help line. */
+void		 cli_usage_all(FILE *fp);
+/* The commands of a group ("target") with their help lines; returns how
+ * many there are (0: word is no group). With fp NULL it only counts. */
+size_t		 cli_group_usage(FILE *fp, const char *word);
+int		 cli_help(const struct cli_args *a);
+int		 cli_list_commands(const struct cli_args *a);
+int		 cli_tui(const struct cli_args *a);
 
 /* client.c */
 int	client_open(struct cli_conn *c, int may_start, struct ops_err *err);

@@ -8,6 +8,7 @@
  *   nohello    a valid daemon-status without hello first
  *   idle       nothing at all; waits until the daemon closes
  *   stall      10 bytes of a 100-byte frame, then waits likewise
+ *   unsubscribe  hello, then unsubscribe; prints both replies' types
  * Prints the type of the reply it got ("error", "hello-reply", ...) or
  * "closed" when the daemon closed without one. Exit 0 unless the socket
  * cannot be reached.
@@ -58,6 +59,48 @@ send_all(int fd, const void *p, size_t len)
 		p = (const char *)p + n;
 		len -= (size_t)n;
 	}
+}
+
+/* Put body, framed, at buf; returns the frame's length. */
+static size_t
+frame_put(unsigned char *buf, const char *body)
+{
+	uint32_t	len = (uint32_t)strlen(body);
+
+	buf[0] = (unsigned char)(len >> 24);
+	buf[1] = (unsigned char)(len >> 16);
+	buf[2] = (unsigned char)(len >> 8);
+	buf[3] = (unsigned char)len;
+	memcpy(buf + 4, body, len);
+	return 4 + (size_t)len;
+}
+
+/* Print the types of the next n messages, space-separated, through one
+ * reader (replies sent together may arrive in one read). */
+static void
+print_replies(int fd, int n)
+{
+	struct proto_reader	 r;
+	enum proto_type		 type;
+	json_t			*msg;
+	int			 eof = 0, got = 0;
+
+	proto_reader_init(&r, PROTO_ACCEPT_CLIENT);
+	while (got < n) {
+		msg = NULL;
+		if (proto_reader_next(&r, &msg, &type, NULL) != OPS_OK)
+			break;
+		if (msg != NULL) {
+			printf("%s%s", got > 0 ? " " : "", proto_type_name(type));
+			json_decref(msg);
+			got++;
+			continue;
+		}
+		if (eof || proto_reader_fill(&r, fd, &eof, NULL) != OPS_OK)
+			break;
+	}
+	printf("%s\n", got < n ? (got > 0 ? " closed" : "closed") : "");
+	proto_reader_done(&r);
 }
 
 int
@@ -115,6 +158,21 @@ main(int argc, char **argv)
 		buf[3] = (unsigned char)len;
 		memcpy(buf + 4, body, len);
 		send_all(fd, buf, 4 + len);
+	} else if (strcmp(argv[2], "unsubscribe") == 0) {
+		size_t	off;
+		char	b2[128];
+
+		snprintf(body, sizeof(body), "{\"v\":%d,\"id\":1,"
+		    "\"type\":\"hello\"}", OPS_PROTO_VERSION);
+		snprintf(b2, sizeof(b2), "{\"v\":%d,\"id\":2,"
+		    "\"type\":\"unsubscribe\",\"streams\":[\"job-output\"]}",
+		    OPS_PROTO_VERSION);
+		off = frame_put(buf, body);
+		off += frame_put(buf + off, b2);
+		send_all(fd, buf, off);
+		print_replies(fd, 2);
+		close(fd);
+		return 0;
 	} else {
 		fprintf(stderr, "sock-poke: unknown mode %s\n", argv[2]);
 		return 2;

@@ -10,7 +10,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 D="$OPS_BUILDDIR/daemon/opsicled"
 P="$OPS_BUILDDIR/tests/cli/sock-poke"
 S="$OPSICLE_HOME/opsicled.sock"
-plan_tests 19
+plan_tests 20
 
 "$D" -f >"$OPSICLE_HOME/daemon.log" 2>&1 &
 pid=$!
@@ -28,6 +28,8 @@ alive; ok $? "the daemon still answers after a truncated frame"
 is "$("$P" "$S" huge)" "error" "a 0xFFFFFFFF length prefix gets an error reply"
 alive; ok $? "the daemon still answers after a 4 GiB length prefix"
 is "$("$P" "$S" nohello)" "error" "a request before hello gets an error"
+is "$("$P" "$S" unsubscribe)" "hello-reply ok" \
+    "unsubscribe (wire-only) has a daemon row and gets ok"
 alive; ok $? "the daemon still answers after a request before hello"
 grep -q "too big\|TOOBIG\|exceeds\|larger" "$OPSICLE_HOME/daemon.log"
 ok $? "the oversized frame is logged"

@@ -1,9 +1,13 @@
 /*
- * test-cmd-table.c: the command table drives everything, so check it
- * against everything: every daemon command has a daemon handler (and
- * every handler a command), usage lines start with the command's name,
- * opsicle.1 gives every usage line verbatim, the bash completion knows
- * every command word, and the parser helpers and the role table behave.
+ * test-cmd-table.c: the command tables drive everything, so check them
+ * against everything: every request type of the protocol table has a
+ * row in the daemon's operation table (daemon/dispatch.c), every daemon
+ * command of the CLI table (tui/cli-table.c) has a daemon row and a
+ * function, every row a command or a place on the wire-only list, the
+ * rows' flags agree with the commands', usage lines start with the
+ * command's name, opsicle.1 gives every usage line verbatim, the bash
+ * completion knows every command word, and the parser helpers and the
+ * role table behave. Links the daemon and the client (but their mains).
  */
 #include "config.h"
 
@@ -13,7 +17,37 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "tui.h"
 #include "tap.h"
+
+/* Requests no CLI command sends: the handshake, and what only other
+ * clients (the console, scripts on the socket) send. */
+static const enum proto_type wire_only[] = {
+	PROTO_HELLO, PROTO_UNSUBSCRIBE,
+};
+
+static int
+is_wire_only(enum proto_type type)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(wire_only) / sizeof(wire_only[0]); i++)
+		if (wire_only[i] == type)
+			return 1;
+	return 0;
+}
+
+/* proto_type_foreach: count request types without a daemon row. */
+static void
+check_request(const struct proto_type_info *ti, void *arg)
+{
+	int	*bad = arg;
+
+	if ((ti->flags & PROTO_F_REQUEST) && dispatch_find(ti->type) == NULL) {
+		diag("request %s has no row in daemon/dispatch.c", ti->name);
+		(*bad)++;
+	}
+}
 
 static char *
 slurp(const char *rel)
@@ -54,40 +88,91 @@ has_word(const char *text, const char *word, size_t len)
 int
 main(void)
 {
-	const struct cmd_entry	*t, *e;
-	const struct handler	*h;
-	size_t			 n, nh, i, len;
-	char			*man, *comp, line[1024], word[64];
-	const char		*sp;
-	int			 bad, used;
-	char			*argv[] = { "target", "ls", "x" };
+	const struct cmd_entry		*t, *e;
+	const struct dispatch_op	*ops, *op;
+	size_t				 n, nops, i, len;
+	char				*man, *comp, line[1024], word[64];
+	const char			*sp;
+	int				 bad, used, changes;
+	char				*argv[] = { "target", "ls", "x" };
 
 	t = cmd_table(&n);
-	h = handler_table(&nh);
+	ops = dispatch_table(&nops);
 	man = slurp("man/opsicle.1");
 	comp = slurp("share/completions/opsicle");
-	plan(15);
+	plan(19);
+
+	bad = 0;
+	proto_type_foreach(check_request, &bad);
+	ok(bad == 0, "every request type of the protocol has a daemon row");
 
 	bad = 0;
 	for (i = 0; i < n; i++) {
 		if (!(t[i].flags & CMD_F_LOCAL) &&
-		    (t[i].type == PROTO_NONE || handler_find(t[i].type) == NULL)) {
+		    (t[i].type == PROTO_NONE || (op = dispatch_find(t[i].type))
+		    == NULL || op->fn == NULL)) {
 			diag("command \"%s\" has no daemon handler", t[i].name);
 			bad++;
 		}
+		if ((t[i].flags & CMD_F_LOCAL) && t[i].type != PROTO_NONE)
+			bad++;
 	}
 	ok(bad == 0, "every daemon command has a handler in opsicled");
 	bad = 0;
-	for (i = 0; i < nh; i++) {
-		if (cmd_find_type(h[i].type) == NULL) {
-			diag("handler %s has no command",
-			    proto_type_name(h[i].type));
+	for (i = 0; i < n; i++)
+		if (t[i].exec == NULL) {
+			diag("command \"%s\" has no exec", t[i].name);
 			bad++;
 		}
-		if (!(proto_type_flags(h[i].type) & PROTO_F_REQUEST))
+	ok(bad == 0, "every command has a function that runs it");
+	bad = 0;
+	for (i = 0; i < nops; i++) {
+		if (ops[i].name == NULL)
+			continue;
+		if (cmd_find_type((enum proto_type)i) == NULL &&
+		    !is_wire_only((enum proto_type)i)) {
+			diag("row %s has no command and is not wire-only",
+			    proto_type_name((enum proto_type)i));
+			bad++;
+		}
+		if (!(proto_type_flags((enum proto_type)i) & PROTO_F_REQUEST))
 			bad++;
 	}
-	ok(bad == 0, "every handler is for a request type some command sends");
+	for (i = 0; i < sizeof(wire_only) / sizeof(wire_only[0]); i++)
+		if (cmd_find_type(wire_only[i]) != NULL)
+			bad++;
+	ok(bad == 0, "every row is for a request type some command sends, "
+	    "or on the wire-only list");
+
+	bad = 0;
+	for (i = 0; i < nops; i++) {
+		op = &ops[i];
+		if (op->name == NULL)
+			continue;
+		if ((op->fn == NULL) != ((op->flags & OP_CONN) != 0) ||
+		    ((op->role == CMD_ROLE_NONE) !=
+		    ((op->flags & OP_CONN) != 0)) ||
+		    ((op->flags & OP_TX) && !(op->flags & OP_STORE)) ||
+		    ((op->flags & OP_TX) && (op->flags & OP_SELF_AUDIT)) ||
+		    strchr(op->name, ' ') != NULL) {
+			diag("row %s: bad handler, role or flags", op->name);
+			bad++;
+		}
+	}
+	ok(bad == 0, "rows: a handler and a role unless OP_CONN; OP_TX needs "
+	    "OP_STORE and excludes OP_SELF_AUDIT");
+	bad = 0;
+	for (i = 0; i < n; i++) {
+		if ((op = dispatch_find(t[i].type)) == NULL)
+			continue;
+		dispatch_op_name(op, word, sizeof(word));
+		if (strcmp(word, t[i].name) != 0) {
+			diag("row %s is not named after \"%s\"", op->name,
+			    t[i].name);
+			bad++;
+		}
+	}
+	ok(bad == 0, "each row is named (and audited) after its command");
 
 	bad = 0;
 	for (i = 0; i < n; i++) {
@@ -100,12 +185,18 @@ main(void)
 			diag("command \"%s\": bad usage/help/args", t[i].name);
 			bad++;
 		}
+		op = dispatch_find(t[i].type);
 		if (!(t[i].flags & CMD_F_LOCAL) &&
-		    t[i].role == CMD_ROLE_NONE)
+		    (op == NULL || op->role == CMD_ROLE_NONE))
 			bad++;
-		if ((t[i].flags & CMD_F_READONLY) &&
-		    (t[i].flags & CMD_F_MUTATING))
+		changes = op != NULL &&
+		    (op->flags & (OP_TX | OP_SELF_AUDIT)) != 0;
+		if (op != NULL && ((t[i].flags & CMD_F_READONLY) != 0) ==
+		    changes) {
+			diag("command \"%s\": read-only flag disagrees with "
+			    "its row", t[i].name);
 			bad++;
+		}
 		if ((t[i].flags & CMD_F_READONLY) &&
 		    cmd_option_kind(&t[i], "json", 4) != 1) {
 			diag("read command \"%s\" lacks --json", t[i].name);

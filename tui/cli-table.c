@@ -1,14 +1,17 @@
 /*
- * cmd-table.c: every opsicle command, once (see cmd-table.h).
+ * cli-table.c: every opsicle command line, once, with the function that
+ * runs it (see cli-table.h).
  */
 #include "config.h"
 
 #include <string.h>
 
-#include "cmd-table.h"
+#include "tui.h"
 
+/* Reads (RO) take --json. Commands that change state (RW) are audited
+ * the way the daemon's row for their message says (daemon/dispatch.c). */
 #define RO	(CMD_F_READONLY | CMD_F_START_DAEMON)
-#define MUT	(CMD_F_MUTATING | CMD_F_START_DAEMON)
+#define RW	CMD_F_START_DAEMON
 
 static const struct cmd_entry cmd_entries[] = {
 	{
@@ -17,8 +20,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.help = "show the commands, or one command's usage",
 		.min_args = 0, .max_args = 2,
 		.flags = CMD_F_LOCAL,
-		.role = CMD_ROLE_NONE,
 		.type = PROTO_NONE,
+		.exec = cli_help,
 	},
 	{
 		.name = "list-commands",
@@ -26,8 +29,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.help = "list every command, one per line",
 		.min_args = 0, .max_args = 0,
 		.flags = CMD_F_LOCAL,
-		.role = CMD_ROLE_NONE,
 		.type = PROTO_NONE,
+		.exec = cli_list_commands,
 	},
 	{
 		.name = "tui",
@@ -36,8 +39,8 @@ static const struct cmd_entry cmd_entries[] = {
 		    "terminal)",
 		.min_args = 0, .max_args = 0,
 		.flags = CMD_F_LOCAL | CMD_F_START_DAEMON,
-		.role = CMD_ROLE_NONE,
 		.type = PROTO_NONE,
+		.exec = cli_tui,
 	},
 	{
 		.name = "daemon status",
@@ -46,8 +49,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_DAEMON_STATUS,
+		.exec = cli_daemon_status,
 	},
 	{
 		.name = "daemon stop",
@@ -56,19 +59,12 @@ static const struct cmd_entry cmd_entries[] = {
 		    "(default 10) to finish",
 		.min_args = 0, .max_args = 0,
 		.options = "grace=",
-		/* Not CMD_F_MUTATING: the handler audits the stop itself,
-		 * and a stop goes on when its audit record cannot be
-		 * written (reported as a warning). */
+		/* Never starts a daemon to stop it. */
 		.flags = 0,
-		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_DAEMON_STOP,
+		.exec = cli_daemon_stop,
 	},
-	/*
-	 * init runs in the CLI alone (no daemon may hold the store). unlock,
-	 * lock and passwd open, close or rewrap the store itself, so they
-	 * are not CMD_F_MUTATING (no dispatch transaction): their handlers
-	 * write their own audit records.
-	 */
+	/* init runs in the CLI alone (no daemon may hold the store). */
 	{
 		.name = "init",
 		.usage = "init [--passphrase] [--passphrase-file FILE]",
@@ -77,8 +73,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "passphrase passphrase-file=",
 		.flags = CMD_F_LOCAL | CMD_F_SECRET,
-		.role = CMD_ROLE_NONE,
 		.type = PROTO_NONE,
+		.exec = cli_init,
 	},
 	{
 		.name = "unlock",
@@ -87,8 +83,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "passphrase-file=",
 		.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
-		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_UNLOCK,
+		.exec = cli_unlock,
 	},
 	{
 		.name = "lock",
@@ -96,8 +92,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.help = "close the store and wipe its keys from the daemon",
 		.min_args = 0, .max_args = 0,
 		.flags = 0,
-		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_LOCK,
+		.exec = cli_lock,
 	},
 	{
 		.name = "passwd",
@@ -108,8 +104,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "to-keyfile passphrase-file= old-passphrase-file=",
 		.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
-		.role = CMD_ROLE_ADMIN,
 		.type = PROTO_PASSWD,
+		.exec = cli_passwd,
 	},
 	{
 		.name = "target add",
@@ -120,9 +116,9 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 1, .max_args = 1,
 		.options = "host= port= user= cred= tag=* note= "
 		    "accept-new-hostkey",
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_TARGET_ADD,
+		.exec = cli_target_add,
 	},
 	{
 		.name = "target list",
@@ -132,8 +128,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 1,
 		.options = "tag= json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_TARGET_LIST,
+		.exec = cli_target_list,
 	},
 	{
 		.name = "target show",
@@ -142,8 +138,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 1, .max_args = 1,
 		.options = "json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_TARGET_SHOW,
+		.exec = cli_target_show,
 	},
 	{
 		.name = "target edit",
@@ -153,9 +149,9 @@ static const struct cmd_entry cmd_entries[] = {
 		.help = "change a target; --tag replaces all its tags",
 		.min_args = 1, .max_args = 1,
 		.options = "rename= host= port= user= cred= no-cred tag=* note=",
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_TARGET_EDIT,
+		.exec = cli_target_edit,
 	},
 	{
 		.name = "target rm",
@@ -163,9 +159,9 @@ static const struct cmd_entry cmd_entries[] = {
 		.usage = "target rm NAME",
 		.help = "remove a target",
 		.min_args = 1, .max_args = 1,
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_TARGET_RM,
+		.exec = cli_target_rm,
 	},
 	{
 		.name = "target import",
@@ -176,9 +172,9 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "ssh-config= ansible= dry-run tag=* "
 		    "accept-new-hostkey json",
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_TARGET_IMPORT,
+		.exec = cli_target_import,
 	},
 	{
 		.name = "cred add",
@@ -188,9 +184,9 @@ static const struct cmd_entry cmd_entries[] = {
 		    "terminal or stdin",
 		.min_args = 1, .max_args = 1,
 		.options = "password ssh-key= key-passphrase user=",
-		.flags = MUT | CMD_F_SECRET,
-		.role = CMD_ROLE_ADMIN,
+		.flags = RW | CMD_F_SECRET,
 		.type = PROTO_CRED_ADD,
+		.exec = cli_cred_add,
 	},
 	{
 		.name = "cred list",
@@ -200,8 +196,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_CRED_LIST,
+		.exec = cli_cred_list,
 	},
 	{
 		.name = "cred rm",
@@ -209,9 +205,9 @@ static const struct cmd_entry cmd_entries[] = {
 		.usage = "cred rm NAME",
 		.help = "remove a credential no target uses",
 		.min_args = 1, .max_args = 1,
-		.flags = MUT,
-		.role = CMD_ROLE_ADMIN,
+		.flags = RW,
 		.type = PROTO_CRED_RM,
+		.exec = cli_cred_rm,
 	},
 	{
 		.name = "audit list",
@@ -220,8 +216,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "limit= json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_AUDIT_LIST,
+		.exec = cli_audit_list,
 	},
 	{
 		.name = "audit verify",
@@ -231,8 +227,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_AUDIT_VERIFY,
+		.exec = cli_audit_verify,
 	},
 	/* jobs: run and the job commands */
 	{
@@ -243,9 +239,9 @@ static const struct cmd_entry cmd_entries[] = {
 		    "tag:TAG, all)",
 		.min_args = 1, .max_args = -1,
 		.options = "script= timeout= forks= group raw json",
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_RUN,
+		.exec = cli_run,
 	},
 	{
 		.name = "events",
@@ -255,8 +251,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "job= stream=* json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_SUBSCRIBE,
+		.exec = cli_events,
 	},
 	{
 		.name = "job list",
@@ -266,8 +262,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 0,
 		.options = "limit= state= json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_JOB_LIST,
+		.exec = cli_job_list,
 	},
 	{
 		.name = "job show",
@@ -276,8 +272,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 1, .max_args = 1,
 		.options = "json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_JOB_SHOW,
+		.exec = cli_job_show,
 	},
 	{
 		.name = "job logs",
@@ -288,17 +284,17 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 1, .max_args = 1,
 		.options = "follow target= raw json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_JOB_LOGS,
+		.exec = cli_job_logs,
 	},
 	{
 		.name = "job cancel",
 		.usage = "job cancel JOB",
 		.help = "stop a running or queued job",
 		.min_args = 1, .max_args = 1,
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_JOB_CANCEL,
+		.exec = cli_job_cancel,
 	},
 	{
 		.name = "job rerun",
@@ -306,15 +302,11 @@ static const struct cmd_entry cmd_entries[] = {
 		.help = "queue a new job with the same command and targets",
 		.min_args = 1, .max_args = 1,
 		.options = "json",
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_JOB_RERUN,
+		.exec = cli_job_rerun,
 	},
-	/*
-	 * hostkeys. accept scans on the daemon's loop and answers later, so
-	 * it is not CMD_F_MUTATING (no dispatch transaction): its handler
-	 * opens its own transactions and writes its own audit records.
-	 */
+	/* hostkeys */
 	{
 		.name = "hostkey list",
 		.alias = "hostkey ls",
@@ -323,8 +315,8 @@ static const struct cmd_entry cmd_entries[] = {
 		.min_args = 0, .max_args = 1,
 		.options = "json",
 		.flags = RO,
-		.role = CMD_ROLE_VIEWER,
 		.type = PROTO_HOSTKEY_LIST,
+		.exec = cli_hostkey_list,
 	},
 	{
 		.name = "hostkey accept",
@@ -334,9 +326,9 @@ static const struct cmd_entry cmd_entries[] = {
 		    "fingerprint, or (trust on first use) the one it presents",
 		.min_args = 1, .max_args = 1,
 		.options = "fingerprint= json",
-		.flags = CMD_F_START_DAEMON,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_HOSTKEY_ACCEPT,
+		.exec = cli_hostkey_accept,
 	},
 	{
 		.name = "hostkey import",
@@ -345,11 +337,10 @@ static const struct cmd_entry cmd_entries[] = {
 		    "~/.ssh/known_hosts; - for stdin) to matching targets",
 		.min_args = 0, .max_args = 1,
 		.options = "json",
-		.flags = MUT,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_HOSTKEY_IMPORT,
+		.exec = cli_hostkey_import,
 	},
-	/* reach: reject writes its own audit record (object: the target) */
 	{
 		.name = "hostkey reject",
 		.usage = "hostkey reject TARGET FINGERPRINT [--json]",
@@ -357,9 +348,9 @@ static const struct cmd_entry cmd_entries[] = {
 		    "accepting it",
 		.min_args = 2, .max_args = 2,
 		.options = "json",
-		.flags = CMD_F_START_DAEMON,
-		.role = CMD_ROLE_OPERATOR,
+		.flags = RW,
 		.type = PROTO_HOSTKEY_REJECT,
+		.exec = cli_hostkey_reject,
 	},
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
@@ -420,24 +411,6 @@ cmd_find_type(enum proto_type type)
 			return &cmd_entries[i];
 	}
 	return NULL;
-}
-
-const char *
-cmd_role_name(enum cmd_role role)
-{
-	switch (role) {
-	case CMD_ROLE_VIEWER:
-		return "viewer";
-	case CMD_ROLE_OPERATOR:
-		return "operator";
-	case CMD_ROLE_APPROVER:
-		return "approver";
-	case CMD_ROLE_ADMIN:
-		return "admin";
-	case CMD_ROLE_NONE:
-		break;
-	}
-	return "none";
 }
 
 int
