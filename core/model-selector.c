@@ -9,8 +9,6 @@
 
 #include "model.h"
 
-#define NAME_MAX_LEN	64	/* STORE_NAME_MAX */
-
 static int
 name_char(char c)
 {
@@ -26,7 +24,7 @@ selector_name_valid(const char *name)
 	if (name == NULL || name[0] == '\0' || name[0] == '-')
 		return 0;
 	for (i = 0; name[i] != '\0'; i++)
-		if (i >= NAME_MAX_LEN || !name_char(name[i]))
+		if (i >= MODEL_NAME_MAX || !name_char(name[i]))
 			return 0;
 	return 1;
 }

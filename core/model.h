@@ -151,6 +151,7 @@ enum reach	 reach_of_run(enum run_state s, enum run_class c);
  * runner, console filter).
  */
 #define SELECTOR_MAX	255
+#define MODEL_NAME_MAX	64	/* a NAME or TAG (store.h STORE_NAME_MAX) */
 
 enum selector_kind {
 	SELECTOR_ALL = 1,

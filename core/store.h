@@ -70,7 +70,7 @@
 #include "model.h"
 #include "secret.h"
 
-#define STORE_NAME_MAX		64
+#define STORE_NAME_MAX		MODEL_NAME_MAX	/* 64 */
 #define STORE_HOST_MAX		253
 #define STORE_USER_MAX		255
 #define STORE_NOTES_MAX		4096
