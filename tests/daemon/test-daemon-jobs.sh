@@ -37,7 +37,7 @@ newest_job() {
 daemon_pid() { cat "$OPSICLE_HOME/opsicled.lock"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-plan_tests 29
+plan_tests 30
 
 # One job max at once, so that a second job waits in the queue (a testing
 # knob of opsicled, read when it starts).
@@ -70,7 +70,9 @@ is "$(job_state "$job_queued")" queued "a second job waits in the queue"
 
 wait_for 30 sh -c "grep -q 't2: started-output' '$OPSICLE_HOME/long.out'"
 ok $? "its first line reaches the attached client"
-sleep 2
+# The kill must come after the line is stored, not just streamed.
+wait_for 30 sh -c "'$O' job logs '$job_long' 2>/dev/null | grep -q started-output"
+ok $? "and is stored before the daemon is killed"
 kill -9 "$dpid"
 wait_for 10 gone "$dpid"; ok $? "opsicled is killed with SIGKILL mid-job"
 
