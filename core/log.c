@@ -210,7 +210,7 @@ log_debug(struct ops_log *lg, const char *fmt, ...)
  * The line of fatal/fatalx. With no log (xmalloc.c) it is written to
  * fd 2 in one write(2), from the stack: memory may be gone.
  */
-static void __attribute__((noreturn))
+static void
 log_fatal(struct ops_log *lg, const char *suffix, const char *fmt,
     va_list ap)
 {
@@ -236,7 +236,6 @@ log_fatal(struct ops_log *lg, const char *suffix, const char *fmt,
 		line[o++] = '\n';
 		(void)!write(STDERR_FILENO, line, o);
 	}
-	exit(1);
 }
 
 void
@@ -247,6 +246,8 @@ fatal(struct ops_log *lg, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_fatal(lg, e, fmt, ap);
+	va_end(ap);
+	exit(1);
 }
 
 void
@@ -256,4 +257,6 @@ fatalx(struct ops_log *lg, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_fatal(lg, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
 }

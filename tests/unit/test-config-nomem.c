@@ -87,8 +87,24 @@ main(void)
 	const struct alloc_fault new_af = { try_new, untouched, release };
 	const struct alloc_fault parse_af = { try_parse, untouched, release };
 	const struct alloc_fault load_af = { try_load, untouched, release };
+	const struct {
+		const char		*name;
+		const struct alloc_fault *af;
+		enum ops_alloc_fail	 mode;
+	} runs[] = {
+		{ "config_new, one failure", &new_af, OPS_ALLOC_FAIL_ONCE },
+		{ "config_new, failing from then on", &new_af,
+		    OPS_ALLOC_FAIL_ALL },
+		{ "config_parse, one failure", &parse_af, OPS_ALLOC_FAIL_ONCE },
+		{ "config_parse, failing from then on", &parse_af,
+		    OPS_ALLOC_FAIL_ALL },
+		{ "config_load, one failure", &load_af, OPS_ALLOC_FAIL_ONCE },
+		{ "config_load, failing from then on", &load_af,
+		    OPS_ALLOC_FAIL_ALL },
+	};
 	struct alloc_fault_result res;
 	struct cfg_case		 c = { NULL, NULL, NULL };
+	size_t			 i;
 	struct ops_config	*live = NULL;
 	char			 path[] = "/tmp/test-config-nomem.XXXXXX";
 	FILE			*fp;
@@ -105,18 +121,10 @@ main(void)
 		ok(1, "write %s", path);
 	c.path = path;
 
-	alloc_fault_run(&new_af, &c, OPS_ALLOC_FAIL_ONCE, &res);
-	alloc_fault_report("config_new, one failure", &res);
-	alloc_fault_run(&parse_af, &c, OPS_ALLOC_FAIL_ONCE, &res);
-	alloc_fault_report("config_parse, one failure", &res);
-	alloc_fault_run(&parse_af, &c, OPS_ALLOC_FAIL_ALL, &res);
-	alloc_fault_report("config_parse, failing from then on", &res);
-	alloc_fault_run(&load_af, &c, OPS_ALLOC_FAIL_ONCE, &res);
-	alloc_fault_report("config_load, one failure", &res);
-	alloc_fault_run(&load_af, &c, OPS_ALLOC_FAIL_ALL, &res);
-	alloc_fault_report("config_load, failing from then on", &res);
-	alloc_fault_run(&new_af, &c, OPS_ALLOC_FAIL_ALL, &res);
-	alloc_fault_report("config_new, failing from then on", &res);
+	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		alloc_fault_run(runs[i].af, &c, runs[i].mode, &res);
+		alloc_fault_report(runs[i].name, &res);
+	}
 
 	config_free(live);
 	unlink(path);
