@@ -17,6 +17,7 @@
 
 #include "config-file.h"
 #include "file-check.h"
+#include "xmalloc.h"
 
 struct config_value {
 	long long	 num;
@@ -88,6 +89,7 @@ parse_number(const char *s, long long *out)
 /*
  * A list: items separated by commas and blanks, each an optional '@'
  * and [A-Za-z0-9._-]+. *canon (caller frees) gets them joined by ",".
+ * OPS_OK, OPS_E_INVAL (why says why) or OPS_E_NOMEM.
  */
 static int
 parse_list(const char *s, char **canon, char *why, size_t whylen)
@@ -97,10 +99,8 @@ parse_list(const char *s, char **canon, char *why, size_t whylen)
 	size_t		 o = 0;
 
 	*canon = NULL;
-	if ((out = malloc(strlen(s) + 1)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return 0;
-	}
+	if ((out = ops_malloc(strlen(s) + 1)) == NULL)
+		return OPS_E_NOMEM;
 	while (*p != '\0') {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
@@ -117,7 +117,7 @@ parse_list(const char *s, char **canon, char *why, size_t whylen)
 			    "want user names, uids or @groups separated by "
 			    "commas", start);
 			free(out);
-			return 0;
+			return OPS_E_INVAL;
 		}
 		if (o > 0)
 			out[o++] = ',';
@@ -126,10 +126,13 @@ parse_list(const char *s, char **canon, char *why, size_t whylen)
 	}
 	out[o] = '\0';
 	*canon = out;
-	return 1;
+	return OPS_OK;
 }
 
-/* Check value against option t and store it in v. */
+/*
+ * Check value against option t and store it in v: OPS_OK, OPS_E_INVAL
+ * (why says why) or OPS_E_NOMEM. v is unchanged unless OPS_OK.
+ */
 static int
 set_value(const struct config_option *t, const char *value,
     struct config_value *v, char *why, size_t whylen)
@@ -138,27 +141,28 @@ set_value(const struct config_option *t, const char *value,
 	char		*s;
 	long long	 n;
 	size_t		 i;
+	int		 rc;
 
 	switch (t->type) {
 	case CONFIG_NUMBER:
 		if (!parse_number(value, &n)) {
 			snprintf(why, whylen, "%s needs a number, not "
 			    "\"%.32s\"", t->name, value);
-			return 0;
+			return OPS_E_INVAL;
 		}
 		if (n < t->min || n > t->max) {
 			snprintf(why, whylen, "%s must be %lld to %lld, not "
 			    "%lld", t->name, t->min, t->max, n);
-			return 0;
+			return OPS_E_INVAL;
 		}
 		v->num = n;
-		return 1;
+		return OPS_OK;
 	case CONFIG_WORD:
 		for (p = value; *p != '\0'; p++) {
 			if (!is_name_char((unsigned char)*p)) {
 				snprintf(why, whylen, "%s needs one word of "
 				    "[A-Za-z0-9._-]", t->name);
-				return 0;
+				return OPS_E_INVAL;
 			}
 		}
 		break;
@@ -172,23 +176,21 @@ set_value(const struct config_option *t, const char *value,
 				snprintf(why + strlen(why), whylen -
 				    strlen(why), "%s %s", i > 0 ? "," : "",
 				    t->choices[i]);
-			return 0;
+			return OPS_E_INVAL;
 		}
 		break;
 	case CONFIG_LIST:
-		if (!parse_list(value, &s, why, whylen))
-			return 0;
+		if ((rc = parse_list(value, &s, why, whylen)) != OPS_OK)
+			return rc;
 		free(v->str);
 		v->str = s;
-		return 1;
+		return OPS_OK;
 	}
-	if ((s = strdup(value)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return 0;
-	}
+	if ((s = ops_strdup(value)) == NULL)
+		return OPS_E_NOMEM;
 	free(v->str);
 	v->str = s;
-	return 1;
+	return OPS_OK;
 }
 
 void
@@ -211,18 +213,24 @@ config_new(struct ops_config **out, struct ops_err *err)
 	struct ops_config		*cfg;
 	char				 why[256];
 	size_t				 n, i;
+	int				 rc;
 
 	*out = NULL;
 	t = config_options(&n);
-	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
-	    (cfg->v = calloc(n, sizeof(*cfg->v))) == NULL) {
+	if ((cfg = ops_calloc(1, sizeof(*cfg))) == NULL ||
+	    (cfg->v = ops_calloc(n, sizeof(*cfg->v))) == NULL) {
 		free(cfg);
 		return ops_err_set(err, OPS_E_NOMEM, "allocate config");
 	}
 	cfg->n = n;
 	for (i = 0; i < n; i++) {
-		if (!set_value(&t[i], t[i].def, &cfg->v[i], why,
-		    sizeof(why))) {
+		rc = set_value(&t[i], t[i].def, &cfg->v[i], why, sizeof(why));
+		if (rc == OPS_E_NOMEM) {
+			config_free(cfg);
+			return ops_err_set(err, rc, "allocate config default "
+			    "of %s", t[i].name);
+		}
+		if (rc != OPS_OK) {
 			config_free(cfg);
 			return ops_err_set(err, OPS_E_INTERNAL, "default of "
 			    "%s: %s", t[i].name, why);
@@ -246,48 +254,52 @@ trim(char *s)
 	return s;
 }
 
-/* One line (NUL-terminated, no newline). 0 or a message in why. */
+/*
+ * One line (NUL-terminated, no newline): OPS_OK, OPS_E_INVAL with a
+ * message in why, or OPS_E_NOMEM.
+ */
 static int
 parse_line(struct ops_config *cfg, char *line, char *why, size_t whylen)
 {
 	const struct config_option	*t;
 	char				*key, *value, *eq, *hash;
 	size_t				 idx, n;
+	int				 rc;
 
 	if ((hash = strchr(line, '#')) != NULL)
 		*hash = '\0';
 	key = trim(line);
 	if (*key == '\0')
-		return 0;
+		return OPS_OK;
 	if ((eq = strchr(key, '=')) == NULL) {
 		snprintf(why, whylen, "expected \"key = value\"");
-		return -1;
+		return OPS_E_INVAL;
 	}
 	*eq = '\0';
 	key = trim(key);
 	value = trim(eq + 1);
 	if (*key == '\0') {
 		snprintf(why, whylen, "missing key before '='");
-		return -1;
+		return OPS_E_INVAL;
 	}
 	if (!option_index(key, &idx)) {
 		snprintf(why, whylen, "unknown key \"%.64s\"", key);
-		return -1;
+		return OPS_E_INVAL;
 	}
 	t = config_options(&n) + idx;
 	if (cfg->v[idx].set) {
 		snprintf(why, whylen, "%s given twice", t->name);
-		return -1;
+		return OPS_E_INVAL;
 	}
 	if (*value == '\0' && t->type != CONFIG_LIST &&
 	    t->type != CONFIG_WORD) {
 		snprintf(why, whylen, "%s needs a value", t->name);
-		return -1;
+		return OPS_E_INVAL;
 	}
-	if (!set_value(t, value, &cfg->v[idx], why, whylen))
-		return -1;
+	if ((rc = set_value(t, value, &cfg->v[idx], why, whylen)) != OPS_OK)
+		return rc;
 	cfg->v[idx].set = 1;
-	return 0;
+	return OPS_OK;
 }
 
 int
@@ -320,7 +332,13 @@ config_parse(const char *text, size_t len, const char *source,
 		}
 		memcpy(line, text + off, l);
 		line[l] = '\0';
-		if (parse_line(cfg, line, why, sizeof(why)) != 0) {
+		if ((rc = parse_line(cfg, line, why, sizeof(why))) ==
+		    OPS_E_NOMEM) {
+			rc = ops_err_set(err, rc, "%s:%u: out of memory",
+			    source, lineno);
+			goto out;
+		}
+		if (rc != OPS_OK) {
 			rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: %s", source,
 			    lineno, why);
 			goto out;
@@ -362,7 +380,7 @@ config_load(const char *path, struct ops_config **out, struct ops_err *err)
 	/* It grants roles: refuse one another user could have written. */
 	if ((rc = file_check_rights(&st, path, "config", err)) != OPS_OK)
 		goto out;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+	if ((buf = ops_malloc((size_t)st.st_size + 1)) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "read config %s", path);
 		goto out;
 	}

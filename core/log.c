@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -78,35 +79,43 @@ log_close(struct ops_log *lg)
 	lg->syslog = 0;
 }
 
-/* syslog(3): the same escaping, into one buffer; syslog adds the rest. */
-static void
-log_emit_syslog(enum log_level level, const char *msg, const char *suffix)
+/* Copy msg into line with control characters as \xNN; returns the length. */
+static size_t
+log_escape(char *line, size_t len, const char *msg)
 {
-	char			 line[4200];
-	size_t			 o = 0;
 	const unsigned char	*p;
-	int			 pri;
+	size_t			 o = 0;
 
-	for (p = (const unsigned char *)msg; *p != '\0' &&
-	    o + 5 < sizeof(line); p++) {
+	for (p = (const unsigned char *)msg; *p != '\0' && o + 5 < len; p++) {
 		if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(line + o, sizeof(line) - o,
-			    "\\x%02x", *p);
+			o += (size_t)snprintf(line + o, len - o, "\\x%02x", *p);
 		else
 			line[o++] = (char)*p;
 	}
 	line[o] = '\0';
+	return o;
+}
+
+static int
+log_priority(enum log_level level)
+{
 	switch (level) {
 	case LOG_LEVEL_WARN:
-		pri = LOG_WARNING;
-		break;
+		return LOG_WARNING;
 	case LOG_LEVEL_INFO:
-		pri = LOG_INFO;
-		break;
+		return LOG_INFO;
 	default:
-		pri = LOG_DEBUG;
-		break;
+		return LOG_DEBUG;
 	}
+}
+
+/* syslog(3): the same escaping, into one buffer; syslog adds the rest. */
+static void
+log_emit_syslog(int pri, const char *msg, const char *suffix)
+{
+	char	line[4200];
+
+	(void)log_escape(line, sizeof(line), msg);
 	if (suffix != NULL)
 		syslog(pri, "%s: %s", line, suffix);
 	else
@@ -151,7 +160,7 @@ log_vlog(struct ops_log *lg, enum log_level level, const char *tag,
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (lg->syslog)
-		log_emit_syslog(level, msg, suffix);
+		log_emit_syslog(log_priority(level), msg, suffix);
 	else
 		log_emit(lg, tag, msg, suffix);
 }
@@ -195,4 +204,59 @@ log_debug(struct ops_log *lg, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vlog(lg, LOG_LEVEL_DEBUG, "debug", NULL, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The line of fatal/fatalx. With no log (xmalloc.c) it is written to
+ * fd 2 in one write(2), from the stack: memory may be gone.
+ */
+static void
+log_fatal(struct ops_log *lg, const char *suffix, const char *fmt,
+    va_list ap)
+{
+	char	msg[1024], line[1200];
+	size_t	o;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (lg != NULL && lg->syslog)
+		log_emit_syslog(LOG_CRIT, msg, suffix);
+	else if (lg != NULL)
+		log_emit(lg, "fatal", msg, suffix);
+	else {
+		o = (size_t)snprintf(line, sizeof(line), "%s: fatal: ",
+		    program_invocation_short_name);
+		if (o >= sizeof(line))
+			o = 0;
+		o += log_escape(line + o, sizeof(line) - o - 1, msg);
+		if (suffix != NULL)
+			o += (size_t)snprintf(line + o, sizeof(line) - o - 1,
+			    ": %s", suffix);
+		if (o > sizeof(line) - 2)
+			o = sizeof(line) - 2;
+		line[o++] = '\n';
+		(void)!write(STDERR_FILENO, line, o);
+	}
+}
+
+void
+fatal(struct ops_log *lg, const char *fmt, ...)
+{
+	va_list		 ap;
+	const char	*e = strerror(errno);
+
+	va_start(ap, fmt);
+	log_fatal(lg, e, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(struct ops_log *lg, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_fatal(lg, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
 }

@@ -11,6 +11,12 @@
  * log_open_syslog; control characters in messages are escaped so a
  * hostile target name cannot forge log lines. Callers never pass
  * secrets.
+ *
+ * fatal and fatalx are for a broken invariant or memory that cannot be
+ * had: they log one line whatever the level (syslog LOG_CRIT) and
+ * exit(1). fatal appends strerror(errno); fatalx does not. With lg NULL
+ * (xmalloc.c, which has no context) the line goes to standard error,
+ * prefixed with the program's name. Neither allocates.
  */
 #ifndef OPS_LOG_H
 #define OPS_LOG_H
@@ -52,5 +58,9 @@ void	log_info(struct ops_log *lg, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_debug(struct ops_log *lg, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	fatal(struct ops_log *lg, const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 2, 3)));
+void	fatalx(struct ops_log *lg, const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 2, 3)));
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * outgroup.c: fold identical outputs across targets; see outgroup.h.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 #include <sodium.h>
 
 #include "outgroup.h"
+#include "xmalloc.h"
 
 static void
 outgroup_digest(const struct outgroup_item *it, unsigned char d[32])
@@ -56,9 +59,10 @@ outgroup_fold(const struct outgroup_item *items, size_t n,
 	int rc = 0;
 
 	*out = NULL;
-	if ((set = calloc(1, sizeof(*set))) == NULL)
+	if ((set = ops_calloc(1, sizeof(*set))) == NULL)
 		return ops_err_errno(err, OPS_E_NOMEM, "allocate output groups");
-	if (n > 0 && (set->groups = calloc(n, sizeof(*set->groups))) == NULL) {
+	if (n > 0 &&
+	    (set->groups = ops_calloc(n, sizeof(*set->groups))) == NULL) {
 		rc = ops_err_errno(err, OPS_E_NOMEM,
 		    "allocate %zu output groups", n);
 		goto out;
@@ -78,7 +82,7 @@ outgroup_fold(const struct outgroup_item *items, size_t n,
 			g = &set->groups[set->ngroups++];
 			g->first = i;
 			memcpy(g->digest, d, 32);
-			if ((g->members = calloc(n - i,
+			if ((g->members = ops_calloc(n - i,
 			    sizeof(*g->members))) == NULL) {
 				rc = ops_err_errno(err, OPS_E_NOMEM,
 				    "allocate output group members");

@@ -6,7 +6,8 @@
  * cap; bytes beyond it are counted and dropped, and the stream is flagged
  * truncated. A run's error text may quote the target: it is stored
  * escaped (core/termsafe), never refused, so a hostile text cannot keep
- * a run "running".
+ * a run "running". Its class (model.h) is a column of its own,
+ * error_class, holding the class name (NULL: none).
  */
 #include "config.h"
 
@@ -20,26 +21,6 @@
 #define JOB_TARGETS_MAX		10000
 #define RUN_ERROR_MAX		4096
 
-static const char *const job_states[] = {
-	[STORE_JOB_QUEUED] = "queued",
-	[STORE_JOB_RUNNING] = "running",
-	[STORE_JOB_DONE] = "done",
-	[STORE_JOB_FAILED] = "failed",
-	[STORE_JOB_CANCELLED] = "cancelled",
-	[STORE_JOB_INTERRUPTED] = "interrupted",
-};
-
-static const char *const run_states[] = {
-	[STORE_RUN_QUEUED] = "queued",
-	[STORE_RUN_RUNNING] = "running",
-	[STORE_RUN_OK] = "ok",
-	[STORE_RUN_FAILED] = "failed",
-	[STORE_RUN_TIMEOUT] = "timeout",
-	[STORE_RUN_ERROR] = "error",
-	[STORE_RUN_CANCELLED] = "cancelled",
-	[STORE_RUN_INTERRUPTED] = "interrupted",
-};
-
 #define JOB_COLS \
 	"SELECT id, automation_id, automation_name, automation_version," \
 	" command, requested_by, state, created, started, finished, kind," \
@@ -47,7 +28,7 @@ static const char *const run_states[] = {
 #define RUN_COLS \
 	"SELECT id, job_id, target_id, target_name, state, exit_status," \
 	" signal, error, started, finished, stdout_bytes, stderr_bytes," \
-	" stdout_truncated, stderr_truncated FROM runs"
+	" stdout_truncated, stderr_truncated, error_class FROM runs"
 
 static const char sql_auto_version[] =
 	"SELECT a.id, v.version, v.body FROM automations a"
@@ -85,7 +66,7 @@ static const char sql_run_start[] =
 	" WHERE id = ?1 AND state = 'queued'";
 static const char sql_run_finish[] =
 	"UPDATE runs SET state = ?2, exit_status = ?3, signal = ?4, error = ?5,"
-	" finished = ?6, started = coalesce(started, ?6)"
+	" error_class = ?7, finished = ?6, started = coalesce(started, ?6)"
 	" WHERE id = ?1 AND state IN ('queued', 'running')";
 static const char sql_run_exists[] = "SELECT state FROM runs WHERE id = ?1";
 static const char sql_run_kept[] =
@@ -124,50 +105,6 @@ static const char sql_output_prune[] =
 static const char sql_jobs_interrupt[] =
 	"UPDATE jobs SET state = 'interrupted', finished = ?1"
 	" WHERE state IN ('queued', 'running')";
-
-const char *
-store_job_state_name(enum store_job_state s)
-{
-	if (s < STORE_JOB_QUEUED || s > STORE_JOB_INTERRUPTED)
-		return "unknown";
-	return job_states[s];
-}
-
-int
-store_job_state_parse(const char *s, enum store_job_state *state)
-{
-	int	i;
-
-	for (i = STORE_JOB_QUEUED; i <= STORE_JOB_INTERRUPTED; i++) {
-		if (s != NULL && strcmp(s, job_states[i]) == 0) {
-			*state = (enum store_job_state)i;
-			return OPS_OK;
-		}
-	}
-	return OPS_E_INVAL;
-}
-
-const char *
-store_run_state_name(enum store_run_state s)
-{
-	if (s < STORE_RUN_QUEUED || s > STORE_RUN_INTERRUPTED)
-		return "unknown";
-	return run_states[s];
-}
-
-int
-store_run_state_parse(const char *s, enum store_run_state *state)
-{
-	int	i;
-
-	for (i = STORE_RUN_QUEUED; i <= STORE_RUN_INTERRUPTED; i++) {
-		if (s != NULL && strcmp(s, run_states[i]) == 0) {
-			*state = (enum store_run_state)i;
-			return OPS_OK;
-		}
-	}
-	return OPS_E_INVAL;
-}
 
 static int
 check_job_spec(const struct store_job_spec *s, struct ops_err *err)
@@ -560,6 +497,10 @@ load_run(struct store *st, sqlite3_stmt *stmt, struct store_run *r,
 	r->err_bytes = sqlite3_column_int64(stmt, 11);
 	r->out_truncated = sqlite3_column_int(stmt, 12);
 	r->err_truncated = sqlite3_column_int(stmt, 13);
+	/* A class this build does not know reads as none. */
+	if (run_class_parse((const char *)sqlite3_column_text(stmt, 14),
+	    &r->cls) != OPS_OK)
+		r->cls = RUN_CLASS_NONE;
 	if (store_col_str(stmt, 3, &r->target) != OPS_OK ||
 	    store_col_str(stmt, 7, &r->error) != OPS_OK)
 		return ops_err_set(err, OPS_E_NOMEM, "read run");
@@ -715,22 +656,36 @@ finish_out_of_range(enum store_run_state *state, int *exit_status,
 }
 
 int
-store_run_finish(struct store *st, int64_t run_id, enum store_run_state state,
+store_run_finish(struct store *st, int64_t run_id, enum run_state state,
     int exit_status, int signal, const char *error, struct ops_err *err)
+{
+	return store_run_finish_class(st, run_id, state, RUN_CLASS_NONE,
+	    exit_status, signal, error, err);
+}
+
+int
+store_run_finish_class(struct store *st, int64_t run_id,
+    enum run_state state, enum run_class cls, int exit_status, int signal,
+    const char *error, struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
 	char		 text[RUN_ERROR_MAX + 1];
 	int		 rc;
 
-	if (state < STORE_RUN_OK || state > STORE_RUN_INTERRUPTED)
+	if (state < RUN_STATE_OK || state > RUN_STATE_INTERRUPTED)
 		return ops_err_set(err, OPS_E_INVAL,
 		    "finish run %lld: state %s is not final",
-		    (long long)run_id, store_run_state_name(state));
+		    (long long)run_id, run_state_name(state));
+	if (strcmp(run_class_name(cls), "unknown") == 0)
+		return ops_err_set(err, OPS_E_INVAL,
+		    "finish run %lld: unknown error class %d",
+		    (long long)run_id, (int)cls);
 	/* Escaped and cut to fit rather than refused. */
 	if (finish_out_of_range(&state, &exit_status, &signal, text,
-	    sizeof(text)))
+	    sizeof(text))) {
 		error = text;
-	else if (error != NULL) {
+		cls = RUN_CLASS_NONE;
+	} else if (error != NULL) {
 		(void)termsafe_escape(error, strlen(error), TERMSAFE_LF, text,
 		    sizeof(text));
 		error = text;
@@ -747,6 +702,8 @@ store_run_finish(struct store *st, int64_t run_id, enum store_run_state state,
 		sqlite3_bind_int(stmt, 4, signal);
 	store_bind_text(stmt, 5, error);
 	sqlite3_bind_int64(stmt, 6, store_now_ms());
+	store_bind_text(stmt, 7, cls != RUN_CLASS_NONE ? run_class_name(cls) :
+	    NULL);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		rc = store_dberr(st, rc, err, "finish run %lld",
 		    (long long)run_id);

@@ -12,9 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model.h"
 #include "store-int.h"
 
 #define STORE_APP_ID	0x4f505343	/* "OPSC" */
+
+static int	store_pragma_int(struct store *, const char *, int *,
+		    struct ops_err *);
 
 static const char m1[] =
 	"CREATE TABLE credentials ("
@@ -171,6 +175,59 @@ static const char m4[] =
 	" v INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO store_meta VALUES ('close_seq', 0);";
 
+/*
+ * 5: a run's error class in a column of its own (model.h), instead of a
+ * "class: " prefix of runs.error. The step in C (migrate_error_class)
+ * adds the column and converts the old rows.
+ */
+static const char m5[] = "";
+
+static const char sql_has_error_class[] =
+	"SELECT count(*) FROM pragma_table_info('runs')"
+	" WHERE name = 'error_class'";
+static const char sql_add_error_class[] =
+	"ALTER TABLE runs ADD COLUMN error_class TEXT";
+/* ?1 is a class name: "?1: message" becomes (?1, "message"). */
+static const char sql_split_error_class[] =
+	"UPDATE runs SET error_class = ?1, error = substr(error, length(?1) + 3)"
+	" WHERE error_class IS NULL AND substr(error, 1, length(?1) + 2) ="
+	" ?1 || ': '";
+
+/*
+ * Every class the runner ever wrote as a prefix is a model class name
+ * ("ok" never was a prefix); an error with any other prefix keeps its
+ * whole text and no class. The column may exist already in a store whose
+ * user_version a test set back: then only the conversion runs.
+ */
+static int
+migrate_error_class(struct store *st, struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	const char	*name;
+	int		 rc, c, have = 0;
+
+	if ((rc = store_pragma_int(st, sql_has_error_class, &have, err)) !=
+	    OPS_OK)
+		return rc;
+	if (!have && (rc = sqlite3_exec(st->db, sql_add_error_class, NULL,
+	    NULL, NULL)) != SQLITE_OK)
+		return store_dberr(st, rc, err, "add runs.error_class to %s",
+		    st->path);
+	for (c = RUN_CLASS_NONE + 1; strcmp(name = run_class_name(
+	    (enum run_class)c), "unknown") != 0; c++) {
+		if ((rc = store_stmt(st, sql_split_error_class, &stmt,
+		    err)) != OPS_OK)
+			return rc;
+		store_bind_text(stmt, 1, name);
+		rc = sqlite3_step(stmt);
+		store_stmt_done(stmt);
+		if (rc != SQLITE_DONE)
+			return store_dberr(st, rc, err, "convert the run errors "
+			    "of %s", st->path);
+	}
+	return OPS_OK;
+}
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -182,6 +239,7 @@ static const struct migration migrations[] = {
 	{ .sql = m2 },
 	{ .sql = m3 },
 	{ .sql = m4, .before = store_audit_rekey },
+	{ .sql = m5, .before = migrate_error_class },
 };
 
 #define STORE_SCHEMA_LATEST \

@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssh.h"
+#include "model.h"
 #include "store-int.h"
 
 /* The target's columns, then its last run with a result (store.h). */
 #define TARGET_SELECT \
 	"SELECT t.id, t.name, t.host, t.port, t.user, t.cred_id, c.name," \
 	" t.notes, t.created, t.updated, r.id, r.job_id, r.state," \
-	" r.exit_status, r.signal, r.error, r.finished"
+	" r.exit_status, r.signal, r.error, r.finished, r.error_class"
 #define TARGET_JOINS \
 	" LEFT JOIN credentials c ON c.id = t.cred_id" \
 	" LEFT JOIN runs r ON r.id = (SELECT id FROM runs" \
@@ -29,13 +29,14 @@ static const char sql_target_by_name[] =
 	TARGET_COLS " WHERE t.name = ?1";
 static const char sql_target_by_id[] =
 	TARGET_COLS " WHERE t.id = ?1";
+/* The name is matched in C, by the model's selector (model.h). */
 static const char sql_target_list[] =
-	TARGET_COLS " WHERE ?1 IS NULL OR t.name GLOB ?1 ORDER BY t.name";
+	TARGET_COLS " ORDER BY t.name";
 static const char sql_target_list_tag[] =
 	TARGET_SELECT " FROM target_tags g"
 	" JOIN targets t ON t.id = g.target_id"
 	TARGET_JOINS
-	" WHERE g.tag = ?2 AND (?1 IS NULL OR t.name GLOB ?1) ORDER BY t.name";
+	" WHERE g.tag = ?1 ORDER BY t.name";
 static const char sql_tags_of[] =
 	"SELECT tag FROM target_tags WHERE target_id = ?1 ORDER BY tag";
 static const char sql_tags_clear[] =
@@ -282,8 +283,8 @@ out:
 static int
 load_last_run(sqlite3_stmt *row, struct store_last_run *r)
 {
-	const char		*st;
-	enum store_run_state	 state;
+	const char	*st;
+	enum run_state	 state;
 
 	r->exit_status = -1;
 	if (sqlite3_column_type(row, 10) == SQLITE_NULL)
@@ -291,15 +292,17 @@ load_last_run(sqlite3_stmt *row, struct store_last_run *r)
 	r->run_id = sqlite3_column_int64(row, 10);
 	r->job_id = sqlite3_column_int64(row, 11);
 	st = (const char *)sqlite3_column_text(row, 12);
-	if (st != NULL && store_run_state_parse(st, &state) == OPS_OK)
+	if (st != NULL && run_state_parse(st, &state) == OPS_OK)
 		r->state = (int)state;
 	if (sqlite3_column_type(row, 13) != SQLITE_NULL)
 		r->exit_status = sqlite3_column_int(row, 13);
 	r->signal = sqlite3_column_int(row, 14);
 	r->finished = sqlite3_column_int64(row, 16);
+	if (run_class_parse((const char *)sqlite3_column_text(row, 17),
+	    &r->cls) != OPS_OK)
+		r->cls = RUN_CLASS_NONE;
 	if (store_col_str(row, 15, &r->error) != OPS_OK)
 		return OPS_E_NOMEM;
-	ssh_error_class(r->error, r->cls, sizeof(r->cls), NULL);
 	return OPS_OK;
 }
 
@@ -452,6 +455,7 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 {
 	sqlite3_stmt		*stmt = NULL;
 	struct store_target	*v;
+	struct selector		 sel;
 	size_t			 cap = 0;
 	const char		*glob = f != NULL ? f->name_glob : NULL;
 	const char		*tag = f != NULL ? f->tag : NULL;
@@ -459,13 +463,19 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 
 	out->v = NULL;
 	out->n = 0;
+	if (glob != NULL && (rc = selector_parse(glob, &sel, err)) != OPS_OK)
+		return rc;
 	if ((rc = store_stmt(st, tag != NULL ? sql_target_list_tag :
 	    sql_target_list, &stmt, err)) != OPS_OK)
 		return rc;
-	store_bind_text(stmt, 1, glob);
 	if (tag != NULL)
-		store_bind_text(stmt, 2, tag);
+		store_bind_text(stmt, 1, tag);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		/* A tag term needs the tags: those load with the target. */
+		if (glob != NULL && sel.kind != SELECTOR_TAG &&
+		    !selector_match(&sel, (const char *)sqlite3_column_text(
+		    stmt, 1), NULL, 0))
+			continue;
 		if (out->n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
 			if ((v = reallocarray(out->v, cap, sizeof(*v))) ==
@@ -480,6 +490,13 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 		    OPS_OK) {
 			target_clear(&out->v[out->n]);
 			goto out;
+		}
+		if (glob != NULL && sel.kind == SELECTOR_TAG &&
+		    !selector_match(&sel, out->v[out->n].name,
+		    (const char *const *)out->v[out->n].tags,
+		    out->v[out->n].ntags)) {
+			target_clear(&out->v[out->n]);
+			continue;
 		}
 		out->n++;
 	}

@@ -260,18 +260,8 @@ store_col_blob(sqlite3_stmt *stmt, int col, unsigned char **out,
 int
 store_name_valid(const char *name)
 {
-	size_t	i;
-
-	if (name == NULL || name[0] == '\0' || name[0] == '-')
-		return 0;
-	for (i = 0; name[i] != '\0'; i++) {
-		if (i >= STORE_NAME_MAX)
-			return 0;
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789._-", name[i]) == NULL)
-			return 0;
-	}
-	return 1;
+	/* One rule for names, shared with the selectors that name them. */
+	return selector_name_valid(name);
 }
 
 int

@@ -67,9 +67,10 @@
 
 #include "error.h"
 #include "keys.h"
+#include "model.h"
 #include "secret.h"
 
-#define STORE_NAME_MAX		64
+#define STORE_NAME_MAX		MODEL_NAME_MAX	/* 64 */
 #define STORE_HOST_MAX		253
 #define STORE_USER_MAX		255
 #define STORE_NOTES_MAX		4096
@@ -139,12 +140,12 @@ int	store_name_valid(const char *name);
 struct store_last_run {
 	int64_t	 job_id;
 	int64_t	 run_id;
-	int	 state;		/* an enum store_run_state; 0 when none */
-	int	 exit_status;	/* -1 when none */
-	int	 signal;	/* 0 when none */
-	char	*error;		/* NULL when none */
-	char	 cls[32];	/* the error's "class:" prefix, or "" */
-	int64_t	 finished;
+	int		 state;		/* an enum run_state; 0 when none */
+	int		 exit_status;	/* -1 when none */
+	int		 signal;	/* 0 when none */
+	enum run_class	 cls;		/* column error_class */
+	char		*error;		/* the message; NULL when none */
+	int64_t		 finished;
 };
 
 struct store_target {
@@ -193,8 +194,11 @@ struct store_target_update {
 	size_t			 ntags;
 };
 
+/* A filter narrows: a target is listed when every term given matches
+ * (model.h selectors). */
 struct store_target_filter {
-	const char	*name_glob;	/* fnmatch-style (GLOB), NULL for all */
+	const char	*name_glob;	/* a selector term (a name, a glob,
+					 * "all" or "tag:X"); NULL for all */
 	const char	*tag;		/* only targets with this tag */
 };
 
@@ -204,7 +208,8 @@ int	store_target_get(struct store *st, const char *name,
 	    struct store_target **out, struct ops_err *err);
 int	store_target_get_id(struct store *st, int64_t id,
 	    struct store_target **out, struct ops_err *err);
-/* Sorted by name. f may be NULL. */
+/* Sorted by name. f may be NULL. OPS_E_INVAL when f->name_glob is not a
+ * valid selector (selector_parse's message). */
 int	store_target_list(struct store *st, const struct store_target_filter *f,
 	    struct store_target_list *out, struct ops_err *err);
 int	store_target_update(struct store *st, const char *name,
@@ -429,25 +434,31 @@ void	store_automation_version_list_free(
 
 /* ---- store-jobs.c ---------------------------------------------------- */
 
-enum store_job_state {
-	STORE_JOB_QUEUED = 1,
-	STORE_JOB_RUNNING,
-	STORE_JOB_DONE,
-	STORE_JOB_FAILED,
-	STORE_JOB_CANCELLED,
-	STORE_JOB_INTERRUPTED,
-};
-
-enum store_run_state {
-	STORE_RUN_QUEUED = 1,
-	STORE_RUN_RUNNING,
-	STORE_RUN_OK,
-	STORE_RUN_FAILED,
-	STORE_RUN_TIMEOUT,
-	STORE_RUN_ERROR,
-	STORE_RUN_CANCELLED,
-	STORE_RUN_INTERRUPTED,
-};
+/*
+ * Job and run states are the model's (model.h). These spellings of them
+ * stay until the daemon's users are renamed (a mechanical change, done
+ * once the helpers restructuring the daemon have landed).
+ */
+#define store_job_state		job_state
+#define STORE_JOB_QUEUED	JOB_STATE_QUEUED
+#define STORE_JOB_RUNNING	JOB_STATE_RUNNING
+#define STORE_JOB_DONE		JOB_STATE_DONE
+#define STORE_JOB_FAILED	JOB_STATE_FAILED
+#define STORE_JOB_CANCELLED	JOB_STATE_CANCELLED
+#define STORE_JOB_INTERRUPTED	JOB_STATE_INTERRUPTED
+#define store_run_state		run_state
+#define STORE_RUN_QUEUED	RUN_STATE_QUEUED
+#define STORE_RUN_RUNNING	RUN_STATE_RUNNING
+#define STORE_RUN_OK		RUN_STATE_OK
+#define STORE_RUN_FAILED	RUN_STATE_FAILED
+#define STORE_RUN_TIMEOUT	RUN_STATE_TIMEOUT
+#define STORE_RUN_ERROR		RUN_STATE_ERROR
+#define STORE_RUN_CANCELLED	RUN_STATE_CANCELLED
+#define STORE_RUN_INTERRUPTED	RUN_STATE_INTERRUPTED
+#define store_job_state_name	job_state_name
+#define store_job_state_parse	job_state_parse
+#define store_run_state_name	run_state_name
+#define store_run_state_parse	run_state_parse
 
 enum store_stream {
 	STORE_STDOUT = 1,
@@ -501,7 +512,8 @@ struct store_run {
 	enum store_run_state	 state;
 	int			 exit_status;	/* -1 when none */
 	int			 signal;	/* 0 when none */
-	char			*error;		/* NULL when none */
+	enum run_class		 cls;		/* column error_class */
+	char			*error;		/* the message; NULL when none */
 	int64_t			 started;
 	int64_t			 finished;
 	unsigned char		*out;		/* with_output only */
@@ -518,13 +530,6 @@ struct store_run_list {
 	struct store_run	*v;
 	size_t			 n;
 };
-
-const char	*store_job_state_name(enum store_job_state s);
-int		 store_job_state_parse(const char *s,
-		     enum store_job_state *state);
-const char	*store_run_state_name(enum store_run_state s);
-int		 store_run_state_parse(const char *s,
-		     enum store_run_state *state);
 
 /* A queued job with one queued run per target. */
 int	store_job_add(struct store *st, const struct store_job_spec *s,
@@ -549,10 +554,18 @@ int	store_run_get(struct store *st, int64_t run_id, struct store_run **out,
 	    struct ops_err *err);
 /* QUEUED -> RUNNING, sets started. */
 int	store_run_start(struct store *st, int64_t run_id, struct ops_err *err);
-/* A final state; exit_status -1 and signal 0 mean none; error may be
- * NULL. Sets finished. */
+/*
+ * A final state; exit_status -1 and signal 0 mean none; error (the
+ * message, without its class) may be NULL; cls goes to its own column
+ * (RUN_CLASS_NONE: none). Sets finished. An exit status or signal out of
+ * range ends the run as an error without a class that says so.
+ */
+int	store_run_finish_class(struct store *st, int64_t run_id,
+	    enum run_state state, enum run_class cls, int exit_status,
+	    int signal, const char *error, struct ops_err *err);
+/* store_run_finish_class with RUN_CLASS_NONE. */
 int	store_run_finish(struct store *st, int64_t run_id,
-	    enum store_run_state state, int exit_status, int signal,
+	    enum run_state state, int exit_status, int signal,
 	    const char *error, struct ops_err *err);
 /* Append up to the cap; beyond it bytes are counted, dropped and the
  * stream is flagged truncated. */

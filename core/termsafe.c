@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "termsafe.h"
+#include "xmalloc.h"
 
 /*
  * The length of the character at p that may pass (> 0); 0 when p[0] is
@@ -190,14 +191,12 @@ termsafe_escape(const void *p, size_t len, int flags, char *out,
 char *
 termsafe_strdup(const char *s, int flags)
 {
-	size_t	len = strlen(s), room;
+	size_t	 len = strlen(s);
 	char	*out;
 
-	if (len > (SIZE_MAX - 1) / TERMSAFE_GROWTH)
-		return NULL;
-	room = len * TERMSAFE_GROWTH + 1;
-	if ((out = malloc(room)) != NULL)
-		(void)termsafe_escape(s, len, flags, out, room);
+	/* (len + 1) * GROWTH >= len * GROWTH + 1: never cut. */
+	out = xreallocarray(NULL, len + 1, TERMSAFE_GROWTH);
+	(void)termsafe_escape(s, len, flags, out, (len + 1) * TERMSAFE_GROWTH);
 	return out;
 }
 

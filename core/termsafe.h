@@ -17,7 +17,8 @@
  * A stream filter (struct termsafe, one per output stream) keeps a UTF-8
  * sequence cut by the end of a chunk for the next chunk; termsafe_flush
  * shows what is left as escapes. The buffer functions take their input as
- * whole. Nothing here allocates but termsafe_strdup.
+ * whole. Nothing here allocates but termsafe_strdup, which ends the
+ * process when memory runs out (xmalloc.h): its callers cannot recover.
  */
 #ifndef OPS_TERMSAFE_H
 #define OPS_TERMSAFE_H
@@ -52,7 +53,7 @@ int	termsafe_fputs(const char *s, int flags, FILE *fp);
  */
 size_t	termsafe_escape(const void *p, size_t len, int flags, char *out,
 	    size_t outlen);
-/* The string s escaped, never cut. Caller frees; NULL out of memory. */
+/* The string s escaped, never cut. Caller frees; never NULL (xmalloc). */
 char	*termsafe_strdup(const char *s, int flags);
 /* 1 when termsafe_escape would leave p[0..len) as it is. */
 int	termsafe_clean(const void *p, size_t len, int flags);

@@ -23,6 +23,7 @@
 #include "hostkey.h"
 #include "keys.h"
 #include "log.h"
+#include "model.h"
 #include "paths.h"
 #include "proto.h"
 #include "store.h"
@@ -323,14 +324,6 @@ handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-targets.c */
 handler_fn	handle_target_add, handle_target_list, handle_target_show,
 		handle_target_edit, handle_target_rm;
-
-/* targets.c: the target service (what the runner and handlers share) */
-/* A target's reachability from its last run with a result (state, an
- * enum store_run_state or 0, and its error class): "reachable" when the
- * run got past authentication, "unreachable" when it failed before
- * (connection-refused, connect-timeout, resolve, auth, hostkey-*, ...),
- * "unknown" when never tried or for a local error. Static string. */
-const char	*target_reach(int state, const char *cls);
 /* handlers-creds.c */
 handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
 /* handlers-lock.c: unlock, lock, passwd (each audits itself) */
@@ -467,7 +460,7 @@ struct ops_event {
 			size_t			 len;
 		}		 output;
 		struct {
-			const char		*status; /* target_reach */
+			enum reach		 reach;
 			const char		*message; /* or NULL */
 		}		 target;
 	}			 u;

@@ -139,7 +139,8 @@ event_json(const struct ops_event *ev)
 		if ((m = proto_msg_new(PROTO_TARGET_STATUS, 0)) == NULL)
 			return NULL;
 		(void)proto_add_str(m, "target", ev->target, NULL);
-		rc = proto_add_str(m, "status", ev->u.target.status, NULL);
+		rc = proto_add_str(m, "status", reach_name(ev->u.target.reach),
+		    NULL);
 		if (ev->u.target.message != NULL)
 			(void)proto_add_str(m, "message",
 			    ev->u.target.message, NULL);

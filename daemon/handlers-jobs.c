@@ -7,14 +7,12 @@
  */
 #include "config.h"
 
-#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
-#include "ssh.h"
 
 #define S		OPS_PROTO_MAX_NAME
 #define JOB_LIST_DEFAULT 20
@@ -27,26 +25,10 @@ ms_or_null(int64_t ms)
 	return ms > 0 ? json_integer(ms) : json_null();
 }
 
-static int
-has_tag(const struct store_target *t, const char *tag)
-{
-	size_t	i;
-
-	for (i = 0; i < t->ntags; i++)
-		if (strcmp(t->tags[i], tag) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-is_glob(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
-}
-
 /*
  * The names selected by sel (sorted, no duplicates; the strings in *out
- * are borrowed from *l). A selector that matches nothing is an error
+ * are borrowed from *l): a list of selectors adds up (model.h). A
+ * malformed selector is refused; one that matches nothing is an error
  * that lists every such selector.
  */
 static int
@@ -54,14 +36,18 @@ resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
     struct store_target_list *l, const char ***out, size_t *nout,
     struct ops_err *err)
 {
+	struct selector	 term;
 	char		*picked = NULL, bad[OPS_ERR_MSG_MAX];
-	const char	*name;
+	const struct store_target *t;
 	size_t		 i, k, nbad = 0, hits, off = 0;
 	int		 rc;
 
 	*out = NULL;
 	*nout = 0;
 	bad[0] = '\0';
+	for (i = 0; i < nsel; i++)
+		if ((rc = selector_parse(sel[i], &term, err)) != OPS_OK)
+			return rc;
 	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
 		return rc;
 	if ((picked = calloc(l->n + 1, 1)) == NULL ||
@@ -71,14 +57,11 @@ resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
 	}
 	for (i = 0; i < nsel; i++) {
 		hits = 0;
+		(void)selector_parse(sel[i], &term, NULL);
 		for (k = 0; k < l->n; k++) {
-			name = l->v[k].name;
-			if (strcmp(sel[i], "all") == 0 ||
-			    (strncmp(sel[i], "tag:", 4) == 0 &&
-			    has_tag(&l->v[k], sel[i] + 4)) ||
-			    (is_glob(sel[i]) &&
-			    fnmatch(sel[i], name, 0) == 0) ||
-			    strcmp(sel[i], name) == 0) {
+			t = &l->v[k];
+			if (selector_match(&term, t->name,
+			    (const char *const *)t->tags, t->ntags)) {
 				picked[k] = 1;
 				hits++;
 			}
@@ -179,15 +162,16 @@ out:
 static json_t *
 run_json(const struct store_run *r)
 {
-	char		 cls[32], sig[16];
-	const char	*text;
+	char		 sig[16];
+	const char	*cls = NULL;
 	json_t		*o;
 
-	ssh_error_class(r->error, cls, sizeof(cls), &text);
-	if (r->state == STORE_RUN_CANCELLED || r->state ==
-	    STORE_RUN_INTERRUPTED)
-		snprintf(cls, sizeof(cls), "%s",
-		    store_run_state_name(r->state));
+	if (r->cls != RUN_CLASS_NONE)
+		cls = run_class_name(r->cls);
+	/* A run stopped on purpose names why by its state. */
+	if (r->state == RUN_STATE_CANCELLED || r->state ==
+	    RUN_STATE_INTERRUPTED)
+		cls = run_state_name(r->state);
 	snprintf(sig, sizeof(sig), "%d", r->signal);
 	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
 	    "s:I, s:b, s:b}",
@@ -196,8 +180,8 @@ run_json(const struct store_run *r)
 	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
 	    json_null(),
 	    "signal", r->signal > 0 ? json_string(sig) : json_null(),
-	    "class", cls[0] != '\0' ? json_string(cls) : json_null(),
-	    "error", text != NULL ? json_string(text) : json_null(),
+	    "class", cls != NULL ? json_string(cls) : json_null(),
+	    "error", r->error != NULL ? json_string(r->error) : json_null(),
 	    "started", ms_or_null(r->started),
 	    "finished", ms_or_null(r->finished),
 	    "duration_ms", r->started > 0 && r->finished >= r->started ?
@@ -215,11 +199,6 @@ run_is_ok(const struct store_run *r)
 	return r->state == STORE_RUN_OK;
 }
 
-static int
-run_is_final(const struct store_run *r)
-{
-	return r->state != STORE_RUN_QUEUED && r->state != STORE_RUN_RUNNING;
-}
 
 /* The job object; with runs, its "runs" array too. */
 static json_t *
@@ -232,7 +211,7 @@ job_json(const struct store_job *j, const struct store_run_list *rl,
 	for (i = 0; i < rl->n; i++) {
 		if (run_is_ok(&rl->v[i]))
 			nok++;
-		else if (run_is_final(&rl->v[i]))
+		else if (run_state_is_final(rl->v[i].state))
 			nfail++;
 	}
 	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, "

@@ -23,17 +23,25 @@ str_or_null(const char *s)
 static json_t *
 last_run_json(const struct store_last_run *r)
 {
+	char	*error;
+	json_t	*o;
+
 	if (r->job_id == 0)
 		return json_null();
-	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I}",
+	/* "error" is the joined "class: message" form (opsicle(1)). */
+	error = run_error_join(r->cls, r->error);
+	o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I}",
 	    "job", (json_int_t)r->job_id,
 	    "state", store_run_state_name((enum store_run_state)r->state),
 	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
 	    json_null(),
 	    "signal", r->signal > 0 ? json_integer(r->signal) : json_null(),
-	    "class", r->cls[0] != '\0' ? json_string(r->cls) : json_null(),
-	    "error", str_or_null(r->error),
+	    "class", r->cls != RUN_CLASS_NONE ?
+	    json_string(run_class_name(r->cls)) : json_null(),
+	    "error", str_or_null(error),
 	    "finished", (json_int_t)r->finished);
+	free(error);
+	return o;
 }
 
 /* The stable JSON form of a target (documented in opsicle(1)). */
@@ -41,7 +49,7 @@ static json_t *
 target_json(const struct store_target *t)
 {
 	const struct store_last_run	*r = &t->last_run;
-	const char			*reach;
+	enum reach			 reach;
 	json_t				*o, *tags;
 	size_t				 i;
 
@@ -49,7 +57,7 @@ target_json(const struct store_target *t)
 		return NULL;
 	for (i = 0; i < t->ntags; i++)
 		json_array_append_new(tags, json_string(t->tags[i]));
-	reach = target_reach(r->state, r->cls);
+	reach = reach_of_run((enum run_state)r->state, r->cls);
 	o = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I, s:I, s:s, "
 	    "s:o, s:o}",
 	    "name", t->name, "host", t->host, "port", t->port,
@@ -57,9 +65,9 @@ target_json(const struct store_target *t)
 	    "tags", tags, "notes", str_or_null(t->notes),
 	    "created", (json_int_t)t->created,
 	    "updated", (json_int_t)t->updated,
-	    "reachability", reach,
-	    "reach_class", strcmp(reach, "unreachable") == 0 ?
-	    json_string(r->cls) : json_null(),
+	    "reachability", reach_name(reach),
+	    "reach_class", reach == REACH_UNREACHABLE ?
+	    json_string(run_class_name(r->cls)) : json_null(),
 	    "last_run", last_run_json(r));
 	return o;
 }

@@ -111,17 +111,18 @@ void	jobs_flush_soon(struct jobs *js);
 void	jobs_slot_flush(struct job_slot *s);
 /* Record a final state for a slot that never got a result. */
 void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
-	    const char *error);
+	    enum run_class cls, const char *error);
 void	jobs_auth_free_all(struct jobs *js);
 
 /* jobs.c */
 void	jobs_emit_run_state(struct ops_ctx *ctx, int64_t job,
 	    const char *target, enum store_run_state state, int exit_status,
 	    int signal, const char *error);
-/* target-status (reachable, unreachable or unknown; message: the error)
- * when a run ends with a result (ok, failed, timeout, error). */
+/* target-status (reachable, unreachable or unknown, from state and cls;
+ * message: the error, "class: message") when a run ends with a result
+ * (ok, failed, timeout, error). */
 void	jobs_emit_target_status(struct ops_ctx *ctx, int64_t job,
 	    const char *target, enum store_run_state state,
-	    const char *error);
+	    enum run_class cls, const char *error);
 
 #endif

@@ -242,18 +242,23 @@ jobs_slot_release(struct job_slot *s)
 
 void
 jobs_slot_end(struct job_slot *s, enum store_run_state state,
-    const char *error)
+    enum run_class cls, const char *error)
 {
 	struct ops_ctx	*ctx = slot_ctx(s);
 	struct ops_err	 err;
+	char		*joined;
 
 	jobs_slot_flush(s);
-	if (ctx->store != NULL && store_run_finish(ctx->store, s->run_id,
-	    state, -1, 0, error, &err) != OPS_OK)
+	if (ctx->store != NULL && store_run_finish_class(ctx->store,
+	    s->run_id, state, cls, -1, 0, error, &err) != OPS_OK)
 		log_warnx(&ctx->log, "job %lld: %s", (long long)s->job->id,
 		    ops_err_msg(&err));
-	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, error);
-	jobs_emit_target_status(ctx, s->job->id, s->target, state, error);
+	/* Events carry the joined "class: message" form. */
+	joined = run_error_join(cls, error);
+	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, joined);
+	jobs_emit_target_status(ctx, s->job->id, s->target, state, cls,
+	    joined);
+	free(joined);
 	s->state = SLOT_OVER;
 	s->job->ndone++;
 }
@@ -330,6 +335,47 @@ record_pending(struct job_slot *s, const struct ssh_result *r)
 		    "%s", (long long)s->job->id, s->target, ops_err_msg(&err));
 }
 
+/* The engine's class as the model's, where a run's result is recorded. */
+static enum run_class
+class_of(enum ssh_class c)
+{
+	switch (c) {
+	case SSH_CLASS_OK:
+		return RUN_CLASS_NONE;
+	case SSH_CLASS_RESOLVE:
+		return RUN_CLASS_RESOLVE;
+	case SSH_CLASS_REFUSED:
+		return RUN_CLASS_REFUSED;
+	case SSH_CLASS_CONNECT_TIMEOUT:
+		return RUN_CLASS_CONNECT_TIMEOUT;
+	case SSH_CLASS_CONNECT:
+		return RUN_CLASS_CONNECT;
+	case SSH_CLASS_HANDSHAKE:
+		return RUN_CLASS_HANDSHAKE;
+	case SSH_CLASS_HOSTKEY_UNKNOWN:
+		return RUN_CLASS_HOSTKEY_UNKNOWN;
+	case SSH_CLASS_HOSTKEY_CHANGED:
+		return RUN_CLASS_HOSTKEY_CHANGED;
+	case SSH_CLASS_AUTH:
+		return RUN_CLASS_AUTH;
+	case SSH_CLASS_CHANNEL:
+		return RUN_CLASS_CHANNEL;
+	case SSH_CLASS_TIMEOUT:
+		return RUN_CLASS_TIMEOUT;
+	case SSH_CLASS_EXIT:
+		return RUN_CLASS_EXIT;
+	case SSH_CLASS_SIGNAL:
+		return RUN_CLASS_SIGNAL;
+	case SSH_CLASS_INTERNAL:
+		return RUN_CLASS_INTERNAL;
+	case SSH_CLASS_SFTP:
+		return RUN_CLASS_SFTP;
+	case SSH_CLASS_SUDO:
+		return RUN_CLASS_SUDO;
+	}
+	return RUN_CLASS_INTERNAL;
+}
+
 static void
 on_done(void *arg, size_t idx, const struct ssh_result *r)
 {
@@ -352,9 +398,9 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 		if (r->cls == SSH_CLASS_HOSTKEY_UNKNOWN ||
 		    r->cls == SSH_CLASS_HOSTKEY_CHANGED)
 			record_pending(s, r);
-		if (store_run_finish(ctx->store, s->run_id, state,
-		    r->exit_status, sig, msg[0] != '\0' ? msg : NULL,
-		    &err) != OPS_OK)
+		if (store_run_finish_class(ctx->store, s->run_id, state,
+		    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status,
+		    sig, r->ok ? NULL : r->msg, &err) != OPS_OK)
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
@@ -364,6 +410,7 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	jobs_emit_run_state(ctx, s->job->id, s->target, state,
 	    r->exit_status, sig, msg[0] != '\0' ? msg : NULL);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
+	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
 	s->state = SLOT_DONE;
 	s->job->active--;
@@ -408,31 +455,36 @@ jobs_slot_start(struct job_slot *s)
 	struct ops_err		 err;
 	char			 ubuf[256], emsg[OPS_ERR_MSG_MAX + 32];
 	const char		*user;
+	enum run_class		 cls;
 	int			 rc;
 
 	if (ctx->store == NULL) {
-		jobs_slot_end(s, STORE_RUN_INTERRUPTED, "interrupted: the "
-		    "store was locked");
+		jobs_slot_end(s, STORE_RUN_INTERRUPTED, RUN_CLASS_INTERRUPTED,
+		    "the store was locked");
 		return;
 	}
 	if ((rc = store_target_get(ctx->store, s->target, &t,
 	    &err)) != OPS_OK) {
-		snprintf(emsg, sizeof(emsg), "config: %s", ops_err_msg(&err));
+		cls = RUN_CLASS_CONFIG;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
 	if (t->cred_name != NULL && (rc = store_cred_get(ctx->store,
 	    t->cred_name, &cr, &err)) != OPS_OK) {
-		snprintf(emsg, sizeof(emsg), "config: %s", ops_err_msg(&err));
+		cls = RUN_CLASS_CONFIG;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
 	user = run_user(t, cr, ubuf, sizeof(ubuf));
 	if ((s->host = strdup(t->host)) == NULL) {
-		snprintf(emsg, sizeof(emsg), "internal: out of memory");
+		cls = RUN_CLASS_INTERNAL;
+		snprintf(emsg, sizeof(emsg), "out of memory");
 		goto fail;
 	}
 	if ((rc = load_known(s, &err)) != OPS_OK ||
 	    (rc = auth_get(j->js, cr, user, &s->auth, &err)) != OPS_OK) {
-		snprintf(emsg, sizeof(emsg), "auth: %s", ops_err_msg(&err));
+		cls = RUN_CLASS_AUTH;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
 	memset(&s->t, 0, sizeof(s->t));
@@ -456,7 +508,8 @@ jobs_slot_start(struct job_slot *s)
 	s->x.on_done = on_done;
 	s->x.arg = s;
 	if ((rc = store_run_start(ctx->store, s->run_id, &err)) != OPS_OK) {
-		snprintf(emsg, sizeof(emsg), "internal: %s", ops_err_msg(&err));
+		cls = RUN_CLASS_INTERNAL;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
 	jobs_emit_run_state(ctx, j->id, s->target, STORE_RUN_RUNNING, -1, 0,
@@ -467,7 +520,8 @@ jobs_slot_start(struct job_slot *s)
 	if ((rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b,
 	    &err)) != OPS_OK) {
 		j->active--;
-		snprintf(emsg, sizeof(emsg), "internal: %s", ops_err_msg(&err));
+		cls = RUN_CLASS_INTERNAL;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
 	store_target_free(t);
@@ -477,5 +531,5 @@ fail:
 	store_target_free(t);
 	store_cred_free(cr);
 	jobs_slot_release(s);
-	jobs_slot_end(s, STORE_RUN_ERROR, emsg);
+	jobs_slot_end(s, STORE_RUN_ERROR, cls, emsg);
 }

@@ -46,18 +46,15 @@ jobs_emit_run_state(struct ops_ctx *ctx, int64_t job, const char *target,
 
 void
 jobs_emit_target_status(struct ops_ctx *ctx, int64_t job, const char *target,
-    enum store_run_state state, const char *error)
+    enum store_run_state state, enum run_class cls, const char *error)
 {
 	struct ops_event	ev = { .kind = OPS_EV_TARGET_STATUS, .job = job,
 				    .target = target };
-	char			cls[32];
 
 	/* Only runs with a result say anything about the target. */
-	if (state != STORE_RUN_OK && state != STORE_RUN_FAILED &&
-	    state != STORE_RUN_TIMEOUT && state != STORE_RUN_ERROR)
+	if (!run_state_has_result(state))
 		return;
-	ssh_error_class(error, cls, sizeof(cls), NULL);
-	ev.u.target.status = target_reach((int)state, cls);
+	ev.u.target.reach = reach_of_run(state, cls);
 	ev.u.target.message = error;
 	events_post(ctx, &ev);
 }
@@ -145,13 +142,17 @@ job_fill(struct job *j)
 		job_finish(j, 0);
 }
 
-/* Stop every run of j now with state (cancelled or interrupted). */
+/* Stop every run of j now with state (cancelled or interrupted; the
+ * latter with class "interrupted" and why as its message). */
 static void
 job_end(struct job *j, enum store_run_state rstate,
     enum store_job_state jstate, const char *why)
 {
 	struct job_slot	*s;
 	size_t		 i;
+
+	enum run_class	 cls = rstate == STORE_RUN_INTERRUPTED ?
+	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
 
 	j->ending = 1;
 	for (i = 0; i < j->n; i++) {
@@ -160,10 +161,10 @@ job_end(struct job *j, enum store_run_state rstate,
 		case SLOT_RUNNING:
 			jobs_slot_release(s);	/* aborts the channel */
 			j->active--;
-			jobs_slot_end(s, rstate, why);
+			jobs_slot_end(s, rstate, cls, why);
 			break;
 		case SLOT_WAIT:
-			jobs_slot_end(s, rstate, why);
+			jobs_slot_end(s, rstate, cls, why);
 			break;
 		case SLOT_DONE:
 			jobs_slot_release(s);
@@ -325,8 +326,7 @@ jobs_pass(struct jobs *js)
 		    "running jobs", js->nrunning);
 		while (js->running != NULL)
 			job_end(js->running, STORE_RUN_INTERRUPTED,
-			    STORE_JOB_INTERRUPTED, "interrupted: the store "
-			    "was locked");
+			    STORE_JOB_INTERRUPTED, "the store was locked");
 	}
 	for (j = js->running; j != NULL; j = next) {
 		next = j->next_job;
@@ -521,8 +521,7 @@ jobs_free(struct ops_ctx *ctx)
 		evloop_set_before_sleep(ctx->loop, NULL, NULL);
 		while (js->running != NULL)
 			job_end(js->running, STORE_RUN_INTERRUPTED,
-			    STORE_JOB_INTERRUPTED, "interrupted: opsicled "
-			    "stopped");
+			    STORE_JOB_INTERRUPTED, "opsicled stopped");
 		if (js->kick_timer != 0)
 			evloop_timer_del(ctx->loop, js->kick_timer);
 		if (js->flush_timer != 0)
@@ -554,7 +553,7 @@ grace_timer(struct evloop *loop, long long id, void *arg)
 		    "running jobs", js->nrunning);
 	while (js->running != NULL)
 		job_end(js->running, STORE_RUN_INTERRUPTED,
-		    STORE_JOB_INTERRUPTED, "interrupted: opsicled stopped");
+		    STORE_JOB_INTERRUPTED, "opsicled stopped");
 	jobs_pass(js);
 	return EVLOOP_NOMORE;
 }

@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "model.h"
 #include "outgroup.h"
 #include "store.h"
 #include "termsafe.h"
@@ -287,13 +288,6 @@ join_command(char *const *w, int n)
 	return s;
 }
 
-static int
-is_final(const char *state)
-{
-	return state != NULL && strcmp(state, "queued") != 0 &&
-	    strcmp(state, "running") != 0;
-}
-
 /* One request on the open connection; NULL (message printed) on error. */
 static json_t *
 ask(struct cli_conn *c, enum proto_type type, long long job)
@@ -535,7 +529,7 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 				json_object_set(states, cli_str(m, "target"),
 				    m);
 			else if (type == PROTO_JOB_STATE &&
-			    is_final(cli_str(m, "state")))
+			    job_state_name_is_final(cli_str(m, "state")))
 				done = 1;
 		}
 		json_decref(m);

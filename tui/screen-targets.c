@@ -16,7 +16,7 @@
 
 #include <curses.h>
 
-#include "ssh.h"
+#include "model.h"
 #include "tui-screen.h"
 
 #define FORM_ADD	1
@@ -159,11 +159,12 @@ void
 screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 {
 	struct view_list	*v = targets_view(t);
-	const char		*name, *state, *error, *status;
+	const char		*name, *error, *status;
 	const json_t		*x;
 	struct timespec		 ts;
 	json_t			*o, *lr;
-	char			 cls[32];
+	enum run_state		 state;
+	enum run_class		 cls;
 	size_t			 idx = 0;
 
 	name = json_string_value(json_object_get(msg, "target"));
@@ -173,32 +174,31 @@ screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 		if ((status = json_string_value(json_object_get(msg,
 		    "status"))) == NULL)
 			return;
-		ssh_error_class(json_string_value(json_object_get(msg,
-		    "message")), cls, sizeof(cls), NULL);
+		/* Events carry the error joined as "class: message". */
+		run_error_split(json_string_value(json_object_get(msg,
+		    "message")), &cls, NULL);
 		json_object_set_new(o, "reachability", json_string(status));
 		json_object_set_new(o, "reach_class", strcmp(status,
-		    "unreachable") == 0 && cls[0] != '\0' ? json_string(cls) :
-		    json_null());
+		    "unreachable") == 0 && cls != RUN_CLASS_NONE ?
+		    json_string(run_class_name(cls)) : json_null());
 	} else if (type == PROTO_RUN_STATE) {
 		/* Only results: what target-list's last_run holds. */
-		state = json_string_value(json_object_get(msg, "state"));
-		if (state == NULL || (strcmp(state, "ok") != 0 &&
-		    strcmp(state, "failed") != 0 &&
-		    strcmp(state, "timeout") != 0 &&
-		    strcmp(state, "error") != 0))
+		if (run_state_parse(json_string_value(json_object_get(msg,
+		    "state")), &state) != OPS_OK || !run_state_has_result(state))
 			return;
 		error = json_string_value(json_object_get(msg, "error"));
-		ssh_error_class(error, cls, sizeof(cls), NULL);
+		run_error_split(error, &cls, NULL);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		x = json_object_get(msg, "signal");
 		lr = json_pack("{s:I, s:s, s:O, s:o, s:o, s:o, s:I}", "job",
 		    json_integer_value(json_object_get(msg, "job")),
-		    "state", state,
+		    "state", run_state_name(state),
 		    "exit", json_is_integer(json_object_get(msg, "exit")) ?
 		    json_object_get(msg, "exit") : json_null(),
 		    "signal", json_is_string(x) ? json_integer(strtol(
 		    json_string_value(x), NULL, 10)) : json_null(),
-		    "class", cls[0] != '\0' ? json_string(cls) : json_null(),
+		    "class", cls != RUN_CLASS_NONE ?
+		    json_string(run_class_name(cls)) : json_null(),
 		    "error", error != NULL ? json_string(error) : json_null(),
 		    "finished", (json_int_t)ts.tv_sec * 1000 +
 		    ts.tv_nsec / 1000000);

@@ -25,6 +25,7 @@
 
 #include <sodium.h>
 
+#include "model.h"
 #include "tui-screen.h"
 
 #define JOBS_LIST_LIMIT	200
@@ -188,12 +189,6 @@ jobs_run(struct tjob *j, const char *target, int create)
 	return n;
 }
 
-static int
-finished(const char *state)
-{
-	return strcmp(state, "queued") != 0 && strcmp(state, "running") != 0;
-}
-
 /* Counts from the runs, when the console knows them. */
 static void
 recount(struct tjob *j)
@@ -256,7 +251,7 @@ apply_job(struct tui *t, struct tjob *j, const json_t *o)
 	j->total = (size_t)jint(o, "total", (long long)j->total);
 	j->nok = (size_t)jint(o, "ok", (long long)j->nok);
 	j->nfail = (size_t)jint(o, "failed", (long long)j->nfail);
-	if (!j->have_runs && finished(j->state))
+	if (!j->have_runs && job_state_name_is_final(j->state))
 		j->nq = j->nrun = 0;
 	json_array_foreach(runs, i, ro) {
 		if (jstr(ro, "target") == NULL ||
@@ -389,7 +384,7 @@ list_done(struct tui *t, int rc, const json_t *result, const char *message,
 			continue;
 		apply_job(t, j, o);
 		/* Live counts need the runs of a job still going. */
-		if (!finished(j->state) && !j->have_runs)
+		if (!job_state_name_is_final(j->state) && !j->have_runs)
 			show_job(t, j);
 	}
 	t->jobs_loaded = 1;
@@ -451,7 +446,8 @@ on_run_state(struct tui *t, struct tjob *j, const json_t *msg)
 		set_str(&r->error, jstr(msg, "error"));
 	if (strcmp(state, "running") == 0)
 		r->seen_start = evloop_now_ms();
-	else if (finished(state) && r->seen_start > 0 && r->duration < 0)
+	else if (run_state_name_is_final(state) && r->seen_start > 0 &&
+	    r->duration < 0)
 		r->duration = evloop_now_ms() - r->seen_start;
 	if (!j->have_runs && !j->show_pending)
 		show_job(t, j);
@@ -515,7 +511,7 @@ jobs_event(struct tui *t, enum proto_type type, const json_t *msg)
 			    (long long)j->nfail);
 		}
 		j->total = (size_t)jint(msg, "total", (long long)j->total);
-		if (finished(j->state) && !j->have_runs)
+		if (job_state_name_is_final(j->state) && !j->have_runs)
 			j->nq = j->nrun = 0;
 		t->jobs_changed = 1;
 		if (t->job_cur == j->id)

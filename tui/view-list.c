@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "model.h"
 #include "tui-screen.h"
 
 void
@@ -135,18 +136,29 @@ view_list_key(const struct view_list *v, const json_t *row)
 	return json_is_string(k) ? json_string_value(k) : none;
 }
 
+/* A "tag:X" filter is a target selector (model.h) over the row's key
+ * and tags; a malformed one matches nothing. */
 static int
-has_tag(const json_t *row, const char *tag)
+selector_row(const struct view_list *v, const json_t *row,
+    const char *filter)
 {
-	const json_t	*item;
-	size_t		 i;
+	struct selector	 sel;
+	const json_t	*tags = json_object_get(row, "tags"), *item;
+	const char	**v_tags;
+	size_t		 i, n = 0;
+	int		 hit;
 
-	json_array_foreach(json_object_get(row, "tags"), i, item) {
-		if (json_is_string(item) &&
-		    strcmp(json_string_value(item), tag) == 0)
-			return 1;
-	}
-	return 0;
+	if (selector_parse(filter, &sel, NULL) != OPS_OK)
+		return 0;
+	if ((v_tags = calloc(json_array_size(tags) + 1,
+	    sizeof(*v_tags))) == NULL)
+		return 0;
+	json_array_foreach(tags, i, item)
+		if (json_is_string(item))
+			v_tags[n++] = json_string_value(item);
+	hit = selector_match(&sel, view_list_key(v, row), v_tags, n);
+	free(v_tags);
+	return hit;
 }
 
 static void
@@ -205,7 +217,7 @@ matches(const struct view_list *v, size_t i, const char *needle)
 	if (v->filter[0] == '\0')
 		return 1;
 	if (strncmp(v->filter, "tag:", 4) == 0)
-		return has_tag(row, v->filter + 4);
+		return selector_row(v, row, v->filter);
 	if (v->hay != NULL && v->hay[i] != NULL)
 		return strstr(v->hay[i], needle) != NULL;
 	for (c = 0; c < v->ncols; c++) {

@@ -3,25 +3,27 @@
 # `opsicle run all -- true` through the CLI and the daemon, on N loopback
 # targets, cold (a freshly started daemon: no pooled sessions) and warm
 # (the daemon's pooled sessions), and in the same run the peer tools
-# (pdsh, clush, parallel-ssh, xargs+ssh, ansible) through the shared
-# harness's peers.sh, every peer's ssh pinned to KEX curve25519-sha256.
+# (pdsh, clush, parallel-ssh, xargs+ssh, ansible) through peers.sh next
+# to this script, every peer's ssh pinned to KEX curve25519-sha256; a
+# peer that is not installed is skipped.
 #
 # Client CPU for opsicle is the CLI's own user+system time plus the growth
 # of the daemon's (it runs the SSH sessions), read from /proc/PID/stat.
-# sshd_cpu is the server's CPU per run (the harness's sshd, its
+# sshd_cpu is the server's CPU per run (bench-lib.sh's sshd, its
 # per-connection processes and the shells they start): on one box the
 # client and the server share the cores, so the warm wall time cannot drop
 # below sshd_cpu / cores, whatever the client does.
 #
 # Environment: OPS_BUILDDIR (where opsicle and opsicled were built; default
-#   .), BENCH_HARNESS (default /work/shared/bench), SSHD_DIR (default
+#   .), BENCH_HARNESS (the peer harness; default this script's
+#   directory), SSHD_DIR (default
 #   /tmp/ops-fanout-cli-sshd), RUNS (3), FORKS (64), TOOLS (peers; default
 #   xargs-ssh pdsh-f64 pssh-p64 clush-f64 ansible-raw), NOPEERS=1 to skip
 #   the peers. Build first: make.
 set -u
 NS=${*:-200 500}
 BUILD=${OPS_BUILDDIR:-$(pwd)}
-H=${BENCH_HARNESS:-/work/shared/bench}
+H=${BENCH_HARNESS:-$(cd "$(dirname "$0")" && pwd)}
 D=${SSHD_DIR:-/tmp/ops-fanout-cli-sshd}
 RUNS=${RUNS:-3}
 FORKS=${FORKS:-64}
@@ -32,28 +34,21 @@ HZ=$(getconf CLK_TCK)
 
 [ -x "$OPSICLE" ] || { echo "fanout-cli: build $OPSICLE first (make)" >&2; exit 1; }
 [ -x "$BUILD/daemon/opsicled" ] || { echo "fanout-cli: build opsicled first" >&2; exit 1; }
-[ -x "$H/sshd-up.sh" ] || { echo "fanout-cli: harness $H not found" >&2; exit 1; }
+[ -r "$H/bench-lib.sh" ] || { echo "fanout-cli: harness $H not found" >&2; exit 1; }
+. "$H/bench-lib.sh"
 export PATH="$BUILD/daemon:$PATH"	# the CLI autostarts opsicled from here
 
-if [ -z "${PORT:-}" ]; then
-	while :; do
-		PORT=$((20000 + RANDOM % 40000))
-		ss -ltnH | awk '{print $4}' | grep -qx "127.0.0.1:$PORT" || break
-	done
-fi
-export PORT
 OPSICLE_HOME=$(mktemp -d /tmp/ops-fanout-cli.XXXXXX)
 export OPSICLE_HOME
-SSHD_LOGLEVEL=${SSHD_LOGLEVEL:-INFO} "$H/sshd-up.sh" "$D" >&2 || exit 1
+bench_sshd_up "$D" >&2 || { rm -rf "$OPSICLE_HOME"; exit 1; }
+PORT=$BENCH_PORT
 cleanup() {
 	"$OPSICLE" daemon stop >/dev/null 2>&1
-	"$H/sshd-down.sh" "$D" >/dev/null 2>&1
+	bench_sshd_down "$D"
 	rm -rf "$OPSICLE_HOME"
 }
 trap cleanup EXIT
-
-hard=$(ulimit -Hn)
-if [ "$hard" = unlimited ] || [ "$hard" -ge 65536 ]; then ulimit -n 65536; else ulimit -n "$hard"; fi
+bench_nofile
 
 ops() { "$OPSICLE" "$@"; }
 
@@ -64,29 +59,14 @@ daemon_ticks() {
 	[ -n "$pid" ] && awk '{print $14 + $15}' "/proc/$pid/stat"
 }
 
-# sshd_ticks: CPU of the harness's sshd and everything under it (its
+# sshd_ticks: CPU of the benchmark sshd and everything under it (its
 # per-connection processes and the users' shells), in clock ticks: the
 # server's share, which on one box bounds how fast any client can go.
 sshd_ticks() {
-	local root
-	root=$(cat "$D/sshd.pid" 2>/dev/null) || { echo 0; return; }
-	awk -v root="$root" '
-	FNR == 1 {
-		line = $0; sub(/^[0-9]+ \(.*\) /, "", line); split(line, f, " ")
-		pid = FILENAME; sub("/proc/", "", pid); sub("/stat", "", pid)
-		parent[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15]
-	}
-	END {
-		for (p in t) {
-			q = p
-			while (q != "" && q != root && q != 0 && q != 1) q = parent[q]
-			if (q == root) s += t[p]
-		}
-		print s + 0
-	}' /proc/[0-9]*/stat 2>/dev/null
+	bench_tree_ticks "$BENCH_SSHD_PID"
 }
 
-# setup N: targets t1..tN on the harness's sshd, one key credential, the
+# setup N: targets t1..tN on the benchmark sshd, one key credential, the
 # sshd's host key imported from its known_hosts (strict checking).
 setup() {
 	local n=$1 i cfg=$OPSICLE_HOME/targets.conf
@@ -94,12 +74,13 @@ setup() {
 	rm -rf "${OPSICLE_HOME:?}"/*
 	: >"$cfg"
 	for i in $(seq 1 "$n"); do
-		printf 'Host t%d\n  HostName 127.0.0.1\n  Port %d\n  User root\n' "$i" "$PORT" >>"$cfg"
+		printf 'Host t%d\n  HostName 127.0.0.1\n  Port %d\n  User %s\n' \
+		    "$i" "$PORT" "$BENCH_USER" >>"$cfg"
 	done
 	ops target import --ssh-config "$cfg" >/dev/null || return 1
-	ops cred add key --ssh-key "$D/id_ed25519" </dev/null >/dev/null || return 1
+	ops cred add key --ssh-key "$BENCH_KEY" </dev/null >/dev/null || return 1
 	for i in $(seq 1 "$n"); do ops target edit "t$i" --cred key || return 1; done
-	ops hostkey import "$D/known_hosts" >/dev/null || return 1
+	ops hostkey import "$BENCH_KNOWN_HOSTS" >/dev/null || return 1
 }
 
 # timed_run: one `opsicle run all -- true`; prints "wall cpu ok"
@@ -149,24 +130,9 @@ for N in $NS; do
 	summarise opsicle-cli-warm "$warm" | tee -a "$out"
 	rm -f "$cold" "$warm"
 	if [ -z "${NOPEERS:-}" ]; then
-		SSHD_DIR=$D KEX=$KEX RUNS=$RUNS WARMUP=1 TOOLS="$TOOLS" WORK=/tmp/ops-fanout-work \
+		SSHD_DIR=$D KEX=$KEX RUNS=$RUNS WARMUP=1 TOOLS="$TOOLS" \
 		    "$H/peers.sh" "$N" true | tee -a "$out"
 	fi
-	awk -v n="$N" -v ncpu="$(nproc)" '
-	$1 == "opsicle-cli-cold" { cw = $3; cc = $7; cs = $8 }
-	$1 == "opsicle-cli-warm" { ww = $3; wc = $7; ws = $8 }
-	$1 !~ /^(#|tool|opsicle)/ && NF >= 7 && $3 + 0 > 0 {
-		if (pw == "" || $3 + 0 < pw) { pw = $3 + 0; pwt = $1 }
-		if (pc == "" || $7 + 0 < pc) { pc = $7 + 0; pct = $1 }
-	}
-	END {
-		printf "# opsicle cli cold: wall %.3f s, client CPU %.2f ms/target\n", cw, cc * 1000 / n
-		printf "# opsicle cli warm: wall %.3f s, client CPU %.2f ms/target\n", ww, wc * 1000 / n
-		printf "# sshd (server) CPU per target: cold %.2f ms, warm %.2f ms; on %d cpus the warm wall cannot drop below %.3f s\n", cs * 1000 / n, ws * 1000 / n, ncpu, ws / ncpu
-		if (pw != "") {
-			printf "# fastest peer wall: %s %.3f s -> cold %.2fx, warm %.1fx faster\n", pwt, pw, pw / cw, pw / ww
-			printf "# least peer CPU: %s %.2f ms/target -> opsicle cold uses 1/%.1f\n", pct, pc * 1000 / n, pc / cc
-		}
-	}' "$out"
+	bench_ratios "$N" "$out"
 	rm -f "$out"
 done

@@ -43,7 +43,7 @@ sink(struct ops_ctx *ctx, const struct ops_event *ev, void *arg)
 	if (ev->kind == OPS_EV_RUN_STATE)
 		text = ev->u.run.error;
 	else if (ev->kind == OPS_EV_TARGET_STATUS)
-		text = ev->u.target.status;
+		text = reach_name(ev->u.target.reach);
 	snprintf(s->text[i], sizeof(s->text[i]), "%s",
 	    text != NULL ? text : "");
 	s->order[i] = (*s->tick)++ * 10 + s->id;
@@ -86,14 +86,15 @@ main(void)
 
 	/* What the runner posts when a run ends with a connect error. */
 	jobs_emit_run_state(&ctx, 7, "web1", STORE_RUN_ERROR, -1, 0,
-	    "connection-refused: connect to 127.0.0.1:1: refused");
+	    "connect to 127.0.0.1:1: refused");
 	jobs_emit_target_status(&ctx, 7, "web1", STORE_RUN_ERROR,
-	    "connection-refused: connect to 127.0.0.1:1: refused");
+	    RUN_CLASS_REFUSED, "connect to 127.0.0.1:1: refused");
 	/* A cancelled run says nothing about its target. */
 	jobs_emit_target_status(&ctx, 7, "web2", STORE_RUN_CANCELLED,
-	    "cancelled");
+	    RUN_CLASS_NONE, "cancelled");
 	jobs_emit_run_state(&ctx, 7, "web3", STORE_RUN_FAILED, 3, 0, NULL);
-	jobs_emit_target_status(&ctx, 7, "web3", STORE_RUN_FAILED, NULL);
+	jobs_emit_target_status(&ctx, 7, "web3", STORE_RUN_FAILED,
+	    RUN_CLASS_EXIT, NULL);
 
 	ok(a.n == 4 && b.n == 4, "each sink saw 4 events (got %zu, %zu)",
 	    a.n, b.n);
@@ -101,7 +102,7 @@ main(void)
 	    strcmp(a.target[0], "web1") == 0 &&
 	    a.v[0].u.run.state == STORE_RUN_ERROR &&
 	    a.v[0].u.run.exit_status == -1 &&
-	    strncmp(a.text[0], "connection-refused: ", 20) == 0,
+	    strcmp(a.text[0], "connect to 127.0.0.1:1: refused") == 0,
 	    "run-state: job, target, state, no exit, the error");
 	ok(a.v[1].kind == OPS_EV_TARGET_STATUS &&
 	    strcmp(a.target[1], "web1") == 0 &&

@@ -1,0 +1,178 @@
+/*
+ * model.h: the shared models of opsicle: job and run states, a run's
+ * error class, a target's reachability and target selectors. The store,
+ * the daemon, the CLI and the console all speak these; none of them
+ * keeps its own copy of a name table or of "is this state final".
+ *
+ * Contract. Every enum has a name table; *_name never returns NULL (an
+ * out-of-range value is "unknown") and *_parse returns OPS_OK or
+ * OPS_E_INVAL, leaving *out untouched on failure. The names are the ones
+ * stored in the database and sent on the wire: never rename one.
+ *
+ * Nothing here allocates except run_error_join, whose result the caller
+ * frees.
+ */
+#ifndef OPS_MODEL_H
+#define OPS_MODEL_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* ---- model-state.c: job and run states ------------------------------- */
+
+enum job_state {
+	JOB_STATE_QUEUED = 1,
+	JOB_STATE_RUNNING,
+	JOB_STATE_DONE,		/* every run ok */
+	JOB_STATE_FAILED,
+	JOB_STATE_CANCELLED,
+	JOB_STATE_INTERRUPTED,	/* the daemon stopped under it */
+};
+
+enum run_state {
+	RUN_STATE_QUEUED = 1,
+	RUN_STATE_RUNNING,
+	RUN_STATE_OK,
+	RUN_STATE_FAILED,	/* non-zero exit or a signal */
+	RUN_STATE_TIMEOUT,
+	RUN_STATE_ERROR,	/* never got a result: see its class */
+	RUN_STATE_CANCELLED,
+	RUN_STATE_INTERRUPTED,
+};
+
+const char	*job_state_name(enum job_state s);
+int		 job_state_parse(const char *s, enum job_state *out);
+const char	*run_state_name(enum run_state s);
+int		 run_state_parse(const char *s, enum run_state *out);
+
+/* Final: neither queued nor running; nothing will change it again. */
+int		 job_state_is_final(enum job_state s);
+int		 run_state_is_final(enum run_state s);
+/*
+ * The same for a state name as a client reads it from a reply or an
+ * event: NULL is not final; a name this build does not know is final
+ * (nothing can wait on a state it cannot name).
+ */
+int		 job_state_name_is_final(const char *name);
+int		 run_state_name_is_final(const char *name);
+/* Ended with a result that says something about the target: ok, failed,
+ * timeout or error (cancelled and interrupted runs say nothing). */
+int		 run_state_has_result(enum run_state s);
+
+/* ---- model-state.c: a run's error class ------------------------------ */
+
+/*
+ * Why a run did not end ok, as one word. The engine's classes come first,
+ * in the engine's order (core/ssh.h enum ssh_class; the runner maps one
+ * to the other), then the runner's own. RUN_CLASS_NONE: no class (a run
+ * that succeeded, or an error the runner gave no class, as "cancelled").
+ */
+enum run_class {
+	RUN_CLASS_NONE = 0,		/* "ok" (the engine's SSH_CLASS_OK) */
+	RUN_CLASS_RESOLVE,		/* "resolve" */
+	RUN_CLASS_REFUSED,		/* "connection-refused" */
+	RUN_CLASS_CONNECT_TIMEOUT,	/* "connect-timeout" */
+	RUN_CLASS_CONNECT,		/* "connect" */
+	RUN_CLASS_HANDSHAKE,		/* "handshake" */
+	RUN_CLASS_HOSTKEY_UNKNOWN,	/* "hostkey-unknown" */
+	RUN_CLASS_HOSTKEY_CHANGED,	/* "hostkey-changed" */
+	RUN_CLASS_AUTH,			/* "auth" */
+	RUN_CLASS_CHANNEL,		/* "channel" */
+	RUN_CLASS_TIMEOUT,		/* "timeout": the command's deadline */
+	RUN_CLASS_EXIT,			/* "exit": non-zero exit status */
+	RUN_CLASS_SIGNAL,		/* "signal" */
+	RUN_CLASS_INTERNAL,		/* "internal" */
+	RUN_CLASS_SFTP,			/* "sftp" */
+	RUN_CLASS_SUDO,			/* "sudo" */
+	RUN_CLASS_CONFIG,		/* "config": target or credential */
+	RUN_CLASS_INTERRUPTED,		/* "interrupted": store or daemon */
+};
+
+const char	*run_class_name(enum run_class c);
+/* "ok" parses as RUN_CLASS_NONE. */
+int		 run_class_parse(const char *s, enum run_class *out);
+/* Did a run with this class get past authentication? 1 yes (channel,
+ * timeout, exit, signal, sftp, sudo), 0 no (resolve ... auth: the target
+ * is unreachable), -1 cannot tell (none, internal, config, interrupted). */
+int		 run_class_reached(enum run_class c);
+
+/*
+ * A run's error as replies and events carry it: "class: message", or the
+ * message alone for RUN_CLASS_NONE (text NULL gives NULL, or the class
+ * name alone when there is a class). Caller frees; NULL when out of
+ * memory or when there is nothing to say.
+ */
+char		*run_error_join(enum run_class c, const char *text);
+/*
+ * The inverse, for a client that reads the joined form from an event:
+ * *c the class whose name prefixes error with ": " (else RUN_CLASS_NONE),
+ * *text (may be NULL) the message after it (else error itself).
+ */
+void		 run_error_split(const char *error, enum run_class *c,
+		     const char **text);
+
+/* ---- model-state.c: reachability ------------------------------------- */
+
+enum reach {
+	REACH_UNKNOWN = 0,	/* "unknown" */
+	REACH_REACHABLE,	/* "reachable" */
+	REACH_UNREACHABLE,	/* "unreachable" */
+};
+
+const char	*reach_name(enum reach r);
+/* What a target's last run with a result says about the target. */
+enum reach	 reach_of_run(enum run_state s, enum run_class c);
+
+/* ---- model-selector.c: target selectors ------------------------------ */
+
+/*
+ * A selector names targets. One term of text is one of:
+ *   all          every target;
+ *   tag:TAG      the targets with tag TAG (exactly);
+ *   GLOB         the targets whose name matches a shell glob: name
+ *                characters, '*', '?' and bracket sets "[a-z]" or
+ *                "[!0-9]" (also "[^0-9]"), matched as fnmatch(3) does
+ *                with no flags (and as SQLite's GLOB does for these);
+ *   NAME         the target of that name.
+ * A NAME or TAG is 1-64 characters of [A-Za-z0-9._-], not starting with
+ * '-' (store.h); a term is at most SELECTOR_MAX bytes. Anything else
+ * (empty, too long, spaces or control bytes, backslashes, an unclosed
+ * '[', "tag:" with a bad tag) is refused by selector_parse with
+ * OPS_E_INVAL and a message that quotes the selector, so a selector that
+ * can never match is said to be malformed rather than silently empty.
+ *
+ * Combining terms: a list of selectors adds up (a target is picked when
+ * any term matches: "run web1 'db*' tag:cache"). A filter narrows: the
+ * store's target filter (store_target_filter, "target list GLOB --tag
+ * TAG") keeps a target only when each of its terms matches. These are
+ * the two tested behaviours of run and target list; the term grammar and
+ * the matching of each term are the same everywhere (store query,
+ * runner, console filter).
+ */
+#define SELECTOR_MAX	255
+#define MODEL_NAME_MAX	64	/* a NAME or TAG (store.h STORE_NAME_MAX) */
+
+enum selector_kind {
+	SELECTOR_ALL = 1,
+	SELECTOR_TAG,
+	SELECTOR_GLOB,
+	SELECTOR_NAME,
+};
+
+struct selector {
+	enum selector_kind	 kind;
+	const char		*arg;	/* tag, glob or name: borrowed from the
+					 * parsed text; NULL for all */
+};
+
+/* Parse text (borrowed: *out points into it). */
+int	selector_parse(const char *text, struct selector *out,
+	    struct ops_err *err);
+/* 1 when the target called name with these tags matches s, else 0. */
+int	selector_match(const struct selector *s, const char *name,
+	    const char *const *tags, size_t ntags);
+/* 1 when name is a valid target or tag name (see above), else 0. */
+int	selector_name_valid(const char *name);
+
+#endif
