@@ -20,6 +20,7 @@
 #include "secret.h"
 #include "unlock.h"
 #include "vfs-crypt.h"
+#include "xmalloc.h"
 
 static volatile sig_atomic_t	got_stop;
 static volatile sig_atomic_t	got_hup;
@@ -107,6 +108,10 @@ detach:
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	/* Whatever still writes to fd 2 (fatalx before the log, xmalloc's
+	 * out-of-memory line, the sanitizers) lands in the log file. */
+	if (ctx->log.fp != NULL && ctx->log.fp != stderr)
+		(void)dup2(fileno(ctx->log.fp), STDERR_FILENO);
 	return OPS_OK;
 }
 
@@ -224,6 +229,9 @@ main(int argc, char **argv)
 	int		ch, foreground = 0, debug = 0, rc, report_fd = -1;
 	int		use_syslog = 0, system_wide = 0;
 
+	/* jansson allocates through xmalloc: a builder then fails only on
+	 * bad input, never for want of memory (HACKING.md, "Allocation"). */
+	xmalloc_json_init();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = -1;
 	ctx.log_min = LOG_LEVEL_WARN;

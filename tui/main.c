@@ -12,6 +12,7 @@
 
 #include "secret.h"
 #include "tui.h"
+#include "xmalloc.h"
 
 int
 main(int argc, char **argv)
@@ -21,6 +22,9 @@ main(int argc, char **argv)
 	const struct cmd_entry *e;
 	int		 used, help, rc, no_start = 0;
 
+	/* jansson allocates through xmalloc: a builder then fails only on
+	 * bad input, never for want of memory (HACKING.md, "Allocation"). */
+	xmalloc_json_init();
 	argc--;
 	argv++;
 	while (argc > 0 && argv[0][0] == '-') {
