@@ -11,79 +11,13 @@
 #include "proto.h"
 #include "secret.h"
 
-#define REQ	PROTO_F_REQUEST
-#define REPLY	PROTO_F_REPLY
-#define EVENT	PROTO_F_EVENT
-#define SECRET	PROTO_F_SENSITIVE
-#define SECRET_REPLY	PROTO_F_SENSITIVE_REPLY
-
-/* Adding a message type is one line here (and one enum value in proto.h). */
+/* The table, expanded from PROTO_TYPES (proto.h). */
+#define PROTO_TABLE_ROW(e, n, name, flags, fields, reply)		\
+	{ e, name, flags, fields, reply },
 static const struct proto_type_info proto_types[] = {
-	/* 100s: hello and authentication */
-	{ PROTO_HELLO, "hello", REQ, "client:s? pid:i?" },
-	{ PROTO_HELLO_REPLY, "hello-reply", REPLY,
-	    "server:s pid:i locked:b role:s? uid:i?" },
-	{ PROTO_UNLOCK, "unlock", REQ | SECRET, "passphrase:t" },
-	{ PROTO_LOCK, "lock", REQ, "" },
-	{ PROTO_PASSWD, "passwd", REQ | SECRET, "mode:s old:t? new:t?" },
-
-	/* 200s: commands */
-	{ PROTO_TARGET_ADD, "target-add", REQ,
-	    "name:s host:s port:i? user:s? cred:s? tags:a? notes:t? "
-	    "accept_new_hostkey:b?" },
-	{ PROTO_TARGET_LIST, "target-list", REQ, "selectors:a?" },
-	{ PROTO_TARGET_SHOW, "target-show", REQ, "name:s" },
-	{ PROTO_TARGET_EDIT, "target-edit", REQ,
-	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? "
-	    "notes:t? clear_cred:b?" },
-	{ PROTO_TARGET_RM, "target-rm", REQ, "name:s" },
-	{ PROTO_TARGET_IMPORT, "target-import", REQ | SECRET | SECRET_REPLY,
-	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b? "
-	    "tags:a?" },
-	{ PROTO_CRED_ADD, "cred-add", REQ | SECRET,
-	    "name:s kind:s secret:t user:s? key_passphrase:t?" },
-	{ PROTO_CRED_LIST, "cred-list", REQ, "" },
-	{ PROTO_CRED_RM, "cred-rm", REQ, "name:s" },
-	{ PROTO_HOSTKEY_LIST, "hostkey-list", REQ, "target:s?" },
-	{ PROTO_HOSTKEY_ACCEPT, "hostkey-accept", REQ,
-	    "target:s fingerprint:s?" },
-	{ PROTO_HOSTKEY_IMPORT, "hostkey-import", REQ, "text:t source:s?" },
-	{ PROTO_HOSTKEY_REJECT, "hostkey-reject", REQ,
-	    "target:s fingerprint:s" },
-	{ PROTO_RUN, "run", REQ | SECRET | SECRET_REPLY,
-	    "selectors:a command:t? script:t? timeout:i? forks:i? group:b? "
-	    "follow:b?" },
-	{ PROTO_JOB_LIST, "job-list", REQ | SECRET_REPLY, "limit:i? state:s?" },
-	{ PROTO_JOB_SHOW, "job-show", REQ | SECRET_REPLY, "job:i" },
-	{ PROTO_JOB_LOGS, "job-logs", REQ | SECRET_REPLY, "job:i follow:b? target:s?" },
-	{ PROTO_JOB_CANCEL, "job-cancel", REQ, "job:i" },
-	{ PROTO_JOB_RERUN, "job-rerun", REQ | SECRET_REPLY, "job:i" },
-	{ PROTO_DAEMON_STATUS, "daemon-status", REQ, "" },
-	{ PROTO_DAEMON_STOP, "daemon-stop", REQ, "grace:i?" },
-	{ PROTO_AUDIT_LIST, "audit-list", REQ, "limit:i? since:i?" },
-	{ PROTO_AUDIT_VERIFY, "audit-verify", REQ, "" },
-	{ PROTO_SUBSCRIBE, "subscribe", REQ, "streams:a job:i?" },
-	{ PROTO_UNSUBSCRIBE, "unsubscribe", REQ, "streams:a?" },
-
-	/* 300s: replies */
-	{ PROTO_OK, "ok", REPLY, "result:j?" },
-	{ PROTO_ERROR, "error", REPLY, "code:i message:t" },
-	{ PROTO_LOGS_RUN, "logs-run", REPLY,
-	    "job:i target:s state:s stdout_encoding:s stdout_truncated:b "
-	    "stderr_encoding:s stderr_truncated:b" },
-	{ PROTO_LOGS_DATA, "logs-data", REPLY | SECRET,
-	    "job:i target:s stream:s data:t encoding:s?" },
-
-	/* 400s: events */
-	{ PROTO_JOB_OUTPUT, "job-output", EVENT | SECRET,
-	    "job:i target:s stream:s data:t encoding:s? seq:i?" },
-	{ PROTO_JOB_STATE, "job-state", EVENT,
-	    "job:i state:s ok:i? failed:i? total:i?" },
-	{ PROTO_RUN_STATE, "run-state", EVENT,
-	    "job:i target:s state:s exit:i? signal:s? error:t?" },
-	{ PROTO_TARGET_STATUS, "target-status", EVENT,
-	    "target:s status:s message:t?" },
+	PROTO_TYPES(PROTO_TABLE_ROW)
 };
+#undef PROTO_TABLE_ROW
 #define NTYPES	(sizeof(proto_types) / sizeof(proto_types[0]))
 
 /* One parsed "key:kind[?]" entry of a fields list. */
@@ -180,18 +114,22 @@ field_next(const char *p, struct proto_field *f)
 	return p;
 }
 
-/* Look key up in a type's fields; 1 and *f filled when listed. */
+/* Look key up in a fields list; 1 and *f filled when listed. */
 static int
-field_find(const struct proto_type_info *ti, const char *key,
-    struct proto_field *f)
+field_find_in(const char *p, const char *key, struct proto_field *f)
 {
-	const char	*p = ti->fields;
-
 	while ((p = field_next(p, f)) != NULL) {
 		if (strcmp(f->key, key) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+static int
+field_find(const struct proto_type_info *ti, const char *key,
+    struct proto_field *f)
+{
+	return field_find_in(ti->fields, key, f);
 }
 
 /* A key from the peer, made safe for an error message. */
@@ -231,9 +169,10 @@ check_string(const json_t *v, size_t maxlen)
 	return len <= maxlen && memchr(json_string_value(v), '\0', len) == NULL;
 }
 
-/* Check one body value against its kind. */
+/* Check one value against its kind; name and what ("message" or
+ * "reply") say where it is, for the error. */
 static int
-check_value(const struct proto_type_info *ti, const char *key, char kind,
+check_value(const char *name, const char *what, const char *key, char kind,
     const json_t *v, struct ops_err *err)
 {
 	const char	*want;
@@ -272,6 +211,11 @@ check_value(const struct proto_type_info *ti, const char *key, char kind,
 		if (i == json_array_size(v))
 			return OPS_OK;
 		break;
+	case 'l':
+		if (json_is_array(v))
+			return OPS_OK;
+		want = "an array";
+		break;
 	case 'o':
 		if (json_is_object(v))
 			return OPS_OK;
@@ -284,11 +228,19 @@ check_value(const struct proto_type_info *ti, const char *key, char kind,
 		break;
 	default:
 		return ops_err_set(err, OPS_E_INTERNAL,
-		    "check %s message: field \"%s\" has unknown kind '%c'",
-		    ti->name, key, kind);
+		    "check %s %s: field \"%s\" has unknown kind '%c'", name,
+		    what, key, kind);
 	}
 	return ops_err_set(err, OPS_E_PROTO,
-	    "check %s message: field \"%s\" must be %s", ti->name, key, want);
+	    "check %s %s: field \"%s\" must be %s", name, what, key, want);
+}
+
+/* check_value for a field of a message of type ti. */
+static int
+check_field(const struct proto_type_info *ti, const char *key, char kind,
+    const json_t *v, struct ops_err *err)
+{
+	return check_value(ti->name, "message", key, kind, v, err);
 }
 
 enum proto_type
@@ -365,7 +317,7 @@ proto_msg_check(const json_t *msg, int accept, enum proto_type *type,
 			    "check %s message: unexpected field \"%s\"",
 			    ti->name, safe);
 		}
-		if ((rc = check_value(ti, f.key, f.kind, value, err)) != OPS_OK)
+		if ((rc = check_field(ti, f.key, f.kind, value, err)) != OPS_OK)
 			return rc;
 	}
 	p = ti->fields;
@@ -377,6 +329,60 @@ proto_msg_check(const json_t *msg, int accept, enum proto_type *type,
 	}
 	if (type != NULL)
 		*type = ti->type;
+	return OPS_OK;
+}
+
+int
+proto_reply_check(enum proto_type request, const json_t *result,
+    struct ops_err *err)
+{
+	const struct proto_type_info	*ti = proto_type_info(request);
+	const char			*key, *p;
+	const json_t			*value;
+	struct proto_field		 f;
+	char				 safe[40];
+	size_t				 i;
+	int				 rc;
+
+	if (ti == NULL || ti->reply == NULL)
+		return ops_err_set(err, OPS_E_INVAL, "check %s reply: the "
+		    "type declares no ok reply", proto_type_name(request));
+	if (strcmp(ti->reply, "[o]") == 0) {
+		if (!json_is_array(result))
+			return ops_err_set(err, OPS_E_PROTO, "check %s reply: "
+			    "result must be an array", ti->name);
+		for (i = 0; i < json_array_size(result); i++)
+			if (!json_is_object(json_array_get(result, i)))
+				return ops_err_set(err, OPS_E_PROTO, "check %s "
+				    "reply: item %zu must be an object",
+				    ti->name, i);
+		return OPS_OK;
+	}
+	/* No result is an empty object: every declared key optional. */
+	if (result != NULL && !json_is_object(result))
+		return ops_err_set(err, OPS_E_PROTO, "check %s reply: result "
+		    "must be an object", ti->name);
+	if (result != NULL) {
+		json_object_foreach((json_t *)result, key, value) {
+			if (!field_find_in(ti->reply, key, &f)) {
+				safe_key(key, safe, sizeof(safe));
+				return ops_err_set(err, OPS_E_PROTO, "check %s "
+				    "reply: undeclared key \"%s\"", ti->name,
+				    safe);
+			}
+			if (f.optional && json_is_null(value))
+				continue;
+			if ((rc = check_value(ti->name, "reply", f.key, f.kind,
+			    value, err)) != OPS_OK)
+				return rc;
+		}
+	}
+	p = ti->reply;
+	while ((p = field_next(p, &f)) != NULL) {
+		if (!f.optional && json_object_get(result, f.key) == NULL)
+			return ops_err_set(err, OPS_E_PROTO, "check %s reply: "
+			    "missing key \"%s\"", ti->name, f.key);
+	}
 	return OPS_OK;
 }
 
@@ -439,7 +445,7 @@ proto_add_json(json_t *msg, const char *key, json_t *value,
 		    ti->name);
 		goto out;
 	}
-	if ((rc = check_value(ti, key, f.kind, value, err)) != OPS_OK) {
+	if ((rc = check_field(ti, key, f.kind, value, err)) != OPS_OK) {
 		rc = ops_err_set(err, OPS_E_INVAL, "add field \"%s\" to %s "
 		    "message: value has the wrong type or size", key, ti->name);
 		goto out;

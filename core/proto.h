@@ -23,15 +23,33 @@
  * daemon then sends an "error" frame (with its own "v") and closes.
  *
  * Types. The message types sit in numbered blocks (100s hello and auth,
- * 200s commands, 300s replies, 400s events). One table in proto.c gives each
- * type its name, its direction (request, reply or event), a "sensitive" bit
- * for bodies that hold secrets and are never logged, and its body fields:
- * a space-separated list of "key:kind", with a trailing "?" for optional
- * keys. Kinds: s short string (<= OPS_PROTO_MAX_NAME bytes), t text
- * (<= OPS_PROTO_MAX_FRAME bytes), i integer, b boolean, a array of short
- * strings (<= OPS_PROTO_MAX_ITEMS), o object, j any JSON value. No string
- * may hold a NUL byte. Keys not in the list are refused (like mproc's
- * m_end refusing leftover bytes). Adding a type is one table line.
+ * 200s commands, 300s replies, 400s events). One list, PROTO_TYPES below,
+ * gives each type its number, name, direction (request, reply or event),
+ * a "sensitive" bit for bodies that hold secrets and are never logged, its
+ * body fields and, for requests, the shape of its "ok" reply's result.
+ * Fields are a space-separated list of "key:kind", with a trailing "?" for
+ * optional keys. Kinds: s short string (<= OPS_PROTO_MAX_NAME bytes), t
+ * text (<= OPS_PROTO_MAX_FRAME bytes), i integer, b boolean, a array of
+ * short strings (<= OPS_PROTO_MAX_ITEMS), l array of any values, o
+ * object, j any JSON value. No string may hold a NUL byte. Keys not in
+ * the list are refused (like mproc's m_end refusing leftover bytes).
+ * Adding a type is one entry of the list.
+ *
+ * Replies. An "ok" reply's result is declared next to its request in the
+ * same syntax: its top-level keys and their kinds (nested values are o, l
+ * or j; their shapes are the model codecs'). There "?" means the key may
+ * be missing or null, "" means no result (an absent result counts as an
+ * empty object), and "[o]" an array of objects. proto_reply_check holds a
+ * result to its declaration; the daemon checks every ok it sends.
+ *
+ * Logs. "job-logs" without follow answers with a sequence that echoes the
+ * request id: for each run a logs-run, then its stdout, then its stderr as
+ * logs-data pieces of at most OPS_PROTO_LOGS_PIECE source bytes, then "ok"
+ * {job, state}, or "error" to stop early. A stream's pieces all have its
+ * run's encoding; cut at UTF-8 characters, or at 3-byte multiples in
+ * base64, they join into the stream's whole string. With follow, stored
+ * output comes as job-output events of the same size, then live ones,
+ * then "ok".
  *
  * Validation. proto_reader_next refuses, and the connection must then be
  * dropped after at most one "error" reply: bad lengths, invalid JSON or
@@ -64,7 +82,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	3
+#define OPS_PROTO_VERSION	4
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -80,56 +98,6 @@ struct secret;
 /* Default cap on bytes queued for one peer before it counts as stuck. */
 #define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
 
-enum proto_type {
-	PROTO_NONE = 0,
-
-	/* 100s: hello and authentication */
-	PROTO_HELLO = 100,
-	PROTO_HELLO_REPLY,
-	PROTO_UNLOCK,
-	PROTO_LOCK,
-	PROTO_PASSWD,
-
-	/* 200s: commands */
-	PROTO_TARGET_ADD = 200,
-	PROTO_TARGET_LIST,
-	PROTO_TARGET_SHOW,
-	PROTO_TARGET_EDIT,
-	PROTO_TARGET_RM,
-	PROTO_TARGET_IMPORT,
-	PROTO_CRED_ADD,
-	PROTO_CRED_LIST,
-	PROTO_CRED_RM,
-	PROTO_HOSTKEY_LIST,
-	PROTO_HOSTKEY_ACCEPT,
-	PROTO_HOSTKEY_IMPORT,
-	PROTO_RUN,
-	PROTO_JOB_LIST,
-	PROTO_JOB_SHOW,
-	PROTO_JOB_LOGS,
-	PROTO_JOB_CANCEL,
-	PROTO_JOB_RERUN,
-	PROTO_DAEMON_STATUS,
-	PROTO_DAEMON_STOP,
-	PROTO_AUDIT_LIST,
-	PROTO_AUDIT_VERIFY,
-	PROTO_SUBSCRIBE,
-	PROTO_UNSUBSCRIBE,
-	PROTO_HOSTKEY_REJECT,
-
-	/* 300s: replies */
-	PROTO_OK = 300,
-	PROTO_ERROR,
-	PROTO_LOGS_RUN,
-	PROTO_LOGS_DATA,
-
-	/* 400s: events (id 0), sent only to subscribers */
-	PROTO_JOB_OUTPUT = 400,
-	PROTO_JOB_STATE,
-	PROTO_RUN_STATE,
-	PROTO_TARGET_STATUS,
-};
-
 /* Type flags. */
 #define PROTO_F_REQUEST		0x1	/* client to daemon */
 #define PROTO_F_REPLY		0x2	/* daemon to client, echoes an id */
@@ -144,74 +112,143 @@ enum proto_type {
 #define PROTO_ACCEPT_CLIENT	(PROTO_F_REPLY | PROTO_F_EVENT)
 #define PROTO_ACCEPT_ANY	(PROTO_F_REQUEST | PROTO_F_REPLY | PROTO_F_EVENT)
 
+/* Shorthands for the list below (its users expand them). */
+#define PROTO_REQ	PROTO_F_REQUEST
+#define PROTO_SECRET	PROTO_F_SENSITIVE
+#define PROTO_SECRET_REPLY PROTO_F_SENSITIVE_REPLY
+
 /*
- * Body fields per type (see proto.c for the exact table):
- *   hello           client:s? pid:i?
- *   hello-reply     server:s pid:i locked:b role:s? uid:i?
- *   unlock *        passphrase:t
- *   lock            -
- *   passwd *        mode:s old:t? new:t?   (mode "passphrase" or "keyfile")
- *   target-add      name:s host:s port:i? user:s? cred:s? tags:a?
- *                   notes:t? accept_new_hostkey:b?
- *   target-list     selectors:a?
- *   target-show     name:s
- *   target-edit     name:s new_name:s? host:s? port:i? user:s? cred:s?
- *                   tags:a? notes:t? clear_cred:b?
- *   target-rm       name:s
- *   target-import * format:s text:t source:s? accept_new_hostkey:b?
- *                   dry_run:b? tags:a?   (format "ssh-config" or "ansible-ini";
- *                   the client reads the file and sends its text)
- *   cred-add *      name:s kind:s secret:t user:s? key_passphrase:t?
- *                   (kind "password" or "ssh-key")
- *   cred-list       -
- *   cred-rm         name:s
- *   hostkey-list    target:s?
- *   hostkey-accept  target:s fingerprint:s?
- *   hostkey-import  text:t source:s?   (known_hosts text)
- *   hostkey-reject  target:s fingerprint:s   (forget a pending key)
- *   run *           selectors:a command:t? script:t? timeout:i? forks:i?
- *                   group:b?
- *   job-list        limit:i? state:s?
- *   job-show        job:i
- *   job-logs        job:i follow:b? target:s?
- *   job-cancel      job:i
- *   job-rerun       job:i
- *   daemon-status   -
- *   daemon-stop     grace:i?
- *   audit-list      limit:i? since:i?
- *   audit-verify    -
- *   subscribe       streams:a job:i?   (streams: "job-output", "job-state",
- *                   "run-state", "target-status")
- *   unsubscribe     streams:a?
- *   ok              result:j?
- *   error           code:i message:t   (code is a negative OPS_E_*)
- *   logs-run        job:i target:s state:s stdout_encoding:s
- *                   stdout_truncated:b stderr_encoding:s stderr_truncated:b
- *   logs-data       job:i target:s stream:s data:t encoding:s?
- *                   ("job-logs" without follow answers with a sequence
- *                   that echoes the request id: for each run a logs-run,
- *                   then its stdout, then its stderr as logs-data pieces
- *                   of at most OPS_PROTO_LOGS_PIECE source bytes, then
- *                   "ok" {job, state}, or "error" to stop early. A
- *                   stream's pieces all have its run's encoding; cut at
- *                   UTF-8 characters, or at 3-byte multiples in base64,
- *                   they join into the stream's whole string. With
- *                   follow, stored output comes as job-output events of
- *                   the same size, then live ones, then "ok".)
- *   job-output *    job:i target:s stream:s data:t encoding:s? seq:i?
- *                   (stream "stdout" or "stderr"; encoding "utf8", the
- *                   default, or "base64" for bytes that are not UTF-8)
- *   job-state       job:i state:s ok:i? failed:i? total:i?
- *   run-state       job:i target:s state:s exit:i? signal:s? error:t?
- *   target-status   target:s status:s message:t?
- * (* = sensitive)
+ * Every message type, once: X(ENUM, number, "name", flags, "body fields",
+ * "ok result"). The enum below and the table in proto.c are expanded from
+ * it, so a new type is one entry here. Body fields and the ok result use
+ * the "key:kind[?]" syntax of the contract above; the result is "" for an
+ * ok without one, "[o]" for an array of objects, and NULL for types that
+ * are not requests answered by "ok". The numbers are fixed: list order is
+ * the table's (and the logs'), not the numbering.
  */
+#define PROTO_TYPES(X)							\
+	/* 100s: hello and authentication */				\
+	X(PROTO_HELLO, 100, "hello", PROTO_REQ,				\
+	    "client:s? pid:i?", NULL)	/* answered by hello-reply */	\
+	X(PROTO_HELLO_REPLY, 101, "hello-reply", PROTO_F_REPLY,		\
+	    "server:s pid:i locked:b role:s? uid:i?", NULL)		\
+	X(PROTO_UNLOCK, 102, "unlock", PROTO_REQ | PROTO_SECRET,	\
+	    "passphrase:t", "already:b?")				\
+	X(PROTO_LOCK, 103, "lock", PROTO_REQ, "", "already:b?")		\
+	/* mode "passphrase" or "keyfile" */				\
+	X(PROTO_PASSWD, 104, "passwd", PROTO_REQ | PROTO_SECRET,	\
+	    "mode:s old:t? new:t?", "")					\
+									\
+	/* 200s: commands */						\
+	X(PROTO_TARGET_ADD, 200, "target-add", PROTO_REQ,		\
+	    "name:s host:s port:i? user:s? cred:s? tags:a? notes:t? "	\
+	    "accept_new_hostkey:b?",					\
+	    "name:s? hostkeys:l? hostkey_errors:l?")			\
+	X(PROTO_TARGET_LIST, 201, "target-list", PROTO_REQ,		\
+	    "selectors:a?", "[o]")					\
+	X(PROTO_TARGET_SHOW, 202, "target-show", PROTO_REQ, "name:s",	\
+	    "name:s host:s port:i user:s? cred:s? tags:a notes:t? "	\
+	    "created:i updated:i reachability:s reach_class:s? "	\
+	    "last_run:o?")						\
+	X(PROTO_TARGET_EDIT, 203, "target-edit", PROTO_REQ,		\
+	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? " \
+	    "notes:t? clear_cred:b?", "")				\
+	X(PROTO_TARGET_RM, 204, "target-rm", PROTO_REQ, "name:s", "")	\
+	/* format "ssh-config" or "ansible-ini"; the client reads the	\
+	 * file and sends its text */					\
+	X(PROTO_TARGET_IMPORT, 205, "target-import",			\
+	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
+	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b? " \
+	    "tags:a?",							\
+	    "added:l skipped:l warnings:l dry_run:b hostkeys:l? "	\
+	    "hostkey_errors:l?")					\
+	/* kind "password" or "ssh-key" */				\
+	X(PROTO_CRED_ADD, 206, "cred-add", PROTO_REQ | PROTO_SECRET,	\
+	    "name:s kind:s secret:t user:s? key_passphrase:t?", "")	\
+	X(PROTO_CRED_LIST, 207, "cred-list", PROTO_REQ, "", "[o]")	\
+	X(PROTO_CRED_RM, 208, "cred-rm", PROTO_REQ, "name:s", "")	\
+	X(PROTO_HOSTKEY_LIST, 209, "hostkey-list", PROTO_REQ,		\
+	    "target:s?", "[o]")						\
+	X(PROTO_HOSTKEY_ACCEPT, 210, "hostkey-accept", PROTO_REQ,	\
+	    "target:s fingerprint:s?",					\
+	    "target:s type:s? fingerprint:s status:s")			\
+	/* known_hosts text */						\
+	X(PROTO_HOSTKEY_IMPORT, 211, "hostkey-import", PROTO_REQ,	\
+	    "text:t source:s?",						\
+	    "source:s added:i already_known:i targets_matched:i "	\
+	    "targets:l revoked:l cert_authority_skipped:i")		\
+	/* forget a pending key (numbered after unsubscribe) */		\
+	X(PROTO_HOSTKEY_REJECT, 224, "hostkey-reject", PROTO_REQ,	\
+	    "target:s fingerprint:s",					\
+	    "target:s type:s fingerprint:s status:s")			\
+	X(PROTO_RUN, 212, "run",					\
+	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
+	    "selectors:a command:t? script:t? timeout:i? forks:i? "	\
+	    "group:b? follow:b?", "job:i targets:l")			\
+	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
+	    "limit:i? state:s?", "[o]")					\
+	X(PROTO_JOB_SHOW, 214, "job-show", PROTO_REQ | PROTO_SECRET_REPLY, \
+	    "job:i",							\
+	    "id:i state:s kind:s command:t requested_by:s timeout:i? "	\
+	    "forks:i? created:i started:i? finished:i? total:i ok:i "	\
+	    "failed:i runs:l")						\
+	/* see "Logs" above */						\
+	X(PROTO_JOB_LOGS, 215, "job-logs", PROTO_REQ | PROTO_SECRET_REPLY, \
+	    "job:i follow:b? target:s?", "job:i state:s")		\
+	X(PROTO_JOB_CANCEL, 216, "job-cancel", PROTO_REQ, "job:i", "")	\
+	X(PROTO_JOB_RERUN, 217, "job-rerun",				\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i", "job:i rerun_of:i") \
+	X(PROTO_DAEMON_STATUS, 218, "daemon-status", PROTO_REQ, "",	\
+	    "pid:i version:s started:i uptime:i store:t socket:t "	\
+	    "locked:b key:s")						\
+	X(PROTO_DAEMON_STOP, 219, "daemon-stop", PROTO_REQ, "grace:i?",	\
+	    "warning:t?")						\
+	X(PROTO_AUDIT_LIST, 220, "audit-list", PROTO_REQ,		\
+	    "limit:i? since:i?", "[o]")					\
+	X(PROTO_AUDIT_VERIFY, 221, "audit-verify", PROTO_REQ, "",	\
+	    "ok:b head_id:i head_hash:s")				\
+	/* streams: "job-output", "job-state", "run-state",		\
+	 * "target-status" */						\
+	X(PROTO_SUBSCRIBE, 222, "subscribe", PROTO_REQ,			\
+	    "streams:a job:i?", "")					\
+	X(PROTO_UNSUBSCRIBE, 223, "unsubscribe", PROTO_REQ,		\
+	    "streams:a?", "")						\
+									\
+	/* 300s: replies (code is a negative OPS_E_*) */		\
+	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\
+	X(PROTO_ERROR, 301, "error", PROTO_F_REPLY, "code:i message:t",	\
+	    NULL)							\
+	X(PROTO_LOGS_RUN, 302, "logs-run", PROTO_F_REPLY,		\
+	    "job:i target:s state:s stdout_encoding:s stdout_truncated:b " \
+	    "stderr_encoding:s stderr_truncated:b", NULL)		\
+	X(PROTO_LOGS_DATA, 303, "logs-data", PROTO_F_REPLY | PROTO_SECRET, \
+	    "job:i target:s stream:s data:t encoding:s?", NULL)		\
+									\
+	/* 400s: events (id 0), sent only to subscribers; stream	\
+	 * "stdout" or "stderr", encoding "utf8" (the default) or	\
+	 * "base64" for bytes that are not UTF-8 */			\
+	X(PROTO_JOB_OUTPUT, 400, "job-output", PROTO_F_EVENT | PROTO_SECRET, \
+	    "job:i target:s stream:s data:t encoding:s? seq:i?", NULL)	\
+	X(PROTO_JOB_STATE, 401, "job-state", PROTO_F_EVENT,		\
+	    "job:i state:s ok:i? failed:i? total:i?", NULL)		\
+	X(PROTO_RUN_STATE, 402, "run-state", PROTO_F_EVENT,		\
+	    "job:i target:s state:s exit:i? signal:s? error:t?", NULL)	\
+	X(PROTO_TARGET_STATUS, 403, "target-status", PROTO_F_EVENT,	\
+	    "target:s status:s message:t?", NULL)
+
+#define PROTO_ENUM_VALUE(e, n, name, flags, fields, reply)	e = n,
+enum proto_type {
+	PROTO_NONE = 0,
+	PROTO_TYPES(PROTO_ENUM_VALUE)
+};
+#undef PROTO_ENUM_VALUE
 
 struct proto_type_info {
 	enum proto_type	 type;
 	const char	*name;
 	int		 flags;		/* PROTO_F_* */
 	const char	*fields;	/* "key:kind[?] ..." */
+	const char	*reply;		/* ok result shape; NULL: no ok */
 };
 
 /* The table entry for type, or NULL for an unknown type. Borrowed. */
@@ -235,6 +272,15 @@ void		 proto_type_foreach(void (*cb)(const struct proto_type_info *,
  */
 int		 proto_msg_check(const json_t *msg, int accept,
 		     enum proto_type *type, struct ops_err *err);
+/*
+ * Check the result of an "ok" answering a request of type request against
+ * the request's declared reply shape (see "Replies"): a wrong container,
+ * an undeclared key, a required key missing, a wrong kind. result may be
+ * NULL (no result). OPS_E_PROTO naming the type and the key, or
+ * OPS_E_INVAL when request declares no ok reply.
+ */
+int		 proto_reply_check(enum proto_type request,
+		     const json_t *result, struct ops_err *err);
 /* The message's type and id without checking anything else. */
 enum proto_type	 proto_msg_type(const json_t *msg);
 long long	 proto_msg_id(const json_t *msg);

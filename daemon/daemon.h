@@ -173,6 +173,11 @@ void	client_free(struct client *c);
 void	client_send(struct client *c, const json_t *msg);
 void	client_send_error(struct client *c, long long id, int code,
 	    const char *message);
+/* Hold an ok's result (may be NULL) to the reply declared for type in
+ * core/proto.h; a mismatch is logged as a bug, and is fatal with
+ * OPSICLE_REPLY_CHECK=fatal (the test suite's setting). */
+void	client_reply_check(struct client *c, enum proto_type type,
+	    const json_t *result);
 
 /* server-client.c: queue an encoded frame without ever freeing c (safe
  * from any callback); a client that cannot keep up is dropped. */

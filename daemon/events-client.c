@@ -20,6 +20,9 @@
 
 #include "daemon.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_subscribe, handle_unsubscribe;
+
 static const struct {
 	const char	*name;
 	unsigned	 bit;
@@ -158,16 +161,21 @@ static void
 job_end(struct ops_ctx *ctx, long long job, const char *state)
 {
 	struct client	*c, *next;
-	json_t		*m;
+	json_t		*m, *res;
 
 	for (c = server_clients(ctx->server); c != NULL; c = next) {
 		next = c->next;
 		if (c->follow_id == 0 || c->follow_job != job)
 			continue;
+		res = json_pack("{s:I, s:s}", "job", (json_int_t)job, "state",
+		    state);
+		/* follow_id is a job-logs request's (handlers-jobs.c). */
+		client_reply_check(c, PROTO_JOB_LOGS, res);
 		if ((m = proto_msg_new(PROTO_OK, c->follow_id)) != NULL &&
-		    proto_add_json(m, "result", json_pack("{s:I, s:s}", "job",
-		    (json_int_t)job, "state", state), NULL) == OPS_OK)
+		    proto_add_json(m, "result", res, NULL) == OPS_OK)
 			client_send_later(c, m);
+		else if (m == NULL)
+			json_decref(res);
 		json_decref(m);
 		c->follow_id = 0;
 		c->follow_job = 0;
