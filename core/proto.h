@@ -128,8 +128,9 @@ struct secret;
  */
 #define PROTO_TYPES(X)							\
 	/* 100s: hello and authentication */				\
+	/* hello is answered by hello-reply */				\
 	X(PROTO_HELLO, 100, "hello", PROTO_REQ,				\
-	    "client:s? pid:i?", NULL)	/* answered by hello-reply */	\
+	    "client:s? pid:i?", NULL)					\
 	X(PROTO_HELLO_REPLY, 101, "hello-reply", PROTO_F_REPLY,		\
 	    "server:s pid:i locked:b role:s? uid:i?", NULL)		\
 	X(PROTO_UNLOCK, 102, "unlock", PROTO_REQ | PROTO_SECRET,	\
@@ -248,7 +249,7 @@ struct proto_type_info {
 	const char	*name;
 	int		 flags;		/* PROTO_F_* */
 	const char	*fields;	/* "key:kind[?] ..." */
-	const char	*reply;		/* ok result shape; NULL: no ok */
+	const char	*reply;		/* ok's result; NULL: none */
 };
 
 /* The table entry for type, or NULL for an unknown type. Borrowed. */

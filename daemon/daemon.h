@@ -324,21 +324,6 @@ int	dispatch_call(struct ops_ctx *ctx, struct client *c,
 /* Role names: "admin", "operator", "approver", "viewer", "none". */
 const char *cmd_role_name(enum cmd_role role);
 
-/* handlers-daemon.c */
-handler_fn	handle_daemon_status, handle_daemon_stop;
-/* handlers-targets.c */
-handler_fn	handle_target_add, handle_target_list, handle_target_show,
-		handle_target_edit, handle_target_rm;
-/* handlers-creds.c */
-handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
-/* handlers-lock.c: unlock, lock, passwd (each audits itself) */
-handler_fn	handle_unlock, handle_lock, handle_passwd;
-/* handlers-import.c */
-handler_fn	handle_target_import;
-/* handlers-hostkeys.c: hostkey list, accept and import */
-handler_fn	handle_hostkey_list, handle_hostkey_accept,
-		handle_hostkey_import, handle_hostkey_reject;
-
 /*
  * hostkeys.c: the host key service (scan, trust on first use, accept by
  * fingerprint; each stored key audited as "hostkey.accept"). who is the
@@ -410,9 +395,6 @@ int		hostkeys_reply_scan_new(struct ops_ctx *ctx, struct client *c,
 /* {target, type, fingerprint} of a key. */
 json_t		*hostkeys_key_json(const char *target, const char *type,
 		    const char *fp);
-
-/* handlers-audit.c */
-handler_fn	handle_audit_list, handle_audit_verify;
 
 /* audit.c: the audit service */
 /* Append one audit record (detail may be NULL); OPS_OK without a record
@@ -502,7 +484,6 @@ events_sink_fn	events_client_sink;
 /* Attach c to job's job-output, job-state and run-state streams, and to
  * no other job's ("run" with follow). */
 void	events_client_follow(struct client *c, int64_t job);
-handler_fn	handle_subscribe, handle_unsubscribe;
 
 /* jobs.c: the persistent job queue and the runner */
 #define JOBS_GRACE_MS		10000	/* SIGTERM: let jobs finish */
@@ -550,10 +531,6 @@ struct job_spec {
 };
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);
-
-/* handlers-jobs.c */
-handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
-		handle_job_cancel, handle_job_rerun;
 
 /* logs-stream.c: stored output in pieces (see core/proto.h, logs-data) */
 /* 1 when the len bytes at p go as base64 (NUL or not UTF-8). */

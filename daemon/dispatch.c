@@ -22,6 +22,31 @@
 #define SELF		OP_SELF_AUDIT
 #define DEFER		OP_DEFER
 
+/* The handlers, by file. Each file declares its own again (for
+ * -Wmissing-prototypes), so daemon.h lists none: a new request is a
+ * line here, its row below and the handler in its file. */
+/* handlers-lock.c */
+handler_fn	handle_unlock, handle_lock, handle_passwd;
+/* handlers-targets.c */
+handler_fn	handle_target_add, handle_target_list, handle_target_show,
+		handle_target_edit, handle_target_rm;
+/* handlers-import.c */
+handler_fn	handle_target_import;
+/* handlers-creds.c */
+handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
+/* handlers-hostkeys.c */
+handler_fn	handle_hostkey_list, handle_hostkey_accept,
+		handle_hostkey_import, handle_hostkey_reject;
+/* handlers-jobs.c */
+handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
+		handle_job_cancel, handle_job_rerun;
+/* handlers-daemon.c */
+handler_fn	handle_daemon_status, handle_daemon_stop;
+/* handlers-audit.c */
+handler_fn	handle_audit_list, handle_audit_verify;
+/* events-client.c */
+handler_fn	handle_subscribe, handle_unsubscribe;
+
 static const struct dispatch_op ops[] = {
 	/* 100s: the handshake, and what opens or closes the store */
 	[PROTO_HELLO] = { NULL, CMD_ROLE_NONE, OP_CONN, "hello" },

@@ -9,6 +9,9 @@
 
 #include "daemon.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_audit_list, handle_audit_verify;
+
 int
 handle_audit_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)

@@ -11,6 +11,9 @@
 #include "daemon.h"
 #include "secret-read.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
+
 #define S	OPS_PROTO_MAX_NAME
 
 int

@@ -8,6 +8,9 @@
 
 #include "daemon.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_daemon_status, handle_daemon_stop;
+
 int
 handle_daemon_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)

@@ -19,6 +19,10 @@
 
 #include "daemon.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_hostkey_list, handle_hostkey_accept,
+		handle_hostkey_import, handle_hostkey_reject;
+
 #define S	OPS_PROTO_MAX_NAME
 
 /* {target, [type,] fingerprint, status}: type when it is known. */

@@ -17,6 +17,9 @@
 #include "daemon.h"
 #include "import.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_target_import;
+
 #define S	OPS_PROTO_MAX_NAME
 
 static int

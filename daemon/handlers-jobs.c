@@ -14,6 +14,10 @@
 
 #include "daemon.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
+		handle_job_cancel, handle_job_rerun;
+
 #define S		OPS_PROTO_MAX_NAME
 #define JOB_LIST_DEFAULT 20
 #define TIMEOUT_MAX	(7 * 24 * 3600)		/* seconds */

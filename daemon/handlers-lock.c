@@ -17,6 +17,9 @@
 #include "daemon.h"
 #include "unlock.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_unlock, handle_lock, handle_passwd;
+
 #define PASS_MAX	1024
 
 static void

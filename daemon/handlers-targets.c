@@ -12,6 +12,10 @@
 
 #include "daemon.h"
 
+/* Their rows are in dispatch.c, which declares them too. */
+handler_fn	handle_target_add, handle_target_list, handle_target_show,
+		handle_target_edit, handle_target_rm;
+
 #define S	OPS_PROTO_MAX_NAME
 
 static json_t *

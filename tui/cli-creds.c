@@ -17,6 +17,47 @@
 #include "secret.h"
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_cred_add, cli_cred_list, cli_cred_rm;
+
+const struct cmd_entry cmd_cred_add_entry = {
+	.name = "cred add",
+	.usage = "cred add NAME --password | --ssh-key FILE "
+	    "[--key-passphrase] [--user USER]",
+	.help = "add a credential; the secret is read from the "
+	    "terminal or stdin",
+	.min_args = 1, .max_args = 1,
+	.options = "password ssh-key= key-passphrase user=",
+	.flags = CMD_RW | CMD_F_SECRET,
+	.type = PROTO_CRED_ADD,
+	.exec = cli_cred_add,
+};
+
+const struct cmd_entry cmd_cred_list_entry = {
+	.name = "cred list",
+	.alias = "cred ls",
+	.usage = "cred list [--json]",
+	.help = "list credentials (never their secrets)",
+	.min_args = 0, .max_args = 0,
+	.options = "json",
+	.flags = CMD_RO,
+	.type = PROTO_CRED_LIST,
+	.exec = cli_cred_list,
+};
+
+const struct cmd_entry cmd_cred_rm_entry = {
+	.name = "cred rm",
+	.alias = "cred remove",
+	.usage = "cred rm NAME",
+	.help = "remove a credential no target uses",
+	.min_args = 1, .max_args = 1,
+	.flags = CMD_RW,
+	.type = PROTO_CRED_RM,
+	.exec = cli_cred_rm,
+};
+
 static int
 read_secret(const char *prompt, struct secret **out, struct ops_err *err)
 {

@@ -13,6 +13,61 @@
 
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_hostkey_list, cli_hostkey_accept,
+			cli_hostkey_import, cli_hostkey_reject;
+
+const struct cmd_entry cmd_hostkey_list_entry = {
+	.name = "hostkey list",
+	.alias = "hostkey ls",
+	.usage = "hostkey list [TARGET] [--json]",
+	.help = "show each target's known and pending host keys",
+	.min_args = 0, .max_args = 1,
+	.options = "json",
+	.flags = CMD_RO,
+	.type = PROTO_HOSTKEY_LIST,
+	.exec = cli_hostkey_list,
+};
+
+const struct cmd_entry cmd_hostkey_accept_entry = {
+	.name = "hostkey accept",
+	.usage = "hostkey accept TARGET [--fingerprint SHA256:...] "
+	    "[--json]",
+	.help = "accept a target's host key: the one with that "
+	    "fingerprint, or (trust on first use) the one it presents",
+	.min_args = 1, .max_args = 1,
+	.options = "fingerprint= json",
+	.flags = CMD_RW,
+	.type = PROTO_HOSTKEY_ACCEPT,
+	.exec = cli_hostkey_accept,
+};
+
+const struct cmd_entry cmd_hostkey_import_entry = {
+	.name = "hostkey import",
+	.usage = "hostkey import [FILE] [--json]",
+	.help = "add host keys from a known_hosts file (default "
+	    "~/.ssh/known_hosts; - for stdin) to matching targets",
+	.min_args = 0, .max_args = 1,
+	.options = "json",
+	.flags = CMD_RW,
+	.type = PROTO_HOSTKEY_IMPORT,
+	.exec = cli_hostkey_import,
+};
+
+const struct cmd_entry cmd_hostkey_reject_entry = {
+	.name = "hostkey reject",
+	.usage = "hostkey reject TARGET FINGERPRINT [--json]",
+	.help = "forget a pending host key of a target without "
+	    "accepting it",
+	.min_args = 2, .max_args = 2,
+	.options = "json",
+	.flags = CMD_RW,
+	.type = PROTO_HOSTKEY_REJECT,
+	.exec = cli_hostkey_reject,
+};
+
 #define KNOWN_HOSTS_MAX	(8 * 1024 * 1024)
 
 /* After "HOST KEY CHANGED for T: it presents TYPE FP ...", say how to

@@ -13,6 +13,25 @@
 
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_target_import;
+
+const struct cmd_entry cmd_target_import_entry = {
+	.name = "target import",
+	.usage = "target import --ssh-config FILE | --ansible FILE "
+	    "[--dry-run] [--tag TAG]... [--accept-new-hostkey] [--json]",
+	.help = "add targets from an ssh_config file or an Ansible "
+	    "INI inventory",
+	.min_args = 0, .max_args = 0,
+	.options = "ssh-config= ansible= dry-run tag=* "
+	    "accept-new-hostkey json",
+	.flags = CMD_RW,
+	.type = PROTO_TARGET_IMPORT,
+	.exec = cli_target_import,
+};
+
 #define IMPORT_FILE_MAX	(8 * 1024 * 1024)
 
 static char *

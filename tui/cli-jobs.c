@@ -19,6 +19,81 @@
 #include "termsafe.h"
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_events, cli_job_list, cli_job_show, cli_job_logs,
+			cli_job_cancel, cli_job_rerun;
+
+const struct cmd_entry cmd_events_entry = {
+	.name = "events",
+	.usage = "events [--job JOB] [--stream STREAM]... [--json]",
+	.help = "print live events (job-output, job-state, run-state); "
+	    "with --job until that job ends",
+	.min_args = 0, .max_args = 0,
+	.options = "job= stream=* json",
+	.flags = CMD_RO,
+	.type = PROTO_SUBSCRIBE,
+	.exec = cli_events,
+};
+
+const struct cmd_entry cmd_job_list_entry = {
+	.name = "job list",
+	.alias = "job ls",
+	.usage = "job list [--limit N] [--state STATE] [--json]",
+	.help = "list the newest jobs",
+	.min_args = 0, .max_args = 0,
+	.options = "limit= state= json",
+	.flags = CMD_RO,
+	.type = PROTO_JOB_LIST,
+	.exec = cli_job_list,
+};
+
+const struct cmd_entry cmd_job_show_entry = {
+	.name = "job show",
+	.usage = "job show JOB [--json]",
+	.help = "show a job and the state of each of its runs",
+	.min_args = 1, .max_args = 1,
+	.options = "json",
+	.flags = CMD_RO,
+	.type = PROTO_JOB_SHOW,
+	.exec = cli_job_show,
+};
+
+const struct cmd_entry cmd_job_logs_entry = {
+	.name = "job logs",
+	.usage = "job logs JOB [-f | --follow] [--target TARGET] "
+	    "[--raw] [--json]",
+	.help = "print a job's output; -f follows it until the job "
+	    "ends",
+	.min_args = 1, .max_args = 1,
+	.options = "follow target= raw json",
+	.flags = CMD_RO,
+	.type = PROTO_JOB_LOGS,
+	.exec = cli_job_logs,
+};
+
+const struct cmd_entry cmd_job_cancel_entry = {
+	.name = "job cancel",
+	.usage = "job cancel JOB",
+	.help = "stop a running or queued job",
+	.min_args = 1, .max_args = 1,
+	.flags = CMD_RW,
+	.type = PROTO_JOB_CANCEL,
+	.exec = cli_job_cancel,
+};
+
+const struct cmd_entry cmd_job_rerun_entry = {
+	.name = "job rerun",
+	.usage = "job rerun JOB [--json]",
+	.help = "queue a new job with the same command and targets",
+	.min_args = 1, .max_args = 1,
+	.options = "json",
+	.flags = CMD_RW,
+	.type = PROTO_JOB_RERUN,
+	.exec = cli_job_rerun,
+};
+
 long long
 cli_job_id(const struct cli_args *a, const char *s)
 {

@@ -10,6 +10,44 @@
 
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_help, cli_list_commands, cli_tui;
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "help",
+	.usage = "help [COMMAND]",
+	.help = "show the commands, or one command's usage",
+	.min_args = 0, .max_args = 2,
+	.flags = CMD_F_LOCAL,
+	.type = PROTO_NONE,
+	.exec = cli_help,
+};
+
+const struct cmd_entry cmd_list_commands_entry = {
+	.name = "list-commands",
+	.usage = "list-commands [--options]",
+	.help = "list every command, one per line; with --options also "
+	    "each alias, then a tab and the command's options",
+	.min_args = 0, .max_args = 0,
+	.options = "options",
+	.flags = CMD_F_LOCAL,
+	.type = PROTO_NONE,
+	.exec = cli_list_commands,
+};
+
+const struct cmd_entry cmd_tui_entry = {
+	.name = "tui",
+	.usage = "tui",
+	.help = "open the interactive console (also: no command on a "
+	    "terminal)",
+	.min_args = 0, .max_args = 0,
+	.flags = CMD_F_LOCAL | CMD_F_START_DAEMON,
+	.type = PROTO_NONE,
+	.exec = cli_tui,
+};
+
 void
 cli_usage(FILE *fp, const struct cmd_entry *e)
 {
@@ -19,14 +57,14 @@ cli_usage(FILE *fp, const struct cmd_entry *e)
 void
 cli_usage_all(FILE *fp)
 {
-	const struct cmd_entry	*t;
+	const struct cmd_entry	*const *t;
 	size_t			 n, i;
 
 	fprintf(fp, "usage: opsicle [--no-start] COMMAND [ARGS]\n"
 	    "       opsicle --version\n\ncommands:\n");
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++)
-		fprintf(fp, "  %-16s %s\n", t[i].name, t[i].help);
+		fprintf(fp, "  %-16s %s\n", t[i]->name, t[i]->help);
 	fprintf(fp, "\n\"opsicle COMMAND --help\" shows a command's usage; "
 	    "see opsicle(1).\n");
 }
@@ -35,18 +73,18 @@ cli_usage_all(FILE *fp)
 size_t
 cli_group_usage(FILE *fp, const char *word)
 {
-	const struct cmd_entry	*t;
+	const struct cmd_entry	*const *t;
 	size_t			 n, i, len = strlen(word), found = 0;
 
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++) {
-		if (strncmp(t[i].name, word, len) != 0 ||
-		    t[i].name[len] != ' ')
+		if (strncmp(t[i]->name, word, len) != 0 ||
+		    t[i]->name[len] != ' ')
 			continue;
 		if (fp != NULL && found == 0)
 			fprintf(fp, "%s commands:\n", word);
 		if (fp != NULL)
-			fprintf(fp, "  %-16s %s\n", t[i].name, t[i].help);
+			fprintf(fp, "  %-16s %s\n", t[i]->name, t[i]->help);
 		found++;
 	}
 	if (fp != NULL && found > 0)
@@ -55,7 +93,7 @@ cli_group_usage(FILE *fp, const char *word)
 	return found;
 }
 
-int
+static int
 cli_help(const struct cli_args *a)
 {
 	const struct cmd_entry	*e;
@@ -77,20 +115,56 @@ cli_help(const struct cli_args *a)
 	return 0;
 }
 
-int
+/* "NAME\t-f --follow --target ...": the line the bash completion reads
+ * (-f where the parser takes it for --follow). */
+static void
+list_options(const char *name, const struct cmd_entry *e)
+{
+	const char	*p = e->options != NULL ? e->options : "", *end;
+	const char	*sep = "";
+
+	printf("%s\t", name);
+	if (cmd_option_kind(e, "follow", 6) == 1) {
+		printf("-f");
+		sep = " ";
+	}
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (end = p; *end != '\0' && *end != ' ' && *end != '=';)
+			end++;
+		if (end > p) {
+			printf("%s--%.*s", sep, (int)(end - p), p);
+			sep = " ";
+		}
+		while (*end != '\0' && *end != ' ')
+			end++;
+		p = end;
+	}
+	printf("\n");
+}
+
+static int
 cli_list_commands(const struct cli_args *a)
 {
-	const struct cmd_entry	*t;
+	const struct cmd_entry	*const *t;
 	size_t			 n, i;
+	int			 options = cli_flag(a, "options");
 
-	(void)a;
 	t = cmd_table(&n);
-	for (i = 0; i < n; i++)
-		printf("%s\n", t[i].name);
+	for (i = 0; i < n; i++) {
+		if (!options) {
+			printf("%s\n", t[i]->name);
+			continue;
+		}
+		list_options(t[i]->name, t[i]);
+		if (t[i]->alias != NULL)
+			list_options(t[i]->alias, t[i]);
+	}
 	return 0;
 }
 
-int
+static int
 cli_tui(const struct cli_args *a)
 {
 	return tui_main(a->no_start);

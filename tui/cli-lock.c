@@ -28,6 +28,58 @@
 #include "tui.h"
 #include "vfs-crypt.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_init, cli_unlock, cli_lock, cli_passwd;
+
+/* init runs in the CLI alone (no daemon may hold the store). */
+const struct cmd_entry cmd_init_entry = {
+	.name = "init",
+	.usage = "init [--passphrase] [--passphrase-file FILE]",
+	.help = "create the store: with a key file, or protected by a "
+	    "passphrase",
+	.min_args = 0, .max_args = 0,
+	.options = "passphrase passphrase-file=",
+	.flags = CMD_F_LOCAL | CMD_F_SECRET,
+	.type = PROTO_NONE,
+	.exec = cli_init,
+};
+
+const struct cmd_entry cmd_unlock_entry = {
+	.name = "unlock",
+	.usage = "unlock [--passphrase-file FILE]",
+	.help = "unlock a passphrase-protected store",
+	.min_args = 0, .max_args = 0,
+	.options = "passphrase-file=",
+	.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
+	.type = PROTO_UNLOCK,
+	.exec = cli_unlock,
+};
+
+const struct cmd_entry cmd_lock_entry = {
+	.name = "lock",
+	.usage = "lock",
+	.help = "close the store and wipe its keys from the daemon",
+	.min_args = 0, .max_args = 0,
+	.flags = 0,
+	.type = PROTO_LOCK,
+	.exec = cli_lock,
+};
+
+const struct cmd_entry cmd_passwd_entry = {
+	.name = "passwd",
+	.usage = "passwd [--to-keyfile] [--passphrase-file FILE] "
+	    "[--old-passphrase-file FILE]",
+	.help = "set a new passphrase, or go back to a key file; the "
+	    "current passphrase is asked for",
+	.min_args = 0, .max_args = 0,
+	.options = "to-keyfile passphrase-file= old-passphrase-file=",
+	.flags = CMD_F_SECRET | CMD_F_START_DAEMON,
+	.type = PROTO_PASSWD,
+	.exec = cli_passwd,
+};
+
 #define PASS_MAX	1024
 
 /* A passphrase from a file (the whole file, one newline stripped). */

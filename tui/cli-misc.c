@@ -17,6 +17,59 @@
 #include "termsafe.h"
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_daemon_status, cli_daemon_stop, cli_audit_list,
+			cli_audit_verify;
+
+const struct cmd_entry cmd_daemon_status_entry = {
+	.name = "daemon status",
+	.usage = "daemon status [--json]",
+	.help = "show the daemon's pid, version, uptime and store",
+	.min_args = 0, .max_args = 0,
+	.options = "json",
+	.flags = CMD_RO,
+	.type = PROTO_DAEMON_STATUS,
+	.exec = cli_daemon_status,
+};
+
+const struct cmd_entry cmd_daemon_stop_entry = {
+	.name = "daemon stop",
+	.usage = "daemon stop [--grace SEC]",
+	.help = "stop the daemon; running jobs get SEC seconds "
+	    "(default 10) to finish",
+	.min_args = 0, .max_args = 0,
+	.options = "grace=",
+	/* Never starts a daemon to stop it. */
+	.flags = 0,
+	.type = PROTO_DAEMON_STOP,
+	.exec = cli_daemon_stop,
+};
+
+const struct cmd_entry cmd_audit_list_entry = {
+	.name = "audit list",
+	.usage = "audit list [--limit N] [--json]",
+	.help = "show the newest audit records",
+	.min_args = 0, .max_args = 0,
+	.options = "limit= json",
+	.flags = CMD_RO,
+	.type = PROTO_AUDIT_LIST,
+	.exec = cli_audit_list,
+};
+
+const struct cmd_entry cmd_audit_verify_entry = {
+	.name = "audit verify",
+	.usage = "audit verify [--json]",
+	.help = "check the audit hash chain; names the first broken "
+	    "record",
+	.min_args = 0, .max_args = 0,
+	.options = "json",
+	.flags = CMD_RO,
+	.type = PROTO_AUDIT_VERIFY,
+	.exec = cli_audit_verify,
+};
+
 static void
 show_status(const struct cli_args *a, const json_t *r)
 {

@@ -30,6 +30,24 @@
 #include "termsafe.h"
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_run;
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
+	    "[--json] SELECTOR... -- COMMAND | --script FILE",
+	.help = "run a command or script on targets (names, globs, "
+	    "tag:TAG, all)",
+	.min_args = 1, .max_args = -1,
+	.options = "script= timeout= forks= group raw json",
+	.flags = CMD_RW,
+	.type = PROTO_RUN,
+	.exec = cli_run,
+};
+
 #define LINES_MAX_TARGETS	4096
 
 struct line_buf {

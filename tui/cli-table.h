@@ -1,14 +1,18 @@
 /*
  * cli-table.h: the one table of opsicle's command lines.
  *
- * Contract. Every CLI command is one entry of a static table
- * (cli-table.c) written with designated initializers: its name (one or
- * two words, "target add"), an optional alias, the usage line (which is
- * also its synopsis in opsicle(1)), positional argument bounds, its
- * options, behaviour flags, the protocol message it sends and the
- * function that runs it (tmux's cmd_entry.exec). The CLI parser, --help,
- * "opsicle list-commands", the bash completion and the man-page test all
- * read this table; nothing else lists commands.
+ * Contract. Every CLI command is one struct cmd_entry written with
+ * designated initializers: its name (one or two words, "target add"), an
+ * optional alias, the usage line (which is also its synopsis in
+ * opsicle(1)), positional argument bounds, its options, behaviour flags,
+ * the protocol message it sends and the function that runs it (tmux's
+ * cmd_entry.exec). Like tmux's cmd_target_add_entry, each entry is
+ * defined in the file of its exec function (cmd_target_add_entry in
+ * cli-targets.c, the function itself static there), and cli-table.c lists
+ * them, in help order: a new command is its function and entry plus one
+ * line each in that list. The CLI parser, --help, "opsicle list-commands"
+ * (and through it the bash completion) and the man-page test all read
+ * this table; nothing else lists commands.
  *
  * Only the client reads it. What a message may do is the daemon's to
  * say: role, store, transaction and audit come from its operation table
@@ -32,6 +36,10 @@ struct cli_args;
 #define CMD_F_START_DAEMON	0x02	/* may autostart opsicled */
 #define CMD_F_LOCAL		0x04	/* handled by the CLI alone */
 #define CMD_F_SECRET		0x08	/* reads a secret from TTY or stdin */
+/* The flags of most commands: reads (they take --json), and commands that
+ * change state (audited as their daemon row says, daemon/dispatch.c). */
+#define CMD_RO			(CMD_F_READONLY | CMD_F_START_DAEMON)
+#define CMD_RW			CMD_F_START_DAEMON
 
 /* Runs a parsed command line; returns the exit code (tui.h). */
 typedef int	cli_exec_fn(const struct cli_args *a);
@@ -49,8 +57,8 @@ struct cmd_entry {
 	cli_exec_fn	*exec;		/* runs it */
 };
 
-/* The table, in help order; *n gets its length. Borrowed, static. */
-const struct cmd_entry	*cmd_table(size_t *n);
+/* The entries, in help order; *n gets their number. Borrowed, static. */
+const struct cmd_entry *const *cmd_table(size_t *n);
 /*
  * The entry whose name or alias matches the first words of argv
  * (one or two words); *used gets how many words matched. NULL when none.

@@ -11,6 +11,73 @@
 
 #include "tui.h"
 
+/* ---- command entries (listed in cli-table.c) ---------------------------- */
+
+/* The entries are the way in: the functions that run them are static. */
+static cli_exec_fn	cli_target_add, cli_target_list, cli_target_show,
+			cli_target_edit, cli_target_rm;
+
+const struct cmd_entry cmd_target_add_entry = {
+	.name = "target add",
+	.usage = "target add NAME --host HOST [--port PORT] [--user USER] "
+	    "[--cred CRED] [--tag TAG]... [--note TEXT] "
+	    "[--accept-new-hostkey]",
+	.help = "add a target host",
+	.min_args = 1, .max_args = 1,
+	.options = "host= port= user= cred= tag=* note= "
+	    "accept-new-hostkey",
+	.flags = CMD_RW,
+	.type = PROTO_TARGET_ADD,
+	.exec = cli_target_add,
+};
+
+const struct cmd_entry cmd_target_list_entry = {
+	.name = "target list",
+	.alias = "target ls",
+	.usage = "target list [--tag TAG] [--json] [GLOB]",
+	.help = "list targets, optionally by tag or name glob",
+	.min_args = 0, .max_args = 1,
+	.options = "tag= json",
+	.flags = CMD_RO,
+	.type = PROTO_TARGET_LIST,
+	.exec = cli_target_list,
+};
+
+const struct cmd_entry cmd_target_show_entry = {
+	.name = "target show",
+	.usage = "target show NAME [--json]",
+	.help = "show one target",
+	.min_args = 1, .max_args = 1,
+	.options = "json",
+	.flags = CMD_RO,
+	.type = PROTO_TARGET_SHOW,
+	.exec = cli_target_show,
+};
+
+const struct cmd_entry cmd_target_edit_entry = {
+	.name = "target edit",
+	.usage = "target edit NAME [--rename NEW] [--host HOST] "
+	    "[--port PORT] [--user USER] [--cred CRED] [--no-cred] "
+	    "[--tag TAG]... [--note TEXT]",
+	.help = "change a target; --tag replaces all its tags",
+	.min_args = 1, .max_args = 1,
+	.options = "rename= host= port= user= cred= no-cred tag=* note=",
+	.flags = CMD_RW,
+	.type = PROTO_TARGET_EDIT,
+	.exec = cli_target_edit,
+};
+
+const struct cmd_entry cmd_target_rm_entry = {
+	.name = "target rm",
+	.alias = "target remove",
+	.usage = "target rm NAME",
+	.help = "remove a target",
+	.min_args = 1, .max_args = 1,
+	.flags = CMD_RW,
+	.type = PROTO_TARGET_RM,
+	.exec = cli_target_rm,
+};
+
 /* --port: a decimal number; the daemon checks its range. */
 static int
 add_port(const struct cli_args *a, json_t *m)

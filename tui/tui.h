@@ -74,9 +74,6 @@ void		 cli_usage_all(FILE *fp);
 /* The commands of a group ("target") with their help lines; returns how
  * many there are (0: word is no group). With fp NULL it only counts. */
 size_t		 cli_group_usage(FILE *fp, const char *word);
-int		 cli_help(const struct cli_args *a);
-int		 cli_list_commands(const struct cli_args *a);
-int		 cli_tui(const struct cli_args *a);
 
 /* client.c */
 int	client_open(struct cli_conn *c, int may_start, struct ops_err *err);
@@ -129,32 +126,10 @@ json_t	*cli_msg(const struct cli_args *a);
 int	cli_send(const struct cli_args *a, json_t *msg,
 	    void (*show)(const struct cli_args *, const json_t *));
 
-/* cli-targets.c */
-int	cli_target_add(const struct cli_args *a);
-int	cli_target_list(const struct cli_args *a);
-int	cli_target_show(const struct cli_args *a);
-int	cli_target_edit(const struct cli_args *a);
-int	cli_target_rm(const struct cli_args *a);
-
-/* cli-creds.c */
-int	cli_cred_add(const struct cli_args *a);
-int	cli_cred_list(const struct cli_args *a);
-int	cli_cred_rm(const struct cli_args *a);
-
 /* tui-main.c: the ncurses console; returns the exit code. */
 int	tui_main(int no_start);
 
-/* cli-lock.c */
-int	cli_init(const struct cli_args *a);
-int	cli_unlock(const struct cli_args *a);
-int	cli_lock(const struct cli_args *a);
-int	cli_passwd(const struct cli_args *a);
-
-/* cli-import.c */
-int	cli_target_import(const struct cli_args *a);
-
 /* cli-run.c */
-int	cli_run(const struct cli_args *a);
 /* Print one job-output event as "target: line" lines (stderr to
  * stderr); partial lines wait in a per-target buffer. */
 struct cli_lines;
@@ -196,30 +171,14 @@ void	cli_logs_json_data(void *arg, const json_t *piece);
 void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 
 /* cli-jobs.c */
-int	cli_job_list(const struct cli_args *a);
-int	cli_job_show(const struct cli_args *a);
-int	cli_job_logs(const struct cli_args *a);
-int	cli_job_cancel(const struct cli_args *a);
-int	cli_job_rerun(const struct cli_args *a);
-int	cli_events(const struct cli_args *a);
 /* Parse a job id argument; 0 on a usage error (printed). */
 long long cli_job_id(const struct cli_args *a, const char *s);
 
 /* cli-hostkeys.c */
-int	cli_hostkey_list(const struct cli_args *a);
-int	cli_hostkey_accept(const struct cli_args *a);
-int	cli_hostkey_import(const struct cli_args *a);
-int	cli_hostkey_reject(const struct cli_args *a);
 /* Send target add/import with accept_new_hostkey set; print with show
  * (may be NULL) plus the host keys stored and the scans that failed.
  * Exit code 1 also when a scan failed (the targets stay added). */
 int	cli_send_accept_new(const struct cli_args *a, json_t *msg,
 	    void (*show)(const struct cli_args *, const json_t *));
-
-/* cli-misc.c */
-int	cli_daemon_status(const struct cli_args *a);
-int	cli_daemon_stop(const struct cli_args *a);
-int	cli_audit_list(const struct cli_args *a);
-int	cli_audit_verify(const struct cli_args *a);
 
 #endif

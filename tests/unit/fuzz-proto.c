@@ -7,8 +7,10 @@
  * code with a message; chunking never changes the result; a message that
  * is accepted checks, describes, re-encodes and reads back equal; the
  * reader never holds much more memory than it was fed; after an error the
- * reader stays failed. LLVMFuzzerTestOneInput wraps it for libFuzzer;
- * test-proto-fuzz.c drives it without libFuzzer.
+ * reader stays failed; an ok's result gets a steady verdict from
+ * proto_reply_check against every request's declared reply.
+ * LLVMFuzzerTestOneInput wraps it for libFuzzer; test-proto-fuzz.c drives
+ * it without libFuzzer.
  */
 #include "config.h"
 
@@ -54,6 +56,37 @@ known_error(int rc)
 	    rc == OPS_E_VERSION || rc == OPS_E_NOMEM;
 }
 
+/* proto_type_foreach: hold one result to one request's reply shape. */
+struct result_probe {
+	const json_t	*result;
+	int		 bad;
+};
+
+static void
+probe_result(const struct proto_type_info *ti, void *arg)
+{
+	struct result_probe	*p = arg;
+	struct ops_err		 err;
+	int			 rc, again;
+
+	ops_err_clear(&err);
+	rc = proto_reply_check(ti->type, p->result, &err);
+	again = proto_reply_check(ti->type, p->result, NULL);
+	if (rc != again || (rc != OPS_OK && (ops_err_msg(&err)[0] == '\0' ||
+	    (rc != OPS_E_PROTO && rc != OPS_E_INVAL))) ||
+	    (ti->reply == NULL) != (rc == OPS_E_INVAL))
+		p->bad++;
+}
+
+static int
+check_result(const json_t *result, struct fuzz_proto_stats *st)
+{
+	struct result_probe	p = { result, 0 };
+
+	proto_type_foreach(probe_result, &p);
+	return p.bad == 0 ? 0 : fail(st, "reply check gave no verdict");
+}
+
 /* Everything an accepted message must survive. */
 static int
 check_message(json_t *m, enum proto_type type, struct fuzz_proto_stats *st)
@@ -94,6 +127,12 @@ check_message(json_t *m, enum proto_type type, struct fuzz_proto_stats *st)
 		}
 	}
 	if (rc != 0)
+		return rc;
+
+	/* An ok's result, whatever it holds, against every request's
+	 * reply shape: a verdict with a reason, the same each time. */
+	if (type == PROTO_OK && (rc = check_result(json_object_get(m,
+	    "result"), st)) != 0)
 		return rc;
 
 	if (proto_frame_encode(m, &f, &len, &err) != OPS_OK)

@@ -5,8 +5,9 @@
  * command of the CLI table (tui/cli-table.c) has a daemon row and a
  * function, every row a command or a place on the wire-only list, the
  * rows' flags agree with the commands', usage lines start with the
- * command's name, opsicle.1 gives every usage line verbatim, the bash
- * completion knows every command word, and the parser helpers and the
+ * command's name, opsicle.1 gives every usage line verbatim, bash
+ * completes every command word and option through the completion file
+ * (run against the built opsicle), and the parser helpers and the
  * role table behave. Links the daemon and the client (but their mains).
  */
 #include "config.h"
@@ -70,29 +71,78 @@ slurp(const char *rel)
 	return buf;
 }
 
-/* Is word present in text as a whole word? */
-static int
-has_word(const char *text, const char *word, size_t len)
+/* What bash completes for the words "opsicle WORDS ''" through the
+ * completion file, run against the built opsicle; "" when it fails. */
+static void
+complete(const char *words, char *out, size_t len)
 {
-	const char	*p = text;
+	const char	*src = getenv("OPS_SRCDIR");
+	const char	*bld = getenv("OPS_BUILDDIR");
+	char		 cmd[4096];
+	FILE		*fp;
+	size_t		 got;
 
-	while ((p = strstr(p, word)) != NULL) {
-		if ((p == text || strchr(" '\"\t\n(|", p[-1]) != NULL) &&
-		    strchr(" '\"\t\n)|", p[len]) != NULL)
-			return 1;
-		p++;
+	out[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "bash -c '. \"$0\"/share/completions/opsicle"
+	    " && COMP_WORDS=(opsicle %s \"\") && "
+	    "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) && "
+	    "_opsicle \"$1\"/tui/opsicle \"\" x && echo \" ${COMPREPLY[*]} \"' "
+	    "'%s' '%s' 2>/dev/null", words, src != NULL ? src : ".",
+	    bld != NULL ? bld : ".");
+	if ((fp = popen(cmd, "r")) == NULL)
+		return;
+	got = fread(out, 1, len - 1, fp);
+	out[got] = '\0';
+	pclose(fp);
+}
+
+/* Does bash complete name (a command name or alias of e) word by word,
+ * then every option of e? The number of misses. */
+static int
+completes(const struct cmd_entry *e, const char *name)
+{
+	const char	*sp = strchr(name, ' '), *p, *end;
+	char		 got[8192], want[128], words[128];
+	int		 bad = 0;
+
+	complete("", got, sizeof(got));
+	snprintf(want, sizeof(want), " %.*s ", sp != NULL ?
+	    (int)(sp - name) : (int)strlen(name), name);
+	if (strstr(got, want) == NULL)
+		bad++;
+	if (sp != NULL) {
+		snprintf(words, sizeof(words), "%.*s", (int)(sp - name), name);
+		complete(words, got, sizeof(got));
+		snprintf(want, sizeof(want), " %s ", sp + 1);
+		if (strstr(got, want) == NULL)
+			bad++;
 	}
-	return 0;
+	complete(name, got, sizeof(got));
+	if (strstr(got, " --help ") == NULL)
+		bad++;
+	for (p = e->options != NULL ? e->options : ""; *p != '\0'; p = end) {
+		while (*p == ' ')
+			p++;
+		for (end = p; *end != '\0' && *end != ' ' && *end != '=';)
+			end++;
+		snprintf(want, sizeof(want), " --%.*s ", (int)(end - p), p);
+		if (end > p && strstr(got, want) == NULL)
+			bad++;
+		while (*end != '\0' && *end != ' ')
+			end++;
+	}
+	if (bad > 0)
+		diag("bash does not complete \"%s\" and its options", name);
+	return bad;
 }
 
 int
 main(void)
 {
-	const struct cmd_entry		*t, *e;
+	const struct cmd_entry		*const *t, *e;
 	const struct dispatch_op	*ops, *op;
 	size_t				 n, nops, i, len;
 	char				*man, *comp, line[1024], word[64];
-	const char			*sp;
 	int				 bad, used, changes;
 	char				*argv[] = { "target", "ls", "x" };
 
@@ -108,20 +158,22 @@ main(void)
 
 	bad = 0;
 	for (i = 0; i < n; i++) {
-		if (!(t[i].flags & CMD_F_LOCAL) &&
-		    (t[i].type == PROTO_NONE || (op = dispatch_find(t[i].type))
-		    == NULL || op->fn == NULL)) {
-			diag("command \"%s\" has no daemon handler", t[i].name);
+		if (!(t[i]->flags & CMD_F_LOCAL) &&
+		    (t[i]->type == PROTO_NONE ||
+		    (op = dispatch_find(t[i]->type)) == NULL ||
+		    op->fn == NULL)) {
+			diag("command \"%s\" has no daemon handler",
+			    t[i]->name);
 			bad++;
 		}
-		if ((t[i].flags & CMD_F_LOCAL) && t[i].type != PROTO_NONE)
+		if ((t[i]->flags & CMD_F_LOCAL) && t[i]->type != PROTO_NONE)
 			bad++;
 	}
 	ok(bad == 0, "every daemon command has a handler in opsicled");
 	bad = 0;
 	for (i = 0; i < n; i++)
-		if (t[i].exec == NULL) {
-			diag("command \"%s\" has no exec", t[i].name);
+		if (t[i]->exec == NULL) {
+			diag("command \"%s\" has no exec", t[i]->name);
 			bad++;
 		}
 	ok(bad == 0, "every command has a function that runs it");
@@ -163,12 +215,12 @@ main(void)
 	    "OP_STORE and excludes OP_SELF_AUDIT");
 	bad = 0;
 	for (i = 0; i < n; i++) {
-		if ((op = dispatch_find(t[i].type)) == NULL)
+		if ((op = dispatch_find(t[i]->type)) == NULL)
 			continue;
 		dispatch_op_name(op, word, sizeof(word));
-		if (strcmp(word, t[i].name) != 0) {
+		if (strcmp(word, t[i]->name) != 0) {
 			diag("row %s is not named after \"%s\"", op->name,
-			    t[i].name);
+			    t[i]->name);
 			bad++;
 		}
 	}
@@ -176,30 +228,30 @@ main(void)
 
 	bad = 0;
 	for (i = 0; i < n; i++) {
-		len = strlen(t[i].name);
-		if (t[i].usage == NULL || t[i].help == NULL ||
-		    strncmp(t[i].usage, t[i].name, len) != 0 ||
-		    (t[i].usage[len] != '\0' && t[i].usage[len] != ' ') ||
-		    t[i].min_args < 0 || (t[i].max_args >= 0 &&
-		    t[i].max_args < t[i].min_args)) {
-			diag("command \"%s\": bad usage/help/args", t[i].name);
+		len = strlen(t[i]->name);
+		if (t[i]->usage == NULL || t[i]->help == NULL ||
+		    strncmp(t[i]->usage, t[i]->name, len) != 0 ||
+		    (t[i]->usage[len] != '\0' && t[i]->usage[len] != ' ') ||
+		    t[i]->min_args < 0 || (t[i]->max_args >= 0 &&
+		    t[i]->max_args < t[i]->min_args)) {
+			diag("command \"%s\": bad usage/help/args", t[i]->name);
 			bad++;
 		}
-		op = dispatch_find(t[i].type);
-		if (!(t[i].flags & CMD_F_LOCAL) &&
+		op = dispatch_find(t[i]->type);
+		if (!(t[i]->flags & CMD_F_LOCAL) &&
 		    (op == NULL || op->role == CMD_ROLE_NONE))
 			bad++;
 		changes = op != NULL &&
 		    (op->flags & (OP_TX | OP_SELF_AUDIT)) != 0;
-		if (op != NULL && ((t[i].flags & CMD_F_READONLY) != 0) ==
+		if (op != NULL && ((t[i]->flags & CMD_F_READONLY) != 0) ==
 		    changes) {
 			diag("command \"%s\": read-only flag disagrees with "
-			    "its row", t[i].name);
+			    "its row", t[i]->name);
 			bad++;
 		}
-		if ((t[i].flags & CMD_F_READONLY) &&
-		    cmd_option_kind(&t[i], "json", 4) != 1) {
-			diag("read command \"%s\" lacks --json", t[i].name);
+		if ((t[i]->flags & CMD_F_READONLY) &&
+		    cmd_option_kind(t[i], "json", 4) != 1) {
+			diag("read command \"%s\" lacks --json", t[i]->name);
 			bad++;
 		}
 	}
@@ -209,7 +261,7 @@ main(void)
 	ok(man != NULL, "opsicle.1 readable through OPS_SRCDIR");
 	bad = 0;
 	for (i = 0; man != NULL && i < n; i++) {
-		snprintf(line, sizeof(line), ".It Ic \"%s\"\n", t[i].usage);
+		snprintf(line, sizeof(line), ".It Ic \"%s\"\n", t[i]->usage);
 		if (strstr(man, line) == NULL) {
 			diag("opsicle.1 lacks: %s", line);
 			bad++;
@@ -219,24 +271,13 @@ main(void)
 	    "opsicle.1 gives every command's usage line verbatim");
 
 	ok(comp != NULL, "completion file readable");
+	/* Complete in bash through the file for every name and alias: its
+	 * words, then every option of the command and --help. */
 	bad = 0;
 	for (i = 0; comp != NULL && i < n; i++) {
-		sp = strchr(t[i].name, ' ');
-		len = sp != NULL ? (size_t)(sp - t[i].name) : strlen(t[i].name);
-		snprintf(word, sizeof(word), "%.*s", (int)len, t[i].name);
-		if (!has_word(comp, word, len) ||
-		    (sp != NULL && !has_word(comp, sp + 1, strlen(sp + 1)))) {
-			diag("completion lacks \"%s\"", t[i].name);
-			bad++;
-		}
-		if (sp != NULL) {
-			snprintf(line, sizeof(line), "\"%s\"", t[i].name);
-			if (t[i].options != NULL && strstr(comp, line) == NULL) {
-				diag("completion lacks options of \"%s\"",
-				    t[i].name);
-				bad++;
-			}
-		}
+		bad += completes(t[i], t[i]->name);
+		if (t[i]->alias != NULL)
+			bad += completes(t[i], t[i]->alias);
 	}
 	ok(comp != NULL && bad == 0, "completion knows every command");
 

@@ -870,6 +870,236 @@ test_writer(void)
 	free(text);
 }
 
+/* A result object with every key of a reply shape, by its kind. */
+static json_t *
+full_result(const char *shape)
+{
+	char		 key[64], kind;
+	const char	*p = shape;
+	json_t		*o = json_object(), *v;
+	size_t		 n;
+
+	while (o != NULL && *p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (n = 0; *p != ':' && *p != '\0' && n < sizeof(key) - 1; p++)
+			key[n++] = *p;
+		key[n] = '\0';
+		if (*p != ':')
+			break;
+		kind = p[1];
+		p += 2;
+		if (*p == '?')
+			p++;
+		switch (kind) {
+		case 's': v = json_string("web-1"); break;
+		case 't': v = json_string("a longer text\n"); break;
+		case 'i': v = json_integer(7); break;
+		case 'b': v = json_true(); break;
+		case 'a': v = json_pack("[s,s]", "web", "db"); break;
+		case 'l': v = json_pack("[{s:i}]", "n", 1); break;
+		case 'o': v = json_pack("{s:s}", "k", "v"); break;
+		case 'j': v = json_integer(1); break;
+		default:
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, key, v);
+	}
+	return o;
+}
+
+/* The kind of key in a reply shape, or 0. */
+static char
+kind_of(const char *shape, const char *key)
+{
+	const char	*p = shape;
+	size_t		 n = strlen(key);
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == shape || p[-1] == ' ') && p[n] == ':')
+			return p[n + 1];
+		p++;
+	}
+	return 0;
+}
+
+struct reply_state {
+	int	requests;
+	int	bad;
+};
+
+/* Every request's declared result passes, and each way of breaking it
+ * fails naming the type and the key. */
+static void
+reply_one(const struct proto_type_info *ti, void *arg)
+{
+	struct reply_state	*st = arg;
+	struct ops_err		 err;
+	const char		*key;
+	json_t			*r, *v, *bad;
+	int			 before = st->bad;
+
+	ops_err_clear(&err);
+	if (!(ti->flags & PROTO_F_REQUEST) || ti->type == PROTO_HELLO) {
+		/* hello is answered by hello-reply; nothing else by ok */
+		if (ti->reply != NULL ||
+		    proto_reply_check(ti->type, NULL, &err) != OPS_E_INVAL)
+			st->bad++;
+		return;
+	}
+	st->requests++;
+	if (ti->reply == NULL) {
+		st->bad++;
+		return;
+	}
+	if (strcmp(ti->reply, "[o]") == 0) {
+		r = json_pack("[{s:i},{}]", "id", 1);
+		bad = json_pack("[{s:i},s]", "id", 1, "x");
+		if (proto_reply_check(ti->type, r, NULL) != OPS_OK ||
+		    proto_reply_check(ti->type, json_array(), NULL) != OPS_OK ||
+		    proto_reply_check(ti->type, bad, &err) != OPS_E_PROTO ||
+		    strstr(ops_err_msg(&err), ti->name) == NULL ||
+		    proto_reply_check(ti->type, NULL, NULL) != OPS_E_PROTO)
+			st->bad++;
+		json_decref(r);
+		json_decref(bad);
+		goto out;
+	}
+	if ((r = full_result(ti->reply)) == NULL ||
+	    proto_reply_check(ti->type, r, &err) != OPS_OK) {
+		diag("%s: full result refused: %s", ti->name,
+		    ops_err_msg(&err));
+		st->bad++;
+		json_decref(r);
+		goto out;
+	}
+	json_object_foreach(r, key, v) {
+		char	kind = kind_of(ti->reply, key);
+
+		if (kind == 'j')	/* anything goes */
+			continue;
+		/* an object where a string is due, else a string */
+		bad = json_deep_copy(r);
+		json_object_set_new(bad, key, json_is_string(v) ?
+		    json_object() : json_string("x"));
+		if (proto_reply_check(ti->type, bad, &err) != OPS_E_PROTO ||
+		    strstr(ops_err_msg(&err), key) == NULL ||
+		    strstr(ops_err_msg(&err), ti->name) == NULL) {
+			diag("%s: wrong kind of %s passes", ti->name, key);
+			st->bad++;
+		}
+		json_decref(bad);
+	}
+	bad = json_deep_copy(r);
+	json_object_set_new(bad, "undeclared_key", json_integer(1));
+	if (proto_reply_check(ti->type, bad, &err) != OPS_E_PROTO ||
+	    strstr(ops_err_msg(&err), "undeclared_key") == NULL)
+		st->bad++;
+	json_decref(bad);
+	if (proto_reply_check(ti->type, json_array(), NULL) != OPS_E_PROTO)
+		st->bad++;
+	json_decref(r);
+out:
+	if (st->bad != before)
+		diag("reply shape of %s: \"%s\"", ti->name, ti->reply);
+}
+
+static void
+test_replies(void)
+{
+	struct reply_state	 st = { 0, 0 };
+	struct ops_err		 err;
+	json_t			*r;
+
+	proto_type_foreach(reply_one, &st);
+	ok(st.requests == 28 && st.bad == 0, "every request but hello "
+	    "declares its ok result; full results pass, a wrong kind or "
+	    "an undeclared key fails naming it (%d requests)", st.requests);
+
+	r = json_pack("{s:I, s:s}", "job", (json_int_t)3, "state", "done");
+	ok(proto_reply_check(PROTO_JOB_LOGS, r, NULL) == OPS_OK,
+	    "job-logs {job, state} passes");
+	json_object_del(r, "state");
+	ok(proto_reply_check(PROTO_JOB_LOGS, r, &err) == OPS_E_PROTO &&
+	    strstr(ops_err_msg(&err), "job-logs") != NULL &&
+	    strstr(ops_err_msg(&err), "\"state\"") != NULL,
+	    "a missing key fails naming the type and the key: %s",
+	    ops_err_msg(&err));
+	ok(proto_reply_check(PROTO_JOB_LOGS, NULL, NULL) == OPS_E_PROTO,
+	    "no result where keys are due fails");
+	json_decref(r);
+
+	ok(proto_reply_check(PROTO_TARGET_RM, NULL, NULL) == OPS_OK &&
+	    proto_reply_check(PROTO_TARGET_RM, r = json_object(), NULL) ==
+	    OPS_OK, "target-rm: no result, or an empty one");
+	json_object_set_new(r, "name", json_string("x"));
+	ok(proto_reply_check(PROTO_TARGET_RM, r, &err) == OPS_E_PROTO,
+	    "target-rm: any key fails");
+	json_decref(r);
+
+	/* "?": missing or null; otherwise null is a wrong kind */
+	r = json_pack("{s:n}", "warning");
+	ok(proto_reply_check(PROTO_DAEMON_STOP, r, NULL) == OPS_OK &&
+	    proto_reply_check(PROTO_DAEMON_STOP, NULL, NULL) == OPS_OK,
+	    "an optional key may be null or missing");
+	json_decref(r);
+	r = json_pack("{s:n, s:I}", "job", "rerun_of", (json_int_t)1);
+	ok(proto_reply_check(PROTO_JOB_RERUN, r, NULL) == OPS_E_PROTO,
+	    "a required key may not be null");
+	json_decref(r);
+	r = json_pack("{s:s, s:s, s:s, s:s}", "target", "web", "type",
+	    "ssh-ed25519", "fingerprint", "SHA256:x", "status", "rejected");
+	ok(proto_reply_check(PROTO_HOSTKEY_REJECT, r, NULL) == OPS_OK,
+	    "hostkey-reject's result passes");
+	json_object_set_new(r, "status", json_string(
+	    "a string longer than two hundred and fifty five bytes is no short "
+	    "string: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxx"));
+	ok(proto_reply_check(PROTO_HOSTKEY_REJECT, r, &err) == OPS_E_PROTO,
+	    "an over-long short string fails");
+	json_decref(r);
+	r = json_pack("{s:s}", "name", "web");
+	ok(proto_reply_check((enum proto_type)9999, r, &err) == OPS_E_INVAL &&
+	    proto_reply_check(PROTO_OK, r, NULL) == OPS_E_INVAL &&
+	    proto_reply_check(PROTO_HELLO, r, NULL) == OPS_E_INVAL,
+	    "unknown types, replies and hello declare no ok result");
+	json_decref(r);
+}
+
+/* The numbers the enum had before PROTO_TYPES, kept. */
+static void
+test_numbers(void)
+{
+	static const struct { enum proto_type t; int n; const char *name; }
+	    want[] = {
+		{ PROTO_HELLO, 100, "hello" },
+		{ PROTO_HELLO_REPLY, 101, "hello-reply" },
+		{ PROTO_PASSWD, 104, "passwd" },
+		{ PROTO_TARGET_ADD, 200, "target-add" },
+		{ PROTO_TARGET_IMPORT, 205, "target-import" },
+		{ PROTO_HOSTKEY_IMPORT, 211, "hostkey-import" },
+		{ PROTO_RUN, 212, "run" },
+		{ PROTO_JOB_RERUN, 217, "job-rerun" },
+		{ PROTO_UNSUBSCRIBE, 223, "unsubscribe" },
+		{ PROTO_HOSTKEY_REJECT, 224, "hostkey-reject" },
+		{ PROTO_OK, 300, "ok" },
+		{ PROTO_LOGS_DATA, 303, "logs-data" },
+		{ PROTO_JOB_OUTPUT, 400, "job-output" },
+		{ PROTO_TARGET_STATUS, 403, "target-status" },
+	};
+	size_t	i;
+	int	bad = 0;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if ((int)want[i].t != want[i].n ||
+		    strcmp(proto_type_name(want[i].t), want[i].name) != 0)
+			bad++;
+	ok(bad == 0, "type numbers and names as before");
+}
+
 int
 main(void)
 {
@@ -884,5 +1114,7 @@ main(void)
 	test_getters();
 	test_describe();
 	test_writer();
+	test_replies();
+	test_numbers();
 	return exit_status();
 }
