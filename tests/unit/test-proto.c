@@ -21,6 +21,8 @@
 #define VHDR		"{\"v\":" VSTR(OPS_PROTO_VERSION) ","
 
 static int	ntypes;
+/* One "+ 1" per entry of the list in proto.h. */
+#define COUNT_ENTRY(e, n, name, flags, fields, reply)	+ 1
 
 /* Give msg every field its type lists, with a value of the right kind. */
 static int
@@ -151,7 +153,9 @@ test_table(void)
 	int				 bits;
 
 	proto_type_foreach(count_type, NULL);
-	ok(ntypes == 38, "type table has 38 entries (%d)", ntypes);
+	ok(ntypes == 0 PROTO_TYPES(COUNT_ENTRY) && ntypes >= 38,
+	    "type table has one entry per PROTO_TYPES entry, at least the "
+	    "38 of version 3 (%d)", ntypes);
 	for (t = 0; t < 1000; t++) {
 		if ((ti = proto_type_info((enum proto_type)t)) == NULL)
 			continue;
@@ -1013,7 +1017,7 @@ test_replies(void)
 	json_t			*r;
 
 	proto_type_foreach(reply_one, &st);
-	ok(st.requests == 28 && st.bad == 0, "every request but hello "
+	ok(st.requests >= 28 && st.bad == 0, "every request but hello "
 	    "declares its ok result; full results pass, a wrong kind or "
 	    "an undeclared key fails naming it (%d requests)", st.requests);
 
