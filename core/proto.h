@@ -214,7 +214,6 @@ struct secret;
 	    "streams:a job:i?", "")					\
 	X(PROTO_UNSUBSCRIBE, 223, "unsubscribe", PROTO_REQ,		\
 	    "streams:a?", "")						\
-	X(PROTO_DAEMON_PING, 225, "daemon-ping", PROTO_REQ, "", "pong:b") \
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

@@ -41,7 +41,7 @@ handler_fn	handle_hostkey_list, handle_hostkey_accept,
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 		handle_job_cancel, handle_job_rerun;
 /* handlers-daemon.c */
-handler_fn	handle_daemon_status, handle_daemon_stop, handle_daemon_ping;
+handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
 /* events-client.c */
@@ -103,8 +103,6 @@ static const struct dispatch_op ops[] = {
 	    "daemon.status" },
 	[PROTO_DAEMON_STOP] = { handle_daemon_stop, ADMIN, SELF,
 	    "daemon.stop" },
-	[PROTO_DAEMON_PING] = { handle_daemon_ping, VIEWER, 0,
-	    "daemon.ping" },
 
 	/* audit */
 	[PROTO_AUDIT_LIST] = { handle_audit_list, VIEWER, STORE,

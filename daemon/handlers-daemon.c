@@ -9,7 +9,7 @@
 #include "daemon.h"
 
 /* Their rows are in dispatch.c, which declares them too. */
-handler_fn	handle_daemon_status, handle_daemon_stop, handle_daemon_ping;
+handler_fn	handle_daemon_status, handle_daemon_stop;
 
 int
 handle_daemon_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
@@ -65,17 +65,5 @@ handle_daemon_stop(struct ops_ctx *ctx, struct client *c, json_t *msg,
 			return ops_err_set(err, OPS_E_NOMEM, "build reply");
 	}
 	daemon_request_stop(ctx, grace * 1000);
-	return OPS_OK;
-}
-
-int
-handle_daemon_ping(struct ops_ctx *ctx, struct client *c, json_t *msg,
-    json_t **result, struct ops_err *err)
-{
-	(void)ctx;
-	(void)c;
-	(void)msg;
-	if ((*result = json_pack("{s:b}", "pong", 1)) == NULL)
-		return ops_err_set(err, OPS_E_NOMEM, "build ping reply");
 	return OPS_OK;
 }

@@ -21,18 +21,7 @@
 
 /* The entries are the way in: the functions that run them are static. */
 static cli_exec_fn	cli_daemon_status, cli_daemon_stop, cli_audit_list,
-			cli_audit_verify, cli_daemon_ping;
-
-const struct cmd_entry cmd_daemon_ping_entry = {
-	.name = "daemon ping",
-	.usage = "daemon ping [--json]",
-	.help = "ask the daemon whether it answers",
-	.min_args = 0, .max_args = 0,
-	.options = "json",
-	.flags = CMD_RO,
-	.type = PROTO_DAEMON_PING,
-	.exec = cli_daemon_ping,
-};
+			cli_audit_verify;
 
 const struct cmd_entry cmd_daemon_status_entry = {
 	.name = "daemon status",
@@ -258,19 +247,4 @@ cli_audit_verify(const struct cli_args *a)
 
 	json_decref(m);
 	return rc;
-}
-
-static void
-show_ping(const struct cli_args *a, const json_t *r)
-{
-	if (cli_flag(a, "json"))
-		cli_print_json(r);
-	else
-		printf("pong\n");
-}
-
-static int
-cli_daemon_ping(const struct cli_args *a)
-{
-	return cli_send(a, cli_msg(a), show_ping);
 }

@@ -15,7 +15,6 @@ extern const struct cmd_entry cmd_list_commands_entry;
 extern const struct cmd_entry cmd_tui_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
-extern const struct cmd_entry cmd_daemon_ping_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_unlock_entry;
 extern const struct cmd_entry cmd_lock_entry;
@@ -49,7 +48,6 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_tui_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
-	&cmd_daemon_ping_entry,
 	&cmd_init_entry,
 	&cmd_unlock_entry,
 	&cmd_lock_entry,
