@@ -13,6 +13,9 @@
 #include "daemon.h"
 #include "tap.h"
 
+/* Declared by dispatch.c next to their rows (daemon.h lists none). */
+handler_fn	handle_target_add, handle_unsubscribe;
+
 /* What the last fake handler saw. */
 struct seen {
 	int	calls;
