@@ -284,9 +284,11 @@ int		acl_need_admin(enum cmd_role have, const char *actor,
  * client_defer, and run the handler once an approver says yes.
  * OP_APPROVAL therefore also allows a deferred reply.
  *
- * Adding a request: a type in core/proto.h and its row in core/proto.c,
- * a row here, the handler (prototype below). A CLI command for it also
- * takes an entry in tui/cli-table.c with its function.
+ * Adding a request: its entry in PROTO_TYPES (core/proto.h, with the
+ * shape of its ok result), its row and handler declaration in
+ * dispatch.c, the handler in its file. A CLI command for it also takes
+ * an entry next to its function in tui/cli-*.c, listed in cli-table.c
+ * (HACKING-command.md).
  */
 #define OP_STORE	0x01	/* refused while the store is locked */
 #define OP_TX		0x02	/* one transaction with its audit record */
