@@ -12,7 +12,7 @@
 #include "ssh-int.h"
 
 #define DEFAULT_CAP	(1024 * 1024)
-#define CLEANUP_MS	10000		/* to remove a temp file after failure */
+#define CLEANUP_MS	10000	/* to remove a temp file after a failure */
 
 static int	engine_run_task(struct ssh_task *tk);
 static void	engine_task_failed(struct ssh_task *tk);

@@ -60,7 +60,7 @@ enum ssh_step {
 	STEP_WAIT,		/* libssh2 would block: wait on the socket */
 	STEP_DONE,		/* finished (result set); session reusable */
 	STEP_FAIL,		/* failed (result set): clean up, then drop */
-	STEP_DROP,		/* finished (result set); session not reusable */
+	STEP_DROP,		/* finished (result set); close the session */
 	STEP_RECONNECT,		/* pooled session found dead: start over */
 	STEP_DEADLINE,		/* the task's own work begins: start its
 				 * run timeout (once), then call again */
@@ -96,7 +96,7 @@ struct ssh_conn {
 	struct ssh_task		*task;		/* NULL when idle */
 	long long		 timer;		/* connect or idle timer */
 	int			 in_pool;
-	int			 opening;	/* from new to authed: st.opening */
+	int			 opening;	/* new to authed: st.opening */
 	struct ssh_conn		*prev, *next;	/* engine's list */
 
 	/* authentication progress */
@@ -139,7 +139,7 @@ struct ssh_sftp_run {
 	LIBSSH2_SFTP_HANDLE	*fh;
 	char			*rtmp;		/* remote temp path */
 	int			 rtmp_made;	/* may exist remotely */
-	int			 failed;	/* cleaning up after a failure */
+	int			 failed;	/* cleaning up after failure */
 	unsigned long long	 off;
 	void			*hs;		/* crypto_hash_sha256_state */
 	unsigned long long	 rsize;		/* pull: remote size */
@@ -163,7 +163,7 @@ struct ssh_task {
 	int			 retried;	/* pooled session replaced */
 	int			 active;	/* holds a concurrency slot */
 	struct ssh_task		*next_pending;
-	char			*command;	/* per-task command (script, mv) */
+	char			*command;	/* its own (script, mv) */
 	struct ssh_exec_run	 ex;
 	struct ssh_sftp_run	 sf;
 };

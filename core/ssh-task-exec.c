@@ -106,16 +106,17 @@ exec_free_sudo(struct ssh_task *tk)
 static void
 sudo_flush(struct ssh_task *tk)
 {
+	struct ssh_exec_run *ex = &tk->ex;
 	int s;
 
-	tk->ex.sudo_wait = 0;
+	ex->sudo_wait = 0;
 	for (s = 1; s >= 0; s--) {
-		if (tk->ex.sudo_len[s] > 0)
+		if (ex->sudo_len[s] > 0)
 			exec_emit(tk, s == 0 ? SSH_STDOUT : SSH_STDERR,
-			    tk->ex.sudo_buf[s], tk->ex.sudo_len[s]);
-		free(tk->ex.sudo_buf[s]);
-		tk->ex.sudo_buf[s] = NULL;
-		tk->ex.sudo_len[s] = 0;
+			    ex->sudo_buf[s], ex->sudo_len[s]);
+		free(ex->sudo_buf[s]);
+		ex->sudo_buf[s] = NULL;
+		ex->sudo_len[s] = 0;
 	}
 }
 
@@ -127,51 +128,55 @@ static void
 sudo_feed(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
     size_t n)
 {
+	struct ssh_exec_run *ex = &tk->ex;
 	struct ssh_batch *b = tk->b;
 	int s = st == SSH_STDOUT ? 0 : 1;
 	unsigned char *nb, *m;
 	size_t pl = strlen(b->prompt), ml = strlen(b->marker), rest;
 
-	if (tk->ex.sudo_len[s] + n > SUDO_HOLD) {
+	if (ex->sudo_len[s] + n > SUDO_HOLD) {
 		sudo_flush(tk);
 		exec_emit(tk, st, p, n);
 		return;
 	}
-	if ((nb = realloc(tk->ex.sudo_buf[s], tk->ex.sudo_len[s] + n + 1)) == NULL) {
+	nb = realloc(ex->sudo_buf[s], ex->sudo_len[s] + n + 1);
+	if (nb == NULL) {
 		sudo_flush(tk);
 		exec_emit(tk, st, p, n);
 		return;
 	}
-	tk->ex.sudo_buf[s] = nb;
-	memcpy(nb + tk->ex.sudo_len[s], p, n);
-	tk->ex.sudo_len[s] += n;
-	while (s == 1 && (m = mem_find(tk->ex.sudo_buf[1], tk->ex.sudo_len[1],
+	ex->sudo_buf[s] = nb;
+	memcpy(nb + ex->sudo_len[s], p, n);
+	ex->sudo_len[s] += n;
+	while (s == 1 && (m = mem_find(ex->sudo_buf[1], ex->sudo_len[1],
 	    b->prompt)) != NULL) {
-		rest = tk->ex.sudo_len[1] - (size_t)(m - tk->ex.sudo_buf[1]) - pl;
+		rest = ex->sudo_len[1] - (size_t)(m - ex->sudo_buf[1]) - pl;
 		memmove(m, m + pl, rest);
-		tk->ex.sudo_len[1] -= pl;
-		if (b->pre != NULL && tk->ex.sudo_sent == 0) {
-			tk->ex.sudo_sent = 1;
-			tk->ex.pre_off = 0;		/* exec_write sends it */
+		ex->sudo_len[1] -= pl;
+		if (b->pre != NULL && ex->sudo_sent == 0) {
+			ex->sudo_sent = 1;
+			ex->pre_off = 0;	/* exec_write sends it */
 		} else if (tk->r->cls != SSH_CLASS_SUDO) {
+			const struct ssh_auth *a = tk->t->auth;
+
 			if (b->pre == NULL)
-				ssh_result_fail(tk->r, SSH_CLASS_SUDO, OPS_E_AUTH,
-				    "sudo on %s asks for a password and none "
-				    "was given", tk->t->name);
+				ssh_result_fail(tk->r, SSH_CLASS_SUDO,
+				    OPS_E_AUTH, "sudo on %s asks for a "
+				    "password and none was given", tk->t->name);
 			else
-				ssh_result_fail(tk->r, SSH_CLASS_SUDO, OPS_E_AUTH,
-				    "sudo on %s refused the password for %s",
-				    tk->t->name, tk->t->auth && tk->t->auth->user ?
-				    tk->t->auth->user : "the login user");
+				ssh_result_fail(tk->r, SSH_CLASS_SUDO,
+				    OPS_E_AUTH, "sudo on %s refused the "
+				    "password for %s", tk->t->name,
+				    a && a->user ? a->user : "the login user");
 		}
 	}
-	if (s == 0 && (m = mem_find(tk->ex.sudo_buf[0], tk->ex.sudo_len[0],
-	    b->marker)) != NULL && (size_t)(m - tk->ex.sudo_buf[0]) + ml <
-	    tk->ex.sudo_len[0] && m[ml] == '\n') {
+	if (s == 0 && (m = mem_find(ex->sudo_buf[0], ex->sudo_len[0],
+	    b->marker)) != NULL && (size_t)(m - ex->sudo_buf[0]) + ml <
+	    ex->sudo_len[0] && m[ml] == '\n') {
 		/* drop the marker line; the rest is the command's */
-		rest = tk->ex.sudo_len[0] - (size_t)(m - tk->ex.sudo_buf[0]) - ml - 1;
+		rest = ex->sudo_len[0] - (size_t)(m - ex->sudo_buf[0]) - ml - 1;
 		memmove(m, m + ml + 1, rest);
-		tk->ex.sudo_len[0] -= ml + 1;
+		ex->sudo_len[0] -= ml + 1;
 		sudo_flush(tk);
 	}
 }
@@ -190,49 +195,53 @@ exec_output(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 static int
 exec_write_pending(const struct ssh_task *tk)
 {
-	if (tk->b->pre != NULL && tk->ex.pre_off < secret_len(tk->b->pre))
+	const struct ssh_exec_run *ex = &tk->ex;
+
+	if (tk->b->pre != NULL && ex->pre_off < secret_len(tk->b->pre))
 		return 1;
-	if (tk->ex.sudo_wait)
+	if (ex->sudo_wait)
 		return 0;
-	return tk->ex.stdin_off < tk->b->x->stdin_len || !tk->ex.eof_sent;
+	return ex->stdin_off < tk->b->x->stdin_len || !ex->eof_sent;
 }
 
 /* Write pending stdin (sudo password line first). */
 static int
 exec_write(struct ssh_task *tk)
 {
+	struct ssh_exec_run *ex = &tk->ex;
 	const struct ssh_exec *x = tk->b->x;
+	const struct secret *pre = pre;
 	const unsigned char *p;
 	size_t len;
 	ssize_t w;
 
 	for (;;) {
-		if (tk->b->pre != NULL && tk->ex.pre_off < secret_len(tk->b->pre)) {
-			p = secret_cdata(tk->b->pre) + tk->ex.pre_off;
-			len = secret_len(tk->b->pre) - tk->ex.pre_off;
-		} else if (tk->ex.sudo_wait) {
+		if (pre != NULL && ex->pre_off < secret_len(pre)) {
+			p = secret_cdata(pre) + ex->pre_off;
+			len = secret_len(pre) - ex->pre_off;
+		} else if (ex->sudo_wait) {
 			return 0;	/* stdin waits until sudo is done */
-		} else if (tk->ex.stdin_off < x->stdin_len) {
-			p = x->stdin_data + tk->ex.stdin_off;
-			len = x->stdin_len - tk->ex.stdin_off;
+		} else if (ex->stdin_off < x->stdin_len) {
+			p = x->stdin_data + ex->stdin_off;
+			len = x->stdin_len - ex->stdin_off;
 		} else
 			break;
-		w = libssh2_channel_write(tk->ex.ch, (const char *)p, len);
+		w = libssh2_channel_write(ex->ch, (const char *)p, len);
 		if (w == LIBSSH2_ERROR_EAGAIN)
 			return (int)w;
 		if (w < 0)
 			return (int)w;
-		if (tk->b->pre != NULL && tk->ex.pre_off < secret_len(tk->b->pre))
-			tk->ex.pre_off += (size_t)w;
+		if (pre != NULL && ex->pre_off < secret_len(pre))
+			ex->pre_off += (size_t)w;
 		else
-			tk->ex.stdin_off += (size_t)w;
+			ex->stdin_off += (size_t)w;
 	}
-	if (!tk->ex.eof_sent) {
-		int rc = libssh2_channel_send_eof(tk->ex.ch);
+	if (!ex->eof_sent) {
+		int rc = libssh2_channel_send_eof(ex->ch);
 
 		if (rc != 0)
 			return rc;
-		tk->ex.eof_sent = 1;
+		ex->eof_sent = 1;
 	}
 	return 0;
 }
@@ -246,6 +255,7 @@ exec_write(struct ssh_task *tk)
 static int
 exec_read(struct ssh_task *tk)
 {
+	struct ssh_exec_run *ex = &tk->ex;
 	unsigned char buf[READ_CHUNK];
 	ssize_t n;
 	int s, progress;
@@ -253,10 +263,10 @@ exec_read(struct ssh_task *tk)
 	do {
 		progress = 0;
 		for (s = 0; s < 2; s++) {
-			int *eof = s == 0 ? &tk->ex.out_eof : &tk->ex.err_eof;
+			int *eof = s == 0 ? &ex->out_eof : &ex->err_eof;
 
 			while (!*eof) {
-				n = libssh2_channel_read_ex(tk->ex.ch, s == 0 ? 0 :
+				n = libssh2_channel_read_ex(ex->ch, s == 0 ? 0 :
 				    SSH_EXTENDED_DATA_STDERR, (char *)buf,
 				    sizeof(buf));
 				if (n == LIBSSH2_ERROR_EAGAIN)
@@ -268,12 +278,12 @@ exec_read(struct ssh_task *tk)
 					*eof = 1;
 					break;
 				}
-				exec_output(tk, s == 0 ? SSH_STDOUT : SSH_STDERR,
-				    buf, (size_t)n);
+				exec_output(tk, s == 0 ? SSH_STDOUT :
+				    SSH_STDERR, buf, (size_t)n);
 			}
 		}
-	} while (progress && !(tk->ex.out_eof && tk->ex.err_eof));
-	return tk->ex.out_eof && tk->ex.err_eof;
+	} while (progress && !(ex->out_eof && ex->err_eof));
+	return ex->out_eof && ex->err_eof;
 }
 
 static void

@@ -77,38 +77,40 @@ write_all(int fd, const unsigned char *p, size_t n)
 static int
 pull_local_open(struct ssh_task *tk)
 {
-	const char *name = tk->t->name, *base = ssh_path_base(tk->b->xf->remote);
+	const struct ssh_xfer *xf = tk->b->xf;
+	struct ssh_sftp_run *sf = &tk->sf;
+	const char *name = tk->t->name, *base = ssh_path_base(xf->remote);
 	char hex[17];
 	size_t n;
 
 	if (name[0] == '\0' || strchr(name, '/') != NULL ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		ssh_sftp_fail(tk, OPS_E_INVAL, "pull %s from %s: the target name "
-		    "cannot be a directory name", tk->b->xf->remote, name);
+		ssh_sftp_fail(tk, OPS_E_INVAL, "pull %s from %s: the target "
+		    "name cannot be a directory name", xf->remote, name);
 		return -1;
 	}
 	if (mkdirat(tk->b->ldirfd, name, 0700) != 0 && errno != EEXIST)
 		goto fail;
-	tk->sf.ldir = openat(tk->b->ldirfd, name, O_RDONLY | O_DIRECTORY |
+	sf->ldir = openat(tk->b->ldirfd, name, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC);
-	if (tk->sf.ldir < 0)
+	if (sf->ldir < 0)
 		goto fail;
 	ssh_rand_hex(hex, 8);
 	n = strlen(base) + 32;
-	if ((tk->sf.ltmp = malloc(n)) == NULL)
+	if ((sf->ltmp = malloc(n)) == NULL)
 		goto fail;
-	snprintf(tk->sf.ltmp, n, ".%s.opsicle-%s", base, hex);
-	tk->sf.lfd = openat(tk->sf.ldir, tk->sf.ltmp, O_RDWR | O_CREAT | O_EXCL |
+	snprintf(sf->ltmp, n, ".%s.opsicle-%s", base, hex);
+	sf->lfd = openat(sf->ldir, sf->ltmp, O_RDWR | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (tk->sf.lfd < 0) {
-		free(tk->sf.ltmp);
-		tk->sf.ltmp = NULL;
+	if (sf->lfd < 0) {
+		free(sf->ltmp);
+		sf->ltmp = NULL;
 		goto fail;
 	}
 	return 0;
 fail:
-	ssh_sftp_fail(tk, OPS_E_IO, "pull %s from %s: local directory %s/%s: %s",
-	    tk->b->xf->remote, name, tk->b->xf->local, name, strerror(errno));
+	ssh_sftp_fail(tk, OPS_E_IO, "pull %s from %s: local directory %s/%s: "
+	    "%s", xf->remote, name, xf->local, name, strerror(errno));
 	return -1;
 }
 
@@ -117,18 +119,19 @@ static int
 pull_local_finish(struct ssh_task *tk, const unsigned char *digest)
 {
 	const struct ssh_xfer *xf = tk->b->xf;
+	struct ssh_sftp_run *sf = &tk->sf;
 	crypto_hash_sha256_state hs;
 	unsigned char buf[SFTP_READ], d2[32];
 	unsigned mode;
 	off_t off = 0;
 	ssize_t n;
 
-	mode = xf->keep_mode ? (unsigned)tk->sf.rmode & 0777 :
+	mode = xf->keep_mode ? (unsigned)sf->rmode & 0777 :
 	    xf->mode ? xf->mode & 0777 : 0600;
-	if (fsync(tk->sf.lfd) != 0)
+	if (fsync(sf->lfd) != 0)
 		goto fail;
 	crypto_hash_sha256_init(&hs);
-	while ((n = pread(tk->sf.lfd, buf, sizeof(buf), off)) != 0) {
+	while ((n = pread(sf->lfd, buf, sizeof(buf), off)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -137,27 +140,28 @@ pull_local_finish(struct ssh_task *tk, const unsigned char *digest)
 		off += n;
 	}
 	crypto_hash_sha256_final(&hs, d2);
-	if ((unsigned long long)off != tk->sf.off ||
+	if ((unsigned long long)off != sf->off ||
 	    sodium_memcmp(d2, digest, 32) != 0) {
-		ssh_sftp_fail(tk, OPS_E_CORRUPT, "pull %s from %s: the local copy "
-		    "differs from what was received; not installed",
+		ssh_sftp_fail(tk, OPS_E_CORRUPT, "pull %s from %s: the local "
+		    "copy differs from what was received; not installed",
 		    xf->remote, tk->t->name);
 		return -1;
 	}
-	if (fchmod(tk->sf.lfd, mode) != 0 || close(tk->sf.lfd) != 0) {
-		tk->sf.lfd = -1;
+	if (fchmod(sf->lfd, mode) != 0 || close(sf->lfd) != 0) {
+		sf->lfd = -1;
 		goto fail;
 	}
-	tk->sf.lfd = -1;
-	if (renameat(tk->sf.ldir, tk->sf.ltmp, tk->sf.ldir, ssh_path_base(xf->remote)) != 0)
+	sf->lfd = -1;
+	if (renameat(sf->ldir, sf->ltmp, sf->ldir,
+	    ssh_path_base(xf->remote)) != 0)
 		goto fail;
-	free(tk->sf.ltmp);
-	tk->sf.ltmp = NULL;
-	ssh_sftp_ok(tk, tk->sf.off, digest, mode);
+	free(sf->ltmp);
+	sf->ltmp = NULL;
+	ssh_sftp_ok(tk, sf->off, digest, mode);
 	return 0;
 fail:
-	ssh_sftp_fail(tk, OPS_E_IO, "pull %s from %s: write %s/%s: %s", xf->remote,
-	    tk->t->name, xf->local, tk->t->name, strerror(errno));
+	ssh_sftp_fail(tk, OPS_E_IO, "pull %s from %s: write %s/%s: %s",
+	    xf->remote, tk->t->name, xf->local, tk->t->name, strerror(errno));
 	return -1;
 }
 
