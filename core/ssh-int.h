@@ -292,17 +292,26 @@ void	ssh_exec_release(struct ssh_task *t);
 void	ssh_exec_free(struct ssh_task *t);
 
 /* ssh-task-sftp.c: SFTP plumbing of script, push and pull */
+/* The first states of an SFTP kind; its own ones start at SFTP_FIRST. */
+enum {
+	SFTP_CLOCK,		/* the transfer's clock starts */
+	SFTP_INIT,		/* the SFTP session */
+	SFTP_FIRST,
+};
+/* the start op of the SFTP kinds */
 void	ssh_sftp_begin(struct ssh_task *t);
-/* STEP_NEXT once the SFTP session is up (t->sf.sftp) */
-enum ssh_step ssh_sftp_open(struct ssh_task *t);
+/* The steps all SFTP kinds share (clock, SFTP session, closing down):
+ * 1 with *s set when one ran, 0 when the kind's own state is next. */
+int	ssh_sftp_common(struct ssh_task *t, enum ssh_step *s);
 /* close the SFTP session after a success (rm: remove rtmp first) */
 void	ssh_sftp_finish(struct ssh_task *t, int rm);
-/* while t->sf.fin: the closing steps */
-enum ssh_step ssh_sftp_finish_step(struct ssh_task *t);
 enum ssh_step ssh_sftp_cleanup(struct ssh_task *t);
 void	ssh_sftp_expire(struct ssh_task *t);
 void	ssh_sftp_release(struct ssh_task *t);
 void	ssh_sftp_free(struct ssh_task *t);
+/* release and free of the kinds with SFTP and an exec channel */
+void	ssh_sftp_exec_release(struct ssh_task *t);
+void	ssh_sftp_exec_free(struct ssh_task *t);
 /* an SFTP failure (class sftp) into the result */
 void	ssh_sftp_fail(struct ssh_task *t, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -210,7 +210,7 @@ exec_write(struct ssh_task *tk)
 {
 	struct ssh_exec_run *ex = &tk->ex;
 	const struct ssh_exec *x = tk->b->x;
-	const struct secret *pre = pre;
+	const struct secret *pre = tk->b->pre;
 	const unsigned char *p;
 	size_t len;
 	ssize_t w;

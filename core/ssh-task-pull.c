@@ -21,9 +21,7 @@
 #define SFTP_READ	65536
 
 enum pull_state {
-	PL_CLOCK,		/* the transfer's clock starts */
-	PL_INIT,		/* SFTP session */
-	PL_OPEN,
+	PL_OPEN = SFTP_FIRST,
 	PL_FSTAT,
 	PL_READ,
 	PL_FSTAT2,		/* unchanged while read? */
@@ -282,28 +280,14 @@ pull_close(struct ssh_task *tk)
 	return STEP_NEXT;
 }
 
-static void
-pull_start(struct ssh_task *tk)
-{
-	ssh_sftp_begin(tk);
-	tk->step = PL_CLOCK;
-}
-
 static enum ssh_step
 pull_step(struct ssh_task *tk)
 {
 	enum ssh_step s;
 
-	if (tk->sf.fin)
-		return ssh_sftp_finish_step(tk);
-	switch (tk->step) {
-	case PL_CLOCK:
-		tk->step = PL_INIT;
-		return STEP_DEADLINE;
-	case PL_INIT:
-		if ((s = ssh_sftp_open(tk)) == STEP_NEXT)
-			tk->step = PL_OPEN;
+	if (ssh_sftp_common(tk, &s))
 		return s;
+	switch (tk->step) {
 	case PL_OPEN:
 		return pull_open(tk);
 	case PL_FSTAT:
@@ -320,7 +304,7 @@ const struct ssh_task_ops ssh_task_pull_ops = {
 	.name = "pull",
 	.prepare = pull_prepare,
 	.unprepare = pull_unprepare,
-	.start = pull_start,
+	.start = ssh_sftp_begin,
 	.step = pull_step,
 	.cleanup = ssh_sftp_cleanup,
 	.expire = ssh_sftp_expire,

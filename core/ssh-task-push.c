@@ -22,9 +22,7 @@
 #define SFTP_READ	65536
 
 enum push_state {
-	PU_CLOCK,		/* the transfer's clock starts */
-	PU_INIT,		/* SFTP session */
-	PU_OPEN,		/* the remote temp file */
+	PU_OPEN = SFTP_FIRST,		/* the remote temp file */
 	PU_WRITE,
 	PU_CLOSE,
 	PU_REOPEN,		/* read it back */
@@ -364,28 +362,14 @@ push_mvdone(struct ssh_task *tk)
 	return STEP_FAIL;
 }
 
-static void
-push_start(struct ssh_task *tk)
-{
-	ssh_sftp_begin(tk);
-	tk->step = PU_CLOCK;
-}
-
 static enum ssh_step
 push_step(struct ssh_task *tk)
 {
 	enum ssh_step s;
 
-	if (tk->sf.fin)
-		return ssh_sftp_finish_step(tk);
-	switch (tk->step) {
-	case PU_CLOCK:
-		tk->step = PU_INIT;
-		return STEP_DEADLINE;
-	case PU_INIT:
-		if ((s = ssh_sftp_open(tk)) == STEP_NEXT)
-			tk->step = PU_OPEN;
+	if (ssh_sftp_common(tk, &s))
 		return s;
+	switch (tk->step) {
 	case PU_OPEN:
 		return push_open(tk);
 	case PU_WRITE:
@@ -412,28 +396,14 @@ push_step(struct ssh_task *tk)
 	}
 }
 
-static void
-push_release(struct ssh_task *tk)
-{
-	ssh_sftp_release(tk);
-	ssh_exec_release(tk);
-}
-
-static void
-push_free(struct ssh_task *tk)
-{
-	ssh_sftp_free(tk);
-	ssh_exec_free(tk);
-}
-
 const struct ssh_task_ops ssh_task_push_ops = {
 	.name = "push",
 	.prepare = push_prepare,
 	.unprepare = push_unprepare,
-	.start = push_start,
+	.start = ssh_sftp_begin,
 	.step = push_step,
 	.cleanup = ssh_sftp_cleanup,
 	.expire = ssh_sftp_expire,
-	.release = push_release,
-	.free = push_free,
+	.release = ssh_sftp_exec_release,
+	.free = ssh_sftp_exec_free,
 };

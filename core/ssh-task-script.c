@@ -12,9 +12,7 @@
 #define SFTP_CHUNK	(1024 * 1024)	/* bytes given to one sftp_write */
 
 enum script_state {
-	SC_CLOCK,		/* the transfer's clock starts */
-	SC_INIT,		/* SFTP session */
-	SC_OPEN,
+	SC_OPEN = SFTP_FIRST,
 	SC_WRITE,
 	SC_CLOSE,
 	SC_RUN,			/* the exec sub-machine runs it */
@@ -120,28 +118,14 @@ script_close(struct ssh_task *tk)
 	return STEP_NEXT;
 }
 
-static void
-script_start(struct ssh_task *tk)
-{
-	ssh_sftp_begin(tk);
-	tk->step = SC_CLOCK;
-}
-
 static enum ssh_step
 script_step(struct ssh_task *tk)
 {
 	enum ssh_step s;
 
-	if (tk->sf.fin)
-		return ssh_sftp_finish_step(tk);
-	switch (tk->step) {
-	case SC_CLOCK:
-		tk->step = SC_INIT;
-		return STEP_DEADLINE;
-	case SC_INIT:
-		if ((s = ssh_sftp_open(tk)) == STEP_NEXT)
-			tk->step = SC_OPEN;
+	if (ssh_sftp_common(tk, &s))
 		return s;
+	switch (tk->step) {
 	case SC_OPEN:
 		return script_open(tk);
 	case SC_WRITE:
@@ -157,26 +141,12 @@ script_step(struct ssh_task *tk)
 	}
 }
 
-static void
-script_release(struct ssh_task *tk)
-{
-	ssh_sftp_release(tk);
-	ssh_exec_release(tk);
-}
-
-static void
-script_free(struct ssh_task *tk)
-{
-	ssh_sftp_free(tk);
-	ssh_exec_free(tk);
-}
-
 const struct ssh_task_ops ssh_task_script_ops = {
 	.name = "script",
-	.start = script_start,
+	.start = ssh_sftp_begin,
 	.step = script_step,
 	.cleanup = ssh_sftp_cleanup,
 	.expire = ssh_sftp_expire,
-	.release = script_release,
-	.free = script_free,
+	.release = ssh_sftp_exec_release,
+	.free = ssh_sftp_exec_free,
 };

@@ -135,14 +135,17 @@ void
 ssh_sftp_begin(struct ssh_task *tk)
 {
 	tk->sf.fin = FIN_NONE;
+	tk->step = SFTP_CLOCK;
 }
 
-enum ssh_step
-ssh_sftp_open(struct ssh_task *tk)
+static enum ssh_step
+sftp_open(struct ssh_task *tk)
 {
 	tk->sf.sftp = libssh2_sftp_init(tk->conn->sess);
-	if (tk->sf.sftp != NULL)
+	if (tk->sf.sftp != NULL) {
+		tk->step = SFTP_FIRST;
 		return STEP_NEXT;
+	}
 	if (ssh_sftp_eagain(tk))
 		return STEP_WAIT;
 	if (ssh_task_may_retry(tk))
@@ -188,8 +191,8 @@ sftp_rm(struct ssh_task *tk)
 	return STEP_NEXT;
 }
 
-enum ssh_step
-ssh_sftp_finish_step(struct ssh_task *tk)
+static enum ssh_step
+sftp_finish_step(struct ssh_task *tk)
 {
 	struct ssh_sftp_run *sf = &tk->sf;
 	int rc;
@@ -213,6 +216,21 @@ ssh_sftp_finish_step(struct ssh_task *tk)
 		sf->fin = FIN_NONE;
 		return sf->failed || rc != 0 ? STEP_DROP : STEP_DONE;
 	}
+}
+
+int
+ssh_sftp_common(struct ssh_task *tk, enum ssh_step *s)
+{
+	if (tk->sf.fin != FIN_NONE)
+		*s = sftp_finish_step(tk);
+	else if (tk->step == SFTP_CLOCK) {
+		tk->step = SFTP_INIT;
+		*s = STEP_DEADLINE;
+	} else if (tk->step == SFTP_INIT)
+		*s = sftp_open(tk);
+	else
+		return 0;
+	return 1;
 }
 
 enum ssh_step
@@ -279,4 +297,18 @@ ssh_sftp_free(struct ssh_task *tk)
 		sodium_memzero(sf->hs, sizeof(crypto_hash_sha256_state));
 	free(sf->hs);
 	sf->hs = NULL;
+}
+
+void
+ssh_sftp_exec_release(struct ssh_task *tk)
+{
+	ssh_sftp_release(tk);
+	ssh_exec_release(tk);
+}
+
+void
+ssh_sftp_exec_free(struct ssh_task *tk)
+{
+	ssh_sftp_free(tk);
+	ssh_exec_free(tk);
 }
