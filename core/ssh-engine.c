@@ -1,161 +1,28 @@
 /*
  * ssh-engine.c: the engine and its batches: fan-out with a concurrency
- * limit, results, class names.
+ * limit, and the life of each task: start on a pooled or new session,
+ * step it through its kind (struct ssh_task_ops), and act on what the
+ * step returns: finish, clean up, drop, reconnect, time out. Only this
+ * file finishes a task.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
-#include "net-connect.h"
 #include "ssh-int.h"
 
 #define DEFAULT_CAP	(1024 * 1024)
+#define CLEANUP_MS	10000	/* to remove a temp file after a failure */
 
-static const char *const class_names[] = {
-	[SSH_CLASS_OK] = "ok",
-	[SSH_CLASS_RESOLVE] = "resolve",
-	[SSH_CLASS_REFUSED] = "connection-refused",
-	[SSH_CLASS_CONNECT_TIMEOUT] = "connect-timeout",
-	[SSH_CLASS_CONNECT] = "connect",
-	[SSH_CLASS_HANDSHAKE] = "handshake",
-	[SSH_CLASS_HOSTKEY_UNKNOWN] = "hostkey-unknown",
-	[SSH_CLASS_HOSTKEY_CHANGED] = "hostkey-changed",
-	[SSH_CLASS_AUTH] = "auth",
-	[SSH_CLASS_CHANNEL] = "channel",
-	[SSH_CLASS_TIMEOUT] = "timeout",
-	[SSH_CLASS_EXIT] = "exit",
-	[SSH_CLASS_SIGNAL] = "signal",
-	[SSH_CLASS_INTERNAL] = "internal",
-	[SSH_CLASS_SFTP] = "sftp",
-	[SSH_CLASS_SUDO] = "sudo",
+static int	engine_run_task(struct ssh_task *tk);
+static void	engine_task_failed(struct ssh_task *tk);
+static void	engine_schedule(struct ssh_engine *eng);
+
+static const struct ssh_conn_hooks engine_hooks = {
+	.run = engine_run_task,
+	.failed = engine_task_failed,
+	.opened = engine_schedule,
 };
-
-const char *
-ssh_class_name(enum ssh_class cls)
-{
-	if ((unsigned)cls >= sizeof(class_names) / sizeof(class_names[0]) ||
-	    class_names[cls] == NULL)
-		return "unknown";
-	return class_names[cls];
-}
-
-int
-ssh_class_reached(const char *cls)
-{
-	size_t	i;
-
-	if (cls == NULL)
-		return -1;
-	for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++) {
-		if (class_names[i] == NULL || strcmp(class_names[i], cls) != 0)
-			continue;
-		switch ((enum ssh_class)i) {
-		case SSH_CLASS_RESOLVE:
-		case SSH_CLASS_REFUSED:
-		case SSH_CLASS_CONNECT_TIMEOUT:
-		case SSH_CLASS_CONNECT:
-		case SSH_CLASS_HANDSHAKE:
-		case SSH_CLASS_HOSTKEY_UNKNOWN:
-		case SSH_CLASS_HOSTKEY_CHANGED:
-		case SSH_CLASS_AUTH:
-			return 0;
-		case SSH_CLASS_INTERNAL:
-			return -1;
-		default:
-			return 1;
-		}
-	}
-	return -1;
-}
-
-void
-ssh_error_class(const char *error, char *cls, size_t len, const char **text)
-{
-	const char	*colon;
-	size_t		 n;
-
-	cls[0] = '\0';
-	if (text != NULL)
-		*text = error;
-	if (error == NULL || (colon = strstr(error, ": ")) == NULL)
-		return;
-	n = (size_t)(colon - error);
-	if (n == 0 || n >= len || strspn(error, "abcdefghijklmnopqrstuvwxyz-")
-	    != n)
-		return;
-	memcpy(cls, error, n);
-	cls[n] = '\0';
-	if (text != NULL)
-		*text = colon + 2;
-}
-
-void
-ssh_connect_failure(const struct net_connect_result *res, const char *label,
-    enum ssh_class *cls, char *msg, size_t len)
-{
-	switch (res->cls) {
-	case NET_CONNECT_RESOLVE:
-		*cls = SSH_CLASS_RESOLVE;
-		snprintf(msg, len, "resolve %s: %s; check the host name", label,
-		    res->why);
-		break;
-	case NET_CONNECT_REFUSED:
-		*cls = SSH_CLASS_REFUSED;
-		snprintf(msg, len, "connect to %s: %s; is sshd running on that "
-		    "port?", label, res->why);
-		break;
-	case NET_CONNECT_INTERNAL:
-		*cls = SSH_CLASS_INTERNAL;
-		snprintf(msg, len, "connect to %s: out of memory", label);
-		break;
-	default:
-		*cls = SSH_CLASS_CONNECT;
-		snprintf(msg, len, "connect to %s: %s", label, res->why);
-		break;
-	}
-}
-
-const char *
-ssh_target_user(const struct ssh_target *t)
-{
-	const char *u;
-
-	if (t->auth != NULL && t->auth->user != NULL && t->auth->user[0])
-		return t->auth->user;
-	if ((u = getenv("USER")) != NULL && u[0] != '\0')
-		return u;
-	return "root";
-}
-
-unsigned
-ssh_target_port(const struct ssh_target *t)
-{
-	return t->port ? t->port : 22;
-}
-
-void
-ssh_conn_link(struct ssh_engine *eng, struct ssh_conn *c)
-{
-	c->prev = NULL;
-	c->next = eng->conns;
-	if (eng->conns != NULL)
-		eng->conns->prev = c;
-	eng->conns = c;
-}
-
-void
-ssh_conn_unlink(struct ssh_conn *c)
-{
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else if (c->eng->conns == c)
-		c->eng->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	c->prev = c->next = NULL;
-}
 
 void
 ssh_engine_config_init(struct ssh_engine_config *cfg)
@@ -184,6 +51,7 @@ ssh_engine_new(struct evloop *loop, const struct ssh_engine_config *cfg,
 		return ops_err_errno(err, OPS_E_NOMEM, "allocate SSH engine");
 	}
 	eng->loop = loop;
+	eng->hooks = &engine_hooks;
 	if (cfg != NULL)
 		eng->cfg = *cfg;
 	else
@@ -236,66 +104,243 @@ ssh_engine_close_idle(struct ssh_engine *eng)
 	}
 }
 
+/* ---- the task lifecycle ----------------------------------------------- */
+
+/* The session goes: the task forgets its handles, then it is closed. */
 static void
-job_start(struct ssh_job *j)
+task_release_conn(struct ssh_task *tk)
 {
-	struct ssh_engine *eng = j->b->eng;
+	struct ssh_conn *c = tk->conn;
+
+	if (c == NULL)
+		return;
+	tk->b->ops->release(tk);
+	c->task = NULL;
+	tk->conn = NULL;
+	ssh_conn_destroy(c);
+}
+
+/* The result is final: the session back to the pool (reusable) or
+ * closed, the slot freed, the caller told. */
+static void
+task_finish(struct ssh_task *tk, int reusable)
+{
+	struct ssh_batch *b = tk->b;
+	struct ssh_engine *eng = b->eng;
+	struct ssh_conn *c = tk->conn;
+
+	if (tk->state == TASK_FINISHED)
+		return;
+	if (tk->timer) {
+		evloop_timer_del(eng->loop, tk->timer);
+		tk->timer = 0;
+	}
+	if (c != NULL && reusable) {
+		c->task = NULL;
+		tk->conn = NULL;
+		ssh_pool_put(c);
+	} else
+		task_release_conn(tk);
+	b->ops->free(tk);
+	tk->state = TASK_FINISHED;
+	b->ndone++;
+	if (tk->r->ok)
+		b->nok++;
+	eng->st.runs++;
+	if (tk->active) {
+		tk->active = 0;
+		eng->st.active--;
+	}
+	if (b->x->on_done != NULL)
+		b->x->on_done(b->x->arg, tk->idx, tk->r);
+	engine_schedule(eng);
+}
+
+static int
+task_drop(struct ssh_task *tk)
+{
+	task_finish(tk, 0);
+	return DRIVE_GONE;
+}
+
+static long long
+task_cleanup_expired(struct evloop *loop, long long id, void *arg)
+{
+	struct ssh_task *tk = arg;
+
+	tk->timer = 0;
+	if (tk->b->ops->expire != NULL)
+		tk->b->ops->expire(tk);
+	task_drop(tk);
+	return EVLOOP_NOMORE;
+}
+
+/*
+ * A failed task (result set). What it made remotely is removed first,
+ * while the session lives and within CLEANUP_MS (DRIVE_NEXT: keep
+ * driving); else the session is dropped.
+ */
+static int
+task_abort(struct ssh_task *tk)
+{
+	const struct ssh_task_ops *ops = tk->b->ops;
+	struct evloop *loop = tk->b->eng->loop;
+
+	if (ops->cleanup == NULL || tk->conn == NULL ||
+	    ops->cleanup(tk) != STEP_NEXT)
+		return task_drop(tk);
+	if (tk->timer) {
+		evloop_timer_del(loop, tk->timer);
+		tk->timer = 0;
+	}
+	if (evloop_timer_add(loop, CLEANUP_MS, task_cleanup_expired, tk,
+	    &tk->timer, NULL) != 0)
+		return task_drop(tk);
+	return DRIVE_NEXT;
+}
+
+static long long
+task_timeout(struct evloop *loop, long long id, void *arg)
+{
+	struct ssh_task *tk = arg;
+	struct ssh_conn *c = tk->conn;
+	const char *what = tk->b->xf != NULL ? "transfer" : "command";
+
+	tk->timer = 0;
+	ssh_result_fail(tk->r, SSH_CLASS_TIMEOUT, OPS_E_TIMEOUT,
+	    "%s on %s timed out after %d ms; channel closed", what,
+	    tk->t->name, tk->b->x->timeout_ms);
+	if (task_abort(tk) == DRIVE_NEXT && c != NULL)
+		ssh_conn_drive(c);
+	return EVLOOP_NOMORE;
+}
+
+/* The run timeout, once per task, from when its own work begins. */
+static int
+task_deadline(struct ssh_task *tk)
+{
+	const struct ssh_exec *x = tk->b->x;
+
+	if (tk->clock)
+		return DRIVE_NEXT;
+	tk->clock = 1;
+	if (x->timeout_ms <= 0 || evloop_timer_add(tk->b->eng->loop,
+	    x->timeout_ms, task_timeout, tk, &tk->timer, NULL) == 0)
+		return DRIVE_NEXT;
+	ssh_result_fail(tk->r, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+	    "arm timeout for %s", tk->t->name);
+	return task_abort(tk);
+}
+
+/* Put tk on a session: its conn_drive calls engine_run_task when READY. */
+static int
+task_attach(struct ssh_task *tk, struct ssh_conn *c)
+{
+	c->task = tk;
+	tk->conn = c;
+	tk->state = TASK_CONNECTING;
+	ssh_conn_drive(c);
+	return DRIVE_GONE;
+}
+
+/* The pooled session was dead: start over on a fresh one, once. */
+static int
+task_reconnect(struct ssh_task *tk)
+{
+	struct ssh_engine *eng = tk->b->eng;
+	struct ssh_conn *c;
+
+	task_release_conn(tk);
+	tk->retried = 1;
+	tk->r->reused = 0;
+	eng->st.reconnects++;
+	if (ssh_conn_new(eng, tk->t, &c) != 0) {
+		ssh_result_fail(tk->r, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "reconnect to %s: out of memory", tk->t->name);
+		return task_drop(tk);
+	}
+	return task_attach(tk, c);
+}
+
+/* The session hook: one step of tk's kind, and what comes of it. */
+static int
+engine_run_task(struct ssh_task *tk)
+{
+	if (tk->state != TASK_RUNNING) {
+		tk->state = TASK_RUNNING;
+		tk->b->ops->start(tk);
+	}
+	switch (tk->b->ops->step(tk)) {
+	case STEP_NEXT:
+		return DRIVE_NEXT;
+	case STEP_WAIT:
+		ssh_conn_wait(tk->conn);
+		return DRIVE_WAIT;
+	case STEP_DEADLINE:
+		return task_deadline(tk);
+	case STEP_DONE:
+		task_finish(tk, 1);
+		return DRIVE_GONE;
+	case STEP_FAIL:
+		return task_abort(tk);
+	case STEP_RECONNECT:
+		return task_reconnect(tk);
+	case STEP_DROP:
+	default:
+		return task_drop(tk);
+	}
+}
+
+/* The session hook: it failed before tk could run (result set). */
+static void
+engine_task_failed(struct ssh_task *tk)
+{
+	task_finish(tk, 0);
+}
+
+static void
+task_start(struct ssh_task *tk)
+{
+	struct ssh_engine *eng = tk->b->eng;
 	struct ssh_conn *c;
 
 	eng->st.active++;
-	j->active = 1;
-	if ((c = ssh_pool_take(eng, j->t)) != NULL) {
+	tk->active = 1;
+	if ((c = ssh_pool_take(eng, tk->t)) != NULL) {
 		eng->st.reuses++;
-		j->r->reused = 1;
-		c->job = j;
-		j->conn = c;
-		if (ssh_hostkey_check(j->t, &c->hk, j->r) != 0) {
+		tk->r->reused = 1;
+		if (ssh_hostkey_check(tk->t, &c->hk, tk->r) != 0) {
 			/* the session is fine; the target's keys are not */
-			c->job = NULL;
-			j->conn = NULL;
 			ssh_pool_put(c);
-			ssh_job_finish(j);
+			task_finish(tk, 0);
 			return;
 		}
-		j->state = ssh_job_first_state(j);
-		ssh_conn_drive(c);
+		/* READY already: the first drive runs the task */
+		task_attach(tk, c);
 		return;
 	}
-	if (ssh_conn_new(eng, j->t, &c) != 0) {
-		ssh_job_fail(j, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-		    "connect to %s: out of memory", j->t->name);
-		ssh_job_finish(j);
+	if (ssh_conn_new(eng, tk->t, &c) != 0) {
+		ssh_result_fail(tk->r, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		    "connect to %s: out of memory", tk->t->name);
+		task_finish(tk, 0);
 		return;
 	}
-	c->job = j;
-	j->conn = c;
-	j->state = JOB_CONNECTING;
-	ssh_conn_drive(c);
+	task_attach(tk, c);
 }
 
-void
-ssh_conn_opened(struct ssh_conn *c)
-{
-	if (!c->opening)
-		return;
-	c->opening = 0;
-	c->eng->st.opening--;
-	ssh_engine_schedule(c->eng);
-}
-
-/* Would j open a new session (no pooled one for its target)? */
+/* Would tk open a new session (no pooled one for its target)? */
 static int
-job_needs_session(struct ssh_engine *eng, const struct ssh_job *j)
+task_needs_session(struct ssh_engine *eng, const struct ssh_task *tk)
 {
-	return ssh_pool_find(eng, j->t) == NULL;
+	return ssh_pool_find(eng, tk->t) == NULL;
 }
 
-void
-ssh_engine_schedule(struct ssh_engine *eng)
+static void
+engine_schedule(struct ssh_engine *eng)
 {
-	struct ssh_job *j;
+	struct ssh_task *tk;
 
-	/* Jobs that fail at once finish inside job_start: no recursion. */
+	/* Tasks that fail at once finish inside task_start: no recursion. */
 	if (eng->scheduling)
 		return;
 	eng->scheduling = 1;
@@ -306,122 +351,28 @@ ssh_engine_schedule(struct ssh_engine *eng)
 	 * finish one after another. Runs on pooled sessions do not wait.
 	 */
 	while (eng->st.active < (unsigned long)eng->cfg.max_parallel &&
-	    (j = eng->pend_head) != NULL &&
+	    (tk = eng->pend_head) != NULL &&
 	    (eng->st.opening < (unsigned long)eng->cfg.max_opening ||
-	    !job_needs_session(eng, j))) {
-		eng->pend_head = j->next_pending;
+	    !task_needs_session(eng, tk))) {
+		eng->pend_head = tk->next_pending;
 		if (eng->pend_head == NULL)
 			eng->pend_tail = NULL;
-		j->next_pending = NULL;
-		job_start(j);
+		tk->next_pending = NULL;
+		task_start(tk);
 	}
 	eng->scheduling = 0;
 }
 
-void
-ssh_job_finish(struct ssh_job *j)
-{
-	struct ssh_batch *b = j->b;
-	struct ssh_engine *eng = b->eng;
-	struct ssh_conn *c = j->conn;
-
-	if (j->state == JOB_FINISHED)
-		return;		/* already finished */
-	if (j->timer) {
-		evloop_timer_del(eng->loop, j->timer);
-		j->timer = 0;
-	}
-	if (c != NULL) {
-		c->job = NULL;
-		j->conn = NULL;
-		if (j->state == JOB_DONE && j->ch == NULL && j->sftp == NULL)
-			ssh_pool_put(c);
-		else {
-			ssh_sftp_release(j);
-			ssh_conn_destroy(c);
-		}
-	}
-	ssh_job_xfer_free(j);
-	j->state = JOB_FINISHED;
-	b->ndone++;
-	if (j->r->ok)
-		b->nok++;
-	eng->st.runs++;
-	if (j->active) {
-		j->active = 0;
-		eng->st.active--;
-	}
-	if (b->x->on_done != NULL)
-		b->x->on_done(b->x->arg, j->idx, j->r);
-	ssh_engine_schedule(eng);
-}
-
-/* sh single-quote s into a malloc'd string. */
-char *
-ssh_shell_quote(const char *s)
-{
-	size_t n = 3, i;
-	char *q, *p;
-
-	for (i = 0; s[i]; i++)
-		n += s[i] == '\'' ? 4 : 1;
-	if ((q = malloc(n)) == NULL)
-		return NULL;
-	p = q;
-	*p++ = '\'';
-	for (i = 0; s[i]; i++) {
-		if (s[i] == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else
-			*p++ = s[i];
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return q;
-}
-
-char *
-ssh_batch_wrap(const struct ssh_batch *b, const char *cmd)
-{
-	const struct ssh_exec *x = b->x;
-	char *inner = NULL, *qc = NULL, *qu = NULL, *out = NULL;
-	size_t n;
-
-	if (!x->sudo)
-		return strdup(cmd);
-	n = strlen(b->marker) + strlen(cmd) + 16;
-	if ((inner = malloc(n)) == NULL)
-		return NULL;
-	/* the marker says sudo is done: stdin is the command's from here */
-	snprintf(inner, n, "echo %s; %s", b->marker, cmd);
-	if ((qc = ssh_shell_quote(inner)) == NULL ||
-	    (qu = ssh_shell_quote(x->sudo_user ? x->sudo_user : "root")) ==
-	    NULL)
-		goto out;
-	n = strlen(qc) + strlen(qu) + strlen(b->prompt) + 64;
-	if ((out = malloc(n)) == NULL)
-		goto out;
-	/* The password goes to sudo's stdin, never into argv. */
-	snprintf(out, n, "sudo -S -p '%s' -u %s -- sh -c %s", b->prompt, qu,
-	    qc);
-out:
-	free(inner);
-	free(qc);
-	free(qu);
-	return out;
-}
+/* ---- batches ---------------------------------------------------------- */
 
 static int
 batch_command(struct ssh_batch *b, struct ops_err *err)
 {
 	const struct ssh_exec *x = b->x;
-	unsigned char rnd[16];
 	char hex[33];
 
 	if (x->sudo) {
-		randombytes_buf(rnd, sizeof(rnd));
-		sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+		ssh_rand_hex(hex, 16);
 		snprintf(b->marker, sizeof(b->marker), "OPSICLE-SUDO-OK-%.16s",
 		    hex);
 		snprintf(b->prompt, sizeof(b->prompt),
@@ -437,12 +388,59 @@ batch_command(struct ssh_batch *b, struct ops_err *err)
 			secret_data(b->pre)[pl] = '\n';
 		}
 	}
-	/* scripts and transfers build their commands per job */
+	/* scripts and transfers build their commands per task */
 	if (x->script != NULL || b->xf != NULL || x->command == NULL)
 		return 0;
 	if ((b->command = ssh_batch_wrap(b, x->command)) == NULL)
 		return ops_err_errno(err, OPS_E_NOMEM, "build command");
 	return 0;
+}
+
+static const struct ssh_task_ops *
+batch_kind(const struct ssh_exec *x, const struct ssh_xfer *xf)
+{
+	if (xf != NULL)
+		return xf->dir == SSH_PUSH ? &ssh_task_push_ops :
+		    &ssh_task_pull_ops;
+	return x->script != NULL ? &ssh_task_script_ops : &ssh_task_exec_ops;
+}
+
+static void
+batch_release(struct ssh_batch *b)
+{
+	if (b->ops->unprepare != NULL)
+		b->ops->unprepare(b);
+	secret_free(b->pre);
+	free(b->command);
+	free(b->tasks);
+	free(b->results);
+	free(b);
+}
+
+static void
+batch_queue(struct ssh_batch *b, const struct ssh_target *t)
+{
+	struct ssh_engine *eng = b->eng;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct ssh_task *tk = &b->tasks[i];
+
+		tk->b = b;
+		tk->idx = i;
+		tk->t = &t[i];
+		tk->r = &b->results[i];
+		tk->r->target = t[i].name;
+		tk->r->exit_status = -1;
+		tk->state = TASK_PENDING;
+		tk->sf.ldir = -1;
+		tk->sf.lfd = -1;
+		if (eng->pend_tail != NULL)
+			eng->pend_tail->next_pending = tk;
+		else
+			eng->pend_head = tk;
+		eng->pend_tail = tk;
+	}
 }
 
 static int
@@ -468,6 +466,7 @@ batch_new(struct ssh_engine *eng, const struct ssh_target *t, size_t n,
 	b->eng = eng;
 	b->ldirfd = -1;
 	b->xf = xf;
+	b->ops = batch_kind(x, xf);
 	if (xf != NULL) {
 		b->xbuf.timeout_ms = xf->timeout_ms;
 		b->xbuf.on_done = xf->on_done;
@@ -479,42 +478,20 @@ batch_new(struct ssh_engine *eng, const struct ssh_target *t, size_t n,
 	b->cap = x->output_cap ? x->output_cap : DEFAULT_CAP;
 	if ((rc = batch_command(b, err)) != 0)
 		goto fail;
-	if (xf != NULL && (rc = ssh_batch_xfer_prepare(b, err)) != 0)
+	if (b->ops->prepare != NULL && (rc = b->ops->prepare(b, err)) != 0)
 		goto fail;
-	if (n > 0 && ((b->jobs = calloc(n, sizeof(*b->jobs))) == NULL ||
+	if (n > 0 && ((b->tasks = calloc(n, sizeof(*b->tasks))) == NULL ||
 	    (b->results = calloc(n, sizeof(*b->results))) == NULL)) {
 		rc = ops_err_errno(err, OPS_E_NOMEM,
 		    "allocate SSH run of %zu targets", n);
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		struct ssh_job *j = &b->jobs[i];
-
-		j->b = b;
-		j->idx = i;
-		j->t = &t[i];
-		j->r = &b->results[i];
-		j->r->target = t[i].name;
-		j->r->exit_status = -1;
-		j->state = JOB_PENDING;
-		j->ldir = -1;
-		j->lfd = -1;
-		if (eng->pend_tail != NULL)
-			eng->pend_tail->next_pending = j;
-		else
-			eng->pend_head = j;
-		eng->pend_tail = j;
-	}
+	batch_queue(b, t);
 	*out = b;
-	ssh_engine_schedule(eng);
+	engine_schedule(eng);
 	return 0;
 fail:
-	ssh_batch_xfer_free(b);
-	secret_free(b->pre);
-	free(b->command);
-	free(b->jobs);
-	free(b->results);
-	free(b);
+	batch_release(b);
 	return rc;
 }
 
@@ -576,52 +553,57 @@ void
 ssh_batch_free(struct ssh_batch *b)
 {
 	struct ssh_engine *eng;
-	struct ssh_job **jp, *j;
+	struct ssh_task **tp, *tk;
 	size_t i;
 
 	if (b == NULL)
 		return;
 	eng = b->eng;
-	/* drop our pending jobs from the queue */
-	jp = &eng->pend_head;
+	/* drop our pending tasks from the queue */
+	tp = &eng->pend_head;
 	eng->pend_tail = NULL;
-	while ((j = *jp) != NULL) {
-		if (j->b == b) {
-			*jp = j->next_pending;
+	while ((tk = *tp) != NULL) {
+		if (tk->b == b) {
+			*tp = tk->next_pending;
 			continue;
 		}
-		eng->pend_tail = j;
-		jp = &j->next_pending;
+		eng->pend_tail = tk;
+		tp = &tk->next_pending;
 	}
 	for (i = 0; i < b->n; i++) {
-		j = &b->jobs[i];
-		if (j->state == JOB_FINISHED)
+		tk = &b->tasks[i];
+		if (tk->state == TASK_FINISHED)
 			continue;
-		if (j->timer)
-			evloop_timer_del(eng->loop, j->timer);
-		if (j->conn != NULL) {
-			struct ssh_conn *c = j->conn;
-
-			ssh_sftp_release(j);
-			c->job = NULL;
-			j->conn = NULL;
-			ssh_conn_destroy(c);
-		}
-		ssh_job_xfer_free(j);
-		if (j->active)
+		if (tk->timer)
+			evloop_timer_del(eng->loop, tk->timer);
+		task_release_conn(tk);
+		b->ops->free(tk);
+		if (tk->active)
 			eng->st.active--;
 	}
 	for (i = 0; i < b->n; i++) {
 		free(b->results[i].out.data);
 		free(b->results[i].err.data);
 	}
-	ssh_batch_xfer_free(b);
-	secret_free(b->pre);
-	free(b->command);
-	free(b->jobs);
-	free(b->results);
-	free(b);
-	ssh_engine_schedule(eng);	/* slots freed for other batches */
+	batch_release(b);
+	engine_schedule(eng);	/* slots freed for other batches */
+}
+
+/* Run the loop until b is done; b is freed on a loop error. */
+static int
+batch_wait(struct ssh_engine *eng, struct ssh_batch *b,
+    struct ssh_batch **out, struct ops_err *err)
+{
+	int rc;
+
+	while (!ssh_batch_done(b)) {
+		if ((rc = evloop_run_once(eng->loop, 0, err)) < 0) {
+			ssh_batch_free(b);
+			return rc;
+		}
+	}
+	*out = b;
+	return 0;
 }
 
 int
@@ -635,14 +617,7 @@ ssh_engine_run(struct ssh_engine *eng, const struct ssh_target *t,
 	*out = NULL;
 	if ((rc = ssh_batch_start(eng, t, n, x, &b, err)) != 0)
 		return rc;
-	while (!ssh_batch_done(b)) {
-		if ((rc = evloop_run_once(eng->loop, 0, err)) < 0) {
-			ssh_batch_free(b);
-			return rc;
-		}
-	}
-	*out = b;
-	return 0;
+	return batch_wait(eng, b, out, err);
 }
 
 int
@@ -656,12 +631,5 @@ ssh_engine_xfer(struct ssh_engine *eng, const struct ssh_target *t,
 	*out = NULL;
 	if ((rc = ssh_batch_start_xfer(eng, t, n, xf, &b, err)) != 0)
 		return rc;
-	while (!ssh_batch_done(b)) {
-		if ((rc = evloop_run_once(eng->loop, 0, err)) < 0) {
-			ssh_batch_free(b);
-			return rc;
-		}
-	}
-	*out = b;
-	return 0;
+	return batch_wait(eng, b, out, err);
 }

@@ -2,72 +2,85 @@
  * ssh-int.h: internals shared by the ssh-*.c files; not a public API.
  *
  * A struct ssh_conn is one TCP connection + libssh2 session. It runs at
- * most one struct ssh_job (one target of a batch) at a time; between jobs
- * it waits in the engine's pool. Everything runs on the engine's loop:
- * ssh_conn_drive advances the state machines until libssh2 would block,
- * then waits on the directions libssh2 reports.
+ * most one struct ssh_task (one target of a batch) at a time; between
+ * tasks it waits in the engine's pool. Everything runs on the engine's
+ * loop: ssh_conn_drive advances the state machines until libssh2 would
+ * block, then waits on the directions libssh2 reports.
+ *
+ * Layers, each calling only the ones below it (tests/lib/callgraph.sh
+ * fails on a cycle):
+ *
+ *   ssh-engine.c      batches, scheduling, the task lifecycle
+ *   ssh-task-*.c      what a task does on a ready session (exec, script,
+ *                     push, pull; ssh-task-sftp.c is their SFTP plumbing)
+ *   ssh-pool.c        idle sessions
+ *   ssh-session.c     connect, handshake, host key, authentication
+ *   ssh-util.c        leaf helpers (class names, quoting, results)
+ *
+ * A session reaches up to the engine only through struct ssh_conn_hooks,
+ * and a task only by returning an enum ssh_step: the engine alone
+ * finishes, drops, reconnects and times out tasks.
  */
 #ifndef OPS_SSH_INT_H
 #define OPS_SSH_INT_H
+
+#include <stdarg.h>
 
 #include <libssh2.h>
 #include <libssh2_sftp.h>
 
 #include "ssh.h"
 
-/* what a step function returns to ssh_conn_drive */
-#define STEP_NEXT	0	/* call again now */
-#define STEP_WAIT	1	/* waiting on the socket */
-#define STEP_GONE	2	/* the job left this conn */
+/* what ssh_conn_drive's steps return */
+#define DRIVE_NEXT	0	/* call again now */
+#define DRIVE_WAIT	1	/* waiting on the socket */
+#define DRIVE_GONE	2	/* the task left this conn */
 
 enum ssh_conn_state {
 	CONN_CONNECT,		/* non-blocking connect() in progress */
 	CONN_HANDSHAKE,
 	CONN_AUTH_LIST,
 	CONN_AUTH,
-	CONN_READY,		/* authenticated; runs a job or idles */
+	CONN_READY,		/* authenticated; runs a task or idles */
 	CONN_DEAD,
 };
 
-enum ssh_job_state {
-	JOB_PENDING,		/* waiting for a slot */
-	JOB_CONNECTING,		/* its conn is not READY yet */
-	JOB_OPEN,
-	JOB_SETENV,
-	JOB_EXEC,
-	JOB_IO,
-	JOB_CLOSE,
-	JOB_WAITCLOSED,
-	JOB_FREE,
-	/* SFTP (ssh-sftp.c): script upload, push, pull, cleanup */
-	JOB_SFTP_INIT,
-	JOB_SCRIPT_OPEN,
-	JOB_SCRIPT_WRITE,
-	JOB_SCRIPT_CLOSE,
-	JOB_PUSH_OPEN,
-	JOB_PUSH_WRITE,
-	JOB_PUSH_SETSTAT,
-	JOB_PUSH_CLOSE,
-	JOB_PUSH_REOPEN,
-	JOB_PUSH_VERIFY,
-	JOB_PUSH_CLOSE2,
-	JOB_PUSH_RENAME,
-	JOB_PUSH_MVDONE,	/* after "mv -f" on an exec channel */
-	JOB_PULL_OPEN,
-	JOB_PULL_FSTAT,
-	JOB_PULL_READ,
-	JOB_PULL_FSTAT2,
-	JOB_PULL_CLOSE,
-	JOB_SFTP_CLOSEFH,	/* cleanup after a failure: close handle */
-	JOB_SFTP_RM,		/* remove the remote temp file */
-	JOB_SFTP_SHUTDOWN,
-	JOB_DONE,		/* channel freed, session reusable */
-	JOB_FINISHED,		/* result final */
+/* A task's place in the engine's lifecycle (its kind keeps its own
+ * state in struct ssh_task.step). */
+enum ssh_task_state {
+	TASK_PENDING,		/* waiting for a slot */
+	TASK_CONNECTING,	/* its conn is not READY yet */
+	TASK_RUNNING,		/* its kind's steps run on a READY conn */
+	TASK_FINISHED,		/* result final */
+};
+
+/* What a task's step returns to the engine. */
+enum ssh_step {
+	STEP_NEXT,		/* call again now */
+	STEP_WAIT,		/* libssh2 would block: wait on the socket */
+	STEP_DONE,		/* finished (result set); session reusable */
+	STEP_FAIL,		/* failed (result set): clean up, then drop */
+	STEP_DROP,		/* finished (result set); close the session */
+	STEP_RECONNECT,		/* pooled session found dead: start over */
+	STEP_DEADLINE,		/* the task's own work begins: start its
+				 * run timeout (once), then call again */
 };
 
 struct ssh_engine;
-struct ssh_job;
+struct ssh_task;
+struct ssh_batch;
 struct net_connect;
+
+/* How a session reaches the engine without calling it by name. */
+struct ssh_conn_hooks {
+	/* the conn is READY and holds t: run it; DRIVE_* */
+	int	(*run)(struct ssh_task *t);
+	/* the conn failed before t could run (t's result is set); t has
+	 * been detached and the conn destroyed */
+	void	(*failed)(struct ssh_task *t);
+	/* a session stopped opening: a slot is free */
+	void	(*opened)(struct ssh_engine *eng);
+};
 
 struct ssh_conn {
 	struct ssh_engine	*eng;
@@ -80,10 +93,10 @@ struct ssh_conn {
 	LIBSSH2_SESSION		*sess;
 	enum ssh_conn_state	 state;
 	struct hostkey		 hk;
-	struct ssh_job		*job;		/* NULL when idle */
+	struct ssh_task		*task;		/* NULL when idle */
 	long long		 timer;		/* connect or idle timer */
 	int			 in_pool;
-	int			 opening;	/* from new to authed: st.opening */
+	int			 opening;	/* new to authed: st.opening */
 	struct ssh_conn		*prev, *next;	/* engine's list */
 
 	/* authentication progress */
@@ -101,38 +114,32 @@ struct ssh_conn {
 	int			 kbd_answered;	/* the password was sent */
 };
 
-struct ssh_job {
-	struct ssh_batch	*b;
-	size_t			 idx;
-	const struct ssh_target	*t;
-	struct ssh_result	*r;
-	struct ssh_conn		*conn;
-	enum ssh_job_state	 state;
+/* One command on one channel (ssh-task-exec.c; script and push use it
+ * too). */
+struct ssh_exec_run {
+	int			 state;		/* ssh-task-exec.c's enum */
 	LIBSSH2_CHANNEL		*ch;
+	const char		*command;	/* borrowed */
 	size_t			 env_i;
 	size_t			 pre_off;	/* sudo password line sent */
 	size_t			 stdin_off;
 	int			 eof_sent;
 	int			 out_eof, err_eof;
-	long long		 timer;		/* run timeout */
-	int			 retried;	/* pooled session replaced */
-	int			 active;	/* holds a concurrency slot */
-	struct ssh_job		*next_pending;
-
-	/* per-job command (script path, mv), else the batch's */
-	char			*command;
-	enum ssh_job_state	 after_exec;	/* 0: finish after exec */
 	/* sudo: waiting for the start marker or a prompt */
 	int			 sudo_wait;
 	int			 sudo_sent;	/* password lines sent */
 	unsigned char		*sudo_buf[2];	/* held stdout, stderr */
 	size_t			 sudo_len[2];
-	/* SFTP */
+};
+
+/* SFTP state of a script, push or pull task (ssh-task-sftp.c). */
+struct ssh_sftp_run {
+	int			 fin;		/* closing down: its state */
 	LIBSSH2_SFTP		*sftp;
 	LIBSSH2_SFTP_HANDLE	*fh;
 	char			*rtmp;		/* remote temp path */
 	int			 rtmp_made;	/* may exist remotely */
-	int			 failed;	/* cleaning up after a failure */
+	int			 failed;	/* cleaning up after failure */
 	unsigned long long	 off;
 	void			*hs;		/* crypto_hash_sha256_state */
 	unsigned long long	 rsize;		/* pull: remote size */
@@ -143,12 +150,62 @@ struct ssh_job {
 	char			*ltmp;		/* pull: its name in ldir */
 };
 
+struct ssh_task {
+	struct ssh_batch	*b;
+	size_t			 idx;
+	const struct ssh_target	*t;
+	struct ssh_result	*r;
+	struct ssh_conn		*conn;
+	enum ssh_task_state	 state;
+	int			 step;		/* the kind's own state */
+	long long		 timer;		/* run (or cleanup) timeout */
+	int			 clock;		/* run timeout started */
+	int			 retried;	/* pooled session replaced */
+	int			 active;	/* holds a concurrency slot */
+	struct ssh_task		*next_pending;
+	char			*command;	/* its own (script, mv) */
+	struct ssh_exec_run	 ex;
+	struct ssh_sftp_run	 sf;
+};
+
+/*
+ * A kind of task. Every function gets a task whose session is READY
+ * (but release and free). Steps report through enum ssh_step; none of
+ * them finishes the task, frees the session or arms a timer.
+ */
+struct ssh_task_ops {
+	const char	*name;
+	/* batch set-up and tear-down (NULL: none); prepare fills err */
+	int		(*prepare)(struct ssh_batch *b, struct ops_err *err);
+	void		(*unprepare)(struct ssh_batch *b);
+	/* first step on a ready session (again after a reconnect) */
+	void		(*start)(struct ssh_task *t);
+	enum ssh_step	(*step)(struct ssh_task *t);
+	/* After STEP_FAIL (result set): STEP_NEXT when the task starts
+	 * removing what it made remotely (its steps end in STEP_DROP; the
+	 * engine bounds them), STEP_DROP when there is nothing to do.
+	 * NULL: nothing to clean. */
+	enum ssh_step	(*cleanup)(struct ssh_task *t);
+	/* the clean-up deadline passed: say what may remain. NULL ok. */
+	void		(*expire)(struct ssh_task *t);
+	/* the session goes away: forget handles without blocking */
+	void		(*release)(struct ssh_task *t);
+	/* the task is over: free what it holds */
+	void		(*free)(struct ssh_task *t);
+};
+
+extern const struct ssh_task_ops ssh_task_exec_ops;
+extern const struct ssh_task_ops ssh_task_script_ops;
+extern const struct ssh_task_ops ssh_task_push_ops;
+extern const struct ssh_task_ops ssh_task_pull_ops;
+
 struct ssh_batch {
 	struct ssh_engine	*eng;
+	const struct ssh_task_ops *ops;		/* one kind per batch */
 	const struct ssh_exec	*x;
 	char			*command;	/* x->command, maybe wrapped */
 	struct secret		*pre;		/* sudo password + "\n" */
-	struct ssh_job		*jobs;
+	struct ssh_task		*tasks;
 	struct ssh_result	*results;
 	size_t			 n;
 	size_t			 ndone, nok;
@@ -167,47 +224,55 @@ struct ssh_batch {
 
 struct ssh_engine {
 	struct evloop		*loop;
+	const struct ssh_conn_hooks *hooks;
 	struct ssh_engine_config cfg;
 	struct ssh_stats	 st;
 	struct ssh_conn		*conns;		/* all live conns */
-	struct ssh_job		*pend_head, *pend_tail;
+	struct ssh_task		*pend_head, *pend_tail;
 	long long		 ka_timer;
 	int			 scheduling;	/* guards re-entry */
 };
+
+/* May a task that found its session dead start over on a fresh one? */
+static inline int
+ssh_task_may_retry(const struct ssh_task *t)
+{
+	return t->r->reused && !t->retried;
+}
+
+/* ssh-util.c: a leaf; it calls no other ssh-*.c file */
+const char *ssh_target_user(const struct ssh_target *t);
+unsigned ssh_target_port(const struct ssh_target *t);
+/* sh single-quote s; caller frees */
+char	*ssh_shell_quote(const char *s);
+/* cmd, wrapped for sudo when the batch asks for it; caller frees */
+char	*ssh_batch_wrap(const struct ssh_batch *b, const char *cmd);
+/* 2*nbytes random hex digits (nbytes <= 32) and a NUL into buf */
+void	 ssh_rand_hex(char *buf, size_t nbytes);
+/* the last component of path (borrowed from path) */
+const char *ssh_path_base(const char *path);
+/* libssh2's last error text for s */
+const char *ssh_sess_errmsg(LIBSSH2_SESSION *s);
+/* The one writer of a failure: ok = 0, class, status and a printf
+ * message, with control bytes escaped (it may quote the target). */
+void	 ssh_vfail(int *ok, enum ssh_class *cls, int *status, char *msg,
+	    size_t len, enum ssh_class c, int st, const char *fmt,
+	    va_list ap) __attribute__((format(printf, 8, 0)));
+void	 ssh_result_fail(struct ssh_result *r, enum ssh_class cls,
+	    int status, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 /* ssh-session.c */
 int	ssh_conn_new(struct ssh_engine *eng, const struct ssh_target *t,
 	    struct ssh_conn **out);
 void	ssh_conn_destroy(struct ssh_conn *c);
 void	ssh_conn_drive(struct ssh_conn *c);
+/* leave the pool: timers and idle watch off */
+void	ssh_conn_unpool(struct ssh_conn *c);
 int	ssh_hostkey_check(const struct ssh_target *t, const struct hostkey *hk,
 	    struct ssh_result *r);
-void	ssh_conn_set_result(struct ssh_conn *c, enum ssh_class cls,
-	    int status, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
 /* after any libssh2 call returned EAGAIN: wait on its directions */
 void	ssh_conn_wait(struct ssh_conn *c);
-
-/* ssh-exec.c */
-int	ssh_job_step(struct ssh_job *j);
-int	ssh_job_abort(struct ssh_job *j);
-int	ssh_job_drop(struct ssh_job *j);
-int	ssh_job_reconnect(struct ssh_job *j);
-int	ssh_job_arm_timeout(struct ssh_job *j);
-enum ssh_job_state ssh_job_first_state(const struct ssh_job *j);
-const char *ssh_job_errmsg(struct ssh_job *j);
-void	ssh_job_fail(struct ssh_job *j, enum ssh_class cls, int status,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* ssh-sftp.c */
-int	ssh_sftp_step(struct ssh_job *j);
-/* The job failed (result set): clean up remotely, then drop the conn. */
-int	ssh_sftp_cleanup(struct ssh_job *j);
-/* Free SFTP state of a job whose session is being destroyed. */
-void	ssh_sftp_release(struct ssh_job *j);
-void	ssh_job_xfer_free(struct ssh_job *j);
-int	ssh_batch_xfer_prepare(struct ssh_batch *b, struct ops_err *err);
-void	ssh_batch_xfer_free(struct ssh_batch *b);
 
 /* ssh-pool.c */
 /* The idle pooled session for t, left in the pool; or NULL. */
@@ -216,21 +281,52 @@ struct ssh_conn *ssh_pool_find(struct ssh_engine *eng,
 struct ssh_conn *ssh_pool_take(struct ssh_engine *eng,
 	    const struct ssh_target *t);
 void	ssh_pool_put(struct ssh_conn *c);
-void	ssh_pool_leave(struct ssh_conn *c);
 int	ssh_pool_start(struct ssh_engine *eng, struct ops_err *err);
 
-/* ssh-engine.c */
-void	ssh_job_finish(struct ssh_job *j);
-void	ssh_engine_schedule(struct ssh_engine *eng);
-void	ssh_conn_link(struct ssh_engine *eng, struct ssh_conn *c);
-void	ssh_conn_unlink(struct ssh_conn *c);
-/* c is open (authenticated) or gone: its opening slot is free again. */
-void	ssh_conn_opened(struct ssh_conn *c);
-const char *ssh_target_user(const struct ssh_target *t);
-/* sh single-quote s; caller frees */
-char	*ssh_shell_quote(const char *s);
-/* cmd, wrapped for sudo when the batch asks for it; caller frees */
-char	*ssh_batch_wrap(const struct ssh_batch *b, const char *cmd);
-unsigned ssh_target_port(const struct ssh_target *t);
+/* ssh-task-exec.c: the command sub-machine script and push run too */
+/* run command (NULL: the batch's) on a new channel */
+void	ssh_exec_begin(struct ssh_task *t, const char *command);
+/* STEP_DONE when the channel is freed and the exit is in the result */
+enum ssh_step ssh_exec_step(struct ssh_task *t);
+void	ssh_exec_release(struct ssh_task *t);
+void	ssh_exec_free(struct ssh_task *t);
+
+/* ssh-task-sftp.c: SFTP plumbing of script, push and pull */
+/* The first states of an SFTP kind; its own ones start at SFTP_FIRST. */
+enum {
+	SFTP_CLOCK,		/* the transfer's clock starts */
+	SFTP_INIT,		/* the SFTP session */
+	SFTP_FIRST,
+};
+/* the start op of the SFTP kinds */
+void	ssh_sftp_begin(struct ssh_task *t);
+/* The steps all SFTP kinds share (clock, SFTP session, closing down):
+ * 1 with *s set when one ran, 0 when the kind's own state is next. */
+int	ssh_sftp_common(struct ssh_task *t, enum ssh_step *s);
+/* close the SFTP session after a success (rm: remove rtmp first) */
+void	ssh_sftp_finish(struct ssh_task *t, int rm);
+enum ssh_step ssh_sftp_cleanup(struct ssh_task *t);
+void	ssh_sftp_expire(struct ssh_task *t);
+void	ssh_sftp_release(struct ssh_task *t);
+void	ssh_sftp_free(struct ssh_task *t);
+/* release and free of the kinds with SFTP and an exec channel */
+void	ssh_sftp_exec_release(struct ssh_task *t);
+void	ssh_sftp_exec_free(struct ssh_task *t);
+/* an SFTP failure (class sftp) into the result */
+void	ssh_sftp_fail(struct ssh_task *t, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* the SFTP status of the last call, or 0 when it was not an SFTP one */
+unsigned long ssh_sftp_fx(struct ssh_task *t);
+/* the last SFTP error as text */
+const char *ssh_sftp_err(struct ssh_task *t);
+/* 1 when the last libssh2 call would block */
+int	ssh_sftp_eagain(struct ssh_task *t);
+/* a fresh SHA-256 state in t->sf.hs; -1 out of memory */
+int	ssh_sftp_hash_start(struct ssh_task *t);
+/* a transfer's success into the result */
+void	ssh_sftp_ok(struct ssh_task *t, unsigned long long bytes,
+	    const unsigned char *digest, unsigned mode);
+/* a nomem failure (class internal) */
+enum ssh_step ssh_sftp_nomem(struct ssh_task *t);
 
 #endif

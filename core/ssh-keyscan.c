@@ -15,6 +15,7 @@
 #include <libssh2.h>
 
 #include "net-connect.h"
+#include "ssh-int.h"
 #include "ssh-keyscan.h"
 
 enum ks_state {
@@ -74,11 +75,9 @@ ks_result(struct ks_item *it, enum ssh_class cls, int status,
 {
 	va_list	ap;
 
-	it->r.ok = 0;
-	it->r.cls = cls;
-	it->r.status = status;
 	va_start(ap, fmt);
-	vsnprintf(it->r.msg, sizeof(it->r.msg), fmt, ap);
+	ssh_vfail(&it->r.ok, &it->r.cls, &it->r.status, it->r.msg,
+	    sizeof(it->r.msg), cls, status, fmt, ap);
 	va_end(ap);
 }
 

@@ -57,7 +57,7 @@ ssh_pool_take(struct ssh_engine *eng, const struct ssh_target *t)
 	struct ssh_conn *c;
 
 	if ((c = ssh_pool_find(eng, t)) != NULL)
-		ssh_pool_leave(c);
+		ssh_conn_unpool(c);
 	return c;
 }
 
@@ -77,20 +77,6 @@ ssh_pool_put(struct ssh_conn *c)
 	    evloop_file_set(eng->loop, c->fd, EVLOOP_READ, pool_idle_io, c,
 	    NULL) != 0)
 		ssh_conn_destroy(c);
-}
-
-void
-ssh_pool_leave(struct ssh_conn *c)
-{
-	if (!c->in_pool)
-		return;
-	c->in_pool = 0;
-	c->eng->st.pooled--;
-	if (c->timer) {
-		evloop_timer_del(c->eng->loop, c->timer);
-		c->timer = 0;
-	}
-	evloop_file_del(c->eng->loop, c->fd, EVLOOP_READ | EVLOOP_WRITE);
 }
 
 static long long

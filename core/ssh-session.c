@@ -73,7 +73,7 @@ static void	conn_nc_drop(struct ssh_conn *c);
 static const char *
 conn_label(const struct ssh_conn *c, char *buf, size_t len)
 {
-	const char *name = c->job ? c->job->t->name : NULL;
+	const char *name = c->task ? c->task->t->name : NULL;
 
 	if (name != NULL)
 		snprintf(buf, len, "%s (%s:%u)", name, c->host, c->port);
@@ -82,48 +82,89 @@ conn_label(const struct ssh_conn *c, char *buf, size_t len)
 	return buf;
 }
 
-void
-ssh_conn_set_result(struct ssh_conn *c, enum ssh_class cls, int status,
+static void	conn_set_result(struct ssh_conn *c, enum ssh_class cls,
+		    int status, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+/* The result of the conn's task, if it has one. */
+static void
+conn_set_result(struct ssh_conn *c, enum ssh_class cls, int status,
     const char *fmt, ...)
 {
 	struct ssh_result *r;
 	va_list ap;
 
-	if (c->job == NULL)
+	if (c->task == NULL)
 		return;
-	r = c->job->r;
-	r->ok = 0;
-	r->cls = cls;
-	r->status = status;
+	r = c->task->r;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	ssh_vfail(&r->ok, &r->cls, &r->status, r->msg, sizeof(r->msg), cls,
+	    status, fmt, ap);
 	va_end(ap);
 }
 
-/* Fail the conn's job (if any) with the result already set; drop c. */
+/* Fail the conn's task (if any) with the result already set; drop c. */
 static int
 conn_fail(struct ssh_conn *c)
 {
-	struct ssh_job *j = c->job;
+	struct ssh_task *t = c->task;
+	struct ssh_engine *eng = c->eng;
 
-	if (j != NULL) {
-		c->job = NULL;
-		j->conn = NULL;
-		j->ch = NULL;
-		ssh_conn_destroy(c);
-		ssh_job_finish(j);
-	} else
-		ssh_conn_destroy(c);
-	return STEP_GONE;
+	if (t != NULL) {
+		c->task = NULL;
+		t->conn = NULL;
+	}
+	ssh_conn_destroy(c);
+	if (t != NULL)
+		eng->hooks->failed(t);
+	return DRIVE_GONE;
 }
 
-static const char *
-sess_errmsg(LIBSSH2_SESSION *s)
+static void
+conn_link(struct ssh_engine *eng, struct ssh_conn *c)
 {
-	char *m = NULL;
+	c->prev = NULL;
+	c->next = eng->conns;
+	if (eng->conns != NULL)
+		eng->conns->prev = c;
+	eng->conns = c;
+}
 
-	libssh2_session_last_error(s, &m, NULL, 0);
-	return m ? m : "unknown error";
+static void
+conn_unlink(struct ssh_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (c->eng->conns == c)
+		c->eng->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* c is open (authenticated): its opening slot is free again. */
+static void
+conn_opened(struct ssh_conn *c)
+{
+	if (!c->opening)
+		return;
+	c->opening = 0;
+	c->eng->st.opening--;
+	c->eng->hooks->opened(c->eng);
+}
+
+void
+ssh_conn_unpool(struct ssh_conn *c)
+{
+	if (!c->in_pool)
+		return;
+	c->in_pool = 0;
+	c->eng->st.pooled--;
+	if (c->timer) {
+		evloop_timer_del(c->eng->loop, c->timer);
+		c->timer = 0;
+	}
+	evloop_file_del(c->eng->loop, c->fd, EVLOOP_READ | EVLOOP_WRITE);
 }
 
 void
@@ -162,9 +203,9 @@ ssh_conn_new(struct ssh_engine *eng, const struct ssh_target *t,
 		free(c);
 		return OPS_E_NOMEM;
 	}
-	ssh_conn_link(eng, c);
-	/* Opening until authenticated (ssh_conn_opened) or destroyed: a
-	 * fresh run waits for a slot (ssh_engine_schedule); a reconnect
+	conn_link(eng, c);
+	/* Opening until authenticated (conn_opened) or destroyed: a
+	 * fresh run waits for a slot (the engine schedules it); a reconnect
 	 * does not wait but takes one, so fresh ones queue behind it. */
 	c->opening = 1;
 	if (++eng->st.opening > eng->st.opening_peak)
@@ -178,18 +219,17 @@ ssh_conn_destroy(struct ssh_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->job != NULL) {
-		c->job->conn = NULL;
-		c->job->ch = NULL;
-		c->job = NULL;
+	if (c->task != NULL) {
+		c->task->conn = NULL;
+		c->task = NULL;
 	}
 	if (c->opening) {
-		/* the job's finish or reconnect schedules the next one */
+		/* the task's finish or reconnect schedules the next one */
 		c->opening = 0;
 		c->eng->st.opening--;
 	}
-	ssh_pool_leave(c);
-	ssh_conn_unlink(c);
+	ssh_conn_unpool(c);
+	conn_unlink(c);
 	conn_nc_drop(c);
 	if (c->timer)
 		evloop_timer_del(c->eng->loop, c->timer);
@@ -251,13 +291,13 @@ conn_tcp_done(struct net_connect *nc, const struct net_connect_result *res,
 	conn_nc_drop(c);
 	if (res->cls == NET_CONNECT_OK) {
 		c->fd = res->fd;
-		if (conn_connected(c) == STEP_NEXT)
+		if (conn_connected(c) == DRIVE_NEXT)
 			ssh_conn_drive(c);
 		return;
 	}
 	conn_label(c, lab, sizeof(lab));
 	ssh_connect_failure(res, lab, &cls, msg, sizeof(msg));
-	ssh_conn_set_result(c, cls, res->status, "%s", msg);
+	conn_set_result(c, cls, res->status, "%s", msg);
 	conn_fail(c);
 }
 
@@ -269,15 +309,15 @@ conn_connect(struct ssh_conn *c)
 	int rc;
 
 	if (c->nc != NULL)
-		return STEP_WAIT;	/* resolving or connecting */
+		return DRIVE_WAIT;	/* resolving or connecting */
 	rc = net_connect_start(c->eng->loop, c->host, c->port, conn_tcp_done,
 	    c, &c->nc, &e);
 	if (rc == 0 && (c->timer != 0 || evloop_timer_add(c->eng->loop,
 	    c->eng->cfg.connect_timeout_ms, ssh_conn_timeout, c, &c->timer,
 	    NULL) == 0))
-		return STEP_WAIT;
+		return DRIVE_WAIT;
 	conn_label(c, lab, sizeof(lab));
-	ssh_conn_set_result(c, rc == OPS_E_INVAL ? SSH_CLASS_CONNECT :
+	conn_set_result(c, rc == OPS_E_INVAL ? SSH_CLASS_CONNECT :
 	    SSH_CLASS_INTERNAL, rc != 0 ? rc : OPS_E_NOMEM, "connect to %s: %s",
 	    lab, rc == OPS_E_INVAL ? "invalid port" :
 	    "out of memory or threads");
@@ -291,18 +331,18 @@ conn_connected(struct ssh_conn *c)
 	c->sess = libssh2_session_init_ex(ssh_wipe_alloc, ssh_wipe_free,
 	    ssh_wipe_realloc, c);
 	if (c->sess == NULL) {
-		ssh_conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+		conn_set_result(c, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
 		    "create SSH session: out of memory");
 		return conn_fail(c);
 	}
 	libssh2_session_set_blocking(c->sess, 0);
-	if (c->job != NULL)
-		conn_hostkey_prefs(c, c->job->t);
+	if (c->task != NULL)
+		conn_hostkey_prefs(c, c->task->t);
 	if (c->eng->cfg.keepalive_s > 0)
 		libssh2_keepalive_config(c->sess, 0,
 		    (unsigned)c->eng->cfg.keepalive_s);
 	c->state = CONN_HANDSHAKE;
-	return STEP_NEXT;
+	return DRIVE_NEXT;
 }
 
 /* Offer only the host key types we know, so the server shows one of them. */
@@ -333,20 +373,6 @@ conn_hostkey_prefs(struct ssh_conn *c, const struct ssh_target *t)
 		    prefs);
 }
 
-static void
-result_msg(struct ssh_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-result_msg(struct ssh_result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-}
-
 int
 ssh_hostkey_check(const struct ssh_target *t, const struct hostkey *hk,
     struct ssh_result *r)
@@ -358,22 +384,21 @@ ssh_hostkey_check(const struct ssh_target *t, const struct hostkey *hk,
 		if (hostkey_equal(&t->known[i], hk))
 			return 0;
 	}
-	r->ok = 0;
-	r->status = OPS_E_HOSTKEY;
 	if (t->nknown > 0) {
-		r->cls = SSH_CLASS_HOSTKEY_CHANGED;
-		result_msg(r, "HOST KEY CHANGED for %s: expected %s, got %s %s; someone "
+		ssh_result_fail(r, SSH_CLASS_HOSTKEY_CHANGED, OPS_E_HOSTKEY,
+		    "HOST KEY CHANGED for %s: expected %s, got %s %s; someone "
 		    "may be intercepting the connection, or the host was "
 		    "reinstalled", t->name, t->known[0].fp, hk->type, hk->fp);
 		return -1;
 	}
 	if (t->accept_new) {
+		r->ok = 0;
 		r->hostkey_new = 1;
 		r->status = 0;
 		return 0;
 	}
-	r->cls = SSH_CLASS_HOSTKEY_UNKNOWN;
-	result_msg(r, "host key for %s is not known: %s %s; verify it and accept it "
+	ssh_result_fail(r, SSH_CLASS_HOSTKEY_UNKNOWN, OPS_E_HOSTKEY,
+	    "host key for %s is not known: %s %s; verify it and accept it "
 	    "to connect", t->name, hk->type, hk->fp);
 	return -1;
 }
@@ -389,28 +414,28 @@ conn_handshake(struct ssh_conn *c)
 	rc = libssh2_session_handshake(c->sess, c->fd);
 	if (rc == LIBSSH2_ERROR_EAGAIN) {
 		ssh_conn_wait(c);
-		return STEP_WAIT;
+		return DRIVE_WAIT;
 	}
 	conn_label(c, lab, sizeof(lab));
 	if (rc != 0) {
-		ssh_conn_set_result(c, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,
+		conn_set_result(c, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,
 		    "SSH handshake with %s failed: %s", lab,
-		    sess_errmsg(c->sess));
+		    ssh_sess_errmsg(c->sess));
 		return conn_fail(c);
 	}
 	c->eng->st.handshakes++;
 	blob = libssh2_session_hostkey(c->sess, &len, &type);
 	if (blob == NULL || hostkey_from_blob((const unsigned char *)blob,
 	    len, &c->hk, NULL) != 0) {
-		ssh_conn_set_result(c, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,
+		conn_set_result(c, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,
 		    "SSH handshake with %s: no usable host key", lab);
 		return conn_fail(c);
 	}
-	if (c->job != NULL &&
-	    ssh_hostkey_check(c->job->t, &c->hk, c->job->r) != 0)
+	if (c->task != NULL &&
+	    ssh_hostkey_check(c->task->t, &c->hk, c->task->r) != 0)
 		return conn_fail(c);
 	c->state = CONN_AUTH_LIST;
-	return STEP_NEXT;
+	return DRIVE_NEXT;
 }
 
 /* ---- authentication ------------------------------------------------------ */
@@ -527,8 +552,8 @@ conn_authed(struct ssh_conn *c)
 		c->timer = 0;
 	}
 	c->state = CONN_READY;
-	ssh_conn_opened(c);
-	return STEP_NEXT;
+	conn_opened(c);
+	return DRIVE_NEXT;
 }
 
 enum { AUTH_KEY, AUTH_AGENT, AUTH_PASSWORD, AUTH_KBD, AUTH_END };
@@ -651,16 +676,16 @@ conn_auth(struct ssh_conn *c)
 			if (libssh2_session_last_errno(c->sess) ==
 			    LIBSSH2_ERROR_EAGAIN) {
 				ssh_conn_wait(c);
-				return STEP_WAIT;
+				return DRIVE_WAIT;
 			}
 			conn_label(c, lab, sizeof(lab));
-			ssh_conn_set_result(c, SSH_CLASS_HANDSHAKE,
+			conn_set_result(c, SSH_CLASS_HANDSHAKE,
 			    OPS_E_PROTO, "list authentication methods on "
-			    "%s: %s", lab, sess_errmsg(c->sess));
+			    "%s: %s", lab, ssh_sess_errmsg(c->sess));
 			return conn_fail(c);
 		}
 		if ((c->methods = strdup(m)) == NULL) {
-			ssh_conn_set_result(c, SSH_CLASS_INTERNAL,
+			conn_set_result(c, SSH_CLASS_INTERNAL,
 			    OPS_E_NOMEM, "authenticate: out of memory");
 			return conn_fail(c);
 		}
@@ -673,7 +698,7 @@ conn_auth(struct ssh_conn *c)
 		rc = conn_auth_try(c);
 		if (rc == LIBSSH2_ERROR_EAGAIN) {
 			ssh_conn_wait(c);
-			return STEP_WAIT;
+			return DRIVE_WAIT;
 		}
 		if (rc == 0)
 			return conn_authed(c);
@@ -683,15 +708,15 @@ conn_auth(struct ssh_conn *c)
 		    libssh2_session_last_errno(c->sess) ==
 		    LIBSSH2_ERROR_SOCKET_RECV) {
 			conn_label(c, lab, sizeof(lab));
-			ssh_conn_set_result(c, SSH_CLASS_CONNECT,
+			conn_set_result(c, SSH_CLASS_CONNECT,
 			    OPS_E_CONNECT, "connection to %s lost during "
-			    "authentication: %s", lab, sess_errmsg(c->sess));
+			    "authentication: %s", lab, ssh_sess_errmsg(c->sess));
 			return conn_fail(c);
 		}
 		c->auth_step++;
 	}
 	conn_label(c, lab, sizeof(lab));
-	ssh_conn_set_result(c, SSH_CLASS_AUTH, OPS_E_AUTH,
+	conn_set_result(c, SSH_CLASS_AUTH, OPS_E_AUTH,
 	    "authentication failed for %s@%s (tried: %s; server accepts: "
 	    "%s)%s", c->user, lab, c->tried[0] ? c->tried : "nothing",
 	    c->methods, c->auth_msg);
@@ -718,14 +743,14 @@ ssh_conn_drive(struct ssh_conn *c)
 			rc = conn_auth(c);
 			break;
 		case CONN_READY:
-			if (c->job == NULL)
+			if (c->task == NULL)
 				return;
-			rc = ssh_job_step(c->job);
+			rc = c->eng->hooks->run(c->task);
 			break;
 		default:
 			return;
 		}
-		if (rc != STEP_NEXT)
+		if (rc != DRIVE_NEXT)
 			return;
 	}
 }
@@ -737,7 +762,7 @@ ssh_conn_io(struct evloop *loop, int fd, void *arg, int mask)
 	char b;
 	ssize_t n;
 
-	if (c->state == CONN_READY && c->job == NULL) {
+	if (c->state == CONN_READY && c->task == NULL) {
 		/* Idle in the pool: EOF or anything unexpected drops it. */
 		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -757,7 +782,7 @@ ssh_conn_timeout(struct evloop *loop, long long id, void *arg)
 
 	c->timer = 0;
 	conn_label(c, lab, sizeof(lab));
-	ssh_conn_set_result(c, SSH_CLASS_CONNECT_TIMEOUT, OPS_E_TIMEOUT,
+	conn_set_result(c, SSH_CLASS_CONNECT_TIMEOUT, OPS_E_TIMEOUT,
 	    "connect to %s: no %s within %d ms", lab,
 	    net_connect_resolving(c->nc) ? "answer from the name resolver" :
 	    c->state == CONN_CONNECT ? "TCP connection" :

@@ -1,0 +1,247 @@
+/*
+ * ssh-util.c: leaf helpers of the SSH engine: class names, run-error
+ * parsing, connect failures, target defaults, shell quoting, the sudo
+ * wrapper and the one writer of failed results. Calls no other ssh-*.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "net-connect.h"
+#include "ssh-int.h"
+#include "termsafe.h"
+
+static const char *const class_names[] = {
+	[SSH_CLASS_OK] = "ok",
+	[SSH_CLASS_RESOLVE] = "resolve",
+	[SSH_CLASS_REFUSED] = "connection-refused",
+	[SSH_CLASS_CONNECT_TIMEOUT] = "connect-timeout",
+	[SSH_CLASS_CONNECT] = "connect",
+	[SSH_CLASS_HANDSHAKE] = "handshake",
+	[SSH_CLASS_HOSTKEY_UNKNOWN] = "hostkey-unknown",
+	[SSH_CLASS_HOSTKEY_CHANGED] = "hostkey-changed",
+	[SSH_CLASS_AUTH] = "auth",
+	[SSH_CLASS_CHANNEL] = "channel",
+	[SSH_CLASS_TIMEOUT] = "timeout",
+	[SSH_CLASS_EXIT] = "exit",
+	[SSH_CLASS_SIGNAL] = "signal",
+	[SSH_CLASS_INTERNAL] = "internal",
+	[SSH_CLASS_SFTP] = "sftp",
+	[SSH_CLASS_SUDO] = "sudo",
+};
+
+const char *
+ssh_class_name(enum ssh_class cls)
+{
+	if ((unsigned)cls >= sizeof(class_names) / sizeof(class_names[0]) ||
+	    class_names[cls] == NULL)
+		return "unknown";
+	return class_names[cls];
+}
+
+int
+ssh_class_reached(const char *cls)
+{
+	size_t	i;
+
+	if (cls == NULL)
+		return -1;
+	for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++) {
+		if (class_names[i] == NULL || strcmp(class_names[i], cls) != 0)
+			continue;
+		switch ((enum ssh_class)i) {
+		case SSH_CLASS_RESOLVE:
+		case SSH_CLASS_REFUSED:
+		case SSH_CLASS_CONNECT_TIMEOUT:
+		case SSH_CLASS_CONNECT:
+		case SSH_CLASS_HANDSHAKE:
+		case SSH_CLASS_HOSTKEY_UNKNOWN:
+		case SSH_CLASS_HOSTKEY_CHANGED:
+		case SSH_CLASS_AUTH:
+			return 0;
+		case SSH_CLASS_INTERNAL:
+			return -1;
+		default:
+			return 1;
+		}
+	}
+	return -1;
+}
+
+void
+ssh_error_class(const char *error, char *cls, size_t len, const char **text)
+{
+	const char	*colon;
+	size_t		 n;
+
+	cls[0] = '\0';
+	if (text != NULL)
+		*text = error;
+	if (error == NULL || (colon = strstr(error, ": ")) == NULL)
+		return;
+	n = (size_t)(colon - error);
+	if (n == 0 || n >= len || strspn(error, "abcdefghijklmnopqrstuvwxyz-")
+	    != n)
+		return;
+	memcpy(cls, error, n);
+	cls[n] = '\0';
+	if (text != NULL)
+		*text = colon + 2;
+}
+
+void
+ssh_connect_failure(const struct net_connect_result *res, const char *label,
+    enum ssh_class *cls, char *msg, size_t len)
+{
+	switch (res->cls) {
+	case NET_CONNECT_RESOLVE:
+		*cls = SSH_CLASS_RESOLVE;
+		snprintf(msg, len, "resolve %s: %s; check the host name", label,
+		    res->why);
+		break;
+	case NET_CONNECT_REFUSED:
+		*cls = SSH_CLASS_REFUSED;
+		snprintf(msg, len, "connect to %s: %s; is sshd running on that "
+		    "port?", label, res->why);
+		break;
+	case NET_CONNECT_INTERNAL:
+		*cls = SSH_CLASS_INTERNAL;
+		snprintf(msg, len, "connect to %s: out of memory", label);
+		break;
+	default:
+		*cls = SSH_CLASS_CONNECT;
+		snprintf(msg, len, "connect to %s: %s", label, res->why);
+		break;
+	}
+}
+
+const char *
+ssh_target_user(const struct ssh_target *t)
+{
+	const char *u;
+
+	if (t->auth != NULL && t->auth->user != NULL && t->auth->user[0])
+		return t->auth->user;
+	if ((u = getenv("USER")) != NULL && u[0] != '\0')
+		return u;
+	return "root";
+}
+
+unsigned
+ssh_target_port(const struct ssh_target *t)
+{
+	return t->port ? t->port : 22;
+}
+
+/* sh single-quote s into a malloc'd string. */
+char *
+ssh_shell_quote(const char *s)
+{
+	size_t n = 3, i;
+	char *q, *p;
+
+	for (i = 0; s[i]; i++)
+		n += s[i] == '\'' ? 4 : 1;
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	p = q;
+	*p++ = '\'';
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = s[i];
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return q;
+}
+
+char *
+ssh_batch_wrap(const struct ssh_batch *b, const char *cmd)
+{
+	const struct ssh_exec *x = b->x;
+	char *inner = NULL, *qc = NULL, *qu = NULL, *out = NULL;
+	size_t n;
+
+	if (!x->sudo)
+		return strdup(cmd);
+	n = strlen(b->marker) + strlen(cmd) + 16;
+	if ((inner = malloc(n)) == NULL)
+		return NULL;
+	/* the marker says sudo is done: stdin is the command's from here */
+	snprintf(inner, n, "echo %s; %s", b->marker, cmd);
+	if ((qc = ssh_shell_quote(inner)) == NULL ||
+	    (qu = ssh_shell_quote(x->sudo_user ? x->sudo_user : "root")) ==
+	    NULL)
+		goto out;
+	n = strlen(qc) + strlen(qu) + strlen(b->prompt) + 64;
+	if ((out = malloc(n)) == NULL)
+		goto out;
+	/* The password goes to sudo's stdin, never into argv. */
+	snprintf(out, n, "sudo -S -p '%s' -u %s -- sh -c %s", b->prompt, qu,
+	    qc);
+out:
+	free(inner);
+	free(qc);
+	free(qu);
+	return out;
+}
+
+void
+ssh_rand_hex(char *buf, size_t nbytes)
+{
+	unsigned char r[32];
+
+	if (nbytes > sizeof(r))
+		nbytes = sizeof(r);
+	randombytes_buf(r, nbytes);
+	sodium_bin2hex(buf, nbytes * 2 + 1, r, nbytes);
+}
+
+const char *
+ssh_path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+const char *
+ssh_sess_errmsg(LIBSSH2_SESSION *s)
+{
+	char *m = NULL;
+
+	libssh2_session_last_error(s, &m, NULL, 0);
+	return m ? m : "unknown error";
+}
+
+void
+ssh_vfail(int *ok, enum ssh_class *cls, int *status, char *msg, size_t len,
+    enum ssh_class c, int st, const char *fmt, va_list ap)
+{
+	char buf[OPS_ERR_MSG_MAX];
+
+	*ok = 0;
+	*cls = c;
+	*status = st;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* It may quote the target (a signal name, its stderr, what libssh2
+	 * kept of its words): no control bytes past this point. */
+	(void)termsafe_escape(buf, strlen(buf), 0, msg, len);
+}
+
+void
+ssh_result_fail(struct ssh_result *r, enum ssh_class cls, int status,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ssh_vfail(&r->ok, &r->cls, &r->status, r->msg, sizeof(r->msg), cls,
+	    status, fmt, ap);
+	va_end(ap);
+}
