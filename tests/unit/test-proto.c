@@ -941,7 +941,7 @@ reply_one(const struct proto_type_info *ti, void *arg)
 	struct reply_state	*st = arg;
 	struct ops_err		 err;
 	const char		*key;
-	json_t			*r, *v, *bad;
+	json_t			*r, *v, *bad, *empty;
 	int			 before = st->bad;
 
 	ops_err_clear(&err);
@@ -957,11 +957,12 @@ reply_one(const struct proto_type_info *ti, void *arg)
 		st->bad++;
 		return;
 	}
+	empty = json_array();
 	if (strcmp(ti->reply, "[o]") == 0) {
 		r = json_pack("[{s:i},{}]", "id", 1);
 		bad = json_pack("[{s:i},s]", "id", 1, "x");
 		if (proto_reply_check(ti->type, r, NULL) != OPS_OK ||
-		    proto_reply_check(ti->type, json_array(), NULL) != OPS_OK ||
+		    proto_reply_check(ti->type, empty, NULL) != OPS_OK ||
 		    proto_reply_check(ti->type, bad, &err) != OPS_E_PROTO ||
 		    strstr(ops_err_msg(&err), ti->name) == NULL ||
 		    proto_reply_check(ti->type, NULL, NULL) != OPS_E_PROTO)
@@ -1001,10 +1002,11 @@ reply_one(const struct proto_type_info *ti, void *arg)
 	    strstr(ops_err_msg(&err), "undeclared_key") == NULL)
 		st->bad++;
 	json_decref(bad);
-	if (proto_reply_check(ti->type, json_array(), NULL) != OPS_E_PROTO)
+	if (proto_reply_check(ti->type, empty, NULL) != OPS_E_PROTO)
 		st->bad++;
 	json_decref(r);
 out:
+	json_decref(empty);
 	if (st->bad != before)
 		diag("reply shape of %s: \"%s\"", ti->name, ti->reply);
 }
