@@ -93,6 +93,23 @@ resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
 	return OPS_OK;
 }
 
+/* run --become: the user and the password credential (jobs-become.c). */
+static int
+run_become(struct ops_ctx *ctx, const json_t *msg, struct job_spec *s,
+    struct ops_err *err)
+{
+	int	rc;
+
+	if (proto_has(msg, "become") && (rc = proto_get_str(msg, "become",
+	    &s->become_user, OPS_PROTO_MAX_NAME, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "become_cred") && (rc = proto_get_str(msg,
+	    "become_cred", &s->become_cred, OPS_PROTO_MAX_NAME,
+	    err)) != OPS_OK)
+		return rc;
+	return jobs_become_check(ctx, s->become_user, s->become_cred, err);
+}
+
 int
 handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
@@ -126,6 +143,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		return rc;
 	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
 	    &follow, err)) != OPS_OK)
+		return rc;
+	if ((rc = run_become(ctx, msg, &s, err)) != OPS_OK)
 		return rc;
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
@@ -234,6 +253,12 @@ job_json(const struct store_job *j, const struct store_run_list *rl,
 	    "total", (json_int_t)rl->n,
 	    "ok", (json_int_t)nok,
 	    "failed", (json_int_t)nfail);
+	/* run --become: names only (the password is never in a job) */
+	if (o != NULL && j->become_user != NULL)
+		json_object_set_new(o, "become", json_string(j->become_user));
+	if (o != NULL && j->become_cred != NULL)
+		json_object_set_new(o, "become_cred",
+		    json_string(j->become_cred));
 	if (o == NULL || !with_runs)
 		return o;
 	if ((a = json_array()) == NULL) {
@@ -469,6 +494,8 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.targets = names;
 	s.ntargets = rl.n;
 	s.rerun_of = j->id;
+	s.become_user = j->become_user;
+	s.become_cred = j->become_cred;
 	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,

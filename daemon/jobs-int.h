@@ -50,6 +50,7 @@ struct job_slot {
 	struct ssh_target	 t;
 	struct ssh_exec		 x;
 	struct jobs_auth	*auth;		/* a reference while held */
+	struct secret		*sudo_pw;	/* become_cred's, owned */
 	char			*host;
 	struct hostkey		*known;
 	size_t			 nknown;
@@ -68,6 +69,8 @@ struct job {
 	int			 script;
 	int			 timeout_ms;
 	int			 forks;
+	char			*become_user;	/* NULL: no sudo */
+	char			*become_cred;	/* NULL: the target's */
 	struct job_slot		*slots;
 	size_t			 n;
 	size_t			 next;		/* next slot to start */
@@ -113,6 +116,19 @@ void	jobs_slot_flush(struct job_slot *s);
 void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    enum run_class cls, const char *error);
 void	jobs_auth_free_all(struct jobs *js);
+
+/* jobs-become.c */
+struct store_cred;
+/* After s->x and s->auth are set: sudo when the job has a become user,
+ * with the become credential's password (unsealed into s->sudo_pw) or the
+ * target's own (target_cred, borrowed from s->auth). */
+int	jobs_become_setup(struct job_slot *s,
+	    const struct store_cred *target_cred, struct ops_err *err);
+/* Wipe what setup unsealed (from jobs_slot_release). */
+void	jobs_become_release(struct job_slot *s);
+/* sudo asked and had no password: append how to give one to msg. */
+void	jobs_become_hint(const struct job_slot *s,
+	    const struct ssh_result *r, char *msg, size_t len);
 
 /* jobs.c */
 void	jobs_emit_run_state(struct ops_ctx *ctx, int64_t job,

@@ -231,6 +231,7 @@ jobs_slot_release(struct job_slot *s)
 	pending_free(s);
 	ssh_batch_free(s->b);
 	s->b = NULL;
+	jobs_become_release(s);
 	auth_release(s->auth);
 	s->auth = NULL;
 	free(s->known);
@@ -383,14 +384,17 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	struct ops_ctx		*ctx = slot_ctx(s);
 	struct ops_err		 err;
 	enum store_run_state	 state = result_state(r);
-	char			 msg[OPS_ERR_MSG_MAX + 64];
+	char			 msg[OPS_ERR_MSG_MAX + 256];
+	char			 rmsg[OPS_ERR_MSG_MAX + 192];
 	int			 sig = 0;
 
 	(void)idx;
 	msg[0] = '\0';
+	snprintf(rmsg, sizeof(rmsg), "%s", r->msg);
+	jobs_become_hint(s, r, rmsg, sizeof(rmsg));
 	if (!r->ok)
 		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
-		    r->msg);
+		    rmsg);
 	if (r->exit_signal[0] != '\0')
 		sig = signal_num(r->exit_signal);
 	if (ctx->store != NULL) {
@@ -400,7 +404,7 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 			record_pending(s, r);
 		if (store_run_finish_class(ctx->store, s->run_id, state,
 		    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status,
-		    sig, r->ok ? NULL : r->msg, &err) != OPS_OK)
+		    sig, r->ok ? NULL : rmsg, &err) != OPS_OK)
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
@@ -507,6 +511,11 @@ jobs_slot_start(struct job_slot *s)
 	s->x.on_output = on_output;
 	s->x.on_done = on_done;
 	s->x.arg = s;
+	if ((rc = jobs_become_setup(s, cr, &err)) != OPS_OK) {
+		cls = RUN_CLASS_CONFIG;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+		goto fail;
+	}
 	if ((rc = store_run_start(ctx->store, s->run_id, &err)) != OPS_OK) {
 		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));

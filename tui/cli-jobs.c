@@ -233,6 +233,12 @@ show_job(const struct cli_args *a, const json_t *o)
 	printf("kind      %s\n", cli_str(o, "kind"));
 	printf("command   %s\n", cli_str(o, "command"));
 	printf("by        %s\n", cli_str(o, "requested_by"));
+	if (json_is_string(json_object_get(o, "become")))
+		printf("become    %s%s%s\n", cli_str(o, "become"),
+		    json_is_string(json_object_get(o, "become_cred")) ?
+		    ", sudo password from credential " : "",
+		    json_is_string(json_object_get(o, "become_cred")) ?
+		    cli_str(o, "become_cred") : "");
 	cli_time(cli_int(o, "created"), buf, sizeof(buf));
 	printf("created   %s\n", buf);
 	cli_time(cli_int(o, "started"), buf, sizeof(buf));

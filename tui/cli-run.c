@@ -38,11 +38,14 @@ static cli_exec_fn	cli_run;
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
-	    "[--json] SELECTOR... -- COMMAND | --script FILE",
+	    "[--json] [--become] [--become-user USER] [--become-cred CRED] "
+	    "SELECTOR... -- COMMAND | --script FILE",
 	.help = "run a command or script on targets (names, globs, "
 	    "tag:TAG, all)",
 	.min_args = 1, .max_args = -1,
-	.options = "script= timeout= forks= group raw json",
+	.options = "script= timeout= forks= group raw json"
+	    /* cli-run-become.c */
+	    " become become-user= become-cred=",
 	.flags = CMD_RW,
 	.type = PROTO_RUN,
 	.exec = cli_run,
@@ -611,6 +614,8 @@ cli_run(const struct cli_args *a)
 	    (size_t)nsel, NULL);
 	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
 	    body, NULL);
+	if ((rc = cli_run_become(a, m)) != 0)
+		goto out;
 	if (timeout > 0)
 		(void)proto_add_int(m, "timeout", timeout, NULL);
 	if (forks > 0)

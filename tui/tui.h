@@ -139,6 +139,10 @@ void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
 
+/* cli-run-become.c: run's --become, --become-user and --become-cred into
+ * the run request m; 0, or EXIT_USAGE (message printed). */
+int	cli_run_become(const struct cli_args *a, json_t *m);
+
 /* cli-logs.c: a job's stored output as the daemon's sequence of pieces */
 struct cli_logs_cb {
 	void	(*run)(void *arg, const json_t *hdr);	/* a logs-run */
