@@ -49,7 +49,9 @@ static const struct key_binding key_table[] = {
 	{ KC_TARGETS, KA_REMOVE, { 'd', TK_FN(KEY_DC) }, "d, Del",
 	    "remove the marked targets (or this one)" },
 	{ KC_TARGETS, KA_RUN, { 'r' }, "r",
-	    "run a command on the marked targets (or this one)" },
+	    "run a command on the marked targets (or this one); lists them, "
+	    "hidden ones too, and asks y/n unless it is one target on "
+	    "screen" },
 
 	{ KC_JOBS, KA_ENTER, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
 	    "open the job: its targets and their output" },
