@@ -42,6 +42,13 @@ static const struct screen *const screen_table[] = {
 	&screen_help,
 };
 
+const struct screen *const *
+tui_screens(size_t *n)
+{
+	*n = sizeof(screen_table) / sizeof(screen_table[0]);
+	return screen_table;
+}
+
 /* The only globals: what signal handlers may touch. */
 static volatile sig_atomic_t tui_sig_quit;
 static volatile sig_atomic_t tui_sig_winch;
@@ -628,8 +635,7 @@ tui_main(int no_start)
 	t.mark = getenv("OPSICLE_TUI_MARK") != NULL &&
 	    *getenv("OPSICLE_TUI_MARK") != '\0';
 	t.chain = -1;
-	t.screens = screen_table;
-	t.nscreens = sizeof(screen_table) / sizeof(screen_table[0]);
+	t.screens = tui_screens(&t.nscreens);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "opsicle tui: needs a terminal on stdin and "
 		    "stdout\n");

@@ -22,6 +22,7 @@
 #define OPS_TUI_SCREEN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -331,6 +332,8 @@ void	tui_message(struct tui *t, int error, const char *fmt, ...)
 void	tui_confirm(struct tui *t, const char *question,
 	    void (*on_yes)(struct tui *));
 int	tui_switch(struct tui *t, const char *name);
+/* The screen table, in tab order (the 1-7 keys). Borrowed, static. */
+const struct screen *const *tui_screens(size_t *n);
 void	tui_refresh_all(struct tui *t);
 
 /* tui-runsel.c: a console run's targets, listed, and y/n above one */
@@ -406,6 +409,10 @@ void	view_fmt_time(long long ms, char *buf, size_t len);
 enum key_action keys_lookup(int ctx, int ch);
 const struct key_binding *keys_table(size_t *n);
 const char *keys_ctx_name(enum key_ctx ctx);
+
+/* cli-keys.c: the screens and the key table as the block of opsicle(1)'s
+ * CONSOLE section between ".\" keys: begin" and ".\" keys: end". */
+void	keys_write_mdoc(FILE *fp);
 
 /* theme.c */
 enum theme_role {
