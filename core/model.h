@@ -121,6 +121,7 @@ enum reach {
 };
 
 const char	*reach_name(enum reach r);
+int		 reach_parse(const char *s, enum reach *out);
 /* What a target's last run with a result says about the target. */
 enum reach	 reach_of_run(enum run_state s, enum run_class c);
 

@@ -82,7 +82,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	4
+#define OPS_PROTO_VERSION	5
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -233,7 +233,8 @@ struct secret;
 	X(PROTO_JOB_STATE, 401, "job-state", PROTO_F_EVENT,		\
 	    "job:i state:s ok:i? failed:i? total:i?", NULL)		\
 	X(PROTO_RUN_STATE, 402, "run-state", PROTO_F_EVENT,		\
-	    "job:i target:s state:s exit:i? signal:s? error:t?", NULL)	\
+	    "job:i target:s state:s exit:i? signal:i? class:s? "	\
+	    "error:t?", NULL)						\
 	X(PROTO_TARGET_STATUS, 403, "target-status", PROTO_F_EVENT,	\
 	    "target:s status:s message:t?", NULL)
 

@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "log.h"
 #include "model.h"
+#include "model-json.h"
 #include "paths.h"
 #include "proto.h"
 #include "store.h"
@@ -438,9 +439,11 @@ struct ops_event {
 		}		 job;
 		struct {
 			enum store_run_state	 state;
+			enum run_class		 cls;	/* NONE: none */
 			int			 exit_status;	/* -1: none */
 			int			 signal;	/* 0: none */
-			const char		*error;		/* or NULL */
+			const char		*error;	/* the message alone,
+							 * or NULL */
 		}		 run;
 		struct {
 			int			 err;	/* 1: stderr */

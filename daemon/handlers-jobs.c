@@ -23,12 +23,6 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 #define TIMEOUT_MAX	(7 * 24 * 3600)		/* seconds */
 #define FORKS_MAX	4096
 
-static json_t *
-ms_or_null(int64_t ms)
-{
-	return ms > 0 ? json_integer(ms) : json_null();
-}
-
 /*
  * The names selected by sel (sorted, no duplicates; the strings in *out
  * are borrowed from *l): a list of selectors adds up (model.h). A
@@ -163,91 +157,50 @@ out:
 	return rc;
 }
 
-static json_t *
-run_json(const struct store_run *r)
+/* A run in the record form of the codecs (core/model-json.h). */
+static void
+run_rec_of(const struct store_run *r, struct run_rec *out)
 {
-	char		 sig[16];
-	const char	*cls = NULL;
-	json_t		*o;
-
-	if (r->cls != RUN_CLASS_NONE)
-		cls = run_class_name(r->cls);
-	/* A run stopped on purpose names why by its state. */
-	if (r->state == RUN_STATE_CANCELLED || r->state ==
-	    RUN_STATE_INTERRUPTED)
-		cls = run_state_name(r->state);
-	snprintf(sig, sizeof(sig), "%d", r->signal);
-	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
-	    "s:I, s:b, s:b}",
-	    "target", r->target,
-	    "state", store_run_state_name(r->state),
-	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
-	    json_null(),
-	    "signal", r->signal > 0 ? json_string(sig) : json_null(),
-	    "class", cls != NULL ? json_string(cls) : json_null(),
-	    "error", r->error != NULL ? json_string(r->error) : json_null(),
-	    "started", ms_or_null(r->started),
-	    "finished", ms_or_null(r->finished),
-	    "duration_ms", r->started > 0 && r->finished >= r->started ?
-	    json_integer(r->finished - r->started) : json_null(),
-	    "stdout_bytes", (json_int_t)r->out_bytes,
-	    "stderr_bytes", (json_int_t)r->err_bytes,
-	    "stdout_truncated", r->out_truncated,
-	    "stderr_truncated", r->err_truncated);
-	return o;
+	memset(out, 0, sizeof(*out));
+	out->target = r->target;
+	out->state = (enum run_state)r->state;
+	out->cls = r->cls;
+	out->exit_status = r->exit_status;
+	out->signal = r->signal;
+	out->error = r->error;
+	out->started = r->started;
+	out->finished = r->finished;
+	out->out_bytes = r->out_bytes;
+	out->err_bytes = r->err_bytes;
+	out->out_truncated = r->out_truncated;
+	out->err_truncated = r->err_truncated;
 }
-
-static int
-run_is_ok(const struct store_run *r)
-{
-	return r->state == STORE_RUN_OK;
-}
-
 
 /* The job object; with runs, its "runs" array too. */
 static json_t *
 job_json(const struct store_job *j, const struct store_run_list *rl,
     int with_runs)
 {
-	json_t	*o, *a = NULL, *r;
-	size_t	 i, nok = 0, nfail = 0;
+	struct job_rec	 rec = {
+		.id = j->id, .state = (enum job_state)j->state,
+		.script = j->script, .command = j->command,
+		.requested_by = j->requested_by,
+		.timeout_s = j->timeout_ms > 0 ? j->timeout_ms / 1000 : 0,
+		.forks = j->forks, .created = j->created,
+		.started = j->started, .finished = j->finished,
+		.nruns = rl->n, .has_runs = with_runs,
+	};
+	struct run_rec	*runs;
+	json_t		*o;
+	size_t		 i;
 
-	for (i = 0; i < rl->n; i++) {
-		if (run_is_ok(&rl->v[i]))
-			nok++;
-		else if (run_state_is_final(rl->v[i].state))
-			nfail++;
-	}
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, "
-	    "s:I, s:I, s:I}",
-	    "id", (json_int_t)j->id,
-	    "state", store_job_state_name(j->state),
-	    "kind", j->script ? "script" : "command",
-	    "command", j->command,
-	    "requested_by", j->requested_by,
-	    "timeout", j->timeout_ms > 0 ? json_integer(j->timeout_ms / 1000) :
-	    json_null(),
-	    "forks", j->forks > 0 ? json_integer(j->forks) : json_null(),
-	    "created", (json_int_t)j->created,
-	    "started", ms_or_null(j->started),
-	    "finished", ms_or_null(j->finished),
-	    "total", (json_int_t)rl->n,
-	    "ok", (json_int_t)nok,
-	    "failed", (json_int_t)nfail);
-	if (o == NULL || !with_runs)
-		return o;
-	if ((a = json_array()) == NULL) {
-		json_decref(o);
+	if ((runs = calloc(rl->n + 1, sizeof(*runs))) == NULL)
 		return NULL;
-	}
 	for (i = 0; i < rl->n; i++)
-		if ((r = run_json(&rl->v[i])) == NULL ||
-		    json_array_append_new(a, r) != 0) {
-			json_decref(a);
-			json_decref(o);
-			return NULL;
-		}
-	json_object_set_new(o, "runs", a);
+		run_rec_of(&rl->v[i], &runs[i]);
+	rec.runs = runs;
+	o = job_rec_encode(&rec);
+	free(runs);
 	return o;
 }
 

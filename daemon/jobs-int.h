@@ -115,9 +115,11 @@ void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
 void	jobs_auth_free_all(struct jobs *js);
 
 /* jobs.c */
+/* run-state; error is the message alone, its class cls. */
 void	jobs_emit_run_state(struct ops_ctx *ctx, int64_t job,
-	    const char *target, enum store_run_state state, int exit_status,
-	    int signal, const char *error);
+	    const char *target, enum store_run_state state,
+	    enum run_class cls, int exit_status, int signal,
+	    const char *error);
 /* target-status (reachable, unreachable or unknown, from state and cls;
  * message: the error, "class: message") when a run ends with a result
  * (ok, failed, timeout, error). */

@@ -255,7 +255,8 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 		    ops_err_msg(&err));
 	/* Events carry the joined "class: message" form. */
 	joined = run_error_join(cls, error);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, joined);
+	jobs_emit_run_state(ctx, s->job->id, s->target, state, cls, -1, 0,
+	    error);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state, cls,
 	    joined);
 	free(joined);
@@ -408,7 +409,8 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	    (long long)s->job->id, s->target, store_run_state_name(state),
 	    msg[0] != '\0' ? ": " : "", msg);
 	jobs_emit_run_state(ctx, s->job->id, s->target, state,
-	    r->exit_status, sig, msg[0] != '\0' ? msg : NULL);
+	    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status, sig,
+	    r->ok ? NULL : r->msg);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
@@ -512,8 +514,8 @@ jobs_slot_start(struct job_slot *s)
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
-	jobs_emit_run_state(ctx, j->id, s->target, STORE_RUN_RUNNING, -1, 0,
-	    NULL);
+	jobs_emit_run_state(ctx, j->id, s->target, STORE_RUN_RUNNING,
+	    RUN_CLASS_NONE, -1, 0, NULL);
 	s->state = SLOT_RUNNING;
 	j->active++;
 	/* on_done may run before this returns; s->b is set before. */

@@ -31,13 +31,14 @@ static void	jobs_pass(struct jobs *);
 
 void
 jobs_emit_run_state(struct ops_ctx *ctx, int64_t job, const char *target,
-    enum store_run_state state, int exit_status, int signal,
-    const char *error)
+    enum store_run_state state, enum run_class cls, int exit_status,
+    int signal, const char *error)
 {
 	struct ops_event	ev = { .kind = OPS_EV_RUN_STATE, .job = job,
 				    .target = target };
 
 	ev.u.run.state = state;
+	ev.u.run.cls = cls;
 	ev.u.run.exit_status = exit_status;
 	ev.u.run.signal = signal;
 	ev.u.run.error = error;

@@ -19,6 +19,7 @@
 
 #include "cli-table.h"
 #include "error.h"
+#include "model-json.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -112,6 +113,8 @@ void	cli_put_json(const json_t *v, int quotes);
 /* A string field of o, or "-" when absent or null. */
 const char *cli_str(const json_t *o, const char *key);
 long long cli_int(const json_t *o, const char *key);
+/* A decoded record's text, or "-" when NULL or empty (as cli_str). */
+const char *cli_dash(const char *s);
 /* Print rows of cells as columns; ncols cells per row. */
 void	cli_table(char **cells, size_t nrows, size_t ncols);
 /* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS". */
@@ -119,6 +122,9 @@ void	cli_time(long long ms, char *buf, size_t len);
 /* A target's last_run (target-list, opsicle(1)) in a few words: "ok 2m
  * ago", "failed (exit 3)", "hostkey-unknown", "-" when none; now in ms. */
 void	cli_last_run(const json_t *lr, long long now, char *buf, size_t len);
+/* The same for a decoded run (NULL: none). */
+void	cli_run_words(const struct run_rec *r, long long now, char *buf,
+	    size_t len);
 /* A new request of the command's type (exits when out of memory). */
 json_t	*cli_msg(const struct cli_args *a);
 /* Run one request for a command and hand the result to show (may be NULL).
