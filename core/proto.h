@@ -82,7 +82,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	4
+#define OPS_PROTO_VERSION	5
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -184,8 +184,8 @@ struct secret;
 	    "target:s type:s fingerprint:s status:s")			\
 	X(PROTO_RUN, 212, "run",					\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
-	    "selectors:a command:t? script:t? timeout:i? forks:i? "	\
-	    "group:b? follow:b?", "job:i targets:l")			\
+	    "selectors:a exclude:a? command:t? script:t? timeout:i? "	\
+	    "forks:i? group:b? follow:b?", "job:i targets:l")		\
 	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "limit:i? state:s?", "[o]")					\
 	X(PROTO_JOB_SHOW, 214, "job-show", PROTO_REQ | PROTO_SECRET_REPLY, \

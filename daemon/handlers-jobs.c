@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "xmalloc.h"
 
 /* Their rows are in dispatch.c, which declares them too. */
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
@@ -29,68 +30,95 @@ ms_or_null(int64_t ms)
 	return ms > 0 ? json_integer(ms) : json_null();
 }
 
+/* "a, !b, &c": the items of set, as written, into buf. */
+static void
+items_text(const struct selector_set *set, const char *picked_none,
+    char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	n;
+
+	buf[0] = '\0';
+	for (i = 0; i < set->n && off < len; i++) {
+		if (picked_none != NULL && !picked_none[i])
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s%s", off > 0 ? ", " :
+		    "", selector_op_prefix(set->v[i].op), set->v[i].text);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
 /*
- * The names selected by sel (sorted, no duplicates; the strings in *out
- * are borrowed from *l): a list of selectors adds up (model.h). A
- * malformed selector is refused; one that matches nothing is an error
- * that lists every such selector.
+ * The names selected by the expressions sel and the -x expressions
+ * excl (sorted, no duplicates; the strings in *out are borrowed from
+ * *l): model.h says how they combine. A malformed selector is refused;
+ * so is a term that matches no target at all (every such term is
+ * listed: a mistyped "!name" must not go unnoticed), and a set whose
+ * terms each match but together select nothing.
  */
 static int
 resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
-    struct store_target_list *l, const char ***out, size_t *nout,
-    struct ops_err *err)
+    const char **excl, size_t nexcl, struct store_target_list *l,
+    const char ***out, size_t *nout, struct ops_err *err)
 {
-	struct selector	 term;
-	char		*picked = NULL, bad[OPS_ERR_MSG_MAX];
+	struct selector_set	 set;
+	char			*none = NULL;
+	char			 bad[OPS_ERR_MSG_MAX];
 	const struct store_target *t;
-	size_t		 i, k, nbad = 0, hits, off = 0;
-	int		 rc;
+	size_t			 i, k, nbad = 0;
+	int			 rc;
 
 	*out = NULL;
 	*nout = 0;
-	bad[0] = '\0';
-	for (i = 0; i < nsel; i++)
-		if ((rc = selector_parse(sel[i], &term, err)) != OPS_OK)
-			return rc;
-	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
+	if ((rc = selector_set_parse(&set, sel, nsel, err)) != OPS_OK)
 		return rc;
-	if ((picked = calloc(l->n + 1, 1)) == NULL ||
-	    (*out = calloc(l->n + 1, sizeof(**out))) == NULL) {
-		free(picked);
-		return ops_err_set(err, OPS_E_NOMEM, "resolve targets");
-	}
-	for (i = 0; i < nsel; i++) {
-		hits = 0;
-		(void)selector_parse(sel[i], &term, NULL);
-		for (k = 0; k < l->n; k++) {
+	for (i = 0; i < nexcl; i++)
+		if ((rc = selector_set_add(&set, excl[i], 1, err)) != OPS_OK)
+			goto out;
+	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
+		goto out;
+	none = xcalloc(set.n + 1, 1);
+	*out = xcalloc(l->n + 1, sizeof(**out));
+	for (i = 0; i < set.n; i++) {
+		none[i] = 1;
+		for (k = 0; k < l->n && none[i]; k++) {
 			t = &l->v[k];
-			if (selector_match(&term, t->name,
-			    (const char *const *)t->tags, t->ntags)) {
-				picked[k] = 1;
-				hits++;
-			}
+			if (selector_match(&set.v[i].sel, t->name,
+			    (const char *const *)t->tags, t->ntags))
+				none[i] = 0;
 		}
-		if (hits == 0) {
-			nbad++;
-			if (off < sizeof(bad))
-				off += (size_t)snprintf(bad + off,
-				    sizeof(bad) - off, "%s%s",
-				    nbad > 1 ? ", " : "", sel[i]);
-		}
+		nbad += none[i];
 	}
 	if (nbad > 0) {
-		free(picked);
-		free(*out);
-		*out = NULL;
-		return ops_err_set(err, OPS_E_NOTFOUND, "run: %s no target: "
+		items_text(&set, none, bad, sizeof(bad));
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "run: %s no target: "
 		    "%s", nbad > 1 ? "these selectors match" :
 		    "this selector matches", bad);
+		goto out;
 	}
-	for (k = 0; k < l->n; k++)
-		if (picked[k])
-			(*out)[(*nout)++] = l->v[k].name;
-	free(picked);
-	return OPS_OK;
+	for (k = 0; k < l->n; k++) {
+		t = &l->v[k];
+		if (selector_set_match(&set, t->name,
+		    (const char *const *)t->tags, t->ntags))
+			(*out)[(*nout)++] = t->name;
+	}
+	if (*nout == 0) {
+		items_text(&set, NULL, bad, sizeof(bad));
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "run: together these "
+		    "selectors match no target (each term matches some): %s",
+		    bad);
+	}
+out:
+	if (rc != OPS_OK) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+	}
+	free(none);
+	selector_set_done(&set);
+	return rc;
 }
 
 int
@@ -100,10 +128,11 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct job_spec			 s;
 	struct store_target_list	 l = { NULL, 0 };
 	const char			**sel = NULL, **names = NULL;
+	const char			**excl = NULL;
 	const char			*body = NULL;
 	long long			 timeout = 0, forks = 0;
 	int64_t				 id;
-	size_t				 nsel = 0, n = 0, i;
+	size_t				 nsel = 0, nexcl = 0, n = 0, i;
 	json_t				*a;
 	int				 rc, script, follow = 0;
 
@@ -130,11 +159,16 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
-	if (nsel == 0) {
+	if (proto_has(msg, "exclude") && (rc = proto_get_str_array(msg,
+	    "exclude", OPS_PROTO_MAX_ITEMS, S, &excl, &nexcl, err)) != OPS_OK)
+		goto out;
+	/* "!db1" alone is every target but db1 (model.h). */
+	if (nsel == 0 && nexcl == 0) {
 		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
 		goto out;
 	}
-	if ((rc = resolve(ctx, sel, nsel, &l, &names, &n, err)) != OPS_OK)
+	if ((rc = resolve(ctx, sel, nsel, excl, nexcl, &l, &names, &n,
+	    err)) != OPS_OK)
 		goto out;
 	s.command = body;
 	s.script = script;
@@ -158,6 +192,7 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		events_client_follow(c, id);
 out:
 	free(sel);
+	free(excl);
 	free(names);
 	store_target_list_free(&l);
 	return rc;

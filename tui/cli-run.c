@@ -38,11 +38,13 @@ static cli_exec_fn	cli_run;
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
-	    "[--json] SELECTOR... -- COMMAND | --script FILE",
-	.help = "run a command or script on targets (names, globs, "
-	    "tag:TAG, all)",
+	    "[--json] [-x SELECTOR] SELECTOR... -- COMMAND | --script FILE",
+	.help = "run a command or script on targets (selectors: names, "
+	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
 	.min_args = 1, .max_args = -1,
-	.options = "script= timeout= forks= group raw json",
+	.options = "script= timeout= forks= group raw json"
+	    /* cli-run-targets.c */
+	    " exclude=*",
 	.flags = CMD_RW,
 	.type = PROTO_RUN,
 	.exec = cli_run,
@@ -607,8 +609,8 @@ cli_run(const struct cli_args *a)
 		goto out;
 	}
 	m = cli_msg(a);
-	(void)proto_add_str_array(m, "selectors", (const char *const *)a->pos,
-	    (size_t)nsel, NULL);
+	if ((rc = cli_run_selectors(a, a->pos, nsel, m)) != 0)
+		goto out;
 	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
 	    body, NULL);
 	if (timeout > 0)

@@ -139,6 +139,11 @@ void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
 
+/* cli-run-targets.c: run's SELECTOR... (the first nsel positionals) and
+ * -x into m as "selectors" and "exclude"; 0 or EXIT_USAGE (printed). */
+int	cli_run_selectors(const struct cli_args *a, char *const *sel,
+	    int nsel, json_t *m);
+
 /* cli-logs.c: a job's stored output as the daemon's sequence of pieces */
 struct cli_logs_cb {
 	void	(*run)(void *arg, const json_t *hdr);	/* a logs-run */
