@@ -530,6 +530,9 @@ struct job_spec {
 	const char *const	*targets;
 	size_t			 ntargets;
 	int64_t			 rerun_of;	/* 0, or the job it repeats */
+	/* run --stdin: fed to every target's command, then EOF; taken by
+	 * runner_submit whatever it returns (NULL: none). Never stored. */
+	struct secret		*stdin_data;
 };
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);

@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "daemon.h"
+#include "secret.h"
 #include "xmalloc.h"
 
 /* Their rows are in dispatch.c, which declares them too. */
@@ -121,6 +124,40 @@ out:
 	return rc;
 }
 
+/* run --stdin: the base64 "stdin" of msg, decoded into a secret (the
+ * JSON copy is wiped); NULL without one. */
+static int
+take_stdin(json_t *msg, struct secret **out, struct ops_err *err)
+{
+	struct secret	*b64 = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	*out = NULL;
+	if (!proto_has(msg, "stdin"))
+		return OPS_OK;
+	if ((rc = proto_take_secret(msg, "stdin", OPS_RUN_STDIN_MAX / 3 * 4 +
+	    4, &b64, err)) != OPS_OK)
+		return rc;
+	if ((rc = secret_new(secret_len(b64) / 4 * 3 + 3, out, err)) !=
+	    OPS_OK)
+		goto out;
+	if (sodium_base642bin(secret_data(*out), secret_len(*out),
+	    (const char *)secret_cdata(b64), secret_len(b64), NULL, &len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len > OPS_RUN_STDIN_MAX) {
+		rc = ops_err_set(err, OPS_E_INVAL, "run: stdin is not base64 "
+		    "of at most %d bytes", OPS_RUN_STDIN_MAX);
+		secret_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	secret_truncate(*out, len);
+out:
+	secret_free(b64);
+	return rc;
+}
+
 int
 handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
@@ -176,6 +213,9 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.ntargets = n;
 	s.timeout_ms = (int)timeout * 1000;
 	s.forks = (int)forks;
+	/* Taken last: runner_submit takes it, whatever it returns. */
+	if ((rc = take_stdin(msg, &s.stdin_data, err)) != OPS_OK)
+		goto out;
 	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((a = json_array()) == NULL ||

@@ -502,6 +502,10 @@ jobs_slot_start(struct job_slot *s)
 		s->x.script_len = strlen(j->command);
 	} else
 		s->x.command = j->command;
+	if (j->input != NULL && j->input->stdin_data != NULL) {
+		s->x.stdin_data = secret_cdata(j->input->stdin_data);
+		s->x.stdin_len = secret_len(j->input->stdin_data);
+	}
 	s->x.timeout_ms = j->timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
 	s->x.on_output = on_output;

@@ -1,6 +1,10 @@
 /*
  * cli-run-targets.c: what "opsicle run" runs on, apart from the command:
- * its SELECTOR... and -x/--exclude SELECTOR (opsicle(1) SELECTORS).
+ * its SELECTOR... and -x/--exclude SELECTOR (opsicle(1) SELECTORS), and
+ * what it feeds them: --stdin reads our standard input (at most
+ * OPS_RUN_STDIN_MAX bytes, else a usage error before anything is sent)
+ * and sends it base64 in the run request; the daemon writes it to every
+ * target's command, then EOF. The request's copy is wiped after use.
  * The selectors are parsed here with the core parser first, so a
  * malformed one is a usage error before anything is sent; they go to the
  * daemon as their items rewritten ("web1,&tag:eu,!db1") and packed into
@@ -9,9 +13,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "model.h"
 #include "tui.h"
@@ -68,8 +76,58 @@ out:
 	return rc;
 }
 
+/* --stdin: all of standard input into m's "stdin" (base64). */
+static int
+add_stdin(json_t *m)
+{
+	unsigned char	*buf;
+	char		*b64;
+	size_t		 len = 0, blen;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	buf = xmalloc(OPS_RUN_STDIN_MAX + 1);
+	while (len <= OPS_RUN_STDIN_MAX && ((n = read(STDIN_FILENO,
+	    buf + len, OPS_RUN_STDIN_MAX + 1 - len)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			len += (size_t)n;
+	if (n < 0) {
+		fprintf(stderr, "opsicle run: --stdin: read standard input: "
+		    "%s\n", strerror(errno));
+		rc = EXIT_REFUSED;
+	} else if (len > OPS_RUN_STDIN_MAX) {
+		fprintf(stderr, "opsicle run: --stdin: standard input is "
+		    "larger than %d MiB, the most run forwards; nothing was "
+		    "run\n", OPS_RUN_STDIN_MAX / (1024 * 1024));
+		rc = EXIT_USAGE;
+	} else {
+		blen = sodium_base64_ENCODED_LEN(len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		b64 = xmalloc(blen);
+		sodium_bin2base64(b64, blen, buf, len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		(void)proto_add_str(m, "stdin", b64, NULL);
+		sodium_memzero(b64, blen);
+		free(b64);
+	}
+	sodium_memzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+void
+cli_run_wipe(json_t *m)
+{
+	json_t	*v = json_object_get(m, "stdin");
+
+	if (json_is_string(v))
+		sodium_memzero((char *)json_string_value(v),
+		    json_string_length(v));
+}
+
 int
-cli_run_selectors(const struct cli_args *a, char *const *sel, int nsel,
+cli_run_targets(const struct cli_args *a, char *const *sel, int nsel,
     json_t *m)
 {
 	struct selector_set	 set;
@@ -93,6 +151,8 @@ cli_run_selectors(const struct cli_args *a, char *const *sel, int nsel,
 	/* Plain and '&' items, then the '!' and -x ones apart. */
 	if ((rc = pack_items(&set, 0, m, "selectors")) == 0)
 		rc = pack_items(&set, 1, m, "exclude");
+	if (rc == 0 && cli_flag(a, "stdin"))
+		rc = add_stdin(m);
 out:
 	free(x);
 	selector_set_done(&set);

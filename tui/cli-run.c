@@ -38,13 +38,14 @@ static cli_exec_fn	cli_run;
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
-	    "[--json] [-x SELECTOR] SELECTOR... -- COMMAND | --script FILE",
+	    "[--json] [-x SELECTOR] [--stdin] SELECTOR... -- COMMAND | "
+	    "--script FILE",
 	.help = "run a command or script on targets (selectors: names, "
 	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
 	.min_args = 1, .max_args = -1,
 	.options = "script= timeout= forks= group raw json"
 	    /* cli-run-targets.c */
-	    " exclude=*",
+	    " exclude=* stdin",
 	.flags = CMD_RW,
 	.type = PROTO_RUN,
 	.exec = cli_run,
@@ -609,7 +610,7 @@ cli_run(const struct cli_args *a)
 		goto out;
 	}
 	m = cli_msg(a);
-	if ((rc = cli_run_selectors(a, a->pos, nsel, m)) != 0)
+	if ((rc = cli_run_targets(a, a->pos, nsel, m)) != 0)
 		goto out;
 	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
 	    body, NULL);
@@ -659,6 +660,7 @@ cli_run(const struct cli_args *a)
 	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
 	    "result"), "targets"), group);
 out:
+	cli_run_wipe(m);
 	json_decref(m);
 	json_decref(r);
 	free(body);
