@@ -235,4 +235,36 @@ void	selector_set_done(struct selector_set *s);
  */
 int	selector_text_is_expression(const char *text);
 
+/* ---- model-host.c: ad-hoc hosts ("run --host") ------------------------ */
+
+/*
+ * An ad-hoc host is "[USER@]HOST[:PORT]" given on the command line for
+ * one run, not registered as a target. HOST is a DNS name or IPv4
+ * address (1-253 characters of [A-Za-z0-9.-] in dot-separated labels of
+ * 1-63 that do not start or end with '-'), or an IPv6 address in
+ * brackets ("[::1]:2222"; inet_pton must take it; without brackets it is
+ * refused, since its colons would read as a port). USER is 1-32
+ * characters of [A-Za-z0-9._-] not starting with '-'; PORT is 1-65535 in
+ * decimal (default 22). At most ADHOC_HOST_MAX bytes, printable ASCII
+ * only. adhoc_host_parse refuses anything else with OPS_E_INVAL and a
+ * message that quotes the printable start of the text. Its canonical
+ * name, "[USER@]HOST:PORT" ("[ADDR]:PORT" for IPv6), always holds a ':',
+ * which no target name does: it names the host's run, and
+ * adhoc_host_is_name tells a run's ad-hoc host from a target.
+ */
+#define ADHOC_HOST_MAX	255
+#define ADHOC_USER_MAX	32
+
+struct adhoc_host {
+	char		user[ADHOC_USER_MAX + 1];	/* "" when none */
+	char		host[ADHOC_HOST_MAX + 1];	/* no brackets */
+	unsigned	port;
+	int		ipv6;
+	char		name[ADHOC_HOST_MAX + ADHOC_USER_MAX + 16]; /* canonical */
+};
+
+int	adhoc_host_parse(const char *text, struct adhoc_host *out,
+	    struct ops_err *err);
+int	adhoc_host_is_name(const char *name);
+
 #endif

@@ -188,7 +188,8 @@ struct secret;
 	X(PROTO_RUN, 212, "run",					\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
 	    "selectors:a exclude:a? command:t? script:t? timeout:i? "	\
-	    "forks:i? group:b? follow:b? stdin:t?", "job:i targets:l")	\
+	    "forks:i? group:b? follow:b? stdin:t? hosts:a? cred:s? "	\
+	    "accept_new_hostkey:b?", "job:i targets:l")			\
 	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "limit:i? state:s?", "[o]")					\
 	X(PROTO_JOB_SHOW, 214, "job-show", PROTO_REQ | PROTO_SECRET_REPLY, \

@@ -491,8 +491,13 @@ struct store_job_spec {
 	int			 version;	/* 0: latest */
 	const char		*command;	/* ad hoc: required */
 	const char		*requested_by;
-	const char *const	*targets;	/* names, at least one */
+	const char *const	*targets;	/* names (with hosts: at least
+						 * one of the two) */
 	size_t			 ntargets;
+	/* run --host: runs on no target (target_id NULL), named by the
+	 * host's canonical name, which holds a ':' (model.h adhoc_host) */
+	const char *const	*hosts;
+	size_t			 nhosts;
 	int			 script;	/* ad hoc command is a script */
 	int			 timeout_ms;	/* per run; 0: none */
 	int			 forks;		/* runs at once; 0: default */

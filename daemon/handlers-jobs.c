@@ -124,6 +124,66 @@ out:
 	return rc;
 }
 
+/*
+ * run --host: the hosts of msg, parsed (model.h adhoc_host) into *names
+ * (canonical, caller frees the array and each), their credential (must
+ * exist) and whether to trust a new key.
+ */
+static int
+get_hosts(struct ops_ctx *ctx, const json_t *msg, struct job_spec *s,
+    char ***names, struct ops_err *err)
+{
+	struct adhoc_host	  h;
+	struct store_cred	 *cr = NULL;
+	const char		**v = NULL;
+	size_t			  n = 0, i, k;
+	int			  rc, accept = 0;
+
+	*names = NULL;
+	if (proto_has(msg, "hosts") && (rc = proto_get_str_array(msg, "hosts",
+	    OPS_PROTO_MAX_ITEMS, S, &v, &n, err)) != OPS_OK)
+		return rc;
+	if (n == 0 && (proto_has(msg, "cred") ||
+	    proto_has(msg, "accept_new_hostkey"))) {
+		free(v);
+		return ops_err_set(err, OPS_E_INVAL, "run: --cred and "
+		    "--accept-new-hostkey are for --host");
+	}
+	*names = xcalloc(n + 1, sizeof(**names));
+	for (i = 0; i < n; i++) {
+		if ((rc = adhoc_host_parse(v[i], &h, err)) != OPS_OK)
+			goto fail;
+		for (k = 0; k < i; k++)
+			if (strcmp((*names)[k], h.name) == 0) {
+				rc = ops_err_set(err, OPS_E_INVAL, "run: "
+				    "--host %s given twice", h.name);
+				goto fail;
+			}
+		(*names)[i] = xstrdup(h.name);
+	}
+	free(v);
+	v = NULL;
+	if (proto_has(msg, "cred") && ((rc = proto_get_str(msg, "cred",
+	    &s->host_cred, S, err)) != OPS_OK || (rc = store_cred_get(
+	    ctx->store, s->host_cred, &cr, err)) != OPS_OK))
+		goto fail;
+	store_cred_free(cr);
+	if (proto_has(msg, "accept_new_hostkey") && (rc = proto_get_bool(msg,
+	    "accept_new_hostkey", &accept, err)) != OPS_OK)
+		goto fail;
+	s->hosts = (const char *const *)*names;
+	s->nhosts = n;
+	s->accept_new_hostkey = accept;
+	return OPS_OK;
+fail:
+	free(v);
+	for (i = 0; *names != NULL && (*names)[i] != NULL; i++)
+		free((*names)[i]);
+	free(*names);
+	*names = NULL;
+	return rc;
+}
+
 /* run --stdin: the base64 "stdin" of msg, decoded into a secret (the
  * JSON copy is wiped); NULL without one. */
 static int
@@ -166,6 +226,7 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct store_target_list	 l = { NULL, 0 };
 	const char			**sel = NULL, **names = NULL;
 	const char			**excl = NULL;
+	char				**hosts = NULL;
 	const char			*body = NULL;
 	long long			 timeout = 0, forks = 0;
 	int64_t				 id;
@@ -199,13 +260,15 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "exclude") && (rc = proto_get_str_array(msg,
 	    "exclude", OPS_PROTO_MAX_ITEMS, S, &excl, &nexcl, err)) != OPS_OK)
 		goto out;
+	if ((rc = get_hosts(ctx, msg, &s, &hosts, err)) != OPS_OK)
+		goto out;
 	/* "!db1" alone is every target but db1 (model.h). */
-	if (nsel == 0 && nexcl == 0) {
+	if (nsel == 0 && nexcl == 0 && s.nhosts == 0) {
 		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
 		goto out;
 	}
-	if ((rc = resolve(ctx, sel, nsel, excl, nexcl, &l, &names, &n,
-	    err)) != OPS_OK)
+	if ((nsel > 0 || nexcl > 0) && (rc = resolve(ctx, sel, nsel, excl,
+	    nexcl, &l, &names, &n, err)) != OPS_OK)
 		goto out;
 	s.command = body;
 	s.script = script;
@@ -226,11 +289,16 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	}
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, json_string(names[i]));
+	for (i = 0; i < s.nhosts; i++)
+		json_array_append_new(a, json_string(s.hosts[i]));
 	/* The job's events start on a later loop pass, after this reply:
 	 * the client misses none and sees no other job's. */
 	if (follow)
 		events_client_follow(c, id);
 out:
+	for (i = 0; hosts != NULL && hosts[i] != NULL; i++)
+		free(hosts[i]);
+	free(hosts);
 	free(sel);
 	free(excl);
 	free(names);
@@ -535,8 +603,16 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		rc = ops_err_set(err, OPS_E_NOMEM, "rerun job");
 		goto out;
 	}
-	for (i = 0; i < rl.n; i++)
+	for (i = 0; i < rl.n; i++) {
 		names[i] = rl.v[i].target;
+		/* Its credential and host-key choice were never kept. */
+		if (adhoc_host_is_name(names[i])) {
+			rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld: "
+			    "it ran on the ad-hoc host %s; run it again with "
+			    "run --host", (long long)j->id, names[i]);
+			goto out;
+		}
+	}
 	s.command = j->command;
 	s.script = j->script;
 	s.timeout_ms = j->timeout_ms;

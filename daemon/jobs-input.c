@@ -1,6 +1,7 @@
 /*
  * jobs-input.c: what a job holds only in this daemon's memory, never in
- * the store: the bytes "run --stdin" forwards to every target's command.
+ * the store: the bytes "run --stdin" forwards to every target's command,
+ * and for "run --host" the credential and the host-key choice.
  * A job with an input skips the queue: jobs_pass starts it on the next
  * loop pass (after the run reply), so its input never waits through a
  * restart. The input belongs to the job from then on and is wiped with
@@ -25,6 +26,8 @@ jobs_input_free(struct job_input *in)
 	if (in == NULL)
 		return;
 	secret_free(in->stdin_data);
+	free(in->cred);
+	free(in->actor);
 	free(in);
 }
 

@@ -45,6 +45,11 @@ struct job;
 struct job_input {
 	int64_t			 job;
 	struct secret		*stdin_data;	/* run --stdin, or NULL */
+	/* run --host (jobs-adhoc.c) */
+	int			 adhoc;		/* the job has ad-hoc hosts */
+	char			*cred;		/* their credential, or NULL */
+	int			 accept_new;	/* trust a new key, this run */
+	char			*actor;		/* who asked, for the audit */
 	struct job_input	*next;		/* parked, not yet started */
 };
 
@@ -133,6 +138,20 @@ struct job_input *jobs_input_take(struct jobs *js, int64_t job);
 /* A job with a parked input (0: none). */
 int64_t	jobs_input_next(const struct jobs *js);
 void	jobs_input_free_all(struct jobs *js);
+
+/* jobs-adhoc.c */
+struct adhoc_host;
+/* Slot s runs on an ad-hoc host: parse it into *h, get its credential
+ * (*cr, caller frees; NULL for none) and the host keys the daemon knows
+ * for it (into s->known). */
+int	jobs_adhoc_prepare(struct job_slot *s, struct adhoc_host *h,
+	    struct store_cred **cr, struct ops_err *err);
+/* 1 when s may trust a new host key (--accept-new-hostkey). */
+int	jobs_adhoc_accept_new(const struct job_slot *s);
+/* After r: audit a key trusted on first use; rewrite msg (len bytes)
+ * for an unknown key to say how to trust it. */
+void	jobs_adhoc_result(struct job_slot *s, const struct ssh_result *r,
+	    char *msg, size_t len);
 
 /* jobs.c */
 void	jobs_emit_run_state(struct ops_ctx *ctx, int64_t job,

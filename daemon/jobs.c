@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "jobs-int.h"
+#include "xmalloc.h"
 
 #define TICK_MS			1000
 #define RETENTION_PERIOD_MS	(24LL * 3600 * 1000)
@@ -698,15 +699,23 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	s.requested_by = actor;
 	s.targets = spec->targets;
 	s.ntargets = spec->ntargets;
+	s.hosts = spec->hosts;
+	s.nhosts = spec->nhosts;
 	/* A target removed since fails with the store's message. */
 	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
 		secret_free(spec->stdin_data);
 		return rc;
 	}
-	if (spec->stdin_data != NULL && ctx->jobs != NULL) {
+	if ((spec->stdin_data != NULL || spec->nhosts > 0) &&
+	    ctx->jobs != NULL) {
 		struct job_input *in = jobs_input_new();
 
 		in->stdin_data = spec->stdin_data;
+		in->adhoc = spec->nhosts > 0;
+		in->cred = spec->host_cred != NULL ?
+		    xstrdup(spec->host_cred) : NULL;
+		in->accept_new = spec->accept_new_hostkey;
+		in->actor = xstrdup(actor);
 		jobs_input_park(ctx->jobs, *job, in);
 	} else
 		secret_free(spec->stdin_data);
@@ -714,8 +723,9 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 		log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
 		    (long long)*job, actor, (long long)spec->rerun_of);
 	else
-		log_info(&ctx->log, "job %lld queued by %s on %zu targets",
-		    (long long)*job, actor, spec->ntargets);
+		log_info(&ctx->log, "job %lld queued by %s on %zu targets%s",
+		    (long long)*job, actor, spec->ntargets + spec->nhosts,
+		    spec->nhosts > 0 ? " (some ad-hoc hosts)" : "");
 	jobs_kick(ctx);
 	return OPS_OK;
 }

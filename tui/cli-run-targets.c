@@ -1,6 +1,8 @@
 /*
  * cli-run-targets.c: what "opsicle run" runs on, apart from the command:
  * its SELECTOR... and -x/--exclude SELECTOR (opsicle(1) SELECTORS), and
+ * --host [USER@]HOST[:PORT] (repeatable; ad-hoc hosts, checked here
+ * first) with --cred and --accept-new-hostkey, and
  * what it feeds them: --stdin reads our standard input (at most
  * OPS_RUN_STDIN_MAX bytes, else a usage error before anything is sent)
  * and sends it base64 in the run request; the daemon writes it to every
@@ -126,6 +128,52 @@ cli_run_wipe(json_t *m)
 		    json_string_length(v));
 }
 
+/* --host (checked here first, canonical on the wire), --cred and
+ * --accept-new-hostkey. */
+static int
+add_hosts(const struct cli_args *a, json_t *m)
+{
+	struct adhoc_host	  h;
+	struct ops_err		  err;
+	const char		**v = NULL;
+	char			**canon;
+	size_t			  n, i;
+	int			  rc = 0;
+
+	n = cli_opt_all(a, "host", &v);
+	if (n == 0) {
+		free(v);
+		if (cli_opt(a, "cred") == NULL &&
+		    !cli_flag(a, "accept-new-hostkey"))
+			return 0;
+		fprintf(stderr, "opsicle run: --cred and --accept-new-hostkey "
+		    "are for --host\n");
+		return EXIT_USAGE;
+	}
+	canon = xcalloc(n + 1, sizeof(*canon));
+	for (i = 0; i < n && rc == 0; i++) {
+		if (adhoc_host_parse(v[i], &h, &err) != OPS_OK) {
+			cli_errmsg("run", ops_err_msg(&err));
+			rc = EXIT_USAGE;
+		} else
+			canon[i] = xstrdup(h.name);
+	}
+	if (rc == 0) {
+		(void)proto_add_str_array(m, "hosts", (const char *const *)canon,
+		    n, NULL);
+		if (cli_opt(a, "cred") != NULL)
+			(void)proto_add_str(m, "cred", cli_opt(a, "cred"),
+			    NULL);
+		if (cli_flag(a, "accept-new-hostkey"))
+			(void)proto_add_bool(m, "accept_new_hostkey", 1, NULL);
+	}
+	for (i = 0; i < n; i++)
+		free(canon[i]);
+	free(canon);
+	free(v);
+	return rc;
+}
+
 int
 cli_run_targets(const struct cli_args *a, char *const *sel, int nsel,
     json_t *m)
@@ -142,6 +190,12 @@ cli_run_targets(const struct cli_args *a, char *const *sel, int nsel,
 		return EXIT_USAGE;
 	}
 	nx = cli_opt_all(a, "exclude", &x);
+	if (nx > 0 && nsel == 0) {
+		fprintf(stderr, "opsicle run: -x removes targets from what the "
+		    "SELECTORs select: give some\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	for (i = 0; i < nx; i++)
 		if (selector_set_add(&set, x[i], 1, &err) != OPS_OK) {
 			cli_errmsg("run", ops_err_msg(&err));
@@ -151,6 +205,8 @@ cli_run_targets(const struct cli_args *a, char *const *sel, int nsel,
 	/* Plain and '&' items, then the '!' and -x ones apart. */
 	if ((rc = pack_items(&set, 0, m, "selectors")) == 0)
 		rc = pack_items(&set, 1, m, "exclude");
+	if (rc == 0)
+		rc = add_hosts(a, m);
 	if (rc == 0 && cli_flag(a, "stdin"))
 		rc = add_stdin(m);
 out:

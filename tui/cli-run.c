@@ -38,14 +38,15 @@ static cli_exec_fn	cli_run;
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
-	    "[--json] [-x SELECTOR] [--stdin] SELECTOR... -- COMMAND | "
+	    "[--json] [-x SELECTOR] [--stdin] [--host [USER@]HOST[:PORT]] "
+	    "[--cred CRED] [--accept-new-hostkey] [SELECTOR...] -- COMMAND | "
 	    "--script FILE",
 	.help = "run a command or script on targets (selectors: names, "
 	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
-	.min_args = 1, .max_args = -1,
+	.min_args = 0, .max_args = -1,
 	.options = "script= timeout= forks= group raw json"
 	    /* cli-run-targets.c */
-	    " exclude=* stdin",
+	    " exclude=* stdin host=* cred= accept-new-hostkey",
 	.flags = CMD_RW,
 	.type = PROTO_RUN,
 	.exec = cli_run,
@@ -591,7 +592,8 @@ cli_run(const struct cli_args *a)
 
 	nsel = a->dashdash > 0 ? a->dashdash - 1 : a->npos;
 	ncmd = a->npos - nsel;
-	if (nsel == 0 || (script_path != NULL) == (ncmd > 0)) {
+	if ((nsel == 0 && cli_opt(a, "host") == NULL) ||
+	    (script_path != NULL) == (ncmd > 0)) {
 		fprintf(stderr, "opsicle run: give selectors, then \"--\" and "
 		    "a command, or --script FILE\n");
 		cli_usage(stderr, a->e);

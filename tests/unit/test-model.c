@@ -704,6 +704,96 @@ test_set_fuzz(void)
 	    "arithmetic says");
 }
 
+/* ---- ad-hoc hosts ---------------------------------------------------- */
+
+/* The canonical name of text (name set) or its error, "" for none. */
+static const char *
+host_try(const char *text, int name)
+{
+	static struct ops_err		err;
+	static struct adhoc_host	h;
+	int				rc;
+
+	err.msg[0] = '\0';
+	rc = adhoc_host_parse(text, &h, &err);
+	if (name)
+		return rc == OPS_OK ? h.name : "";
+	return rc == OPS_OK ? "" : err.msg;
+}
+
+#define host_name(t)	host_try((t), 1)
+#define host_err(t)	host_try((t), 0)
+
+static void
+test_adhoc_host(void)
+{
+	static const struct {
+		const char	*text, *re, *name;
+	} bad[] = {
+		{ "::1", "brackets", "a bare IPv6 is refused" },
+		{ "[::1", "no '\\]'", "an unclosed bracket" },
+		{ "[10.0.0.1]:22", "no IPv6 address", "IPv4 in brackets" },
+		{ "[::1]x", "after ']'", "junk after the bracket" },
+		{ "h:0", "port", "port 0" },
+		{ "h:65536", "port", "port 65536" },
+		{ "h:123456", "port", "a six-digit port" },
+		{ "h:+22", "port", "a signed port" },
+		{ "h:", "empty port", "an empty port" },
+		{ "@h", "empty user", "an empty user" },
+		{ "a@b@h", "more than one '@'", "two '@'" },
+		{ "-u@h", "starting with '-'", "a user like an option" },
+		{ "r;oot@h", "no user name has", "a shell character in the "
+		    "user" },
+		{ "-h", "starting with '-'", "a host like an option" },
+		{ "h..x", "empty label", "an empty label" },
+		{ "h/x", "no host name has", "a slash" },
+		{ "h x", "space", "a space" },
+		{ "h\x1b[2J", "control", "an escape byte" },
+		{ "caf\xc3\xa9", "non-ASCII", "non-ASCII" },
+	};
+	struct adhoc_host	h;
+	char			long_s[300];
+	size_t			i;
+
+	is_str(host_name("web1"), "web1:22", "a name gets port 22");
+	is_str(host_name("root@10.0.0.5:2222"), "root@10.0.0.5:2222",
+	    "user, IPv4 and port");
+	is_str(host_name("a.b-c.example"), "a.b-c.example:22", "a DNS name");
+	is_str(host_name("[::1]:2201"), "[::1]:2201", "IPv6 in brackets");
+	is_str(host_name("u_1.x-y@[2001:db8::5]"), "u_1.x-y@[2001:db8::5]:22",
+	    "a user and IPv6 without a port");
+	ok(adhoc_host_parse("ops@[fe80::1]:65535", &h, NULL) == OPS_OK &&
+	    strcmp(h.user, "ops") == 0 && strcmp(h.host, "fe80::1") == 0 &&
+	    h.port == 65535 && h.ipv6, "the parts of a host");
+	ok(adhoc_host_is_name(host_name("web1")) && !adhoc_host_is_name("web1")
+	    && !adhoc_host_is_name(NULL), "a canonical name is never a "
+	    "target name");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		like(host_err(bad[i].text), bad[i].re, bad[i].name);
+	unlike(host_err("h\x1b[2J"), "\x1b", "never quoted");
+	ok(*host_err("") != '\0' && *host_err(NULL) != '\0', "empty");
+	memset(long_s, 'a', sizeof(long_s) - 1);
+	long_s[sizeof(long_s) - 1] = '\0';
+	like(host_err(long_s), "longer than 255", "too long");
+	memset(long_s, 'a', 64);
+	long_s[64] = '\0';
+	like(host_err(long_s), "label longer than 63", "a 64-byte label");
+	long_s[0] = 'u';
+	long_s[33] = '@';
+	long_s[34] = 'h';
+	long_s[35] = '\0';
+	like(host_err(long_s), "user longer than 32", "a 33-byte user");
+	memset(long_s, 'a', 255);
+	for (i = 60; i < 255; i += 61)
+		long_s[i] = '.';
+	long_s[253] = '\0';
+	like(host_err(long_s), "longer than 255 bytes with its port",
+	    "a 253-byte name is refused: with \":22\" it is 256 bytes");
+	long_s[252] = '\0';
+	is_int(strlen(host_name(long_s)), 255, "a 252-byte name is taken "
+	    "(255 with its port)");
+}
+
 int
 main(void)
 {
@@ -717,5 +807,6 @@ main(void)
 	test_set_parse();
 	test_set_match();
 	test_set_fuzz();
+	test_adhoc_host();
 	return exit_status();
 }
