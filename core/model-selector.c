@@ -283,6 +283,11 @@ selector_set_add(struct selector_set *s, const char *text, int exclude,
 	}
 fail:
 	set_truncate(s, n0, nadd0);
+	if (s->n == 0) {
+		/* As it was: an empty set holds no array. */
+		free(s->v);
+		s->v = NULL;
+	}
 	return rc;
 }
 

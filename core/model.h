@@ -212,7 +212,7 @@ struct selector_set {
 
 void	selector_set_init(struct selector_set *s);
 /* Append the items of expression text (exclude: -x, see above). On
- * failure s is as it was. */
+ * failure s holds what it held (an empty set nothing to free). */
 int	selector_set_add(struct selector_set *s, const char *text,
 	    int exclude, struct ops_err *err);
 /* set_init, then set_add of each of the n texts; on failure s is empty

@@ -465,8 +465,10 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 	out->n = 0;
 	selector_set_init(&sel);
 	if (glob != NULL && (rc = selector_set_add(&sel, glob, 0, err)) !=
-	    OPS_OK)
+	    OPS_OK) {
+		selector_set_done(&sel);
 		return rc;
+	}
 	/* Without tag terms, the name alone decides (before loading). */
 	by_name = glob != NULL && !selector_set_uses_tags(&sel);
 	if ((rc = store_stmt(st, tag != NULL ? sql_target_list_tag :

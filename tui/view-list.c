@@ -150,8 +150,10 @@ selector_row(const struct view_list *v, const json_t *row,
 	int			 hit;
 
 	selector_set_init(&sel);
-	if (selector_set_add(&sel, filter, 0, NULL) != OPS_OK)
+	if (selector_set_add(&sel, filter, 0, NULL) != OPS_OK) {
+		selector_set_done(&sel);
 		return 0;
+	}
 	if ((v_tags = calloc(json_array_size(tags) + 1,
 	    sizeof(*v_tags))) == NULL) {
 		selector_set_done(&sel);
