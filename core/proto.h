@@ -82,7 +82,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	5
+#define OPS_PROTO_VERSION	6
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -95,6 +95,9 @@ struct secret;
  * encoded (base64, or JSON escapes of control bytes) it stays far below
  * a frame. */
 #define OPS_PROTO_LOGS_PIECE	(256 * 1024)
+/* Most bytes "run --stdin" forwards: base64 in the run request, they
+ * and a command of STORE_BODY_MAX fit a frame. */
+#define OPS_RUN_STDIN_MAX	(8 * 1024 * 1024)
 /* Default cap on bytes queued for one peer before it counts as stuck. */
 #define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
 
@@ -184,8 +187,9 @@ struct secret;
 	    "target:s type:s fingerprint:s status:s")			\
 	X(PROTO_RUN, 212, "run",					\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
-	    "selectors:a command:t? script:t? timeout:i? forks:i? "	\
-	    "group:b? follow:b?", "job:i targets:l")			\
+	    "selectors:a exclude:a? command:t? script:t? timeout:i? "	\
+	    "forks:i? group:b? follow:b? stdin:t? hosts:a? cred:s? "	\
+	    "accept_new_hostkey:b?", "job:i targets:l")			\
 	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "limit:i? state:s?", "[o]")					\
 	X(PROTO_JOB_SHOW, 214, "job-show", PROTO_REQ | PROTO_SECRET_REPLY, \

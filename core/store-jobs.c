@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "store-int.h"
 #include "termsafe.h"
 
@@ -144,12 +145,24 @@ check_job_spec(const struct store_job_spec *s, struct ops_err *err)
 		return ops_err_set(err, OPS_E_INVAL,
 		    "job names both automation %s and a script",
 		    s->automation);
-	if (s->ntargets == 0)
+	if (s->ntargets + s->nhosts == 0)
 		return ops_err_set(err, OPS_E_INVAL, "job has no targets");
-	if (s->ntargets > JOB_TARGETS_MAX)
+	if (s->ntargets + s->nhosts > JOB_TARGETS_MAX)
 		return ops_err_set(err, OPS_E_INVAL,
-		    "job has %zu targets, more than %d", s->ntargets,
-		    JOB_TARGETS_MAX);
+		    "job has %zu targets, more than %d", s->ntargets +
+		    s->nhosts, JOB_TARGETS_MAX);
+	for (i = 0; i < s->nhosts; i++) {
+		if ((rc = store_check_text("ad-hoc host", s->hosts[i], 255, 0,
+		    err)) != OPS_OK)
+			return rc;
+		if (!adhoc_host_is_name(s->hosts[i]))
+			return ops_err_set(err, OPS_E_INVAL, "ad-hoc host %s "
+			    "has no port", s->hosts[i]);
+		for (j = 0; j < i && s->nhosts <= 256; j++)
+			if (strcmp(s->hosts[i], s->hosts[j]) == 0)
+				return ops_err_set(err, OPS_E_INVAL,
+				    "job lists host %s twice", s->hosts[i]);
+	}
 	for (i = 0; i < s->ntargets; i++) {
 		if ((rc = store_check_name("target", s->targets[i], err)) !=
 		    OPS_OK)
@@ -239,6 +252,18 @@ store_job_add(struct store *st, const struct store_job_spec *s, int64_t *id,
 		if (rc != SQLITE_DONE) {
 			rc = store_dberr(st, rc, err, "add run on target %s",
 			    s->targets[i]);
+			goto out;
+		}
+	}
+	for (i = 0; i < s->nhosts; i++) {
+		sqlite3_bind_int64(stmt, 1, job_id);
+		sqlite3_bind_null(stmt, 2);
+		store_bind_text(stmt, 3, s->hosts[i]);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			rc = store_dberr(st, rc, err, "add run on host %s",
+			    s->hosts[i]);
 			goto out;
 		}
 	}

@@ -533,6 +533,16 @@ struct job_spec {
 	const char *const	*targets;
 	size_t			 ntargets;
 	int64_t			 rerun_of;	/* 0, or the job it repeats */
+	/* run --stdin: fed to every target's command, then EOF; taken by
+	 * runner_submit whatever it returns (NULL: none). Never stored. */
+	struct secret		*stdin_data;
+	/* run --host: ad-hoc hosts by canonical name (model.h), which no
+	 * target is created for; the credential they use (NULL: the
+	 * agent) and whether to trust a new host key for this run. */
+	const char *const	*hosts;
+	size_t			 nhosts;
+	const char		*host_cred;
+	int			 accept_new_hostkey;
 };
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);

@@ -171,14 +171,18 @@ handle_target_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    "selectors", 2, S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
 	for (i = 0; i < nsel; i++) {
-		if (strncmp(sel[i], "tag:", 4) == 0 && f.tag == NULL)
+		/* "tag:X" alone is --tag; anything else an expression. */
+		int tag = strncmp(sel[i], "tag:", 4) == 0 &&
+		    selector_name_valid(sel[i] + 4);
+
+		if (tag && f.tag == NULL)
 			f.tag = sel[i] + 4;
-		else if (strncmp(sel[i], "tag:", 4) != 0 && f.name_glob == NULL)
+		else if (!tag && f.name_glob == NULL)
 			f.name_glob = sel[i];
 		else {
 			free(sel);
 			return ops_err_set(err, OPS_E_INVAL, "list targets: "
-			    "at most one tag and one name glob");
+			    "at most one tag and one selector");
 		}
 	}
 	rc = store_target_list(ctx->store, &f, &l, err);

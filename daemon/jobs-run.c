@@ -72,16 +72,17 @@ auth_release(struct jobs_auth *a)
 		auth_clear_secrets(a);
 }
 
-/* The login user: the target's, else the credential's, else ours. */
+/* The login user: the target's (or ad-hoc host's), else the
+ * credential's, else ours. */
 static const char *
-run_user(const struct store_target *t, const struct store_cred *cr,
-    char *buf, size_t len)
+run_user(const char *tuser, const struct store_cred *cr, char *buf,
+    size_t len)
 {
 	struct passwd	pw, *pwp = NULL;
 	char		pbuf[1024];
 
-	if (t->user != NULL && *t->user != '\0')
-		return t->user;
+	if (tuser != NULL && *tuser != '\0')
+		return tuser;
 	if (cr != NULL && cr->username != NULL && *cr->username != '\0')
 		return cr->username;
 	if (getpwuid_r(geteuid(), &pw, pbuf, sizeof(pbuf), &pwp) == 0 &&
@@ -377,6 +378,20 @@ class_of(enum ssh_class c)
 	return RUN_CLASS_INTERNAL;
 }
 
+/* The message stored with a run: the engine's, or (ad-hoc hosts) the
+ * rewritten one in msg, "class: message", without its class. */
+static const char *
+run_msg(const struct ssh_result *r, const char *msg)
+{
+	const char	*cls = ssh_class_name(r->cls);
+	size_t		 n = strlen(cls);
+
+	if (strncmp(msg, cls, n) == 0 && strncmp(msg + n, ": ", 2) == 0 &&
+	    strcmp(msg + n + 2, r->msg) != 0)
+		return msg + n + 2;
+	return r->msg;
+}
+
 static void
 on_done(void *arg, size_t idx, const struct ssh_result *r)
 {
@@ -394,14 +409,17 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 		    r->msg);
 	if (r->exit_signal[0] != '\0')
 		sig = signal_num(r->exit_signal);
+	if (adhoc_host_is_name(s->target))
+		jobs_adhoc_result(s, r, msg, sizeof(msg));
 	if (ctx->store != NULL) {
 		jobs_slot_flush(s);
-		if (r->cls == SSH_CLASS_HOSTKEY_UNKNOWN ||
-		    r->cls == SSH_CLASS_HOSTKEY_CHANGED)
+		if ((r->cls == SSH_CLASS_HOSTKEY_UNKNOWN ||
+		    r->cls == SSH_CLASS_HOSTKEY_CHANGED) &&
+		    !adhoc_host_is_name(s->target))
 			record_pending(s, r);
 		if (store_run_finish_class(ctx->store, s->run_id, state,
 		    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status,
-		    sig, r->ok ? NULL : r->msg, &err) != OPS_OK)
+		    sig, r->ok ? NULL : run_msg(r, msg), &err) != OPS_OK)
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
@@ -410,7 +428,7 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	    msg[0] != '\0' ? ": " : "", msg);
 	jobs_emit_run_state(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status, sig,
-	    r->ok ? NULL : r->msg);
+	    r->ok ? NULL : run_msg(r, msg));
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
@@ -455,8 +473,10 @@ jobs_slot_start(struct job_slot *s)
 	struct store_target	*t = NULL;
 	struct store_cred	*cr = NULL;
 	struct ops_err		 err;
+	struct adhoc_host	 ah;
 	char			 ubuf[256], emsg[OPS_ERR_MSG_MAX + 32];
-	const char		*user;
+	const char		*user, *host;
+	unsigned		 port;
 	enum run_class		 cls;
 	int			 rc;
 
@@ -465,25 +485,38 @@ jobs_slot_start(struct job_slot *s)
 		    "the store was locked");
 		return;
 	}
-	if ((rc = store_target_get(ctx->store, s->target, &t,
-	    &err)) != OPS_OK) {
-		cls = RUN_CLASS_CONFIG;
-		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
-		goto fail;
+	if (adhoc_host_is_name(s->target)) {
+		if ((rc = jobs_adhoc_prepare(s, &ah, &cr, &err)) != OPS_OK) {
+			cls = RUN_CLASS_CONFIG;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		user = run_user(ah.user, cr, ubuf, sizeof(ubuf));
+		host = ah.host;
+		port = ah.port;
+	} else {
+		if ((rc = store_target_get(ctx->store, s->target, &t,
+		    &err)) != OPS_OK) {
+			cls = RUN_CLASS_CONFIG;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		if (t->cred_name != NULL && (rc = store_cred_get(ctx->store,
+		    t->cred_name, &cr, &err)) != OPS_OK) {
+			cls = RUN_CLASS_CONFIG;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		user = run_user(t->user, cr, ubuf, sizeof(ubuf));
+		host = t->host;
+		port = (unsigned)t->port;
 	}
-	if (t->cred_name != NULL && (rc = store_cred_get(ctx->store,
-	    t->cred_name, &cr, &err)) != OPS_OK) {
-		cls = RUN_CLASS_CONFIG;
-		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
-		goto fail;
-	}
-	user = run_user(t, cr, ubuf, sizeof(ubuf));
-	if ((s->host = strdup(t->host)) == NULL) {
+	if ((s->host = strdup(host)) == NULL) {
 		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "out of memory");
 		goto fail;
 	}
-	if ((rc = load_known(s, &err)) != OPS_OK ||
+	if ((t != NULL && (rc = load_known(s, &err)) != OPS_OK) ||
 	    (rc = auth_get(j->js, cr, user, &s->auth, &err)) != OPS_OK) {
 		cls = RUN_CLASS_AUTH;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
@@ -492,10 +525,11 @@ jobs_slot_start(struct job_slot *s)
 	memset(&s->t, 0, sizeof(s->t));
 	s->t.name = s->target;
 	s->t.host = s->host;
-	s->t.port = (unsigned)t->port;
+	s->t.port = port;
 	s->t.auth = &s->auth->auth;
 	s->t.known = s->known;
 	s->t.nknown = s->nknown;
+	s->t.accept_new = t == NULL && jobs_adhoc_accept_new(s);
 	memset(&s->x, 0, sizeof(s->x));
 	if (j->script) {
 		/* Uploaded over SFTP to a private temp file and run there;
@@ -504,6 +538,10 @@ jobs_slot_start(struct job_slot *s)
 		s->x.script_len = strlen(j->command);
 	} else
 		s->x.command = j->command;
+	if (j->input != NULL && j->input->stdin_data != NULL) {
+		s->x.stdin_data = secret_cdata(j->input->stdin_data);
+		s->x.stdin_len = secret_len(j->input->stdin_data);
+	}
 	s->x.timeout_ms = j->timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
 	s->x.on_output = on_output;

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "jobs-int.h"
+#include "xmalloc.h"
 
 #define TICK_MS			1000
 #define RETENTION_PERIOD_MS	(24LL * 3600 * 1000)
@@ -87,6 +88,7 @@ job_free(struct job *j)
 	}
 	free(j->slots);
 	free(j->command);
+	jobs_input_free(j->input);
 	free(j);
 }
 
@@ -200,6 +202,7 @@ job_start(struct jobs *js, int64_t id, struct ops_err *err)
 	}
 	j->js = js;
 	j->id = id;
+	j->input = jobs_input_take(js, id);
 	j->n = rl.n;
 	j->script = sj->script;
 	j->timeout_ms = sj->timeout_ms;
@@ -249,6 +252,30 @@ job_refuse(struct jobs *js, int64_t id, const char *why)
 	store_run_list_free(&rl);
 	(void)store_job_set_state(ctx->store, id, STORE_JOB_FAILED, NULL);
 	emit_job_state(ctx, id, STORE_JOB_FAILED, 0, n, n);
+}
+
+/*
+ * Jobs with an input held in memory (jobs-input.c) start now, whatever
+ * else runs: their input must not wait in the queue through a restart.
+ * A daemon that is stopping fails them instead of leaving them queued.
+ */
+static void
+start_parked(struct jobs *js)
+{
+	struct ops_err	 err;
+	int64_t		 id;
+
+	while ((id = jobs_input_next(js)) != 0) {
+		if (js->stopping) {
+			jobs_input_free(jobs_input_take(js, id));
+			job_refuse(js, id, "opsicled stopped before the job "
+			    "started (its input is not kept)");
+		} else if (job_start(js, id, &err) != OPS_OK) {
+			jobs_input_free(jobs_input_take(js, id));
+			job_refuse(js, id, ops_err_msg(&err));
+		} else
+			job_fill(js->running);
+	}
 }
 
 static void
@@ -338,6 +365,7 @@ jobs_pass(struct jobs *js)
 			jobs_recover(js);
 		if (!js->stopping)
 			jobs_retention(js);
+		start_parked(js);
 		while (!js->stopping && js->nrunning < js->max_running) {
 			if (store_job_next_queued(ctx->store, &id,
 			    &err) != OPS_OK) {
@@ -534,6 +562,7 @@ jobs_free(struct ops_ctx *ctx)
 		if (js->linger_timer != 0)
 			evloop_timer_del(ctx->loop, js->linger_timer);
 		jobs_auth_free_all(js);
+		jobs_input_free_all(js);
 		free(js);
 		ctx->jobs = NULL;
 	}
@@ -621,6 +650,8 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 		}
 	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
 		return rc;
+	if (sj->state == STORE_JOB_QUEUED && ctx->jobs != NULL)
+		jobs_input_free(jobs_input_take(ctx->jobs, id));
 	if (sj->state != STORE_JOB_QUEUED) {
 		rc = ops_err_set(err, OPS_E_INVAL, "cancel job %lld: it "
 		    "already ended (%s)", id, store_job_state_name(sj->state));
@@ -650,13 +681,17 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	int			rc;
 
 	*job = 0;
-	if (ctx->store == NULL)
+	if (ctx->store == NULL) {
+		secret_free(spec->stdin_data);
 		return ops_err_set(err, OPS_E_LOCKED, "store is locked; run "
 		    "opsicle unlock");
-	if (jobs_stopping(ctx))
+	}
+	if (jobs_stopping(ctx)) {
+		secret_free(spec->stdin_data);
 		return ops_err_set(err, OPS_E_LOCKED, "%s: opsicled is "
 		    "stopping and takes no new jobs", spec->rerun_of != 0 ?
 		    "rerun" : "run");
+	}
 	memset(&s, 0, sizeof(s));
 	s.command = spec->command;
 	s.script = spec->script;
@@ -665,15 +700,33 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	s.requested_by = actor;
 	s.targets = spec->targets;
 	s.ntargets = spec->ntargets;
+	s.hosts = spec->hosts;
+	s.nhosts = spec->nhosts;
 	/* A target removed since fails with the store's message. */
-	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK)
+	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
+		secret_free(spec->stdin_data);
 		return rc;
+	}
+	if ((spec->stdin_data != NULL || spec->nhosts > 0) &&
+	    ctx->jobs != NULL) {
+		struct job_input *in = jobs_input_new();
+
+		in->stdin_data = spec->stdin_data;
+		in->adhoc = spec->nhosts > 0;
+		in->cred = spec->host_cred != NULL ?
+		    xstrdup(spec->host_cred) : NULL;
+		in->accept_new = spec->accept_new_hostkey;
+		in->actor = xstrdup(actor);
+		jobs_input_park(ctx->jobs, *job, in);
+	} else
+		secret_free(spec->stdin_data);
 	if (spec->rerun_of != 0)
 		log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
 		    (long long)*job, actor, (long long)spec->rerun_of);
 	else
-		log_info(&ctx->log, "job %lld queued by %s on %zu targets",
-		    (long long)*job, actor, spec->ntargets);
+		log_info(&ctx->log, "job %lld queued by %s on %zu targets%s",
+		    (long long)*job, actor, spec->ntargets + spec->nhosts,
+		    spec->nhosts > 0 ? " (some ad-hoc hosts)" : "");
 	jobs_kick(ctx);
 	return OPS_OK;
 }

@@ -38,11 +38,15 @@ static cli_exec_fn	cli_run;
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
-	    "[--json] SELECTOR... -- COMMAND | --script FILE",
-	.help = "run a command or script on targets (names, globs, "
-	    "tag:TAG, all)",
-	.min_args = 1, .max_args = -1,
-	.options = "script= timeout= forks= group raw json",
+	    "[--json] [-x SELECTOR] [--stdin] [--host [USER@]HOST[:PORT]] "
+	    "[--cred CRED] [--accept-new-hostkey] [SELECTOR...] -- COMMAND | "
+	    "--script FILE",
+	.help = "run a command or script on targets (selectors: names, "
+	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
+	.min_args = 0, .max_args = -1,
+	.options = "script= timeout= forks= group raw json"
+	    /* cli-run-targets.c */
+	    " exclude=* stdin host=* cred= accept-new-hostkey",
 	.flags = CMD_RW,
 	.type = PROTO_RUN,
 	.exec = cli_run,
@@ -588,7 +592,8 @@ cli_run(const struct cli_args *a)
 
 	nsel = a->dashdash > 0 ? a->dashdash - 1 : a->npos;
 	ncmd = a->npos - nsel;
-	if (nsel == 0 || (script_path != NULL) == (ncmd > 0)) {
+	if ((nsel == 0 && cli_opt(a, "host") == NULL) ||
+	    (script_path != NULL) == (ncmd > 0)) {
 		fprintf(stderr, "opsicle run: give selectors, then \"--\" and "
 		    "a command, or --script FILE\n");
 		cli_usage(stderr, a->e);
@@ -607,8 +612,8 @@ cli_run(const struct cli_args *a)
 		goto out;
 	}
 	m = cli_msg(a);
-	(void)proto_add_str_array(m, "selectors", (const char *const *)a->pos,
-	    (size_t)nsel, NULL);
+	if ((rc = cli_run_targets(a, a->pos, nsel, m)) != 0)
+		goto out;
 	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
 	    body, NULL);
 	if (timeout > 0)
@@ -657,6 +662,7 @@ cli_run(const struct cli_args *a)
 	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
 	    "result"), "targets"), group);
 out:
+	cli_run_wipe(m);
 	json_decref(m);
 	json_decref(r);
 	free(body);

@@ -34,8 +34,8 @@ const struct cmd_entry cmd_target_add_entry = {
 const struct cmd_entry cmd_target_list_entry = {
 	.name = "target list",
 	.alias = "target ls",
-	.usage = "target list [--tag TAG] [--json] [GLOB]",
-	.help = "list targets, optionally by tag or name glob",
+	.usage = "target list [--tag TAG] [--json] [SELECTOR]",
+	.help = "list targets, optionally by tag or selector",
 	.min_args = 0, .max_args = 1,
 	.options = "tag= json",
 	.flags = CMD_RO,

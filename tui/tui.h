@@ -145,6 +145,13 @@ void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
 
+/* cli-run-targets.c: run's SELECTOR... (the first nsel positionals),
+ * -x and --stdin into m; 0 or an exit code (the reason printed).
+ * cli_run_wipe wipes what m holds of our stdin. */
+int	cli_run_targets(const struct cli_args *a, char *const *sel,
+	    int nsel, json_t *m);
+void	cli_run_wipe(json_t *m);
+
 /* cli-logs.c: a job's stored output as the daemon's sequence of pieces */
 struct cli_logs_cb {
 	void	(*run)(void *arg, const json_t *hdr);	/* a logs-run */
