@@ -89,6 +89,20 @@ add_output(json_t *m, const unsigned char *buf, size_t len)
 	return rc;
 }
 
+/* A final run-state's byte counts: sent by the target, and kept. */
+static void
+add_counts(json_t *m, const struct ops_event *ev)
+{
+	(void)proto_add_int(m, "stdout_bytes", (long long)ev->u.run.seen[1],
+	    NULL);
+	(void)proto_add_int(m, "stdout_kept", (long long)ev->u.run.kept[1],
+	    NULL);
+	(void)proto_add_int(m, "stderr_bytes", (long long)ev->u.run.seen[2],
+	    NULL);
+	(void)proto_add_int(m, "stderr_kept", (long long)ev->u.run.kept[2],
+	    NULL);
+}
+
 /* The protocol form of ev (core/proto.c); NULL when out of memory. */
 static json_t *
 event_json(const struct ops_event *ev)
@@ -126,6 +140,8 @@ event_json(const struct ops_event *ev)
 		}
 		if (ev->u.run.error != NULL)
 			(void)proto_add_str(m, "error", ev->u.run.error, NULL);
+		if (ev->u.run.counted)
+			add_counts(m, ev);
 		break;
 	case OPS_EV_JOB_OUTPUT:
 		if ((m = proto_msg_new(PROTO_JOB_OUTPUT, 0)) == NULL)
@@ -135,6 +151,8 @@ event_json(const struct ops_event *ev)
 		(void)proto_add_str(m, "stream", ev->u.output.err ? "stderr" :
 		    "stdout", NULL);
 		(void)proto_add_int(m, "seq", ev->u.output.seq, NULL);
+		if (ev->u.output.truncated)
+			(void)proto_add_bool(m, "truncated", 1, NULL);
 		rc = add_output(m, ev->u.output.data, ev->u.output.len);
 		break;
 	case OPS_EV_TARGET_STATUS:

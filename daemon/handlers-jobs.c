@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,42 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 #define JOB_LIST_DEFAULT 20
 #define TIMEOUT_MAX	(7 * 24 * 3600)		/* seconds */
 #define FORKS_MAX	4096
+#define OUTPUT_CAP_MIN	1024
+#define CONNECT_TIMEOUT_MAX 600			/* seconds, as the config */
+
+/*
+ * A run's own limits: output_cap (bytes per stream, up to output-cap-max
+ * or output-cap, whichever is larger) and connect_timeout (seconds).
+ */
+static int
+run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
+    struct ops_err *err)
+{
+	long long	v, max;
+	int		rc;
+
+	max = config_num(ctx->config, "output-cap-max");
+	if (config_num(ctx->config, "output-cap") > max)
+		max = config_num(ctx->config, "output-cap");
+	if (proto_has(msg, "output_cap")) {
+		if ((rc = proto_get_int(msg, "output_cap", LLONG_MIN,
+		    LLONG_MAX, &v, err)) != OPS_OK)
+			return rc;
+		if (v < OUTPUT_CAP_MIN || v > max)
+			return ops_err_set(err, OPS_E_INVAL, "run: the output "
+			    "cap must be from %d to %lld bytes (output-cap-max "
+			    "in opsicle.conf), not %lld", OUTPUT_CAP_MIN, max,
+			    v);
+		s->output_cap = (size_t)v;
+	}
+	if (proto_has(msg, "connect_timeout")) {
+		if ((rc = proto_get_int(msg, "connect_timeout", 1,
+		    CONNECT_TIMEOUT_MAX, &v, err)) != OPS_OK)
+			return rc;
+		s->connect_timeout_ms = (int)v * 1000;
+	}
+	return OPS_OK;
+}
 
 static json_t *
 ms_or_null(int64_t ms)
@@ -127,6 +164,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
 	    &follow, err)) != OPS_OK)
 		return rc;
+	if ((rc = run_limits(ctx, msg, &s, err)) != OPS_OK)
+		return rc;
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
@@ -194,6 +233,12 @@ run_json(const struct store_run *r)
 	    "stderr_bytes", (json_int_t)r->err_bytes,
 	    "stdout_truncated", r->out_truncated,
 	    "stderr_truncated", r->err_truncated);
+	if (o != NULL) {
+		json_object_set_new(o, "stdout_kept",
+		    json_integer(r->out_kept));
+		json_object_set_new(o, "stderr_kept",
+		    json_integer(r->err_kept));
+	}
 	return o;
 }
 
@@ -218,8 +263,8 @@ job_json(const struct store_job *j, const struct store_run_list *rl,
 		else if (run_state_is_final(rl->v[i].state))
 			nfail++;
 	}
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, "
-	    "s:I, s:I, s:I}",
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:o, "
+	    "s:o, s:I, s:I, s:I}",
 	    "id", (json_int_t)j->id,
 	    "state", store_job_state_name(j->state),
 	    "kind", j->script ? "script" : "command",
@@ -228,6 +273,10 @@ job_json(const struct store_job *j, const struct store_run_list *rl,
 	    "timeout", j->timeout_ms > 0 ? json_integer(j->timeout_ms / 1000) :
 	    json_null(),
 	    "forks", j->forks > 0 ? json_integer(j->forks) : json_null(),
+	    "output_cap", j->output_cap > 0 ? json_integer(j->output_cap) :
+	    json_null(),
+	    "connect_timeout", j->connect_timeout_ms > 0 ?
+	    json_integer(j->connect_timeout_ms / 1000) : json_null(),
 	    "created", (json_int_t)j->created,
 	    "started", ms_or_null(j->started),
 	    "finished", ms_or_null(j->finished),
@@ -466,6 +515,8 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.script = j->script;
 	s.timeout_ms = j->timeout_ms;
 	s.forks = j->forks;
+	s.output_cap = (size_t)j->output_cap;
+	s.connect_timeout_ms = j->connect_timeout_ms;
 	s.targets = names;
 	s.ntargets = rl.n;
 	s.rerun_of = j->id;

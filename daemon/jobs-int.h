@@ -54,6 +54,7 @@ struct job_slot {
 	struct hostkey		*known;
 	size_t			 nknown;
 	size_t			 sent[3];	/* event bytes per stream */
+	size_t			 seen[3];	/* bytes the target sent */
 	long long		 seq;
 	struct slot_pending {		/* output not yet stored */
 		unsigned char	*p;
@@ -67,6 +68,8 @@ struct job {
 	char			*command;
 	int			 script;
 	int			 timeout_ms;
+	int			 connect_timeout_ms;	/* 0: the engine's */
+	size_t			 output_cap;	/* per stream, live and kept */
 	int			 forks;
 	struct job_slot		*slots;
 	size_t			 n;

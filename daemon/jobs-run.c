@@ -240,6 +240,27 @@ jobs_slot_release(struct job_slot *s)
 	s->host = NULL;
 }
 
+/* A run's final run-state, with what its streams sent and kept. */
+static void
+emit_final(struct job_slot *s, enum store_run_state state, int exit_status,
+    int sig, const char *error)
+{
+	struct ops_event	ev = { .kind = OPS_EV_RUN_STATE,
+				    .job = s->job->id, .target = s->target };
+	int			i;
+
+	ev.u.run.state = state;
+	ev.u.run.exit_status = exit_status;
+	ev.u.run.signal = sig;
+	ev.u.run.error = error;
+	ev.u.run.counted = 1;
+	for (i = 1; i < 3; i++) {
+		ev.u.run.seen[i] = s->seen[i];
+		ev.u.run.kept[i] = s->sent[i];
+	}
+	events_post(slot_ctx(s), &ev);
+}
+
 void
 jobs_slot_end(struct job_slot *s, enum store_run_state state,
     enum run_class cls, const char *error)
@@ -255,7 +276,7 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 		    ops_err_msg(&err));
 	/* Events carry the joined "class: message" form. */
 	joined = run_error_join(cls, error);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, joined);
+	emit_final(s, state, -1, 0, joined);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state, cls,
 	    joined);
 	free(joined);
@@ -287,11 +308,17 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
-	/* Live output is bounded like the stored output. */
-	if (s->sent[si] >= s->job->js->output_cap || len == 0)
+	/*
+	 * Live output is bounded like the stored output, at the same byte
+	 * (the job's cap): what "run" showed is what "job logs" shows. The
+	 * event that reaches the cap with more to come says so, once; the
+	 * client prints the notice there and the counts at the end.
+	 */
+	s->seen[si] += len;
+	if (s->sent[si] >= s->job->output_cap || len == 0)
 		return;
-	if (take > s->job->js->output_cap - s->sent[si])
-		take = s->job->js->output_cap - s->sent[si];
+	if (take > s->job->output_cap - s->sent[si])
+		take = s->job->output_cap - s->sent[si];
 	s->sent[si] += take;
 	ev.job = s->job->id;
 	ev.target = target;
@@ -299,6 +326,7 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 	ev.u.output.seq = ++s->seq;
 	ev.u.output.data = buf;
 	ev.u.output.len = take;
+	ev.u.output.truncated = take < len;
 	events_post(ctx, &ev);
 }
 
@@ -407,8 +435,8 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	log_debug(&ctx->log, "job %lld on %s: %s%s%s",
 	    (long long)s->job->id, s->target, store_run_state_name(state),
 	    msg[0] != '\0' ? ": " : "", msg);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state,
-	    r->exit_status, sig, msg[0] != '\0' ? msg : NULL);
+	emit_final(s, state, r->exit_status, sig, msg[0] != '\0' ? msg :
+	    NULL);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
@@ -503,6 +531,7 @@ jobs_slot_start(struct job_slot *s)
 	} else
 		s->x.command = j->command;
 	s->x.timeout_ms = j->timeout_ms;
+	s->t.connect_timeout_ms = j->connect_timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
 	s->x.on_output = on_output;
 	s->x.on_done = on_done;

@@ -55,6 +55,15 @@ cli_usage(FILE *fp, const struct cmd_entry *e)
 }
 
 void
+cli_help_entry(FILE *fp, const struct cmd_entry *e)
+{
+	cli_usage(fp, e);
+	fprintf(fp, "%s\n", e->help);
+	if (e->details != NULL)
+		fprintf(fp, "%s\n", e->details);
+}
+
+void
 cli_usage_all(FILE *fp)
 {
 	const struct cmd_entry	*const *t;
@@ -110,8 +119,7 @@ cli_help(const struct cli_args *a)
 		fprintf(stderr, "opsicle: unknown command: %s\n", a->pos[0]);
 		return EXIT_USAGE;
 	}
-	cli_usage(stdout, e);
-	printf("%s\n", e->help);
+	cli_help_entry(stdout, e);
 	return 0;
 }
 
