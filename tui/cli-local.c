@@ -124,7 +124,7 @@ cli_help(const struct cli_args *a)
 }
 
 /* "NAME\t-f --follow --target ...": the line the bash completion reads
- * (-f where the parser takes it for --follow). */
+ * (-f and -S where the parser takes them for --follow, --max-exit). */
 static void
 list_options(const char *name, const struct cmd_entry *e)
 {
@@ -134,6 +134,10 @@ list_options(const char *name, const struct cmd_entry *e)
 	printf("%s\t", name);
 	if (cmd_option_kind(e, "follow", 6) == 1) {
 		printf("-f");
+		sep = " ";
+	}
+	if (cmd_option_kind(e, "max-exit", 8) == 1) {
+		printf("%s-S", sep);
 		sep = " ";
 	}
 	while (*p != '\0') {
