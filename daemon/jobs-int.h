@@ -55,6 +55,7 @@ struct job_slot {
 	size_t			 nknown;
 	size_t			 sent[3];	/* event bytes per stream */
 	size_t			 seen[3];	/* bytes the target sent */
+	int			 cut[3];	/* the cap was reached */
 	long long		 seq;
 	struct slot_pending {		/* output not yet stored */
 		unsigned char	*p;

@@ -311,14 +311,16 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 	/*
 	 * Live output is bounded like the stored output, at the same byte
 	 * (the job's cap): what "run" showed is what "job logs" shows. The
-	 * event that reaches the cap with more to come says so, once; the
-	 * client prints the notice there and the counts at the end.
+	 * first event with bytes past the cap says so, once (with no data
+	 * when the cap fell between two reads); the client prints the notice
+	 * there and the counts at the end.
 	 */
 	s->seen[si] += len;
-	if (s->sent[si] >= s->job->output_cap || len == 0)
+	if (s->cut[si] || len == 0)
 		return;
 	if (take > s->job->output_cap - s->sent[si])
 		take = s->job->output_cap - s->sent[si];
+	s->cut[si] = take < len;
 	s->sent[si] += take;
 	ev.job = s->job->id;
 	ev.target = target;
@@ -326,7 +328,7 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 	ev.u.output.seq = ++s->seq;
 	ev.u.output.data = buf;
 	ev.u.output.len = take;
-	ev.u.output.truncated = take < len;
+	ev.u.output.truncated = s->cut[si];
 	events_post(ctx, &ev);
 }
 
