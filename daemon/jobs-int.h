@@ -95,7 +95,6 @@ struct jobs {
 	int			 held;		/* some run holds output */
 	long long		 held_ms;	/* since then */
 	long long		 retention_ms;	/* last prune */
-	size_t			 output_cap;
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
 	int			 shut;		/* drained is on its way */

@@ -261,7 +261,6 @@ jobs_recover(struct jobs *js)
 	int64_t		 n = 0;
 
 	js->recovered = ctx->store;
-	js->output_cap = (size_t)config_num(ctx->config, "output-cap");
 	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK)
 		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
 	else if (n > 0)

@@ -131,9 +131,10 @@ run_error(const json_t *run)
 	const char	*msg = json_string_value(json_object_get(run, "error"));
 	size_t		 n = cls != NULL ? strlen(cls) : 0;
 
-	/* Events join the class in already; job-show keeps it apart. */
-	if (cls != NULL && (msg == NULL || strncmp(msg, cls, n) != 0 ||
-	    strncmp(msg + n, ": ", 2) != 0)) {
+	/* Events join the class in already; job-show keeps it apart (and
+	 * a cancelled run's message is its class). */
+	if (cls != NULL && (msg == NULL || (strcmp(msg, cls) != 0 &&
+	    (strncmp(msg, cls, n) != 0 || strncmp(msg + n, ": ", 2) != 0)))) {
 		cli_safe_puts(stderr, cls);
 		if (msg == NULL)
 			return;

@@ -240,11 +240,10 @@ cli_lines_feed(struct cli_lines *l, const json_t *ev)
 {
 	const char	*stream = json_string_value(json_object_get(ev,
 			    "stream"));
-	unsigned char	*p;
-	size_t		 len;
-
 	const char	*target = json_string_value(json_object_get(ev,
 			    "target"));
+	unsigned char	*p;
+	size_t		 len;
 	int		 err = stream != NULL && strcmp(stream, "stderr") == 0;
 
 	if ((p = event_bytes(ev, "data", "encoding", &len)) == NULL)
@@ -543,7 +542,8 @@ print_block(const char *names, size_t n, const struct outgroup_item *it,
 	if (run != NULL) {
 		/* may quote the target (a signal name, stderr) */
 		printf("(%s) ", cli_str(run, "state"));
-		if (json_is_string(json_object_get(run, "class"))) {
+		if (json_is_string(json_object_get(run, "class")) &&
+		    strcmp(cli_str(run, "class"), cli_str(run, "error")) != 0) {
 			cli_safe_puts(stdout, cli_str(run, "class"));
 			printf(": ");
 		}

@@ -56,7 +56,7 @@ track_pid $!
 wait_for 10 test -s "$H/silent.port" || skip_all "no silent listener"
 PS=$(cat "$H/silent.port")
 
-plan_tests 64
+plan_tests 66
 
 "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 track_pid "$(cat "$OPSICLE_HOME/opsicled.lock")"
@@ -164,6 +164,9 @@ run "$O" job wait "$job_long" --timeout 1
 is "$rc" 124 "job wait --timeout gives up with 124"
 like "$err" "job $job_long has not ended after 1 s" "and says so"
 run "$O" job cancel "$job_long"
+run "$O" job wait "$job_long"
+is "$rc" 1 "job wait on a cancelled job exits 1"
+like "$err" '^  t2: cancelled$' "and names the cancelled target once"
 run "$O" job wait "$job_long" --json
 is "$rc" 1 "job wait --json on a cancelled job exits 1"
 like "$out" "^\\{\"id\":$job_long,\"state\":\"cancelled\"" "and prints the job"
