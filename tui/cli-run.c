@@ -664,8 +664,8 @@ static int
 follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
     const json_t *targets, int group)
 {
-	struct cli_lines	*lines = cli_lines_new(!cli_flag(a, "no-prefix"),
-				    cli_flag(a, "raw"));
+	struct cli_lines	*lines = cli_lines_new(
+				    !cli_flag(a, "no-prefix"), cli_flag(a, "raw"));
 	struct ops_err		 err;
 	enum proto_type		 type;
 	json_t			*m, *show = NULL;

@@ -87,8 +87,8 @@ test_caps(struct store *st)
 
 	job = add_job(st, 8192, 0, &run);
 	r = fill(st, run);
-	ok(r != NULL && r->out_len == 8192 && r->out_kept == 8192 &&
-	    r->out_truncated,
+	ok(job != 0 && r != NULL && r->out_len == 8192 &&
+	    r->out_kept == 8192 && r->out_truncated,
 	    "a job's cap may be larger than the store's (kept %lld)",
 	    r != NULL ? (long long)r->out_kept : -1LL);
 	store_run_free(r);
@@ -102,8 +102,9 @@ test_caps(struct store *st)
 
 	job = add_job(st, 1 << 20, 0, &run);
 	r = fill(st, run);
-	ok(r != NULL && r->out_len == OUT_LEN && r->out_kept == OUT_LEN &&
-	    !r->out_truncated, "output below the cap is kept whole");
+	ok(job != 0 && r != NULL && r->out_len == OUT_LEN &&
+	    r->out_kept == OUT_LEN && !r->out_truncated,
+	    "output below the cap is kept whole");
 	store_run_free(r);
 
 	memset(&js, 0, sizeof(js));
