@@ -4,10 +4,10 @@
  * A job is created queued with one queued run per target. Run output is
  * kept per stream as appended chunks (table run_output) up to the job's
  * cap (jobs.output_cap; 0: the store's); bytes beyond it are counted and
- * dropped, and the stream is flagged truncated. A run's error text may quote the target: it is stored
- * escaped (core/termsafe), never refused, so a hostile text cannot keep
- * a run "running". Its class (model.h) is a column of its own,
- * error_class, holding the class name (NULL: none).
+ * dropped, and the stream is flagged truncated. A run's error text may
+ * quote the target: it is stored escaped (core/termsafe), never refused,
+ * so a hostile text cannot keep a run "running". Its class (model.h) is
+ * a column of its own, error_class, holding the class name (NULL: none).
  */
 #include "config.h"
 
