@@ -180,8 +180,11 @@ encode_full(json_t *o, const struct run_rec *r)
 	    (rc = put(o, "stderr_bytes", json_integer(r->err_bytes))) ==
 	    OPS_OK &&
 	    (rc = put(o, "stdout_truncated", json_boolean(r->out_truncated)))
-	    == OPS_OK)
-		rc = put(o, "stderr_truncated", json_boolean(r->err_truncated));
+	    == OPS_OK &&
+	    (rc = put(o, "stderr_truncated", json_boolean(r->err_truncated)))
+	    == OPS_OK &&
+	    (rc = put(o, "stdout_kept", json_integer(r->out_kept))) == OPS_OK)
+		rc = put(o, "stderr_kept", json_integer(r->err_kept));
 	return rc;
 }
 
@@ -206,13 +209,23 @@ run_rec_encode_into(json_t *m, const struct run_rec *r)
 	if (r->cls != RUN_CLASS_NONE && (rc = put(m, "class",
 	    json_string(run_class_name(r->cls)))) != OPS_OK)
 		return rc;
-	if (r->error == NULL && r->cls == RUN_CLASS_NONE)
+	if (r->error != NULL || r->cls != RUN_CLASS_NONE) {
+		if ((joined = run_error_join(r->cls, r->error)) == NULL)
+			return OPS_E_NOMEM;
+		rc = put(m, "error", json_string(joined));
+		free(joined);
+		if (rc != OPS_OK)
+			return rc;
+	}
+	if (!r->counted)
 		return OPS_OK;
-	if ((joined = run_error_join(r->cls, r->error)) == NULL)
-		return OPS_E_NOMEM;
-	rc = put(m, "error", json_string(joined));
-	free(joined);
-	return rc;
+	if ((rc = put(m, "stdout_bytes", json_integer(r->out_bytes))) !=
+	    OPS_OK ||
+	    (rc = put(m, "stdout_kept", json_integer(r->out_kept))) != OPS_OK ||
+	    (rc = put(m, "stderr_bytes", json_integer(r->err_bytes))) !=
+	    OPS_OK)
+		return rc;
+	return put(m, "stderr_kept", json_integer(r->err_kept));
 }
 
 json_t *
@@ -315,13 +328,22 @@ run_rec_decode(const json_t *o, enum run_rec_shape shape, struct run_rec *r,
 			r->error = NULL;
 	}
 	if ((rc = get_i64(o, "run", "finished", 0, &r->finished, err)) !=
-	    OPS_OK || shape != RUN_REC_FULL)
+	    OPS_OK || shape == RUN_REC_LAST)
 		return rc;
-	if ((rc = get_i64(o, "run", "started", 0, &r->started, err)) !=
-	    OPS_OK ||
-	    (rc = get_i64(o, "run", "stdout_bytes", 0, &r->out_bytes, err)) !=
+	if ((rc = get_i64(o, "run", "stdout_bytes", 0, &r->out_bytes, err)) !=
 	    OPS_OK ||
 	    (rc = get_i64(o, "run", "stderr_bytes", 0, &r->err_bytes, err)) !=
+	    OPS_OK ||
+	    (rc = get_i64(o, "run", "stdout_kept", 0, &r->out_kept, err)) !=
+	    OPS_OK ||
+	    (rc = get_i64(o, "run", "stderr_kept", 0, &r->err_kept, err)) !=
+	    OPS_OK)
+		return rc;
+	/* A final state's event, and every job-show run, count both. */
+	r->counted = json_object_get(o, "stdout_kept") != NULL;
+	if (shape == RUN_REC_EVENT)
+		return OPS_OK;
+	if ((rc = get_i64(o, "run", "started", 0, &r->started, err)) !=
 	    OPS_OK ||
 	    (rc = get_bool(o, "run", "stdout_truncated", &r->out_truncated,
 	    err)) != OPS_OK)
@@ -508,6 +530,10 @@ job_rec_encode(const struct job_rec *j)
 	    j->timeout_s))) != OPS_OK ||
 	    (rc = put(o, "forks", int_or_null(j->forks > 0, j->forks))) !=
 	    OPS_OK ||
+	    (rc = put(o, "output_cap", int_or_null(j->output_cap > 0,
+	    j->output_cap))) != OPS_OK ||
+	    (rc = put(o, "connect_timeout", int_or_null(j->connect_timeout_s >
+	    0, j->connect_timeout_s))) != OPS_OK ||
 	    (rc = put(o, "created", json_integer(j->created))) != OPS_OK ||
 	    (rc = put(o, "started", int_or_null(j->started > 0,
 	    j->started))) != OPS_OK ||
@@ -595,6 +621,12 @@ job_rec_decode(const json_t *o, struct job_rec *j, struct ops_err *err)
 	    OPS_OK)
 		goto fail;
 	j->forks = (int)v;
+	if ((rc = get_i64(o, "job", "output_cap", 1, &j->output_cap, err)) !=
+	    OPS_OK ||
+	    (rc = get_int(o, "job", "connect_timeout", 0, 1, INT32_MAX, 0, &v,
+	    err)) != OPS_OK)
+		goto fail;
+	j->connect_timeout_s = (int)v;
 	if ((rc = get_i64(o, "job", "created", 0, &j->created, err)) !=
 	    OPS_OK ||
 	    (rc = get_i64(o, "job", "started", 0, &j->started, err)) !=

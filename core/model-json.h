@@ -37,10 +37,11 @@
  * "class: message", "finished"). RUN_REC_FULL: a run in a job ("target",
  * "state", "exit", "signal", "class", "error" the message alone,
  * "started", "finished", "duration_ms", the byte counts and truncation
- * flags); its "class" names a cancelled or interrupted run's state.
- * RUN_REC_EVENT: the body of a run-state event ("job", "target",
- * "state", then "exit", "signal", "class" and "error" joined, each only
- * when there is one).
+ * flags, the kept counts); its "class" names a cancelled or interrupted
+ * run's state. RUN_REC_EVENT: the body of a run-state event ("job",
+ * "target", "state", then "exit", "signal", "class" and "error" joined,
+ * each only when there is one, and when counted "stdout_bytes",
+ * "stdout_kept", "stderr_bytes", "stderr_kept").
  */
 enum run_rec_shape {
 	RUN_REC_LAST = 1,
@@ -60,8 +61,12 @@ struct run_rec {
 	int64_t		 finished;
 	int64_t		 out_bytes;	/* FULL: bytes seen, kept or not */
 	int64_t		 err_bytes;
+	int64_t		 out_kept;	/* FULL: bytes stored */
+	int64_t		 err_kept;
 	int		 out_truncated;
 	int		 err_truncated;
+	int		 counted;	/* the kept counts are set (a FULL
+					 * run, a final state's EVENT) */
 };
 
 json_t	*run_rec_encode(const struct run_rec *r, enum run_rec_shape shape);
@@ -127,6 +132,8 @@ struct job_rec {
 	const char		*requested_by;
 	int			 timeout_s;	/* per run; 0: none */
 	int			 forks;		/* 0: the default */
+	int64_t			 output_cap;	/* per stream; 0: default */
+	int			 connect_timeout_s; /* 0: the default */
 	int64_t			 created;
 	int64_t			 started;
 	int64_t			 finished;

@@ -479,6 +479,8 @@ struct store_job {
 	int			 script;	/* command is a script for sh */
 	int			 timeout_ms;	/* per run; 0: none */
 	int			 forks;		/* runs at once; 0: default */
+	int64_t			 output_cap;	/* per stream; 0: the store's */
+	int			 connect_timeout_ms; /* 0: the engine's */
 };
 
 struct store_job_list {
@@ -501,6 +503,8 @@ struct store_job_spec {
 	int			 script;	/* ad hoc command is a script */
 	int			 timeout_ms;	/* per run; 0: none */
 	int			 forks;		/* runs at once; 0: default */
+	int64_t			 output_cap;	/* per stream; 0: the store's */
+	int			 connect_timeout_ms; /* 0: the engine's */
 };
 
 struct store_job_filter {
@@ -529,6 +533,8 @@ struct store_run {
 	int64_t			 err_bytes;
 	int			 out_truncated;
 	int			 err_truncated;
+	int64_t			 out_kept;	/* stored */
+	int64_t			 err_kept;
 };
 
 struct store_run_list {

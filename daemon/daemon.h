@@ -444,12 +444,17 @@ struct ops_event {
 			int			 signal;	/* 0: none */
 			const char		*error;	/* the message alone,
 							 * or NULL */
+			/* a final state: bytes sent and kept per
+			 * stream (1 stdout, 2 stderr); counted 0: none */
+			int			 counted;
+			size_t			 seen[3], kept[3];
 		}		 run;
 		struct {
 			int			 err;	/* 1: stderr */
 			long long		 seq;	/* per run, from 1 */
 			const unsigned char	*data;
 			size_t			 len;
+			int			 truncated; /* cap reached */
 		}		 output;
 		struct {
 			enum reach		 reach;
@@ -530,6 +535,9 @@ struct job_spec {
 	int			 script;
 	int			 timeout_ms;	/* 0: none */
 	int			 forks;		/* 0: the configured forks */
+	/* per stream; 0: output-cap (the job records what it got) */
+	size_t			 output_cap;
+	int			 connect_timeout_ms; /* 0: connect-timeout */
 	const char *const	*targets;
 	size_t			 ntargets;
 	int64_t			 rerun_of;	/* 0, or the job it repeats */

@@ -89,6 +89,7 @@ add_output(json_t *m, const unsigned char *buf, size_t len)
 	return rc;
 }
 
+/* A final run-state's byte counts: sent by the target, and kept. */
 /* The protocol form of ev (core/proto.c); NULL when out of memory. */
 static json_t *
 event_json(const struct ops_event *ev)
@@ -115,7 +116,12 @@ event_json(const struct ops_event *ev)
 				    .cls = ev->u.run.cls,
 				    .exit_status = ev->u.run.exit_status,
 				    .signal = ev->u.run.signal,
-				    .error = ev->u.run.error };
+				    .error = ev->u.run.error,
+				    .counted = ev->u.run.counted,
+				    .out_bytes = (int64_t)ev->u.run.seen[1],
+				    .out_kept = (int64_t)ev->u.run.kept[1],
+				    .err_bytes = (int64_t)ev->u.run.seen[2],
+				    .err_kept = (int64_t)ev->u.run.kept[2] };
 
 		if ((m = proto_msg_new(PROTO_RUN_STATE, 0)) == NULL)
 			return NULL;
@@ -130,6 +136,8 @@ event_json(const struct ops_event *ev)
 		(void)proto_add_str(m, "stream", ev->u.output.err ? "stderr" :
 		    "stdout", NULL);
 		(void)proto_add_int(m, "seq", ev->u.output.seq, NULL);
+		if (ev->u.output.truncated)
+			(void)proto_add_bool(m, "truncated", 1, NULL);
 		rc = add_output(m, ev->u.output.data, ev->u.output.len);
 		break;
 	case OPS_EV_TARGET_STATUS:

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,42 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 #define JOB_LIST_DEFAULT 20
 #define TIMEOUT_MAX	(7 * 24 * 3600)		/* seconds */
 #define FORKS_MAX	4096
+#define OUTPUT_CAP_MIN	1024
+#define CONNECT_TIMEOUT_MAX 600			/* seconds, as the config */
+
+/*
+ * A run's own limits: output_cap (bytes per stream, up to output-cap-max
+ * or output-cap, whichever is larger) and connect_timeout (seconds).
+ */
+static int
+run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
+    struct ops_err *err)
+{
+	long long	v, max;
+	int		rc;
+
+	max = config_num(ctx->config, "output-cap-max");
+	if (config_num(ctx->config, "output-cap") > max)
+		max = config_num(ctx->config, "output-cap");
+	if (proto_has(msg, "output_cap")) {
+		if ((rc = proto_get_int(msg, "output_cap", LLONG_MIN,
+		    LLONG_MAX, &v, err)) != OPS_OK)
+			return rc;
+		if (v < OUTPUT_CAP_MIN || v > max)
+			return ops_err_set(err, OPS_E_INVAL, "run: the output "
+			    "cap must be from %d to %lld bytes (output-cap-max "
+			    "in opsicle.conf), not %lld", OUTPUT_CAP_MIN, max,
+			    v);
+		s->output_cap = (size_t)v;
+	}
+	if (proto_has(msg, "connect_timeout")) {
+		if ((rc = proto_get_int(msg, "connect_timeout", 1,
+		    CONNECT_TIMEOUT_MAX, &v, err)) != OPS_OK)
+			return rc;
+		s->connect_timeout_ms = (int)v * 1000;
+	}
+	return OPS_OK;
+}
 
 /* "a, !b, &c": the items of set, as written, into buf. */
 static void
@@ -248,6 +285,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
 	    &follow, err)) != OPS_OK)
 		return rc;
+	if ((rc = run_limits(ctx, msg, &s, err)) != OPS_OK)
+		return rc;
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
@@ -315,6 +354,8 @@ run_rec_of(const struct store_run *r, struct run_rec *out)
 	out->finished = r->finished;
 	out->out_bytes = r->out_bytes;
 	out->err_bytes = r->err_bytes;
+	out->out_kept = r->out_kept;
+	out->err_kept = r->err_kept;
 	out->out_truncated = r->out_truncated;
 	out->err_truncated = r->err_truncated;
 }
@@ -329,7 +370,9 @@ job_json(const struct store_job *j, const struct store_run_list *rl,
 		.script = j->script, .command = j->command,
 		.requested_by = j->requested_by,
 		.timeout_s = j->timeout_ms > 0 ? j->timeout_ms / 1000 : 0,
-		.forks = j->forks, .created = j->created,
+		.forks = j->forks, .output_cap = j->output_cap,
+		.connect_timeout_s = j->connect_timeout_ms / 1000,
+		.created = j->created,
 		.started = j->started, .finished = j->finished,
 		.nruns = rl->n, .has_runs = with_runs,
 	};
@@ -570,6 +613,8 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.script = j->script;
 	s.timeout_ms = j->timeout_ms;
 	s.forks = j->forks;
+	s.output_cap = (size_t)j->output_cap;
+	s.connect_timeout_ms = j->connect_timeout_ms;
 	s.targets = names;
 	s.ntargets = rl.n;
 	s.rerun_of = j->id;

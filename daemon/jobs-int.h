@@ -66,6 +66,8 @@ struct job_slot {
 	struct hostkey		*known;
 	size_t			 nknown;
 	size_t			 sent[3];	/* event bytes per stream */
+	size_t			 seen[3];	/* bytes the target sent */
+	int			 cut[3];	/* the cap was reached */
 	long long		 seq;
 	struct slot_pending {		/* output not yet stored */
 		unsigned char	*p;
@@ -79,6 +81,8 @@ struct job {
 	char			*command;
 	int			 script;
 	int			 timeout_ms;
+	int			 connect_timeout_ms;	/* 0: the engine's */
+	size_t			 output_cap;	/* per stream, live and kept */
 	int			 forks;
 	struct job_slot		*slots;
 	size_t			 n;
@@ -105,7 +109,6 @@ struct jobs {
 	int			 held;		/* some run holds output */
 	long long		 held_ms;	/* since then */
 	long long		 retention_ms;	/* last prune */
-	size_t			 output_cap;
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
 	int			 shut;		/* drained is on its way */

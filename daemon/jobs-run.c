@@ -241,6 +241,29 @@ jobs_slot_release(struct job_slot *s)
 	s->host = NULL;
 }
 
+/* A run's final run-state, with what its streams sent and kept; error
+ * is the message alone, its class cls. */
+static void
+emit_final(struct job_slot *s, enum store_run_state state,
+    enum run_class cls, int exit_status, int sig, const char *error)
+{
+	struct ops_event	ev = { .kind = OPS_EV_RUN_STATE,
+				    .job = s->job->id, .target = s->target };
+	int			i;
+
+	ev.u.run.state = state;
+	ev.u.run.cls = cls;
+	ev.u.run.exit_status = exit_status;
+	ev.u.run.signal = sig;
+	ev.u.run.error = error;
+	ev.u.run.counted = 1;
+	for (i = 1; i < 3; i++) {
+		ev.u.run.seen[i] = s->seen[i];
+		ev.u.run.kept[i] = s->sent[i];
+	}
+	events_post(slot_ctx(s), &ev);
+}
+
 void
 jobs_slot_end(struct job_slot *s, enum store_run_state state,
     enum run_class cls, const char *error)
@@ -254,10 +277,9 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    s->run_id, state, cls, -1, 0, error, &err) != OPS_OK)
 		log_warnx(&ctx->log, "job %lld: %s", (long long)s->job->id,
 		    ops_err_msg(&err));
-	/* Events carry the joined "class: message" form. */
+	/* target-status carries the joined "class: message" form. */
 	joined = run_error_join(cls, error);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state, cls, -1, 0,
-	    error);
+	emit_final(s, state, cls, -1, 0, error);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state, cls,
 	    joined);
 	free(joined);
@@ -289,11 +311,19 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
-	/* Live output is bounded like the stored output. */
-	if (s->sent[si] >= s->job->js->output_cap || len == 0)
+	/*
+	 * Live output is bounded like the stored output, at the same byte
+	 * (the job's cap): what "run" showed is what "job logs" shows. The
+	 * first event with bytes past the cap says so, once (with no data
+	 * when the cap fell between two reads); the client prints the notice
+	 * there and the counts at the end.
+	 */
+	s->seen[si] += len;
+	if (s->cut[si] || len == 0)
 		return;
-	if (take > s->job->js->output_cap - s->sent[si])
-		take = s->job->js->output_cap - s->sent[si];
+	if (take > s->job->output_cap - s->sent[si])
+		take = s->job->output_cap - s->sent[si];
+	s->cut[si] = take < len;
 	s->sent[si] += take;
 	ev.job = s->job->id;
 	ev.target = target;
@@ -301,6 +331,7 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 	ev.u.output.seq = ++s->seq;
 	ev.u.output.data = buf;
 	ev.u.output.len = take;
+	ev.u.output.truncated = s->cut[si];
 	events_post(ctx, &ev);
 }
 
@@ -426,9 +457,8 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	log_debug(&ctx->log, "job %lld on %s: %s%s%s",
 	    (long long)s->job->id, s->target, store_run_state_name(state),
 	    msg[0] != '\0' ? ": " : "", msg);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state,
-	    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status, sig,
-	    r->ok ? NULL : run_msg(r, msg));
+	emit_final(s, state, r->ok ? RUN_CLASS_NONE : class_of(r->cls),
+	    r->exit_status, sig, r->ok ? NULL : run_msg(r, msg));
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
@@ -543,6 +573,7 @@ jobs_slot_start(struct job_slot *s)
 		s->x.stdin_len = secret_len(j->input->stdin_data);
 	}
 	s->x.timeout_ms = j->timeout_ms;
+	s->t.connect_timeout_ms = j->connect_timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
 	s->x.on_output = on_output;
 	s->x.on_done = on_done;

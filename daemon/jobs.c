@@ -206,6 +206,9 @@ job_start(struct jobs *js, int64_t id, struct ops_err *err)
 	j->n = rl.n;
 	j->script = sj->script;
 	j->timeout_ms = sj->timeout_ms;
+	j->connect_timeout_ms = sj->connect_timeout_ms;
+	j->output_cap = (size_t)(sj->output_cap > 0 ? sj->output_cap :
+	    config_num(ctx->config, "output-cap"));
 	j->forks = sj->forks > 0 ? sj->forks : (int)config_num(ctx->config,
 	    "forks");
 	if (j->forks <= 0)
@@ -286,7 +289,6 @@ jobs_recover(struct jobs *js)
 	int64_t		 n = 0;
 
 	js->recovered = ctx->store;
-	js->output_cap = (size_t)config_num(ctx->config, "output-cap");
 	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK)
 		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
 	else if (n > 0)
@@ -697,6 +699,11 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	s.script = spec->script;
 	s.timeout_ms = spec->timeout_ms;
 	s.forks = spec->forks;
+	/* The cap is fixed now: a reload does not move it mid-job, and the
+	 * store and the live stream cut at the same byte. */
+	s.output_cap = spec->output_cap > 0 ? (int64_t)spec->output_cap :
+	    config_num(ctx->config, "output-cap");
+	s.connect_timeout_ms = spec->connect_timeout_ms;
 	s.requested_by = actor;
 	s.targets = spec->targets;
 	s.ntargets = spec->ntargets;

@@ -63,11 +63,11 @@ const struct cmd_entry cmd_job_show_entry = {
 const struct cmd_entry cmd_job_logs_entry = {
 	.name = "job logs",
 	.usage = "job logs JOB [-f | --follow] [--target TARGET] "
-	    "[--raw] [--json]",
+	    "[--raw] [--quiet] [-S | --max-exit] [--json]",
 	.help = "print a job's output; -f follows it until the job "
-	    "ends",
+	    "ends, then says how it ended and exits as run would",
 	.min_args = 1, .max_args = 1,
-	.options = "follow target= raw json",
+	.options = "follow target= raw json quiet max-exit",
 	.flags = CMD_RO,
 	.type = PROTO_JOB_LOGS,
 	.exec = cli_job_logs,
@@ -250,6 +250,7 @@ show_job(const struct cli_args *a, const json_t *o)
 	printf("started   %s\n", buf);
 	cli_time(j.finished, buf, sizeof(buf));
 	printf("finished  %s\n", buf);
+	cli_job_limits(&j);
 	printf("targets   %zu (%zu ok, %zu failed)\n\n", j.total, j.ok,
 	    j.failed);
 	if ((cells = calloc((j.nruns + 1) * nc, sizeof(*cells))) == NULL)
@@ -283,6 +284,7 @@ show_job(const struct cli_args *a, const json_t *o)
 		if (cells[i] == NULL)
 			goto out;
 	cli_table(cells, j.nruns + 1, nc);
+	cli_cut_lines(stdout, j.runs, j.nruns);
 out:
 	for (i = 0; i < k; i++)
 		free(cells[i]);
@@ -396,8 +398,9 @@ follow_logs(const struct cli_args *a, json_t *m)
 	if (type == PROTO_ERROR) {
 		cli_errmsg("job logs", cli_str(r, "message"));
 		rc = EXIT_REFUSED;
-	} else
-		rc = 0;
+	} else	/* the job ended: as run would (cli-outcome.c) */
+		rc = cli_outcome_job(&c, "job logs", cli_int(m, "job"),
+		    cli_outcome_flags(a) | (a->json ? CLI_OUTCOME_QUIET : 0));
 out:
 	json_decref(r);
 	cli_lines_free(l);

@@ -103,9 +103,9 @@ is "$(printf '%s\n' "$out" | awk 'NR > 1' | wc -l | tr -d ' ')" 2 "no target was
 
 run "$O" run --host "$A3" --cred k -- echo no
 is "$rc" 1 "an unknown host key is refused"
-has "$out" "$A3: hostkey-unknown: $A3 presented ssh-ed25519 $H3FP" \
-    "with the key's fingerprint"
-like "$out" "--accept-new-hostkey" "and how to trust it"
+has "$err" "$A3: hostkey-unknown: $A3 presented ssh-ed25519 $H3FP" \
+    "with the key's fingerprint (in the summary, on stderr)"
+like "$err" "--accept-new-hostkey" "and how to trust it"
 unlike "$out" "$A3: no" "and nothing ran"
 run "$O" hostkey list
 unlike "$out" "127.0.0.7" "no pending key is kept for it"

@@ -47,7 +47,7 @@ run "$O" run 'web* & tag:eu' -- echo x
 is "$(names "$out")" "web1 web3" "'web* & tag:eu' with blanks"
 run "$O" run 'web*' '&tag:eu' '!web3' -- echo x
 is "$(names "$out")" "web1" "separate arguments combine: union, intersection, exclusion"
-like "$out" "1 ok, 0 failed" "and the summary counts one"
+like "$err" "1 ok, 0 failed" "and the summary counts one (on stderr)"
 run "$O" run '!tag:db' -- echo x
 is "$(names "$out")" "web1 web2 web3" "'!tag:db' alone: every target but the db ones"
 run "$O" run -x web1 tag:web -- echo x

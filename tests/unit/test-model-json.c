@@ -51,7 +51,8 @@ test_shapes(void)
 				    .cls = RUN_CLASS_EXIT, .exit_status = 3,
 				    .error = "exit status 3", .started = 1000,
 				    .finished = 3500, .out_bytes = 12,
-				    .err_bytes = 0, .out_truncated = 1 };
+				    .err_bytes = 0, .out_kept = 12,
+				    .out_truncated = 1 };
 	struct run_rec		 runs[2];
 	struct target_rec	 t = { .name = "web1", .host = "10.0.0.1",
 				    .port = 22, .user = "root",
@@ -79,7 +80,8 @@ test_shapes(void)
 	    "\"signal\":null,\"class\":\"exit\",\"error\":\"exit status 3\","
 	    "\"started\":1000,\"finished\":3500,\"duration_ms\":2500,"
 	    "\"stdout_bytes\":12,\"stderr_bytes\":0,"
-	    "\"stdout_truncated\":true,\"stderr_truncated\":false}",
+	    "\"stdout_truncated\":true,\"stderr_truncated\":false,"
+	    "\"stdout_kept\":12,\"stderr_kept\":0}",
 	    "job run: the job-show shape, error alone, duration derived");
 	dumps_as(run_rec_encode(&r, RUN_REC_EVENT),
 	    "{\"job\":7,\"target\":\"web1\",\"state\":\"failed\",\"exit\":3,"
@@ -96,7 +98,8 @@ test_shapes(void)
 	    "\"signal\":null,\"class\":\"cancelled\",\"error\":null,"
 	    "\"started\":null,\"finished\":3500,\"duration_ms\":null,"
 	    "\"stdout_bytes\":12,\"stderr_bytes\":0,"
-	    "\"stdout_truncated\":true,\"stderr_truncated\":false}",
+	    "\"stdout_truncated\":true,\"stderr_truncated\":false,"
+	    "\"stdout_kept\":12,\"stderr_kept\":0}",
 	    "a cancelled run names its state as its class");
 	r.state = RUN_STATE_FAILED;
 	r.cls = RUN_CLASS_SIGNAL;
@@ -105,6 +108,14 @@ test_shapes(void)
 	    "{\"job\":7,\"target\":\"web1\",\"state\":\"failed\","
 	    "\"signal\":15,\"class\":\"signal\",\"error\":\"signal\"}",
 	    "a signal is a number in every shape");
+	r.counted = 1;
+	r.out_bytes = 20;
+	dumps_as(run_rec_encode(&r, RUN_REC_EVENT),
+	    "{\"job\":7,\"target\":\"web1\",\"state\":\"failed\","
+	    "\"signal\":15,\"class\":\"signal\",\"error\":\"signal\","
+	    "\"stdout_bytes\":20,\"stdout_kept\":12,\"stderr_bytes\":0,"
+	    "\"stderr_kept\":0}",
+	    "a final run-state event carries the streams' counts");
 
 	dumps_as(target_rec_encode(&t),
 	    "{\"name\":\"web1\",\"host\":\"10.0.0.1\",\"port\":22,"
@@ -138,7 +149,8 @@ test_shapes(void)
 	dumps_as(job_rec_encode(&j),
 	    "{\"id\":7,\"state\":\"failed\",\"kind\":\"command\","
 	    "\"command\":\"uptime\",\"requested_by\":\"alice(1000)\","
-	    "\"timeout\":30,\"forks\":null,\"created\":900,\"started\":1000,"
+	    "\"timeout\":30,\"forks\":null,\"output_cap\":null,"
+	    "\"connect_timeout\":null,\"created\":900,\"started\":1000,"
 	    "\"finished\":3500,\"total\":2,\"ok\":1,\"failed\":0}",
 	    "job without runs: counts derived (a running run is neither)");
 	j.has_runs = 1;
@@ -146,13 +158,15 @@ test_shapes(void)
 	dumps_as(job_rec_encode(&j),
 	    "{\"id\":7,\"state\":\"failed\",\"kind\":\"command\","
 	    "\"command\":\"uptime\",\"requested_by\":\"alice(1000)\","
-	    "\"timeout\":30,\"forks\":null,\"created\":900,\"started\":1000,"
+	    "\"timeout\":30,\"forks\":null,\"output_cap\":null,"
+	    "\"connect_timeout\":null,\"created\":900,\"started\":1000,"
 	    "\"finished\":3500,\"total\":1,\"ok\":1,\"failed\":0,\"runs\":"
 	    "[{\"target\":\"web1\",\"state\":\"ok\",\"exit\":0,"
 	    "\"signal\":null,\"class\":null,\"error\":null,\"started\":null,"
 	    "\"finished\":null,\"duration_ms\":null,\"stdout_bytes\":0,"
 	    "\"stderr_bytes\":0,\"stdout_truncated\":false,"
-	    "\"stderr_truncated\":false}]}",
+	    "\"stderr_truncated\":false,\"stdout_kept\":0,"
+	    "\"stderr_kept\":0}]}",
 	    "job with runs: each in the job-run shape");
 
 	dumps_as(hostkey_rec_encode(&k),
@@ -220,14 +234,24 @@ rnd_run(struct run_rec *r, enum run_rec_shape shape)
 	if (r->error != NULL && strcmp(r->error, "exit: boom") == 0 &&
 	    r->cls == RUN_CLASS_NONE && shape != RUN_REC_FULL)
 		r->error = "boom";
-	if (shape == RUN_REC_EVENT)
+	if (shape == RUN_REC_EVENT) {
+		if ((r->counted = rnd() % 2)) {
+			r->out_bytes = rnd() % 5000;
+			r->out_kept = rnd() % 5000;
+			r->err_bytes = rnd() % 5000;
+			r->err_kept = rnd() % 5000;
+		}
 		return;
+	}
 	r->finished = rnd() % 2 ? 1 + rnd() % 100000 : 0;
 	if (shape == RUN_REC_LAST)
 		return;
 	r->started = rnd() % 2 ? 1 + rnd() % 100000 : 0;
 	r->out_bytes = rnd() % 5000;
 	r->err_bytes = rnd() % 5000;
+	r->out_kept = rnd() % 5000;
+	r->err_kept = rnd() % 5000;
+	r->counted = 1;
 	r->out_truncated = rnd() % 2;
 	r->err_truncated = rnd() % 2;
 }
@@ -248,7 +272,8 @@ run_eq(const struct run_rec *a, const struct run_rec *b)
 	    a->exit_status == b->exit_status && a->signal == b->signal &&
 	    str_eq(a->error, b->error) && a->started == b->started &&
 	    a->finished == b->finished && a->out_bytes == b->out_bytes &&
-	    a->err_bytes == b->err_bytes &&
+	    a->err_bytes == b->err_bytes && a->out_kept == b->out_kept &&
+	    a->err_kept == b->err_kept && a->counted == b->counted &&
 	    a->out_truncated == b->out_truncated &&
 	    a->err_truncated == b->err_truncated;
 }
@@ -340,6 +365,8 @@ test_round_trips(void)
 		j.requested_by = rnd_str();
 		j.timeout_s = rnd() % 2 ? (int)(1 + rnd() % 1000) : 0;
 		j.forks = rnd() % 2 ? (int)(1 + rnd() % 100) : 0;
+		j.output_cap = rnd() % 2 ? 1 + rnd() % 100000 : 0;
+		j.connect_timeout_s = rnd() % 2 ? (int)(1 + rnd() % 600) : 0;
 		j.created = rnd();
 		j.nruns = rnd() % 5;
 		for (k = 0; k < j.nruns; k++)
@@ -354,7 +381,10 @@ test_round_trips(void)
 			    jb.script == j.script &&
 			    str_eq(jb.command, j.command) &&
 			    jb.timeout_s == j.timeout_s &&
-			    jb.forks == j.forks && jb.total == j.nruns &&
+			    jb.forks == j.forks &&
+			    jb.output_cap == j.output_cap &&
+			    jb.connect_timeout_s == j.connect_timeout_s &&
+			    jb.total == j.nruns &&
 			    jb.has_runs == j.has_runs &&
 			    jb.nruns == (j.has_runs ? j.nruns : 0);
 
