@@ -76,6 +76,9 @@ long long	 config_num(const struct ops_config *cfg, const char *name);
 const char	*config_str(const struct ops_config *cfg, const char *name);
 /* 1 when the file set name (not just its default). */
 int		 config_is_set(const struct ops_config *cfg, const char *name);
+/* A size as a number option takes it (decimal, optional k/m/g suffix of
+ * 1024s) into *out: 1, or 0 when s does not parse. */
+int		 config_parse_size(const char *s, long long *out);
 
 /*
  * Argon2id limits for new passphrase envelopes: kdf-cost of cfg (cfg

@@ -86,6 +86,12 @@ parse_number(const char *s, long long *out)
 	return 1;
 }
 
+int
+config_parse_size(const char *s, long long *out)
+{
+	return parse_number(s, out);
+}
+
 /*
  * A list: items separated by commas and blanks, each an optional '@'
  * and [A-Za-z0-9._-]+. *canon (caller frees) gets them joined by ",".

@@ -250,6 +250,17 @@ reach_name(enum reach r)
 	return name_of(reaches, NELEM(reaches), (int)r);
 }
 
+int
+reach_parse(const char *s, enum reach *out)
+{
+	int	v;
+
+	if (parse_in(reaches, NELEM(reaches), s, &v) != OPS_OK)
+		return OPS_E_INVAL;
+	*out = (enum reach)v;
+	return OPS_OK;
+}
+
 enum reach
 reach_of_run(enum run_state s, enum run_class c)
 {

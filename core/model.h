@@ -121,6 +121,7 @@ enum reach {
 };
 
 const char	*reach_name(enum reach r);
+int		 reach_parse(const char *s, enum reach *out);
 /* What a target's last run with a result says about the target. */
 enum reach	 reach_of_run(enum run_state s, enum run_class c);
 
@@ -142,16 +143,31 @@ enum reach	 reach_of_run(enum run_state s, enum run_class c);
  * OPS_E_INVAL and a message that quotes the selector, so a selector that
  * can never match is said to be malformed rather than silently empty.
  *
- * Combining terms: a list of selectors adds up (a target is picked when
- * any term matches: "run web1 'db*' tag:cache"). A filter narrows: the
- * store's target filter (store_target_filter, "target list GLOB --tag
- * TAG") keeps a target only when each of its terms matches. These are
- * the two tested behaviours of run and target list; the term grammar and
- * the matching of each term are the same everywhere (store query,
- * runner, console filter).
+ * An expression (selector_set_add) is a list of items separated by ','
+ * or by spaces and tabs (both may mix: "web1, web2"); an item is a term,
+ * "&TERM" or "!TERM" (spaces may follow the '&' or '!': "web* & tag:eu").
+ * An '&' or '!' counts only at the start of an item ("t[!0-9]" is a
+ * glob). Several expressions (the arguments of run, -x) add up as if
+ * joined by commas. A target is selected when
+ *   - some plain term matches it (no plain term at all: every target),
+ *   - and every '&' term matches it,
+ *   - and no '!' term matches it
+ * (Ansible's "web:&eu:!db", written "web,&tag:eu,!db"). An empty
+ * expression or item, an '&' or '!' with no term after it, and a bad
+ * term are refused with OPS_E_INVAL and a message that quotes the
+ * expression (its printable start) and says what is wrong. An
+ * expression given with exclude set (pdsh's -x) may hold plain terms
+ * only, each of which becomes a '!' item.
+ *
+ * Every user of selectors goes through these: the store's target list
+ * (store_target_filter), the runner ("run", daemon/handlers-jobs.c,
+ * which refuses a term that matches no target, and a set that selects
+ * none) and the console filter when its text is an expression
+ * (selector_text_is_expression).
  */
-#define SELECTOR_MAX	255
+#define SELECTOR_MAX	255	/* bytes in one term */
 #define MODEL_NAME_MAX	64	/* a NAME or TAG (store.h STORE_NAME_MAX) */
+#define SELECTOR_ITEMS_MAX 4096	/* items in one set */
 
 enum selector_kind {
 	SELECTOR_ALL = 1,
@@ -166,7 +182,7 @@ struct selector {
 					 * parsed text; NULL for all */
 };
 
-/* Parse text (borrowed: *out points into it). */
+/* Parse one term (borrowed: *out points into text). */
 int	selector_parse(const char *text, struct selector *out,
 	    struct ops_err *err);
 /* 1 when the target called name with these tags matches s, else 0. */
@@ -174,5 +190,82 @@ int	selector_match(const struct selector *s, const char *name,
 	    const char *const *tags, size_t ntags);
 /* 1 when name is a valid target or tag name (see above), else 0. */
 int	selector_name_valid(const char *name);
+
+enum selector_op {
+	SELECTOR_OP_ADD = 1,	/* TERM: adds to the union */
+	SELECTOR_OP_AND,	/* &TERM: every target kept must match */
+	SELECTOR_OP_NOT,	/* !TERM or -x TERM: removed */
+};
+
+struct selector_item {
+	enum selector_op	 op;
+	struct selector		 sel;	/* arg points into text */
+	char			*text;	/* the term alone (owned) */
+};
+
+/* A parsed expression; set_init'd, filled by set_add, freed by
+ * set_done. Items keep the order they were written in. */
+struct selector_set {
+	struct selector_item	*v;
+	size_t			 n;
+	size_t			 nadd;	/* plain terms (0: every target) */
+};
+
+void	selector_set_init(struct selector_set *s);
+/* Append the items of expression text (exclude: -x, see above). On
+ * failure s holds what it held (an empty set nothing to free). */
+int	selector_set_add(struct selector_set *s, const char *text,
+	    int exclude, struct ops_err *err);
+/* set_init, then set_add of each of the n texts; on failure s is empty
+ * (set_done is still fine). */
+int	selector_set_parse(struct selector_set *s, const char *const *texts,
+	    size_t n, struct ops_err *err);
+/* 1 when the set selects the target called name with these tags. */
+int	selector_set_match(const struct selector_set *s, const char *name,
+	    const char *const *tags, size_t ntags);
+/* 1 when some item is a tag term (matching needs the tags). */
+int	selector_set_uses_tags(const struct selector_set *s);
+/* "" for a plain item, "&" or "!". */
+const char *selector_op_prefix(enum selector_op op);
+void	selector_set_done(struct selector_set *s);
+/*
+ * 1 when text is meant as an expression rather than free text: it has a
+ * ',', a glob character, an item starting with '&' or '!', or a "tag:"
+ * term, or it is "all". The console filters with the set when this says
+ * so (and the text parses), else by substring.
+ */
+int	selector_text_is_expression(const char *text);
+
+/* ---- model-host.c: ad-hoc hosts ("run --host") ------------------------ */
+
+/*
+ * An ad-hoc host is "[USER@]HOST[:PORT]" given on the command line for
+ * one run, not registered as a target. HOST is a DNS name or IPv4
+ * address (1-253 characters of [A-Za-z0-9.-] in dot-separated labels of
+ * 1-63 that do not start or end with '-'), or an IPv6 address in
+ * brackets ("[::1]:2222"; inet_pton must take it; without brackets it is
+ * refused, since its colons would read as a port). USER is 1-32
+ * characters of [A-Za-z0-9._-] not starting with '-'; PORT is 1-65535 in
+ * decimal (default 22). At most ADHOC_HOST_MAX bytes, printable ASCII
+ * only. adhoc_host_parse refuses anything else with OPS_E_INVAL and a
+ * message that quotes the printable start of the text. Its canonical
+ * name, "[USER@]HOST:PORT" ("[ADDR]:PORT" for IPv6), always holds a ':',
+ * which no target name does: it names the host's run, and
+ * adhoc_host_is_name tells a run's ad-hoc host from a target.
+ */
+#define ADHOC_HOST_MAX	255
+#define ADHOC_USER_MAX	32
+
+struct adhoc_host {
+	char		user[ADHOC_USER_MAX + 1];	/* "" when none */
+	char		host[ADHOC_HOST_MAX + 1];	/* no brackets */
+	unsigned	port;
+	int		ipv6;
+	char		name[ADHOC_HOST_MAX + ADHOC_USER_MAX + 16]; /* canonical */
+};
+
+int	adhoc_host_parse(const char *text, struct adhoc_host *out,
+	    struct ops_err *err);
+int	adhoc_host_is_name(const char *name);
 
 #endif

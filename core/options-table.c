@@ -75,7 +75,16 @@ static const struct config_option options[] = {
 		.type = CONFIG_NUMBER,
 		.def = "1m",
 		.min = 1024, .max = 1024LL * 1024 * 1024,
-		.help = "bytes of output kept per run and stream",
+		.help = "bytes of output kept (and shown live) per run and "
+		    "stream, unless the run asks for another cap",
+	},
+	{
+		.name = "output-cap-max",
+		.type = CONFIG_NUMBER,
+		.def = "64m",
+		.min = 1024, .max = 1024LL * 1024 * 1024,
+		.help = "the largest cap a run may ask for (run --output-cap); "
+		    "output-cap, when larger, is the limit instead",
 	},
 	{
 		.name = "forks",

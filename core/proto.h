@@ -51,6 +51,13 @@
  * output comes as job-output events of the same size, then live ones,
  * then "ok".
  *
+ * Output cap. A run keeps, and streams live, at most its job's output cap
+ * per stream (run's output_cap, else the daemon's output-cap). The
+ * job-output event that reaches the cap says "truncated": nothing of
+ * that stream follows (so does the last stored piece, logs-data or a
+ * replayed job-output, of a stream that was cut). A run's final run-state gives the bytes the
+ * target sent (stdout_bytes, stderr_bytes) and those kept (*_kept).
+ *
  * Validation. proto_reader_next refuses, and the connection must then be
  * dropped after at most one "error" reply: bad lengths, invalid JSON or
  * UTF-8, duplicate keys, nesting deeper than OPS_PROTO_MAX_DEPTH, a
@@ -82,7 +89,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	5
+#define OPS_PROTO_VERSION	8
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -95,6 +102,9 @@ struct secret;
  * encoded (base64, or JSON escapes of control bytes) it stays far below
  * a frame. */
 #define OPS_PROTO_LOGS_PIECE	(256 * 1024)
+/* Most bytes "run --stdin" forwards: base64 in the run request, they
+ * and a command of STORE_BODY_MAX fit a frame. */
+#define OPS_RUN_STDIN_MAX	(8 * 1024 * 1024)
 /* Default cap on bytes queued for one peer before it counts as stuck. */
 #define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
 
@@ -188,8 +198,10 @@ struct secret;
 	 * no password ever travels in a run */			\
 	X(PROTO_RUN, 212, "run",					\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
-	    "selectors:a command:t? script:t? timeout:i? forks:i? "	\
-	    "group:b? follow:b? become:s? become_cred:s?",		\
+	    "selectors:a exclude:a? command:t? script:t? timeout:i? "	\
+	    "forks:i? group:b? follow:b? stdin:t? hosts:a? cred:s? "	\
+	    "accept_new_hostkey:b? output_cap:i? connect_timeout:i? "	\
+	    "become:s? become_cred:s?",					\
 	    "job:i targets:l")						\
 	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "limit:i? state:s?", "[o]")					\
@@ -197,7 +209,8 @@ struct secret;
 	    "job:i",							\
 	    "id:i state:s kind:s command:t requested_by:s timeout:i? "	\
 	    "forks:i? created:i started:i? finished:i? total:i ok:i "	\
-	    "failed:i runs:l become:s? become_cred:s?")		\
+	    "failed:i runs:l output_cap:i? connect_timeout:i? "	\
+	    "become:s? become_cred:s?")					\
 	/* see "Logs" above */						\
 	X(PROTO_JOB_LOGS, 215, "job-logs", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "job:i follow:b? target:s?", "job:i state:s")		\
@@ -228,17 +241,21 @@ struct secret;
 	    "job:i target:s state:s stdout_encoding:s stdout_truncated:b " \
 	    "stderr_encoding:s stderr_truncated:b", NULL)		\
 	X(PROTO_LOGS_DATA, 303, "logs-data", PROTO_F_REPLY | PROTO_SECRET, \
-	    "job:i target:s stream:s data:t encoding:s?", NULL)		\
+	    "job:i target:s stream:s data:t encoding:s? truncated:b?",	\
+	    NULL)							\
 									\
 	/* 400s: events (id 0), sent only to subscribers; stream	\
 	 * "stdout" or "stderr", encoding "utf8" (the default) or	\
 	 * "base64" for bytes that are not UTF-8 */			\
 	X(PROTO_JOB_OUTPUT, 400, "job-output", PROTO_F_EVENT | PROTO_SECRET, \
-	    "job:i target:s stream:s data:t encoding:s? seq:i?", NULL)	\
+	    "job:i target:s stream:s data:t encoding:s? seq:i? "	\
+	    "truncated:b?", NULL)					\
 	X(PROTO_JOB_STATE, 401, "job-state", PROTO_F_EVENT,		\
 	    "job:i state:s ok:i? failed:i? total:i?", NULL)		\
 	X(PROTO_RUN_STATE, 402, "run-state", PROTO_F_EVENT,		\
-	    "job:i target:s state:s exit:i? signal:s? error:t?", NULL)	\
+	    "job:i target:s state:s exit:i? signal:i? class:s? "	\
+	    "error:t? stdout_bytes:i? stdout_kept:i? stderr_bytes:i? "	\
+	    "stderr_kept:i?", NULL)					\
 	X(PROTO_TARGET_STATUS, 403, "target-status", PROTO_F_EVENT,	\
 	    "target:s status:s message:t?", NULL)
 

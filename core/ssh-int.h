@@ -95,6 +95,7 @@ struct ssh_conn {
 	struct hostkey		 hk;
 	struct ssh_task		*task;		/* NULL when idle */
 	long long		 timer;		/* connect or idle timer */
+	int			 connect_ms;	/* its connect timeout */
 	int			 in_pool;
 	int			 opening;	/* new to authed: st.opening */
 	struct ssh_conn		*prev, *next;	/* engine's list */

@@ -195,6 +195,8 @@ ssh_conn_new(struct ssh_engine *eng, const struct ssh_target *t,
 	c->port = ssh_target_port(t);
 	c->auth = t->auth;
 	c->state = CONN_CONNECT;
+	c->connect_ms = t->connect_timeout_ms > 0 ? t->connect_timeout_ms :
+	    eng->cfg.connect_timeout_ms;
 	if ((c->name = strdup(t->name)) == NULL ||
 	    (c->host = strdup(t->host ? t->host : "")) == NULL ||
 	    (c->user = strdup(ssh_target_user(t))) == NULL) {
@@ -313,7 +315,7 @@ conn_connect(struct ssh_conn *c)
 	rc = net_connect_start(c->eng->loop, c->host, c->port, conn_tcp_done,
 	    c, &c->nc, &e);
 	if (rc == 0 && (c->timer != 0 || evloop_timer_add(c->eng->loop,
-	    c->eng->cfg.connect_timeout_ms, ssh_conn_timeout, c, &c->timer,
+	    c->connect_ms, ssh_conn_timeout, c, &c->timer,
 	    NULL) == 0))
 		return DRIVE_WAIT;
 	conn_label(c, lab, sizeof(lab));
@@ -787,7 +789,7 @@ ssh_conn_timeout(struct evloop *loop, long long id, void *arg)
 	    net_connect_resolving(c->nc) ? "answer from the name resolver" :
 	    c->state == CONN_CONNECT ? "TCP connection" :
 	    c->state == CONN_HANDSHAKE ? "SSH handshake" : "authentication",
-	    c->eng->cfg.connect_timeout_ms);
+	    c->connect_ms);
 	conn_fail(c);
 	return EVLOOP_NOMORE;
 }

@@ -127,6 +127,8 @@ struct ssh_target {
 	const struct hostkey	*known;		/* accepted host keys */
 	size_t			 nknown;
 	int			 accept_new;	/* TOFU, only on request */
+	/* TCP + handshake + auth of a new session; 0: the engine's */
+	int			 connect_timeout_ms;
 };
 
 enum ssh_stream {

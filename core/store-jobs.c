@@ -2,12 +2,12 @@
  * store-jobs.c: jobs, their per-target runs and the runs' output.
  *
  * A job is created queued with one queued run per target. Run output is
- * kept per stream as appended chunks (table run_output) up to the store's
- * cap; bytes beyond it are counted and dropped, and the stream is flagged
- * truncated. A run's error text may quote the target: it is stored
- * escaped (core/termsafe), never refused, so a hostile text cannot keep
- * a run "running". Its class (model.h) is a column of its own,
- * error_class, holding the class name (NULL: none).
+ * kept per stream as appended chunks (table run_output) up to the job's
+ * cap (jobs.output_cap; 0: the store's); bytes beyond it are counted and
+ * dropped, and the stream is flagged truncated. A run's error text may
+ * quote the target: it is stored escaped (core/termsafe), never refused,
+ * so a hostile text cannot keep a run "running". Its class (model.h) is
+ * a column of its own, error_class, holding the class name (NULL: none).
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "store-int.h"
 #include "termsafe.h"
 
@@ -24,11 +25,12 @@
 #define JOB_COLS \
 	"SELECT id, automation_id, automation_name, automation_version," \
 	" command, requested_by, state, created, started, finished, kind," \
-	" timeout_ms, forks FROM jobs"
+	" timeout_ms, forks, output_cap, connect_timeout_ms FROM jobs"
 #define RUN_COLS \
 	"SELECT id, job_id, target_id, target_name, state, exit_status," \
 	" signal, error, started, finished, stdout_bytes, stderr_bytes," \
-	" stdout_truncated, stderr_truncated, error_class FROM runs"
+	" stdout_truncated, stderr_truncated, error_class, stdout_kept," \
+	" stderr_kept FROM runs"
 
 static const char sql_auto_version[] =
 	"SELECT a.id, v.version, v.body FROM automations a"
@@ -38,8 +40,9 @@ static const char sql_auto_version[] =
 	"  WHERE automation_id = a.id) ELSE ?2 END";
 static const char sql_job_insert[] =
 	"INSERT INTO jobs (automation_id, automation_name, automation_version,"
-	" command, requested_by, state, created, kind, timeout_ms, forks)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?9)";
+	" command, requested_by, state, created, kind, timeout_ms, forks,"
+	" output_cap, connect_timeout_ms)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char sql_run_insert[] =
 	"INSERT INTO runs (job_id, target_id, target_name, state)"
 	" VALUES (?1, ?2, ?3, 'queued')";
@@ -72,7 +75,9 @@ static const char sql_run_exists[] = "SELECT state FROM runs WHERE id = ?1";
 static const char sql_run_kept[] =
 	"SELECT CASE ?2 WHEN 1 THEN stdout_kept ELSE stderr_kept END,"
 	" (SELECT coalesce(max(seq), 0) FROM run_output"
-	"  WHERE run_id = ?1 AND stream = ?2) FROM runs WHERE id = ?1";
+	"  WHERE run_id = ?1 AND stream = ?2),"
+	" (SELECT output_cap FROM jobs WHERE jobs.id = runs.job_id)"
+	" FROM runs WHERE id = ?1";
 static const char sql_output_insert[] =
 	"INSERT INTO run_output (run_id, stream, seq, data)"
 	" VALUES (?1, ?2, ?3, ?4)";
@@ -140,16 +145,32 @@ check_job_spec(const struct store_job_spec *s, struct ops_err *err)
 		return ops_err_set(err, OPS_E_INVAL,
 		    "job timeout %d ms or forks %d is negative",
 		    s->timeout_ms, s->forks);
+	if (s->output_cap < 0 || s->connect_timeout_ms < 0)
+		return ops_err_set(err, OPS_E_INVAL,
+		    "job output cap %lld or connect timeout %d ms is negative",
+		    (long long)s->output_cap, s->connect_timeout_ms);
 	if (s->script && s->automation != NULL)
 		return ops_err_set(err, OPS_E_INVAL,
 		    "job names both automation %s and a script",
 		    s->automation);
-	if (s->ntargets == 0)
+	if (s->ntargets + s->nhosts == 0)
 		return ops_err_set(err, OPS_E_INVAL, "job has no targets");
-	if (s->ntargets > JOB_TARGETS_MAX)
+	if (s->ntargets + s->nhosts > JOB_TARGETS_MAX)
 		return ops_err_set(err, OPS_E_INVAL,
-		    "job has %zu targets, more than %d", s->ntargets,
-		    JOB_TARGETS_MAX);
+		    "job has %zu targets, more than %d", s->ntargets +
+		    s->nhosts, JOB_TARGETS_MAX);
+	for (i = 0; i < s->nhosts; i++) {
+		if ((rc = store_check_text("ad-hoc host", s->hosts[i], 255, 0,
+		    err)) != OPS_OK)
+			return rc;
+		if (!adhoc_host_is_name(s->hosts[i]))
+			return ops_err_set(err, OPS_E_INVAL, "ad-hoc host %s "
+			    "has no port", s->hosts[i]);
+		for (j = 0; j < i && s->nhosts <= 256; j++)
+			if (strcmp(s->hosts[i], s->hosts[j]) == 0)
+				return ops_err_set(err, OPS_E_INVAL,
+				    "job lists host %s twice", s->hosts[i]);
+	}
 	for (i = 0; i < s->ntargets; i++) {
 		if ((rc = store_check_name("target", s->targets[i], err)) !=
 		    OPS_OK)
@@ -216,6 +237,8 @@ store_job_add(struct store *st, const struct store_job_spec *s, int64_t *id,
 	store_bind_text(stmt, 7, s->script ? "script" : "command");
 	sqlite3_bind_int(stmt, 8, s->timeout_ms);
 	sqlite3_bind_int(stmt, 9, s->forks);
+	sqlite3_bind_int64(stmt, 10, s->output_cap);
+	sqlite3_bind_int(stmt, 11, s->connect_timeout_ms);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_dberr(st, rc, err, "add job");
 		goto out;
@@ -248,6 +271,18 @@ store_job_add(struct store *st, const struct store_job_spec *s, int64_t *id,
 			goto out;
 		}
 	}
+	for (i = 0; i < s->nhosts; i++) {
+		sqlite3_bind_int64(stmt, 1, job_id);
+		sqlite3_bind_null(stmt, 2);
+		store_bind_text(stmt, 3, s->hosts[i]);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			rc = store_dberr(st, rc, err, "add run on host %s",
+			    s->hosts[i]);
+			goto out;
+		}
+	}
 	rc = OPS_OK;
 out:
 	store_stmt_done(stmt);
@@ -275,6 +310,8 @@ load_job(sqlite3_stmt *stmt, struct store_job *j, struct ops_err *err)
 	    strcmp((const char *)sqlite3_column_text(stmt, 10), "script") == 0;
 	j->timeout_ms = sqlite3_column_int(stmt, 11);
 	j->forks = sqlite3_column_int(stmt, 12);
+	j->output_cap = sqlite3_column_int64(stmt, 13);
+	j->connect_timeout_ms = sqlite3_column_int(stmt, 14);
 	if (store_col_str(stmt, 2, &j->automation) != OPS_OK ||
 	    store_col_str(stmt, 4, &j->command) != OPS_OK ||
 	    store_col_str(stmt, 5, &j->requested_by) != OPS_OK)
@@ -514,6 +551,8 @@ load_run(struct store *st, sqlite3_stmt *stmt, struct store_run *r,
 	if (run_class_parse((const char *)sqlite3_column_text(stmt, 14),
 	    &r->cls) != OPS_OK)
 		r->cls = RUN_CLASS_NONE;
+	r->out_kept = sqlite3_column_int64(stmt, 15);
+	r->err_kept = sqlite3_column_int64(stmt, 16);
 	if (store_col_str(stmt, 3, &r->target) != OPS_OK ||
 	    store_col_str(stmt, 7, &r->error) != OPS_OK)
 		return ops_err_set(err, OPS_E_NOMEM, "read run");
@@ -734,7 +773,7 @@ store_run_append_output(struct store *st, int64_t run_id,
     enum store_stream stream, const void *p, size_t len, struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
-	int64_t		 kept, seq;
+	int64_t		 kept, seq, cap;
 	size_t		 take;
 	int		 rc;
 
@@ -762,10 +801,12 @@ store_run_append_output(struct store *st, int64_t run_id,
 	}
 	kept = sqlite3_column_int64(stmt, 0);
 	seq = sqlite3_column_int64(stmt, 1) + 1;
+	/* The job's own cap (run --output-cap), else the store's. */
+	if ((cap = sqlite3_column_int64(stmt, 2)) <= 0)
+		cap = (int64_t)st->output_cap;
 	store_stmt_done(stmt);
 	stmt = NULL;
-	take = kept >= (int64_t)st->output_cap ? 0 :
-	    (size_t)((int64_t)st->output_cap - kept);
+	take = kept >= cap ? 0 : (size_t)(cap - kept);
 	if (take > len)
 		take = len;
 	if (take > 0) {

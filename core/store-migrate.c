@@ -229,13 +229,51 @@ migrate_error_class(struct store *st, struct ops_err *err)
 }
 
 /*
- * 6: a job's become (run --become): the user sudo runs the command as and
+ * 6: a job's own output cap and connect timeout (run --output-cap,
+ * --connect-timeout), so that the store and the live stream cut at the
+ * same byte and a rerun asks for the same. 0 in old rows: the defaults.
+ * Like 5, a step in C that adds only the columns that are missing.
+ */
+static const char m6[] = "";
+
+/* Statements are cached by address: each has a string of its own. */
+static const char *const job_columns_6[][3] = {
+	{ "output_cap", "SELECT count(*) FROM pragma_table_info('jobs')"
+	    " WHERE name = 'output_cap'", "ALTER TABLE jobs ADD COLUMN"
+	    " output_cap INTEGER NOT NULL DEFAULT 0" },
+	{ "connect_timeout_ms", "SELECT count(*) FROM"
+	    " pragma_table_info('jobs') WHERE name = 'connect_timeout_ms'",
+	    "ALTER TABLE jobs ADD COLUMN connect_timeout_ms INTEGER NOT NULL"
+	    " DEFAULT 0" },
+};
+
+static int
+migrate_job_limits(struct store *st, struct ops_err *err)
+{
+	size_t	 i;
+	int	 rc, have;
+
+	for (i = 0; i < sizeof(job_columns_6) / sizeof(job_columns_6[0]);
+	    i++) {
+		if ((rc = store_pragma_int(st, job_columns_6[i][1], &have,
+		    err)) != OPS_OK)
+			return rc;
+		if (!have && (rc = sqlite3_exec(st->db, job_columns_6[i][2],
+		    NULL, NULL, NULL)) != SQLITE_OK)
+			return store_dberr(st, rc, err, "add jobs.%s to %s",
+			    job_columns_6[i][0], st->path);
+	}
+	return OPS_OK;
+}
+
+/*
+ * 7: a job's become (run --become): the user sudo runs the command as and
  * the password credential that holds sudo's password (a name, looked up
  * when the run starts; NULL: the target's own password credential). A
  * table of its own: most jobs have none, and no password is ever kept
  * here.
  */
-static const char m6[] =
+static const char m7[] =
 	"CREATE TABLE IF NOT EXISTS job_become ("
 	" job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
 	" user TEXT NOT NULL,"
@@ -253,7 +291,8 @@ static const struct migration migrations[] = {
 	{ .sql = m3 },
 	{ .sql = m4, .before = store_audit_rekey },
 	{ .sql = m5, .before = migrate_error_class },
-	{ .sql = m6 },
+	{ .sql = m6, .before = migrate_job_limits },
+	{ .sql = m7 },
 };
 
 #define STORE_SCHEMA_LATEST \

@@ -455,26 +455,30 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 {
 	sqlite3_stmt		*stmt = NULL;
 	struct store_target	*v;
-	struct selector		 sel;
+	struct selector_set	 sel;
 	size_t			 cap = 0;
 	const char		*glob = f != NULL ? f->name_glob : NULL;
 	const char		*tag = f != NULL ? f->tag : NULL;
-	int			 rc;
+	int			 rc, by_name;
 
 	out->v = NULL;
 	out->n = 0;
-	if (glob != NULL && (rc = selector_parse(glob, &sel, err)) != OPS_OK)
+	selector_set_init(&sel);
+	if (glob != NULL && (rc = selector_set_add(&sel, glob, 0, err)) !=
+	    OPS_OK) {
+		selector_set_done(&sel);
 		return rc;
+	}
+	/* Without tag terms, the name alone decides (before loading). */
+	by_name = glob != NULL && !selector_set_uses_tags(&sel);
 	if ((rc = store_stmt(st, tag != NULL ? sql_target_list_tag :
 	    sql_target_list, &stmt, err)) != OPS_OK)
-		return rc;
+		goto out;
 	if (tag != NULL)
 		store_bind_text(stmt, 1, tag);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		/* A tag term needs the tags: those load with the target. */
-		if (glob != NULL && sel.kind != SELECTOR_TAG &&
-		    !selector_match(&sel, (const char *)sqlite3_column_text(
-		    stmt, 1), NULL, 0))
+		if (by_name && !selector_set_match(&sel, (const char *)
+		    sqlite3_column_text(stmt, 1), NULL, 0))
 			continue;
 		if (out->n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
@@ -491,8 +495,8 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 			target_clear(&out->v[out->n]);
 			goto out;
 		}
-		if (glob != NULL && sel.kind == SELECTOR_TAG &&
-		    !selector_match(&sel, out->v[out->n].name,
+		if (glob != NULL && !by_name &&
+		    !selector_set_match(&sel, out->v[out->n].name,
 		    (const char *const *)out->v[out->n].tags,
 		    out->v[out->n].ntags)) {
 			target_clear(&out->v[out->n]);
@@ -504,6 +508,7 @@ store_target_list(struct store *st, const struct store_target_filter *f,
 	    store_dberr(st, rc, err, "list targets");
 out:
 	store_stmt_done(stmt);
+	selector_set_done(&sel);
 	if (rc != OPS_OK)
 		store_target_list_free(out);
 	return rc;

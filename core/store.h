@@ -194,11 +194,11 @@ struct store_target_update {
 	size_t			 ntags;
 };
 
-/* A filter narrows: a target is listed when every term given matches
- * (model.h selectors). */
+/* A filter narrows: a target is listed when the selector expression
+ * selects it and it has the tag (model.h selectors). */
 struct store_target_filter {
-	const char	*name_glob;	/* a selector term (a name, a glob,
-					 * "all" or "tag:X"); NULL for all */
+	const char	*name_glob;	/* a selector expression ("web*",
+					 * "tag:X,!db1", ...); NULL for all */
 	const char	*tag;		/* only targets with this tag */
 };
 
@@ -209,7 +209,7 @@ int	store_target_get(struct store *st, const char *name,
 int	store_target_get_id(struct store *st, int64_t id,
 	    struct store_target **out, struct ops_err *err);
 /* Sorted by name. f may be NULL. OPS_E_INVAL when f->name_glob is not a
- * valid selector (selector_parse's message). */
+ * valid selector expression (selector_set_add's message). */
 int	store_target_list(struct store *st, const struct store_target_filter *f,
 	    struct store_target_list *out, struct ops_err *err);
 int	store_target_update(struct store *st, const char *name,
@@ -479,6 +479,8 @@ struct store_job {
 	int			 script;	/* command is a script for sh */
 	int			 timeout_ms;	/* per run; 0: none */
 	int			 forks;		/* runs at once; 0: default */
+	int64_t			 output_cap;	/* per stream; 0: the store's */
+	int			 connect_timeout_ms; /* 0: the engine's */
 	/* run --become: sudo to this user (NULL: no sudo), with the
 	 * password of credential become_cred (NULL: the target's) */
 	char			*become_user;
@@ -495,11 +497,18 @@ struct store_job_spec {
 	int			 version;	/* 0: latest */
 	const char		*command;	/* ad hoc: required */
 	const char		*requested_by;
-	const char *const	*targets;	/* names, at least one */
+	const char *const	*targets;	/* names (with hosts: at least
+						 * one of the two) */
 	size_t			 ntargets;
+	/* run --host: runs on no target (target_id NULL), named by the
+	 * host's canonical name, which holds a ':' (model.h adhoc_host) */
+	const char *const	*hosts;
+	size_t			 nhosts;
 	int			 script;	/* ad hoc command is a script */
 	int			 timeout_ms;	/* per run; 0: none */
 	int			 forks;		/* runs at once; 0: default */
+	int64_t			 output_cap;	/* per stream; 0: the store's */
+	int			 connect_timeout_ms; /* 0: the engine's */
 	const char		*become_user;	/* NULL: no sudo */
 	const char		*become_cred;	/* NULL: the target's */
 };
@@ -530,6 +539,8 @@ struct store_run {
 	int64_t			 err_bytes;
 	int			 out_truncated;
 	int			 err_truncated;
+	int64_t			 out_kept;	/* stored */
+	int64_t			 err_kept;
 };
 
 struct store_run_list {

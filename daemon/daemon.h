@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "log.h"
 #include "model.h"
+#include "model-json.h"
 #include "paths.h"
 #include "proto.h"
 #include "store.h"
@@ -438,15 +439,22 @@ struct ops_event {
 		}		 job;
 		struct {
 			enum store_run_state	 state;
+			enum run_class		 cls;	/* NONE: none */
 			int			 exit_status;	/* -1: none */
 			int			 signal;	/* 0: none */
-			const char		*error;		/* or NULL */
+			const char		*error;	/* the message alone,
+							 * or NULL */
+			/* a final state: bytes sent and kept per
+			 * stream (1 stdout, 2 stderr); counted 0: none */
+			int			 counted;
+			size_t			 seen[3], kept[3];
 		}		 run;
 		struct {
 			int			 err;	/* 1: stderr */
 			long long		 seq;	/* per run, from 1 */
 			const unsigned char	*data;
 			size_t			 len;
+			int			 truncated; /* cap reached */
 		}		 output;
 		struct {
 			enum reach		 reach;
@@ -527,9 +535,22 @@ struct job_spec {
 	int			 script;
 	int			 timeout_ms;	/* 0: none */
 	int			 forks;		/* 0: the configured forks */
+	/* per stream; 0: output-cap (the job records what it got) */
+	size_t			 output_cap;
+	int			 connect_timeout_ms; /* 0: connect-timeout */
 	const char *const	*targets;
 	size_t			 ntargets;
 	int64_t			 rerun_of;	/* 0, or the job it repeats */
+	/* run --stdin: fed to every target's command, then EOF; taken by
+	 * runner_submit whatever it returns (NULL: none). Never stored. */
+	struct secret		*stdin_data;
+	/* run --host: ad-hoc hosts by canonical name (model.h), which no
+	 * target is created for; the credential they use (NULL: the
+	 * agent) and whether to trust a new host key for this run. */
+	const char *const	*hosts;
+	size_t			 nhosts;
+	const char		*host_cred;
+	int			 accept_new_hostkey;
 	/* run --become (jobs-become.c): sudo to become_user (NULL: no
 	 * sudo) with become_cred's password (NULL: the target's) */
 	const char		*become_user;

@@ -89,12 +89,12 @@ add_output(json_t *m, const unsigned char *buf, size_t len)
 	return rc;
 }
 
+/* A final run-state's byte counts: sent by the target, and kept. */
 /* The protocol form of ev (core/proto.c); NULL when out of memory. */
 static json_t *
 event_json(const struct ops_event *ev)
 {
 	json_t	*m = NULL;
-	char	 sig[16];
 	int	 rc = OPS_OK;
 
 	switch (ev->kind) {
@@ -110,23 +110,24 @@ event_json(const struct ops_event *ev)
 		rc = proto_add_int(m, "total", (long long)ev->u.job.total,
 		    NULL);
 		break;
-	case OPS_EV_RUN_STATE:
+	case OPS_EV_RUN_STATE: {
+		struct run_rec	r = { .job = ev->job, .target = ev->target,
+				    .state = (enum run_state)ev->u.run.state,
+				    .cls = ev->u.run.cls,
+				    .exit_status = ev->u.run.exit_status,
+				    .signal = ev->u.run.signal,
+				    .error = ev->u.run.error,
+				    .counted = ev->u.run.counted,
+				    .out_bytes = (int64_t)ev->u.run.seen[1],
+				    .out_kept = (int64_t)ev->u.run.kept[1],
+				    .err_bytes = (int64_t)ev->u.run.seen[2],
+				    .err_kept = (int64_t)ev->u.run.kept[2] };
+
 		if ((m = proto_msg_new(PROTO_RUN_STATE, 0)) == NULL)
 			return NULL;
-		(void)proto_add_int(m, "job", ev->job, NULL);
-		(void)proto_add_str(m, "target", ev->target, NULL);
-		rc = proto_add_str(m, "state",
-		    store_run_state_name(ev->u.run.state), NULL);
-		if (ev->u.run.exit_status >= 0)
-			(void)proto_add_int(m, "exit", ev->u.run.exit_status,
-			    NULL);
-		if (ev->u.run.signal > 0) {
-			snprintf(sig, sizeof(sig), "%d", ev->u.run.signal);
-			(void)proto_add_str(m, "signal", sig, NULL);
-		}
-		if (ev->u.run.error != NULL)
-			(void)proto_add_str(m, "error", ev->u.run.error, NULL);
+		rc = run_rec_encode_into(m, &r);
 		break;
+	}
 	case OPS_EV_JOB_OUTPUT:
 		if ((m = proto_msg_new(PROTO_JOB_OUTPUT, 0)) == NULL)
 			return NULL;
@@ -135,6 +136,8 @@ event_json(const struct ops_event *ev)
 		(void)proto_add_str(m, "stream", ev->u.output.err ? "stderr" :
 		    "stdout", NULL);
 		(void)proto_add_int(m, "seq", ev->u.output.seq, NULL);
+		if (ev->u.output.truncated)
+			(void)proto_add_bool(m, "truncated", 1, NULL);
 		rc = add_output(m, ev->u.output.data, ev->u.output.len);
 		break;
 	case OPS_EV_TARGET_STATUS:

@@ -18,6 +18,7 @@ handle_audit_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 {
 	struct store_audit_filter	f = { .newest_first = 1, .limit = 50 };
 	struct store_audit_list		l = { NULL, 0 };
+	struct audit_rec		rec;
 	json_t				*a = NULL, *o;
 	long long			 v;
 	size_t				 i;
@@ -42,13 +43,13 @@ handle_audit_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		goto nomem;
 	/* Oldest of the selection first, like a log. */
 	for (i = l.n; i > 0; i--) {
-		o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
-		    "id", (json_int_t)l.v[i - 1].id,
-		    "ts", (json_int_t)l.v[i - 1].ts,
-		    "actor", l.v[i - 1].actor,
-		    "action", l.v[i - 1].action,
-		    "object", l.v[i - 1].object ? l.v[i - 1].object : "",
-		    "result", l.v[i - 1].result ? l.v[i - 1].result : "");
+		rec.id = l.v[i - 1].id;
+		rec.ts = l.v[i - 1].ts;
+		rec.actor = l.v[i - 1].actor;
+		rec.action = l.v[i - 1].action;
+		rec.object = l.v[i - 1].object;
+		rec.result = l.v[i - 1].result;
+		o = audit_rec_encode(&rec);
 		if (o == NULL || json_array_append_new(a, o) != 0)
 			goto nomem;
 	}

@@ -29,13 +29,11 @@ handler_fn	handle_hostkey_list, handle_hostkey_accept,
 static json_t *
 outcome_json(const struct hostkeys_outcome *o)
 {
-	const char	*status = hostkeys_status_name(o->status);
+	struct hostkey_rec	k = { .target = o->target, .type = o->type,
+				    .fingerprint = o->fp,
+				    .status = hostkeys_status_name(o->status) };
 
-	if (o->type[0] == '\0')
-		return json_pack("{s:s, s:s, s:s}", "target", o->target,
-		    "fingerprint", o->fp, "status", status);
-	return json_pack("{s:s, s:s, s:s, s:s}", "target", o->target, "type",
-	    o->type, "fingerprint", o->fp, "status", status);
+	return hostkey_rec_encode(&k);
 }
 
 /* ---- hostkey-accept ----------------------------------------------------- */
@@ -154,8 +152,11 @@ handle_hostkey_reject(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    (rc = audit_append(ctx, c->actor, "hostkey.reject", name, detail,
 	    "ok", err)) == OPS_OK &&
 	    (rc = store_tx_commit(ctx->store, err)) == OPS_OK) {
-		*result = json_pack("{s:s, s:s, s:s, s:s}", "target", name,
-		    "type", type, "fingerprint", fp, "status", "rejected");
+		struct hostkey_rec	k = { .target = name, .type = type,
+					    .fingerprint = fp,
+					    .status = "rejected" };
+
+		*result = hostkey_rec_encode(&k);
 		if (*result == NULL)
 			rc = ops_err_set(err, OPS_E_NOMEM, "reject host key");
 		goto out;
@@ -184,15 +185,21 @@ target_keys_json(struct ops_ctx *ctx, const struct store_target *t,
 		goto out;
 	ka = json_array();
 	pa = json_array();
-	for (i = 0; ka != NULL && i < kl.n; i++)
-		json_array_append_new(ka, json_pack("{s:s, s:s, s:I}", "type",
-		    kl.v[i].type, "fingerprint", kl.v[i].fp, "added",
-		    (json_int_t)kl.v[i].added));
-	for (i = 0; pa != NULL && i < pl.n; i++)
-		json_array_append_new(pa, json_pack("{s:s, s:s, s:I, s:I}",
-		    "type", pl.v[i].type, "fingerprint", pl.v[i].fp,
-		    "first_seen", (json_int_t)pl.v[i].first_seen,
-		    "last_seen", (json_int_t)pl.v[i].last_seen));
+	for (i = 0; ka != NULL && i < kl.n; i++) {
+		struct hostkey_rec	k = { .type = kl.v[i].type,
+					    .fingerprint = kl.v[i].fp,
+					    .added = kl.v[i].added };
+
+		json_array_append_new(ka, hostkey_rec_encode(&k));
+	}
+	for (i = 0; pa != NULL && i < pl.n; i++) {
+		struct hostkey_rec	k = { .type = pl.v[i].type,
+					    .fingerprint = pl.v[i].fp,
+					    .first_seen = pl.v[i].first_seen,
+					    .last_seen = pl.v[i].last_seen };
+
+		json_array_append_new(pa, hostkey_rec_encode(&k));
+	}
 	if (pl.n > 0)
 		status = kl.n > 0 ? "changed" : "new";
 	else
@@ -268,8 +275,10 @@ static int
 import_revoked(struct ops_ctx *ctx, const struct store_target *t,
     const struct hostkey_kh *kh, json_t *revoked, struct ops_err *err)
 {
-	size_t	k;
-	int	rc, removed;
+	struct hostkey_rec	 rec = { NULL, NULL, NULL, NULL, 0, 0, 0 };
+	json_t			*o;
+	size_t			 k;
+	int			 rc, removed;
 
 	for (k = 0; k < kh->nrevoked; k++) {
 		rc = store_hostkey_remove(ctx->store, t->name,
@@ -279,9 +288,12 @@ import_revoked(struct ops_ctx *ctx, const struct store_target *t,
 		removed = rc == OPS_OK;
 		(void)store_hostkey_pending_remove(ctx->store, t->name,
 		    kh->revoked[k].fp, NULL);
-		if (json_array_append_new(revoked, json_pack("{s:s, s:s, s:s, "
-		    "s:b}", "target", t->name, "type", kh->revoked[k].type,
-		    "fingerprint", kh->revoked[k].fp, "removed", removed)) != 0)
+		rec.target = t->name;
+		rec.type = kh->revoked[k].type;
+		rec.fingerprint = kh->revoked[k].fp;
+		if ((o = hostkey_rec_encode(&rec)) == NULL ||
+		    json_object_set_new(o, "removed", json_boolean(removed)) !=
+		    0 || json_array_append_new(revoked, o) != 0)
 			return ops_err_set(err, OPS_E_NOMEM, "import host keys");
 	}
 	return OPS_OK;

@@ -7,12 +7,17 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "daemon.h"
+#include "secret.h"
+#include "xmalloc.h"
 
 /* Their rows are in dispatch.c, which declares them too. */
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
@@ -22,75 +27,226 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 #define JOB_LIST_DEFAULT 20
 #define TIMEOUT_MAX	(7 * 24 * 3600)		/* seconds */
 #define FORKS_MAX	4096
+#define OUTPUT_CAP_MIN	1024
+#define CONNECT_TIMEOUT_MAX 600			/* seconds, as the config */
 
-static json_t *
-ms_or_null(int64_t ms)
+/*
+ * A run's own limits: output_cap (bytes per stream, up to output-cap-max
+ * or output-cap, whichever is larger) and connect_timeout (seconds).
+ */
+static int
+run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
+    struct ops_err *err)
 {
-	return ms > 0 ? json_integer(ms) : json_null();
+	long long	v, max;
+	int		rc;
+
+	max = config_num(ctx->config, "output-cap-max");
+	if (config_num(ctx->config, "output-cap") > max)
+		max = config_num(ctx->config, "output-cap");
+	if (proto_has(msg, "output_cap")) {
+		if ((rc = proto_get_int(msg, "output_cap", LLONG_MIN,
+		    LLONG_MAX, &v, err)) != OPS_OK)
+			return rc;
+		if (v < OUTPUT_CAP_MIN || v > max)
+			return ops_err_set(err, OPS_E_INVAL, "run: the output "
+			    "cap must be from %d to %lld bytes (output-cap-max "
+			    "in opsicle.conf), not %lld", OUTPUT_CAP_MIN, max,
+			    v);
+		s->output_cap = (size_t)v;
+	}
+	if (proto_has(msg, "connect_timeout")) {
+		if ((rc = proto_get_int(msg, "connect_timeout", 1,
+		    CONNECT_TIMEOUT_MAX, &v, err)) != OPS_OK)
+			return rc;
+		s->connect_timeout_ms = (int)v * 1000;
+	}
+	return OPS_OK;
+}
+
+/* "a, !b, &c": the items of set, as written, into buf. */
+static void
+items_text(const struct selector_set *set, const char *picked_none,
+    char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	n;
+
+	buf[0] = '\0';
+	for (i = 0; i < set->n && off < len; i++) {
+		if (picked_none != NULL && !picked_none[i])
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s%s", off > 0 ? ", " :
+		    "", selector_op_prefix(set->v[i].op), set->v[i].text);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
 }
 
 /*
- * The names selected by sel (sorted, no duplicates; the strings in *out
- * are borrowed from *l): a list of selectors adds up (model.h). A
- * malformed selector is refused; one that matches nothing is an error
- * that lists every such selector.
+ * The names selected by the expressions sel and the -x expressions
+ * excl (sorted, no duplicates; the strings in *out are borrowed from
+ * *l): model.h says how they combine. A malformed selector is refused;
+ * so is a term that matches no target at all (every such term is
+ * listed: a mistyped "!name" must not go unnoticed), and a set whose
+ * terms each match but together select nothing.
  */
 static int
 resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
-    struct store_target_list *l, const char ***out, size_t *nout,
-    struct ops_err *err)
+    const char **excl, size_t nexcl, struct store_target_list *l,
+    const char ***out, size_t *nout, struct ops_err *err)
 {
-	struct selector	 term;
-	char		*picked = NULL, bad[OPS_ERR_MSG_MAX];
+	struct selector_set	 set;
+	char			*none = NULL;
+	char			 bad[OPS_ERR_MSG_MAX];
 	const struct store_target *t;
-	size_t		 i, k, nbad = 0, hits, off = 0;
-	int		 rc;
+	size_t			 i, k, nbad = 0;
+	int			 rc;
 
 	*out = NULL;
 	*nout = 0;
-	bad[0] = '\0';
-	for (i = 0; i < nsel; i++)
-		if ((rc = selector_parse(sel[i], &term, err)) != OPS_OK)
-			return rc;
-	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
+	if ((rc = selector_set_parse(&set, sel, nsel, err)) != OPS_OK)
 		return rc;
-	if ((picked = calloc(l->n + 1, 1)) == NULL ||
-	    (*out = calloc(l->n + 1, sizeof(**out))) == NULL) {
-		free(picked);
-		return ops_err_set(err, OPS_E_NOMEM, "resolve targets");
-	}
-	for (i = 0; i < nsel; i++) {
-		hits = 0;
-		(void)selector_parse(sel[i], &term, NULL);
-		for (k = 0; k < l->n; k++) {
+	for (i = 0; i < nexcl; i++)
+		if ((rc = selector_set_add(&set, excl[i], 1, err)) != OPS_OK)
+			goto out;
+	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
+		goto out;
+	none = xcalloc(set.n + 1, 1);
+	*out = xcalloc(l->n + 1, sizeof(**out));
+	for (i = 0; i < set.n; i++) {
+		none[i] = 1;
+		for (k = 0; k < l->n && none[i]; k++) {
 			t = &l->v[k];
-			if (selector_match(&term, t->name,
-			    (const char *const *)t->tags, t->ntags)) {
-				picked[k] = 1;
-				hits++;
-			}
+			if (selector_match(&set.v[i].sel, t->name,
+			    (const char *const *)t->tags, t->ntags))
+				none[i] = 0;
 		}
-		if (hits == 0) {
-			nbad++;
-			if (off < sizeof(bad))
-				off += (size_t)snprintf(bad + off,
-				    sizeof(bad) - off, "%s%s",
-				    nbad > 1 ? ", " : "", sel[i]);
-		}
+		nbad += none[i];
 	}
 	if (nbad > 0) {
-		free(picked);
-		free(*out);
-		*out = NULL;
-		return ops_err_set(err, OPS_E_NOTFOUND, "run: %s no target: "
+		items_text(&set, none, bad, sizeof(bad));
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "run: %s no target: "
 		    "%s", nbad > 1 ? "these selectors match" :
 		    "this selector matches", bad);
+		goto out;
 	}
-	for (k = 0; k < l->n; k++)
-		if (picked[k])
-			(*out)[(*nout)++] = l->v[k].name;
-	free(picked);
+	for (k = 0; k < l->n; k++) {
+		t = &l->v[k];
+		if (selector_set_match(&set, t->name,
+		    (const char *const *)t->tags, t->ntags))
+			(*out)[(*nout)++] = t->name;
+	}
+	if (*nout == 0) {
+		items_text(&set, NULL, bad, sizeof(bad));
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "run: together these "
+		    "selectors match no target (each term matches some): %s",
+		    bad);
+	}
+out:
+	if (rc != OPS_OK) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+	}
+	free(none);
+	selector_set_done(&set);
+	return rc;
+}
+
+/*
+ * run --host: the hosts of msg, parsed (model.h adhoc_host) into *names
+ * (canonical, caller frees the array and each), their credential (must
+ * exist) and whether to trust a new key.
+ */
+static int
+get_hosts(struct ops_ctx *ctx, const json_t *msg, struct job_spec *s,
+    char ***names, struct ops_err *err)
+{
+	struct adhoc_host	  h;
+	struct store_cred	 *cr = NULL;
+	const char		**v = NULL;
+	size_t			  n = 0, i, k;
+	int			  rc, accept = 0;
+
+	*names = NULL;
+	if (proto_has(msg, "hosts") && (rc = proto_get_str_array(msg, "hosts",
+	    OPS_PROTO_MAX_ITEMS, S, &v, &n, err)) != OPS_OK)
+		return rc;
+	if (n == 0 && (proto_has(msg, "cred") ||
+	    proto_has(msg, "accept_new_hostkey"))) {
+		free(v);
+		return ops_err_set(err, OPS_E_INVAL, "run: --cred and "
+		    "--accept-new-hostkey are for --host");
+	}
+	*names = xcalloc(n + 1, sizeof(**names));
+	for (i = 0; i < n; i++) {
+		if ((rc = adhoc_host_parse(v[i], &h, err)) != OPS_OK)
+			goto fail;
+		for (k = 0; k < i; k++)
+			if (strcmp((*names)[k], h.name) == 0) {
+				rc = ops_err_set(err, OPS_E_INVAL, "run: "
+				    "--host %s given twice", h.name);
+				goto fail;
+			}
+		(*names)[i] = xstrdup(h.name);
+	}
+	free(v);
+	v = NULL;
+	if (proto_has(msg, "cred") && ((rc = proto_get_str(msg, "cred",
+	    &s->host_cred, S, err)) != OPS_OK || (rc = store_cred_get(
+	    ctx->store, s->host_cred, &cr, err)) != OPS_OK))
+		goto fail;
+	store_cred_free(cr);
+	if (proto_has(msg, "accept_new_hostkey") && (rc = proto_get_bool(msg,
+	    "accept_new_hostkey", &accept, err)) != OPS_OK)
+		goto fail;
+	s->hosts = (const char *const *)*names;
+	s->nhosts = n;
+	s->accept_new_hostkey = accept;
 	return OPS_OK;
+fail:
+	free(v);
+	for (i = 0; *names != NULL && (*names)[i] != NULL; i++)
+		free((*names)[i]);
+	free(*names);
+	*names = NULL;
+	return rc;
+}
+
+/* run --stdin: the base64 "stdin" of msg, decoded into a secret (the
+ * JSON copy is wiped); NULL without one. */
+static int
+take_stdin(json_t *msg, struct secret **out, struct ops_err *err)
+{
+	struct secret	*b64 = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	*out = NULL;
+	if (!proto_has(msg, "stdin"))
+		return OPS_OK;
+	if ((rc = proto_take_secret(msg, "stdin", OPS_RUN_STDIN_MAX / 3 * 4 +
+	    4, &b64, err)) != OPS_OK)
+		return rc;
+	if ((rc = secret_new(secret_len(b64) / 4 * 3 + 3, out, err)) !=
+	    OPS_OK)
+		goto out;
+	if (sodium_base642bin(secret_data(*out), secret_len(*out),
+	    (const char *)secret_cdata(b64), secret_len(b64), NULL, &len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len > OPS_RUN_STDIN_MAX) {
+		rc = ops_err_set(err, OPS_E_INVAL, "run: stdin is not base64 "
+		    "of at most %d bytes", OPS_RUN_STDIN_MAX);
+		secret_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	secret_truncate(*out, len);
+out:
+	secret_free(b64);
+	return rc;
 }
 
 /* run --become: the user and the password credential (jobs-become.c). */
@@ -117,10 +273,12 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct job_spec			 s;
 	struct store_target_list	 l = { NULL, 0 };
 	const char			**sel = NULL, **names = NULL;
+	const char			**excl = NULL;
+	char				**hosts = NULL;
 	const char			*body = NULL;
 	long long			 timeout = 0, forks = 0;
 	int64_t				 id;
-	size_t				 nsel = 0, n = 0, i;
+	size_t				 nsel = 0, nexcl = 0, n = 0, i;
 	json_t				*a;
 	int				 rc, script, follow = 0;
 
@@ -144,16 +302,24 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
 	    &follow, err)) != OPS_OK)
 		return rc;
-	if ((rc = run_become(ctx, msg, &s, err)) != OPS_OK)
+	if ((rc = run_limits(ctx, msg, &s, err)) != OPS_OK ||
+	    (rc = run_become(ctx, msg, &s, err)) != OPS_OK)
 		return rc;
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
-	if (nsel == 0) {
+	if (proto_has(msg, "exclude") && (rc = proto_get_str_array(msg,
+	    "exclude", OPS_PROTO_MAX_ITEMS, S, &excl, &nexcl, err)) != OPS_OK)
+		goto out;
+	if ((rc = get_hosts(ctx, msg, &s, &hosts, err)) != OPS_OK)
+		goto out;
+	/* "!db1" alone is every target but db1 (model.h). */
+	if (nsel == 0 && nexcl == 0 && s.nhosts == 0) {
 		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
 		goto out;
 	}
-	if ((rc = resolve(ctx, sel, nsel, &l, &names, &n, err)) != OPS_OK)
+	if ((nsel > 0 || nexcl > 0) && (rc = resolve(ctx, sel, nsel, excl,
+	    nexcl, &l, &names, &n, err)) != OPS_OK)
 		goto out;
 	s.command = body;
 	s.script = script;
@@ -161,6 +327,9 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.ntargets = n;
 	s.timeout_ms = (int)timeout * 1000;
 	s.forks = (int)forks;
+	/* Taken last: runner_submit takes it, whatever it returns. */
+	if ((rc = take_stdin(msg, &s.stdin_data, err)) != OPS_OK)
+		goto out;
 	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((a = json_array()) == NULL ||
@@ -171,108 +340,72 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	}
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, json_string(names[i]));
+	for (i = 0; i < s.nhosts; i++)
+		json_array_append_new(a, json_string(s.hosts[i]));
 	/* The job's events start on a later loop pass, after this reply:
 	 * the client misses none and sees no other job's. */
 	if (follow)
 		events_client_follow(c, id);
 out:
+	for (i = 0; hosts != NULL && hosts[i] != NULL; i++)
+		free(hosts[i]);
+	free(hosts);
 	free(sel);
+	free(excl);
 	free(names);
 	store_target_list_free(&l);
 	return rc;
 }
 
-static json_t *
-run_json(const struct store_run *r)
+/* A run in the record form of the codecs (core/model-json.h). */
+static void
+run_rec_of(const struct store_run *r, struct run_rec *out)
 {
-	char		 sig[16];
-	const char	*cls = NULL;
-	json_t		*o;
-
-	if (r->cls != RUN_CLASS_NONE)
-		cls = run_class_name(r->cls);
-	/* A run stopped on purpose names why by its state. */
-	if (r->state == RUN_STATE_CANCELLED || r->state ==
-	    RUN_STATE_INTERRUPTED)
-		cls = run_state_name(r->state);
-	snprintf(sig, sizeof(sig), "%d", r->signal);
-	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
-	    "s:I, s:b, s:b}",
-	    "target", r->target,
-	    "state", store_run_state_name(r->state),
-	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
-	    json_null(),
-	    "signal", r->signal > 0 ? json_string(sig) : json_null(),
-	    "class", cls != NULL ? json_string(cls) : json_null(),
-	    "error", r->error != NULL ? json_string(r->error) : json_null(),
-	    "started", ms_or_null(r->started),
-	    "finished", ms_or_null(r->finished),
-	    "duration_ms", r->started > 0 && r->finished >= r->started ?
-	    json_integer(r->finished - r->started) : json_null(),
-	    "stdout_bytes", (json_int_t)r->out_bytes,
-	    "stderr_bytes", (json_int_t)r->err_bytes,
-	    "stdout_truncated", r->out_truncated,
-	    "stderr_truncated", r->err_truncated);
-	return o;
+	memset(out, 0, sizeof(*out));
+	out->target = r->target;
+	out->state = (enum run_state)r->state;
+	out->cls = r->cls;
+	out->exit_status = r->exit_status;
+	out->signal = r->signal;
+	out->error = r->error;
+	out->started = r->started;
+	out->finished = r->finished;
+	out->out_bytes = r->out_bytes;
+	out->err_bytes = r->err_bytes;
+	out->out_kept = r->out_kept;
+	out->err_kept = r->err_kept;
+	out->out_truncated = r->out_truncated;
+	out->err_truncated = r->err_truncated;
 }
-
-static int
-run_is_ok(const struct store_run *r)
-{
-	return r->state == STORE_RUN_OK;
-}
-
 
 /* The job object; with runs, its "runs" array too. */
 static json_t *
 job_json(const struct store_job *j, const struct store_run_list *rl,
     int with_runs)
 {
-	json_t	*o, *a = NULL, *r;
-	size_t	 i, nok = 0, nfail = 0;
+	struct job_rec	 rec = {
+		.id = j->id, .state = (enum job_state)j->state,
+		.script = j->script, .command = j->command,
+		.requested_by = j->requested_by,
+		.timeout_s = j->timeout_ms > 0 ? j->timeout_ms / 1000 : 0,
+		.forks = j->forks, .output_cap = j->output_cap,
+		.connect_timeout_s = j->connect_timeout_ms / 1000,
+		.become_user = j->become_user, .become_cred = j->become_cred,
+		.created = j->created,
+		.started = j->started, .finished = j->finished,
+		.nruns = rl->n, .has_runs = with_runs,
+	};
+	struct run_rec	*runs;
+	json_t		*o;
+	size_t		 i;
 
-	for (i = 0; i < rl->n; i++) {
-		if (run_is_ok(&rl->v[i]))
-			nok++;
-		else if (run_state_is_final(rl->v[i].state))
-			nfail++;
-	}
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, "
-	    "s:I, s:I, s:I}",
-	    "id", (json_int_t)j->id,
-	    "state", store_job_state_name(j->state),
-	    "kind", j->script ? "script" : "command",
-	    "command", j->command,
-	    "requested_by", j->requested_by,
-	    "timeout", j->timeout_ms > 0 ? json_integer(j->timeout_ms / 1000) :
-	    json_null(),
-	    "forks", j->forks > 0 ? json_integer(j->forks) : json_null(),
-	    "created", (json_int_t)j->created,
-	    "started", ms_or_null(j->started),
-	    "finished", ms_or_null(j->finished),
-	    "total", (json_int_t)rl->n,
-	    "ok", (json_int_t)nok,
-	    "failed", (json_int_t)nfail);
-	/* run --become: names only (the password is never in a job) */
-	if (o != NULL && j->become_user != NULL)
-		json_object_set_new(o, "become", json_string(j->become_user));
-	if (o != NULL && j->become_cred != NULL)
-		json_object_set_new(o, "become_cred",
-		    json_string(j->become_cred));
-	if (o == NULL || !with_runs)
-		return o;
-	if ((a = json_array()) == NULL) {
-		json_decref(o);
+	if ((runs = calloc(rl->n + 1, sizeof(*runs))) == NULL)
 		return NULL;
-	}
 	for (i = 0; i < rl->n; i++)
-		if ((r = run_json(&rl->v[i])) == NULL ||
-		    json_array_append_new(a, r) != 0) {
-			json_decref(a);
-			json_decref(o);
-			return NULL;
-		}
-	json_object_set_new(o, "runs", a);
+		run_rec_of(&rl->v[i], &runs[i]);
+	rec.runs = runs;
+	o = job_rec_encode(&rec);
+	free(runs);
 	return o;
 }
 
@@ -485,12 +618,22 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		rc = ops_err_set(err, OPS_E_NOMEM, "rerun job");
 		goto out;
 	}
-	for (i = 0; i < rl.n; i++)
+	for (i = 0; i < rl.n; i++) {
 		names[i] = rl.v[i].target;
+		/* Its credential and host-key choice were never kept. */
+		if (adhoc_host_is_name(names[i])) {
+			rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld: "
+			    "it ran on the ad-hoc host %s; run it again with "
+			    "run --host", (long long)j->id, names[i]);
+			goto out;
+		}
+	}
 	s.command = j->command;
 	s.script = j->script;
 	s.timeout_ms = j->timeout_ms;
 	s.forks = j->forks;
+	s.output_cap = (size_t)j->output_cap;
+	s.connect_timeout_ms = j->connect_timeout_ms;
 	s.targets = names;
 	s.ntargets = rl.n;
 	s.rerun_of = j->id;

@@ -18,62 +18,27 @@ handler_fn	handle_target_add, handle_target_list, handle_target_show,
 
 #define S	OPS_PROTO_MAX_NAME
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-last_run_json(const struct store_last_run *r)
-{
-	char	*error;
-	json_t	*o;
-
-	if (r->job_id == 0)
-		return json_null();
-	/* "error" is the joined "class: message" form (opsicle(1)). */
-	error = run_error_join(r->cls, r->error);
-	o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I}",
-	    "job", (json_int_t)r->job_id,
-	    "state", store_run_state_name((enum store_run_state)r->state),
-	    "exit", r->exit_status >= 0 ? json_integer(r->exit_status) :
-	    json_null(),
-	    "signal", r->signal > 0 ? json_integer(r->signal) : json_null(),
-	    "class", r->cls != RUN_CLASS_NONE ?
-	    json_string(run_class_name(r->cls)) : json_null(),
-	    "error", str_or_null(error),
-	    "finished", (json_int_t)r->finished);
-	free(error);
-	return o;
-}
-
-/* The stable JSON form of a target (documented in opsicle(1)). */
+/* The stable JSON form of a target (core/model-json.h, opsicle(1)). */
 static json_t *
 target_json(const struct store_target *t)
 {
 	const struct store_last_run	*r = &t->last_run;
-	enum reach			 reach;
-	json_t				*o, *tags;
-	size_t				 i;
+	struct target_rec		 rec = {
+		.name = t->name, .host = t->host, .port = t->port,
+		.user = t->user, .cred = t->cred_name,
+		.tags = (const char *const *)t->tags, .ntags = t->ntags,
+		.notes = t->notes, .created = t->created,
+		.updated = t->updated, .has_last_run = r->job_id != 0,
+	};
 
-	if ((tags = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < t->ntags; i++)
-		json_array_append_new(tags, json_string(t->tags[i]));
-	reach = reach_of_run((enum run_state)r->state, r->cls);
-	o = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I, s:I, s:s, "
-	    "s:o, s:o}",
-	    "name", t->name, "host", t->host, "port", t->port,
-	    "user", str_or_null(t->user), "cred", str_or_null(t->cred_name),
-	    "tags", tags, "notes", str_or_null(t->notes),
-	    "created", (json_int_t)t->created,
-	    "updated", (json_int_t)t->updated,
-	    "reachability", reach_name(reach),
-	    "reach_class", reach == REACH_UNREACHABLE ?
-	    json_string(run_class_name(r->cls)) : json_null(),
-	    "last_run", last_run_json(r));
-	return o;
+	rec.last_run.job = r->job_id;
+	rec.last_run.state = (enum run_state)r->state;
+	rec.last_run.cls = r->cls;
+	rec.last_run.exit_status = r->exit_status;
+	rec.last_run.signal = r->signal;
+	rec.last_run.error = r->error;
+	rec.last_run.finished = r->finished;
+	return target_rec_encode(&rec);
 }
 
 /* Optional string field: *out stays NULL when absent. */
@@ -206,14 +171,18 @@ handle_target_list(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    "selectors", 2, S, &sel, &nsel, err)) != OPS_OK)
 		return rc;
 	for (i = 0; i < nsel; i++) {
-		if (strncmp(sel[i], "tag:", 4) == 0 && f.tag == NULL)
+		/* "tag:X" alone is --tag; anything else an expression. */
+		int tag = strncmp(sel[i], "tag:", 4) == 0 &&
+		    selector_name_valid(sel[i] + 4);
+
+		if (tag && f.tag == NULL)
 			f.tag = sel[i] + 4;
-		else if (strncmp(sel[i], "tag:", 4) != 0 && f.name_glob == NULL)
+		else if (!tag && f.name_glob == NULL)
 			f.name_glob = sel[i];
 		else {
 			free(sel);
 			return ops_err_set(err, OPS_E_INVAL, "list targets: "
-			    "at most one tag and one name glob");
+			    "at most one tag and one selector");
 		}
 	}
 	rc = store_target_list(ctx->store, &f, &l, err);

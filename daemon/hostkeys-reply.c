@@ -18,8 +18,10 @@ struct scan_reply {
 json_t *
 hostkeys_key_json(const char *target, const char *type, const char *fp)
 {
-	return json_pack("{s:s, s:s, s:s}", "target", target, "type", type,
-	    "fingerprint", fp);
+	struct hostkey_rec	k = { .target = target, .type = type,
+				    .fingerprint = fp };
+
+	return hostkey_rec_encode(&k);
 }
 
 static json_t *

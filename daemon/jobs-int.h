@@ -41,6 +41,18 @@ enum slot_state {
 
 struct job;
 
+/* What a job holds only in memory (jobs-input.c). */
+struct job_input {
+	int64_t			 job;
+	struct secret		*stdin_data;	/* run --stdin, or NULL */
+	/* run --host (jobs-adhoc.c) */
+	int			 adhoc;		/* the job has ad-hoc hosts */
+	char			*cred;		/* their credential, or NULL */
+	int			 accept_new;	/* trust a new key, this run */
+	char			*actor;		/* who asked, for the audit */
+	struct job_input	*next;		/* parked, not yet started */
+};
+
 struct job_slot {
 	struct job		*job;
 	int64_t			 run_id;
@@ -55,6 +67,8 @@ struct job_slot {
 	struct hostkey		*known;
 	size_t			 nknown;
 	size_t			 sent[3];	/* event bytes per stream */
+	size_t			 seen[3];	/* bytes the target sent */
+	int			 cut[3];	/* the cap was reached */
 	long long		 seq;
 	struct slot_pending {		/* output not yet stored */
 		unsigned char	*p;
@@ -68,6 +82,8 @@ struct job {
 	char			*command;
 	int			 script;
 	int			 timeout_ms;
+	int			 connect_timeout_ms;	/* 0: the engine's */
+	size_t			 output_cap;	/* per stream, live and kept */
 	int			 forks;
 	char			*become_user;	/* NULL: no sudo */
 	char			*become_cred;	/* NULL: the target's */
@@ -77,6 +93,7 @@ struct job {
 	size_t			 active;	/* slots RUNNING */
 	size_t			 ndone, nok;
 	int			 ending;	/* cancel or interrupt */
+	struct job_input	*input;		/* owned; NULL when none */
 	struct job		*next_job;
 };
 
@@ -85,6 +102,7 @@ struct jobs {
 	struct job		*running;
 	size_t			 nrunning;
 	struct jobs_auth	*auths;
+	struct job_input	*inputs;	/* parked until their job starts */
 	const struct store	*recovered;	/* store last recovered */
 	long long		 kick_timer;
 	long long		 tick_timer;
@@ -94,7 +112,6 @@ struct jobs {
 	int			 held;		/* some run holds output */
 	long long		 held_ms;	/* since then */
 	long long		 retention_ms;	/* last prune */
-	size_t			 output_cap;
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
 	int			 shut;		/* drained is on its way */
@@ -117,6 +134,31 @@ void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    enum run_class cls, const char *error);
 void	jobs_auth_free_all(struct jobs *js);
 
+/* jobs-input.c */
+struct job_input *jobs_input_new(void);
+void	jobs_input_free(struct job_input *in);
+/* Keep in for job (taken) until its job starts or is cancelled. */
+void	jobs_input_park(struct jobs *js, int64_t job, struct job_input *in);
+/* The input parked for job, unparked (caller owns), or NULL. */
+struct job_input *jobs_input_take(struct jobs *js, int64_t job);
+/* A job with a parked input (0: none). */
+int64_t	jobs_input_next(const struct jobs *js);
+void	jobs_input_free_all(struct jobs *js);
+
+/* jobs-adhoc.c */
+struct adhoc_host;
+/* Slot s runs on an ad-hoc host: parse it into *h, get its credential
+ * (*cr, caller frees; NULL for none) and the host keys the daemon knows
+ * for it (into s->known). */
+int	jobs_adhoc_prepare(struct job_slot *s, struct adhoc_host *h,
+	    struct store_cred **cr, struct ops_err *err);
+/* 1 when s may trust a new host key (--accept-new-hostkey). */
+int	jobs_adhoc_accept_new(const struct job_slot *s);
+/* After r: audit a key trusted on first use; rewrite msg (len bytes)
+ * for an unknown key to say how to trust it. */
+void	jobs_adhoc_result(struct job_slot *s, const struct ssh_result *r,
+	    char *msg, size_t len);
+
 /* jobs-become.c */
 struct store_cred;
 /* After s->x and s->auth are set: sudo when the job has a become user,
@@ -131,9 +173,11 @@ void	jobs_become_hint(const struct job_slot *s,
 	    const struct ssh_result *r, char *msg, size_t len);
 
 /* jobs.c */
+/* run-state; error is the message alone, its class cls. */
 void	jobs_emit_run_state(struct ops_ctx *ctx, int64_t job,
-	    const char *target, enum store_run_state state, int exit_status,
-	    int signal, const char *error);
+	    const char *target, enum store_run_state state,
+	    enum run_class cls, int exit_status, int signal,
+	    const char *error);
 /* target-status (reachable, unreachable or unknown, from state and cls;
  * message: the error, "class: message") when a run ends with a result
  * (ok, failed, timeout, error). */

@@ -72,16 +72,17 @@ auth_release(struct jobs_auth *a)
 		auth_clear_secrets(a);
 }
 
-/* The login user: the target's, else the credential's, else ours. */
+/* The login user: the target's (or ad-hoc host's), else the
+ * credential's, else ours. */
 static const char *
-run_user(const struct store_target *t, const struct store_cred *cr,
-    char *buf, size_t len)
+run_user(const char *tuser, const struct store_cred *cr, char *buf,
+    size_t len)
 {
 	struct passwd	pw, *pwp = NULL;
 	char		pbuf[1024];
 
-	if (t->user != NULL && *t->user != '\0')
-		return t->user;
+	if (tuser != NULL && *tuser != '\0')
+		return tuser;
 	if (cr != NULL && cr->username != NULL && *cr->username != '\0')
 		return cr->username;
 	if (getpwuid_r(geteuid(), &pw, pbuf, sizeof(pbuf), &pwp) == 0 &&
@@ -241,6 +242,29 @@ jobs_slot_release(struct job_slot *s)
 	s->host = NULL;
 }
 
+/* A run's final run-state, with what its streams sent and kept; error
+ * is the message alone, its class cls. */
+static void
+emit_final(struct job_slot *s, enum store_run_state state,
+    enum run_class cls, int exit_status, int sig, const char *error)
+{
+	struct ops_event	ev = { .kind = OPS_EV_RUN_STATE,
+				    .job = s->job->id, .target = s->target };
+	int			i;
+
+	ev.u.run.state = state;
+	ev.u.run.cls = cls;
+	ev.u.run.exit_status = exit_status;
+	ev.u.run.signal = sig;
+	ev.u.run.error = error;
+	ev.u.run.counted = 1;
+	for (i = 1; i < 3; i++) {
+		ev.u.run.seen[i] = s->seen[i];
+		ev.u.run.kept[i] = s->sent[i];
+	}
+	events_post(slot_ctx(s), &ev);
+}
+
 void
 jobs_slot_end(struct job_slot *s, enum store_run_state state,
     enum run_class cls, const char *error)
@@ -254,9 +278,9 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    s->run_id, state, cls, -1, 0, error, &err) != OPS_OK)
 		log_warnx(&ctx->log, "job %lld: %s", (long long)s->job->id,
 		    ops_err_msg(&err));
-	/* Events carry the joined "class: message" form. */
+	/* target-status carries the joined "class: message" form. */
 	joined = run_error_join(cls, error);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state, -1, 0, joined);
+	emit_final(s, state, cls, -1, 0, error);
 	jobs_emit_target_status(ctx, s->job->id, s->target, state, cls,
 	    joined);
 	free(joined);
@@ -288,11 +312,19 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
-	/* Live output is bounded like the stored output. */
-	if (s->sent[si] >= s->job->js->output_cap || len == 0)
+	/*
+	 * Live output is bounded like the stored output, at the same byte
+	 * (the job's cap): what "run" showed is what "job logs" shows. The
+	 * first event with bytes past the cap says so, once (with no data
+	 * when the cap fell between two reads); the client prints the notice
+	 * there and the counts at the end.
+	 */
+	s->seen[si] += len;
+	if (s->cut[si] || len == 0)
 		return;
-	if (take > s->job->js->output_cap - s->sent[si])
-		take = s->job->js->output_cap - s->sent[si];
+	if (take > s->job->output_cap - s->sent[si])
+		take = s->job->output_cap - s->sent[si];
+	s->cut[si] = take < len;
 	s->sent[si] += take;
 	ev.job = s->job->id;
 	ev.target = target;
@@ -300,6 +332,7 @@ on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
 	ev.u.output.seq = ++s->seq;
 	ev.u.output.data = buf;
 	ev.u.output.len = take;
+	ev.u.output.truncated = s->cut[si];
 	events_post(ctx, &ev);
 }
 
@@ -377,6 +410,21 @@ class_of(enum ssh_class c)
 	return RUN_CLASS_INTERNAL;
 }
 
+/* The message stored with a run: the engine's, or (ad-hoc hosts, sudo
+ * without a password) the rewritten one in msg, "class: message",
+ * without its class. */
+static const char *
+run_msg(const struct ssh_result *r, const char *msg)
+{
+	const char	*cls = ssh_class_name(r->cls);
+	size_t		 n = strlen(cls);
+
+	if (strncmp(msg, cls, n) == 0 && strncmp(msg + n, ": ", 2) == 0 &&
+	    strcmp(msg + n + 2, r->msg) != 0)
+		return msg + n + 2;
+	return r->msg;
+}
+
 static void
 on_done(void *arg, size_t idx, const struct ssh_result *r)
 {
@@ -385,34 +433,36 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	struct ops_err		 err;
 	enum store_run_state	 state = result_state(r);
 	char			 msg[OPS_ERR_MSG_MAX + 256];
-	char			 rmsg[OPS_ERR_MSG_MAX + 192];
 	int			 sig = 0;
 
 	(void)idx;
 	msg[0] = '\0';
-	snprintf(rmsg, sizeof(rmsg), "%s", r->msg);
-	jobs_become_hint(s, r, rmsg, sizeof(rmsg));
 	if (!r->ok)
 		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
-		    rmsg);
+		    r->msg);
+	/* sudo asked and had no password: how to give one */
+	jobs_become_hint(s, r, msg, sizeof(msg));
 	if (r->exit_signal[0] != '\0')
 		sig = signal_num(r->exit_signal);
+	if (adhoc_host_is_name(s->target))
+		jobs_adhoc_result(s, r, msg, sizeof(msg));
 	if (ctx->store != NULL) {
 		jobs_slot_flush(s);
-		if (r->cls == SSH_CLASS_HOSTKEY_UNKNOWN ||
-		    r->cls == SSH_CLASS_HOSTKEY_CHANGED)
+		if ((r->cls == SSH_CLASS_HOSTKEY_UNKNOWN ||
+		    r->cls == SSH_CLASS_HOSTKEY_CHANGED) &&
+		    !adhoc_host_is_name(s->target))
 			record_pending(s, r);
 		if (store_run_finish_class(ctx->store, s->run_id, state,
 		    r->ok ? RUN_CLASS_NONE : class_of(r->cls), r->exit_status,
-		    sig, r->ok ? NULL : rmsg, &err) != OPS_OK)
+		    sig, r->ok ? NULL : run_msg(r, msg), &err) != OPS_OK)
 			log_warnx(&ctx->log, "job %lld: %s",
 			    (long long)s->job->id, ops_err_msg(&err));
 	}
 	log_debug(&ctx->log, "job %lld on %s: %s%s%s",
 	    (long long)s->job->id, s->target, store_run_state_name(state),
 	    msg[0] != '\0' ? ": " : "", msg);
-	jobs_emit_run_state(ctx, s->job->id, s->target, state,
-	    r->exit_status, sig, msg[0] != '\0' ? msg : NULL);
+	emit_final(s, state, r->ok ? RUN_CLASS_NONE : class_of(r->cls),
+	    r->exit_status, sig, r->ok ? NULL : run_msg(r, msg));
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
@@ -457,8 +507,10 @@ jobs_slot_start(struct job_slot *s)
 	struct store_target	*t = NULL;
 	struct store_cred	*cr = NULL;
 	struct ops_err		 err;
+	struct adhoc_host	 ah;
 	char			 ubuf[256], emsg[OPS_ERR_MSG_MAX + 32];
-	const char		*user;
+	const char		*user, *host;
+	unsigned		 port;
 	enum run_class		 cls;
 	int			 rc;
 
@@ -467,25 +519,38 @@ jobs_slot_start(struct job_slot *s)
 		    "the store was locked");
 		return;
 	}
-	if ((rc = store_target_get(ctx->store, s->target, &t,
-	    &err)) != OPS_OK) {
-		cls = RUN_CLASS_CONFIG;
-		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
-		goto fail;
+	if (adhoc_host_is_name(s->target)) {
+		if ((rc = jobs_adhoc_prepare(s, &ah, &cr, &err)) != OPS_OK) {
+			cls = RUN_CLASS_CONFIG;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		user = run_user(ah.user, cr, ubuf, sizeof(ubuf));
+		host = ah.host;
+		port = ah.port;
+	} else {
+		if ((rc = store_target_get(ctx->store, s->target, &t,
+		    &err)) != OPS_OK) {
+			cls = RUN_CLASS_CONFIG;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		if (t->cred_name != NULL && (rc = store_cred_get(ctx->store,
+		    t->cred_name, &cr, &err)) != OPS_OK) {
+			cls = RUN_CLASS_CONFIG;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		user = run_user(t->user, cr, ubuf, sizeof(ubuf));
+		host = t->host;
+		port = (unsigned)t->port;
 	}
-	if (t->cred_name != NULL && (rc = store_cred_get(ctx->store,
-	    t->cred_name, &cr, &err)) != OPS_OK) {
-		cls = RUN_CLASS_CONFIG;
-		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
-		goto fail;
-	}
-	user = run_user(t, cr, ubuf, sizeof(ubuf));
-	if ((s->host = strdup(t->host)) == NULL) {
+	if ((s->host = strdup(host)) == NULL) {
 		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "out of memory");
 		goto fail;
 	}
-	if ((rc = load_known(s, &err)) != OPS_OK ||
+	if ((t != NULL && (rc = load_known(s, &err)) != OPS_OK) ||
 	    (rc = auth_get(j->js, cr, user, &s->auth, &err)) != OPS_OK) {
 		cls = RUN_CLASS_AUTH;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
@@ -494,10 +559,11 @@ jobs_slot_start(struct job_slot *s)
 	memset(&s->t, 0, sizeof(s->t));
 	s->t.name = s->target;
 	s->t.host = s->host;
-	s->t.port = (unsigned)t->port;
+	s->t.port = port;
 	s->t.auth = &s->auth->auth;
 	s->t.known = s->known;
 	s->t.nknown = s->nknown;
+	s->t.accept_new = t == NULL && jobs_adhoc_accept_new(s);
 	memset(&s->x, 0, sizeof(s->x));
 	if (j->script) {
 		/* Uploaded over SFTP to a private temp file and run there;
@@ -506,7 +572,12 @@ jobs_slot_start(struct job_slot *s)
 		s->x.script_len = strlen(j->command);
 	} else
 		s->x.command = j->command;
+	if (j->input != NULL && j->input->stdin_data != NULL) {
+		s->x.stdin_data = secret_cdata(j->input->stdin_data);
+		s->x.stdin_len = secret_len(j->input->stdin_data);
+	}
 	s->x.timeout_ms = j->timeout_ms;
+	s->t.connect_timeout_ms = j->connect_timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
 	s->x.on_output = on_output;
 	s->x.on_done = on_done;
@@ -521,8 +592,8 @@ jobs_slot_start(struct job_slot *s)
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
-	jobs_emit_run_state(ctx, j->id, s->target, STORE_RUN_RUNNING, -1, 0,
-	    NULL);
+	jobs_emit_run_state(ctx, j->id, s->target, STORE_RUN_RUNNING,
+	    RUN_CLASS_NONE, -1, 0, NULL);
 	s->state = SLOT_RUNNING;
 	j->active++;
 	/* on_done may run before this returns; s->b is set before. */

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "jobs-int.h"
+#include "xmalloc.h"
 
 #define TICK_MS			1000
 #define RETENTION_PERIOD_MS	(24LL * 3600 * 1000)
@@ -31,13 +32,14 @@ static void	jobs_pass(struct jobs *);
 
 void
 jobs_emit_run_state(struct ops_ctx *ctx, int64_t job, const char *target,
-    enum store_run_state state, int exit_status, int signal,
-    const char *error)
+    enum store_run_state state, enum run_class cls, int exit_status,
+    int signal, const char *error)
 {
 	struct ops_event	ev = { .kind = OPS_EV_RUN_STATE, .job = job,
 				    .target = target };
 
 	ev.u.run.state = state;
+	ev.u.run.cls = cls;
 	ev.u.run.exit_status = exit_status;
 	ev.u.run.signal = signal;
 	ev.u.run.error = error;
@@ -86,6 +88,7 @@ job_free(struct job *j)
 	}
 	free(j->slots);
 	free(j->command);
+	jobs_input_free(j->input);
 	free(j->become_user);
 	free(j->become_cred);
 	free(j);
@@ -201,9 +204,13 @@ job_start(struct jobs *js, int64_t id, struct ops_err *err)
 	}
 	j->js = js;
 	j->id = id;
+	j->input = jobs_input_take(js, id);
 	j->n = rl.n;
 	j->script = sj->script;
 	j->timeout_ms = sj->timeout_ms;
+	j->connect_timeout_ms = sj->connect_timeout_ms;
+	j->output_cap = (size_t)(sj->output_cap > 0 ? sj->output_cap :
+	    config_num(ctx->config, "output-cap"));
 	j->forks = sj->forks > 0 ? sj->forks : (int)config_num(ctx->config,
 	    "forks");
 	if (j->forks <= 0)
@@ -255,6 +262,30 @@ job_refuse(struct jobs *js, int64_t id, const char *why)
 	emit_job_state(ctx, id, STORE_JOB_FAILED, 0, n, n);
 }
 
+/*
+ * Jobs with an input held in memory (jobs-input.c) start now, whatever
+ * else runs: their input must not wait in the queue through a restart.
+ * A daemon that is stopping fails them instead of leaving them queued.
+ */
+static void
+start_parked(struct jobs *js)
+{
+	struct ops_err	 err;
+	int64_t		 id;
+
+	while ((id = jobs_input_next(js)) != 0) {
+		if (js->stopping) {
+			jobs_input_free(jobs_input_take(js, id));
+			job_refuse(js, id, "opsicled stopped before the job "
+			    "started (its input is not kept)");
+		} else if (job_start(js, id, &err) != OPS_OK) {
+			jobs_input_free(jobs_input_take(js, id));
+			job_refuse(js, id, ops_err_msg(&err));
+		} else
+			job_fill(js->running);
+	}
+}
+
 static void
 jobs_recover(struct jobs *js)
 {
@@ -263,7 +294,6 @@ jobs_recover(struct jobs *js)
 	int64_t		 n = 0;
 
 	js->recovered = ctx->store;
-	js->output_cap = (size_t)config_num(ctx->config, "output-cap");
 	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK)
 		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
 	else if (n > 0)
@@ -342,6 +372,7 @@ jobs_pass(struct jobs *js)
 			jobs_recover(js);
 		if (!js->stopping)
 			jobs_retention(js);
+		start_parked(js);
 		while (!js->stopping && js->nrunning < js->max_running) {
 			if (store_job_next_queued(ctx->store, &id,
 			    &err) != OPS_OK) {
@@ -538,6 +569,7 @@ jobs_free(struct ops_ctx *ctx)
 		if (js->linger_timer != 0)
 			evloop_timer_del(ctx->loop, js->linger_timer);
 		jobs_auth_free_all(js);
+		jobs_input_free_all(js);
 		free(js);
 		ctx->jobs = NULL;
 	}
@@ -625,6 +657,8 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 		}
 	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
 		return rc;
+	if (sj->state == STORE_JOB_QUEUED && ctx->jobs != NULL)
+		jobs_input_free(jobs_input_take(ctx->jobs, id));
 	if (sj->state != STORE_JOB_QUEUED) {
 		rc = ops_err_set(err, OPS_E_INVAL, "cancel job %lld: it "
 		    "already ended (%s)", id, store_job_state_name(sj->state));
@@ -654,32 +688,59 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	int			rc;
 
 	*job = 0;
-	if (ctx->store == NULL)
+	if (ctx->store == NULL) {
+		secret_free(spec->stdin_data);
 		return ops_err_set(err, OPS_E_LOCKED, "store is locked; run "
 		    "opsicle unlock");
-	if (jobs_stopping(ctx))
+	}
+	if (jobs_stopping(ctx)) {
+		secret_free(spec->stdin_data);
 		return ops_err_set(err, OPS_E_LOCKED, "%s: opsicled is "
 		    "stopping and takes no new jobs", spec->rerun_of != 0 ?
 		    "rerun" : "run");
+	}
 	memset(&s, 0, sizeof(s));
 	s.command = spec->command;
 	s.script = spec->script;
 	s.timeout_ms = spec->timeout_ms;
 	s.forks = spec->forks;
+	/* The cap is fixed now: a reload does not move it mid-job, and the
+	 * store and the live stream cut at the same byte. */
+	s.output_cap = spec->output_cap > 0 ? (int64_t)spec->output_cap :
+	    config_num(ctx->config, "output-cap");
+	s.connect_timeout_ms = spec->connect_timeout_ms;
 	s.requested_by = actor;
 	s.targets = spec->targets;
 	s.ntargets = spec->ntargets;
+	s.hosts = spec->hosts;
+	s.nhosts = spec->nhosts;
 	s.become_user = spec->become_user;
 	s.become_cred = spec->become_cred;
 	/* A target removed since fails with the store's message. */
-	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK)
+	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
+		secret_free(spec->stdin_data);
 		return rc;
+	}
+	if ((spec->stdin_data != NULL || spec->nhosts > 0) &&
+	    ctx->jobs != NULL) {
+		struct job_input *in = jobs_input_new();
+
+		in->stdin_data = spec->stdin_data;
+		in->adhoc = spec->nhosts > 0;
+		in->cred = spec->host_cred != NULL ?
+		    xstrdup(spec->host_cred) : NULL;
+		in->accept_new = spec->accept_new_hostkey;
+		in->actor = xstrdup(actor);
+		jobs_input_park(ctx->jobs, *job, in);
+	} else
+		secret_free(spec->stdin_data);
 	if (spec->rerun_of != 0)
 		log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
 		    (long long)*job, actor, (long long)spec->rerun_of);
 	else
-		log_info(&ctx->log, "job %lld queued by %s on %zu targets",
-		    (long long)*job, actor, spec->ntargets);
+		log_info(&ctx->log, "job %lld queued by %s on %zu targets%s",
+		    (long long)*job, actor, spec->ntargets + spec->nhosts,
+		    spec->nhosts > 0 ? " (some ad-hoc hosts)" : "");
 	jobs_kick(ctx);
 	return OPS_OK;
 }

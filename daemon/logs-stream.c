@@ -100,6 +100,14 @@ piece_msg(enum proto_type type, long long id, int64_t job,
 	return m;
 }
 
+/* The last piece of a stream the output cap cut says so (proto.h). */
+static void
+mark_cut(json_t *m, const struct store_run *r, int err, int last)
+{
+	if (last && (err ? r->err_truncated : r->out_truncated))
+		(void)proto_add_bool(m, "truncated", 1, NULL);
+}
+
 void
 logs_replay(struct client *c, int64_t job, const struct store_run *r)
 {
@@ -118,6 +126,7 @@ logs_replay(struct client *c, int64_t job, const struct store_run *r)
 				c->closing = 1;
 				return;
 			}
+			mark_cut(m, r, err, off >= len);
 			client_send_later(c, m);
 			json_decref(m);
 		}
@@ -203,6 +212,8 @@ stream_next(struct logs_stream *s, struct ops_err *err)
 		m = piece_msg(PROTO_LOGS_DATA, s->id, s->job, r->target,
 		    s->stream, logs_piece(p, len, s->b64[s->stream], &s->off),
 		    s->b64[s->stream]);
+		if (m != NULL)
+			mark_cut(m, r, s->stream, s->off >= len);
 	}
 	if (m == NULL)
 		return ops_err_set(err, OPS_E_NOMEM, "job logs: build the "

@@ -1,7 +1,7 @@
 /*
  * cli-args.c: a command line parsed against its table entry: options
  * checked against the entry's spec (--name VALUE, --name=VALUE, -f for
- * --follow), positional bounds, and the getters the cli-*.c files use.
+ * --follow, -x for --exclude, -S for --max-exit), positional bounds, and the getters the cli-*.c files use.
  */
 #include "config.h"
 
@@ -87,6 +87,14 @@ cli_parse(struct cli_args *a, int argc, char **argv, int *help)
 		if (strcmp(arg, "-f") == 0 &&
 		    cmd_option_kind(a->e, "follow", 6) == 1)
 			arg = "--follow";
+		/* -x is --exclude (pdsh's -x) where the command has it. */
+		if (strcmp(arg, "-x") == 0 &&
+		    cmd_option_kind(a->e, "exclude", 7) >= 2)
+			arg = "--exclude";
+		/* -S is --max-exit (pdsh's -S) where the command has it. */
+		if (strcmp(arg, "-S") == 0 &&
+		    cmd_option_kind(a->e, "max-exit", 8) == 1)
+			arg = "--max-exit";
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			*help = 1;
 			return 0;

@@ -122,10 +122,24 @@ request(const struct cli_args *a, json_t *msg, json_t **result)
 
 /* ---- target add / import --accept-new-hostkey ------------------------- */
 
+/* One host key of a reply through the codec; a bad one is said, and
+ * left out. */
+static int
+key_decode(const json_t *o, struct hostkey_rec *k)
+{
+	struct ops_err	err;
+
+	if (hostkey_rec_decode(o, k, &err) == OPS_OK)
+		return 0;
+	cli_errmsg(NULL, ops_err_msg(&err));
+	return -1;
+}
+
 int
 cli_send_accept_new(const struct cli_args *a, json_t *msg,
     void (*show)(const struct cli_args *, const json_t *))
 {
+	struct hostkey_rec	 hk;
 	const json_t	*v;
 	json_t		*r = NULL;
 	size_t		 i;
@@ -140,9 +154,10 @@ cli_send_accept_new(const struct cli_args *a, json_t *msg,
 		if (show != NULL)
 			show(a, r);
 		json_array_foreach(json_object_get(r, "hostkeys"), i, v)
-			printf("%s: accepted host key %s %s\n",
-			    cli_str(v, "target"), cli_str(v, "type"),
-			    cli_str(v, "fingerprint"));
+			if (key_decode(v, &hk) == 0)
+				printf("%s: accepted host key %s %s\n",
+				    cli_dash(hk.target), cli_dash(hk.type),
+				    hk.fingerprint);
 		json_array_foreach(json_object_get(r, "hostkey_errors"), i, v)
 			fprintf(stderr, "opsicle %s: %s: no host key stored "
 			    "(target added): %s\n", a->e->name,
@@ -177,6 +192,7 @@ row(char **cells, size_t *n, const char *t, const char *status,
 static void
 show_list(const struct cli_args *a, const json_t *r)
 {
+	struct hostkey_rec	 hk;
 	const json_t	*t, *k;
 	char		**cells;
 	size_t		 i, j, nrows = 1, n = 0;
@@ -198,12 +214,14 @@ show_list(const struct cli_args *a, const json_t *r)
 		    json_array_size(json_object_get(t, "pending")) == 0)
 			row(cells, &n, name, st, "-", "-", "-", 0);
 		json_array_foreach(json_object_get(t, "known"), j, k)
-			row(cells, &n, name, st, "known", cli_str(k, "type"),
-			    cli_str(k, "fingerprint"), cli_int(k, "added"));
+			if (key_decode(k, &hk) == 0)
+				row(cells, &n, name, st, "known", cli_dash(hk.type),
+				    hk.fingerprint, hk.added);
 		json_array_foreach(json_object_get(t, "pending"), j, k)
-			row(cells, &n, name, st, "pending", cli_str(k, "type"),
-			    cli_str(k, "fingerprint"),
-			    cli_int(k, "last_seen"));
+			if (key_decode(k, &hk) == 0)
+				row(cells, &n, name, st, "pending",
+				    cli_dash(hk.type), hk.fingerprint,
+				    hk.last_seen);
 	}
 	cli_table(cells, n / 6, 6);
 	for (i = 0; i < n; i++)

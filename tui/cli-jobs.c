@@ -63,11 +63,11 @@ const struct cmd_entry cmd_job_show_entry = {
 const struct cmd_entry cmd_job_logs_entry = {
 	.name = "job logs",
 	.usage = "job logs JOB [-f | --follow] [--target TARGET] "
-	    "[--raw] [--json]",
+	    "[--raw] [--quiet] [-S | --max-exit] [--json]",
 	.help = "print a job's output; -f follows it until the job "
-	    "ends",
+	    "ends, then says how it ended and exits as run would",
 	.min_args = 1, .max_args = 1,
-	.options = "follow target= raw json",
+	.options = "follow target= raw json quiet max-exit",
 	.flags = CMD_RO,
 	.type = PROTO_JOB_LOGS,
 	.exec = cli_job_logs,
@@ -125,13 +125,13 @@ job_msg(const struct cli_args *a)
 }
 
 static void
-fmt_duration(const json_t *v, char *buf, size_t len)
+fmt_duration(const struct run_rec *r, char *buf, size_t len)
 {
-	if (!json_is_integer(v))
+	if (r->started <= 0 || r->finished < r->started)
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%.2fs", (double)json_integer_value(v) /
-		    1000.0);
+		snprintf(buf, len, "%.2fs", (double)(r->finished -
+		    r->started) / 1000.0);
 }
 
 /* The first line of a command, cut to fit a column. */
@@ -148,7 +148,8 @@ short_command(const char *cmd, char *buf, size_t len)
 static void
 show_list(const struct cli_args *a, const json_t *r)
 {
-	const json_t	*o;
+	struct job_rec	 j;
+	struct ops_err	 err;
 	char		**cells, buf[128];
 	size_t		 n = json_array_size(r), i, k = 0, nc = 7;
 
@@ -163,23 +164,27 @@ show_list(const struct cli_args *a, const json_t *r)
 	cells[k++] = strdup("CREATED");
 	cells[k++] = strdup("COMMAND");
 	for (i = 0; i < n; i++) {
-		o = json_array_get(r, i);
-		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "id"));
+		if (job_rec_decode(json_array_get(r, i), &j, &err) != OPS_OK) {
+			cli_errmsg(NULL, ops_err_msg(&err));
+			goto out;
+		}
+		snprintf(buf, sizeof(buf), "%lld", (long long)j.id);
 		cells[k++] = strdup(buf);
-		cells[k++] = strdup(cli_str(o, "state"));
-		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "total"));
+		cells[k++] = strdup(job_state_name(j.state));
+		snprintf(buf, sizeof(buf), "%zu", j.total);
 		cells[k++] = strdup(buf);
-		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "ok"));
+		snprintf(buf, sizeof(buf), "%zu", j.ok);
 		cells[k++] = strdup(buf);
-		snprintf(buf, sizeof(buf), "%lld", cli_int(o, "failed"));
+		snprintf(buf, sizeof(buf), "%zu", j.failed);
 		cells[k++] = strdup(buf);
-		cli_time(cli_int(o, "created"), buf, sizeof(buf));
+		cli_time(j.created, buf, sizeof(buf));
 		cells[k++] = strdup(buf);
-		if (strcmp(cli_str(o, "kind"), "script") == 0)
+		if (j.script)
 			snprintf(buf, sizeof(buf), "(script)");
 		else
-			short_command(cli_str(o, "command"), buf, sizeof(buf));
+			short_command(j.command, buf, sizeof(buf));
 		cells[k++] = strdup(buf);
+		job_rec_done(&j);
 	}
 	for (i = 0; i < k; i++)
 		if (cells[i] == NULL)
@@ -223,65 +228,77 @@ cli_job_list(const struct cli_args *a)
 static void
 show_job(const struct cli_args *a, const json_t *o)
 {
-	const json_t	*runs = json_object_get(o, "runs"), *r;
-	char		**cells, buf[64];
-	size_t		 n = json_array_size(runs), i, k = 0, nc = 6;
+	struct job_rec		 j;
+	const struct run_rec	*r;
+	struct ops_err		 err;
+	char			**cells, buf[64];
+	size_t			 i, k = 0, nc = 6;
 
 	(void)a;
-	printf("job       %lld\n", cli_int(o, "id"));
-	printf("state     %s\n", cli_str(o, "state"));
-	printf("kind      %s\n", cli_str(o, "kind"));
-	printf("command   %s\n", cli_str(o, "command"));
-	printf("by        %s\n", cli_str(o, "requested_by"));
-	if (json_is_string(json_object_get(o, "become")))
-		printf("become    %s%s%s\n", cli_str(o, "become"),
-		    json_is_string(json_object_get(o, "become_cred")) ?
-		    ", sudo password from credential " : "",
-		    json_is_string(json_object_get(o, "become_cred")) ?
-		    cli_str(o, "become_cred") : "");
-	cli_time(cli_int(o, "created"), buf, sizeof(buf));
-	printf("created   %s\n", buf);
-	cli_time(cli_int(o, "started"), buf, sizeof(buf));
-	printf("started   %s\n", buf);
-	cli_time(cli_int(o, "finished"), buf, sizeof(buf));
-	printf("finished  %s\n", buf);
-	printf("targets   %lld (%lld ok, %lld failed)\n\n",
-	    cli_int(o, "total"), cli_int(o, "ok"), cli_int(o, "failed"));
-	if ((cells = calloc((n + 1) * nc, sizeof(*cells))) == NULL)
+	if (job_rec_decode(o, &j, &err) != OPS_OK) {
+		cli_errmsg(NULL, ops_err_msg(&err));
 		return;
+	}
+	printf("job       %lld\n", (long long)j.id);
+	printf("state     %s\n", job_state_name(j.state));
+	printf("kind      %s\n", j.script ? "script" : "command");
+	printf("command   %s\n", cli_dash(j.command));
+	printf("by        %s\n", cli_dash(j.requested_by));
+	if (j.become_user != NULL) {
+		printf("become    ");
+		cli_safe_puts(stdout, j.become_user);
+		if (j.become_cred != NULL) {
+			printf(", sudo password from credential ");
+			cli_safe_puts(stdout, j.become_cred);
+		}
+		putchar('\n');
+	}
+	cli_time(j.created, buf, sizeof(buf));
+	printf("created   %s\n", buf);
+	cli_time(j.started, buf, sizeof(buf));
+	printf("started   %s\n", buf);
+	cli_time(j.finished, buf, sizeof(buf));
+	printf("finished  %s\n", buf);
+	cli_job_limits(&j);
+	printf("targets   %zu (%zu ok, %zu failed)\n\n", j.total, j.ok,
+	    j.failed);
+	if ((cells = calloc((j.nruns + 1) * nc, sizeof(*cells))) == NULL)
+		goto out;
 	cells[k++] = strdup("TARGET");
 	cells[k++] = strdup("STATE");
 	cells[k++] = strdup("EXIT");
 	cells[k++] = strdup("DURATION");
 	cells[k++] = strdup("CLASS");
 	cells[k++] = strdup("ERROR");
-	for (i = 0; i < n; i++) {
-		r = json_array_get(runs, i);
-		cells[k++] = strdup(cli_str(r, "target"));
-		cells[k++] = strdup(cli_str(r, "state"));
-		if (json_is_integer(json_object_get(r, "exit")))
-			snprintf(buf, sizeof(buf), "%lld", cli_int(r, "exit"));
-		else if (json_is_string(json_object_get(r, "signal")))
-			snprintf(buf, sizeof(buf), "sig %s",
-			    cli_str(r, "signal"));
+	for (i = 0; i < j.nruns; i++) {
+		r = &j.runs[i];
+		cells[k++] = strdup(r->target[0] != '\0' ? r->target : "-");
+		cells[k++] = strdup(run_state_name(r->state));
+		if (r->exit_status >= 0)
+			snprintf(buf, sizeof(buf), "%d", r->exit_status);
+		else if (r->signal > 0)
+			snprintf(buf, sizeof(buf), "sig %d", r->signal);
 		else
 			snprintf(buf, sizeof(buf), "-");
-		cells[k++] = termsafe_strdup(buf, 0);
-		fmt_duration(json_object_get(r, "duration_ms"), buf,
-		    sizeof(buf));
 		cells[k++] = strdup(buf);
-		cells[k++] = strdup(cli_str(r, "class"));
+		fmt_duration(r, buf, sizeof(buf));
+		cells[k++] = strdup(buf);
+		cells[k++] = strdup(run_rec_class(r) != NULL ?
+		    run_rec_class(r) : "-");
 		/* may quote the target (a signal name, stderr) */
-		cells[k++] = termsafe_strdup(cli_str(r, "error"), 0);
+		cells[k++] = termsafe_strdup(r->error != NULL &&
+		    r->error[0] != '\0' ? r->error : "-", 0);
 	}
 	for (i = 0; i < k; i++)
 		if (cells[i] == NULL)
 			goto out;
-	cli_table(cells, n + 1, nc);
+	cli_table(cells, j.nruns + 1, nc);
+	cli_cut_lines(stdout, j.runs, j.nruns);
 out:
 	for (i = 0; i < k; i++)
 		free(cells[i]);
 	free(cells);
+	job_rec_done(&j);
 }
 
 int
@@ -390,8 +407,9 @@ follow_logs(const struct cli_args *a, json_t *m)
 	if (type == PROTO_ERROR) {
 		cli_errmsg("job logs", cli_str(r, "message"));
 		rc = EXIT_REFUSED;
-	} else
-		rc = 0;
+	} else	/* the job ended: as run would (cli-outcome.c) */
+		rc = cli_outcome_job(&c, "job logs", cli_int(m, "job"),
+		    cli_outcome_flags(a) | (a->json ? CLI_OUTCOME_QUIET : 0));
 out:
 	json_decref(r);
 	cli_lines_free(l);

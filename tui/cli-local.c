@@ -55,6 +55,15 @@ cli_usage(FILE *fp, const struct cmd_entry *e)
 }
 
 void
+cli_help_entry(FILE *fp, const struct cmd_entry *e)
+{
+	cli_usage(fp, e);
+	fprintf(fp, "%s\n", e->help);
+	if (e->details != NULL)
+		fprintf(fp, "%s\n", e->details);
+}
+
+void
 cli_usage_all(FILE *fp)
 {
 	const struct cmd_entry	*const *t;
@@ -110,13 +119,12 @@ cli_help(const struct cli_args *a)
 		fprintf(stderr, "opsicle: unknown command: %s\n", a->pos[0]);
 		return EXIT_USAGE;
 	}
-	cli_usage(stdout, e);
-	printf("%s\n", e->help);
+	cli_help_entry(stdout, e);
 	return 0;
 }
 
 /* "NAME\t-f --follow --target ...": the line the bash completion reads
- * (-f where the parser takes it for --follow). */
+ * (-f and -S where the parser takes them for --follow, --max-exit). */
 static void
 list_options(const char *name, const struct cmd_entry *e)
 {
@@ -126,6 +134,10 @@ list_options(const char *name, const struct cmd_entry *e)
 	printf("%s\t", name);
 	if (cmd_option_kind(e, "follow", 6) == 1) {
 		printf("-f");
+		sep = " ";
+	}
+	if (cmd_option_kind(e, "max-exit", 8) == 1) {
+		printf("%s-S", sep);
 		sep = " ";
 	}
 	while (*p != '\0') {

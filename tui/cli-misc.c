@@ -172,7 +172,8 @@ cli_daemon_stop(const struct cli_args *a)
 static void
 show_audit(const struct cli_args *a, const json_t *r)
 {
-	const json_t	*o;
+	struct audit_rec rec;
+	struct ops_err	 err;
 	char		**cells, ts[32], id[24];
 	size_t		 n = json_array_size(r), i, k = 0;
 
@@ -186,16 +187,21 @@ show_audit(const struct cli_args *a, const json_t *r)
 	cells[k++] = "OBJECT";
 	cells[k++] = "RESULT";
 	for (i = 0; i < n; i++) {
-		o = json_array_get(r, i);
-		snprintf(id, sizeof(id), "%lld", cli_int(o, "id"));
-		cli_time(cli_int(o, "ts"), ts, sizeof(ts));
+		if (audit_rec_decode(json_array_get(r, i), &rec, &err) !=
+		    OPS_OK) {
+			cli_errmsg(NULL, ops_err_msg(&err));
+			break;
+		}
+		snprintf(id, sizeof(id), "%lld", (long long)rec.id);
+		cli_time(rec.ts, ts, sizeof(ts));
 		cells[k++] = strdup(id);
 		cells[k++] = strdup(ts);
-		cells[k++] = termsafe_strdup(cli_str(o, "actor"), 0);
-		cells[k++] = termsafe_strdup(cli_str(o, "action"), 0);
-		cells[k++] = termsafe_strdup(cli_str(o, "object"), 0);
-		cells[k++] = termsafe_strdup(cli_str(o, "result"), 0);
+		cells[k++] = termsafe_strdup(cli_dash(rec.actor), 0);
+		cells[k++] = termsafe_strdup(cli_dash(rec.action), 0);
+		cells[k++] = termsafe_strdup(cli_dash(rec.object), 0);
+		cells[k++] = termsafe_strdup(cli_dash(rec.result), 0);
 	}
+	n = k / 6 - 1;
 	for (i = 6; i < k; i++)
 		if (cells[i] == NULL)
 			goto out;

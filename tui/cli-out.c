@@ -101,6 +101,12 @@ cli_str(const json_t *o, const char *key)
 	return json_string_value(v);
 }
 
+const char *
+cli_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
 long long
 cli_int(const json_t *o, const char *key)
 {
@@ -119,20 +125,16 @@ cli_time(long long ms, char *buf, size_t len)
 }
 
 void
-cli_last_run(const json_t *lr, long long now, char *buf, size_t len)
+cli_run_words(const struct run_rec *r, long long now, char *buf, size_t len)
 {
-	const char	*state = json_string_value(json_object_get(lr,
-			    "state"));
-	const json_t	*x;
-	long long	 age;
+	long long	age;
 
-	if (!json_is_object(lr) || state == NULL) {
+	if (r == NULL) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	if (strcmp(state, "ok") == 0) {
-		age = (now - json_integer_value(json_object_get(lr,
-		    "finished"))) / 1000;
+	if (r->state == RUN_STATE_OK) {
+		age = (now - r->finished) / 1000;
 		if (age < 0)
 			age = 0;
 		if (age < 60)
@@ -143,19 +145,27 @@ cli_last_run(const json_t *lr, long long now, char *buf, size_t len)
 			snprintf(buf, len, "ok %lldh ago", age / 3600);
 		else
 			snprintf(buf, len, "ok %lldd ago", age / 86400);
-	} else if (strcmp(state, "failed") == 0 &&
-	    json_is_integer(x = json_object_get(lr, "exit")))
-		snprintf(buf, len, "failed (exit %lld)", (long long)
-		    json_integer_value(x));
-	else if (strcmp(state, "failed") == 0 &&
-	    json_is_integer(x = json_object_get(lr, "signal")))
-		snprintf(buf, len, "failed (signal %lld)", (long long)
-		    json_integer_value(x));
-	else if (strcmp(state, "error") == 0 &&
-	    json_is_string(x = json_object_get(lr, "class")))
-		snprintf(buf, len, "%s", json_string_value(x));
+	} else if (r->state == RUN_STATE_FAILED && r->exit_status >= 0)
+		snprintf(buf, len, "failed (exit %d)", r->exit_status);
+	else if (r->state == RUN_STATE_FAILED && r->signal > 0)
+		snprintf(buf, len, "failed (signal %d)", r->signal);
+	else if (r->state == RUN_STATE_ERROR && r->cls != RUN_CLASS_NONE)
+		snprintf(buf, len, "%s", run_class_name(r->cls));
 	else
-		snprintf(buf, len, "%s", state);
+		snprintf(buf, len, "%s", run_state_name(r->state));
+}
+
+void
+cli_last_run(const json_t *lr, long long now, char *buf, size_t len)
+{
+	struct run_rec	r;
+	struct ops_err	err;
+
+	if (!json_is_object(lr) || run_rec_decode(lr, RUN_REC_LAST, &r,
+	    &err) != OPS_OK)
+		cli_run_words(NULL, now, buf, len);
+	else
+		cli_run_words(&r, now, buf, len);
 }
 
 void

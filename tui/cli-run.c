@@ -3,14 +3,18 @@
  * Sends the run with follow, so the daemon attaches this connection to
  * the new job's events (and no other job's) before any is sent, then
  * prints the job's output live as "target: line" (remote stderr to our
- * stderr) until the job ends, and a summary: "N ok, N failed" and each
- * failed target with its class and message. --group folds identical
- * outputs at the end instead (core/outgroup); --json prints one object:
+ * stderr; --no-prefix: the bare lines) until the job ends, then on
+ * stderr where the output cap cut a stream and a summary, "N ok, N
+ * failed" and each failed target with its class and message
+ * (cli-outcome.c; --quiet: no summary). --group folds identical
+ * outputs at the end instead (core/outgroup), a target that never ran
+ * showing its error in its block; --json prints one object:
  * the job as "job show --json" gives it, each run with its "stdout" and
  * "stderr". Output to a terminal goes through core/termsafe unless
  * --raw; error texts and names always do.
  * Exit: 0 every target ok, 1 some failed (or the daemon refused), 2 usage,
- * 3 no daemon. Ctrl-C detaches: the job keeps running.
+ * 3 no daemon; -S/--max-exit: the largest remote status instead. Ctrl-C
+ * detaches (130): the job keeps running.
  */
 #include "config.h"
 
@@ -20,10 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
+#include "config-file.h"
 #include "model.h"
 #include "outgroup.h"
 #include "store.h"
@@ -32,18 +38,57 @@
 
 /* ---- command entries (listed in cli-table.c) ---------------------------- */
 
+/* The options of the output and limits (kept apart to merge easily). */
+#define RUN_OPTIONS	"connect-timeout= output-cap= quiet no-prefix max-exit"
+#define RUN_DETAILS \
+	"  --timeout SEC          the command: from the start of its " \
+	"channel to its exit\n" \
+	"                         (none by default; class timeout)\n" \
+	"  --connect-timeout SEC  a new session: TCP connect, SSH " \
+	"handshake and\n" \
+	"                         authentication together (connect-timeout " \
+	"in\n" \
+	"                         opsicle.conf, 15 by default; class " \
+	"connect-timeout)\n" \
+	"  --output-cap SIZE      bytes kept and shown per run and stream " \
+	"(k, m, g;\n" \
+	"                         output-cap in opsicle.conf, 1m by " \
+	"default)\n" \
+	"  --quiet                no summary on stderr (cut streams are " \
+	"still said)\n" \
+	"  --no-prefix            remote lines without \"target: \"\n" \
+	"  -S, --max-exit         exit with the largest remote exit " \
+	"status\n" \
+	"A run waiting for its turn (--forks) is covered by neither timeout."
+
+/* sudo (cli-run-become.c). */
+#define RUN_BECOME_DETAILS \
+	"  --become               run under sudo as root; --become-user " \
+	"USER: as USER\n" \
+	"  --become-cred CRED     sudo's password is that password " \
+	"credential's\n" \
+	"                         (else the target's own password " \
+	"credential's; never\n" \
+	"                         an option or a variable)"
+
 /* The entries are the way in: the functions that run them are static. */
 static cli_exec_fn	cli_run;
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "run [--timeout SEC] [--forks N] [--group] [--raw] "
-	    "[--json] [--become] [--become-user USER] [--become-cred CRED] "
-	    "SELECTOR... -- COMMAND | --script FILE",
-	.help = "run a command or script on targets (names, globs, "
-	    "tag:TAG, all)",
-	.min_args = 1, .max_args = -1,
-	.options = "script= timeout= forks= group raw json"
+	.usage = "run [--timeout SEC] [--connect-timeout SEC] "
+	    "[--output-cap SIZE] [--forks N] [--group] [--raw] [--quiet] "
+	    "[--no-prefix] [-S | --max-exit] [--json] [-x SELECTOR] [--stdin] "
+	    "[--host [USER@]HOST[:PORT]] [--cred CRED] [--accept-new-hostkey] "
+	    "[--become] [--become-user USER] [--become-cred CRED] "
+	    "[SELECTOR...] -- COMMAND | --script FILE",
+	.help = "run a command or script on targets (selectors: names, "
+	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
+	.details = RUN_DETAILS "\n" RUN_BECOME_DETAILS,
+	.min_args = 0, .max_args = -1,
+	.options = "script= timeout= forks= group raw json " RUN_OPTIONS
+	    /* cli-run-targets.c */
+	    " exclude=* stdin host=* cred= accept-new-hostkey"
 	    /* cli-run-become.c */
 	    " become become-user= become-cred=",
 	.flags = CMD_RW,
@@ -178,6 +223,17 @@ event_bytes(const json_t *ev, const char *key, const char *enckey,
 	return out;
 }
 
+/* The output cap cut target's stream: end its last line, say so. */
+static void
+lines_cut(struct cli_lines *l, const char *target, int err)
+{
+	struct line_buf	*b;
+
+	if ((b = lines_get(l, target, err)) != NULL)
+		lines_emit(l, b, 1);
+	cli_cut_notice(target, err ? "stderr" : "stdout");
+}
+
 static void
 lines_add(struct cli_lines *l, const char *target, int err,
     const unsigned char *p, size_t len)
@@ -200,14 +256,18 @@ cli_lines_feed(struct cli_lines *l, const json_t *ev)
 {
 	const char	*stream = json_string_value(json_object_get(ev,
 			    "stream"));
+	const char	*target = json_string_value(json_object_get(ev,
+			    "target"));
 	unsigned char	*p;
 	size_t		 len;
+	int		 err = stream != NULL && strcmp(stream, "stderr") == 0;
 
 	if ((p = event_bytes(ev, "data", "encoding", &len)) == NULL)
 		return;
-	lines_add(l, json_string_value(json_object_get(ev, "target")),
-	    stream != NULL && strcmp(stream, "stderr") == 0, p, len);
+	lines_add(l, target, err, p, len);
 	free(p);
+	if (target != NULL && json_is_true(json_object_get(ev, "truncated")))
+		lines_cut(l, target, err);
 }
 
 void
@@ -252,6 +312,51 @@ num_opt(const struct cli_args *a, const char *name, long max)
 		return 0;
 	}
 	return n;
+}
+
+/* --connect-timeout, --output-cap, and what goes with the output. */
+struct run_limits {
+	long		 connect_timeout;	/* -1: the daemon's */
+	long long	 output_cap;		/* -1: the daemon's */
+};
+
+#define RUN_OUTPUT_CAP_MIN	1024LL
+#define RUN_OUTPUT_CAP_MAX	(1024LL * 1024 * 1024)	/* the config's */
+
+/* 0, or -1 on a usage error (printed). */
+static int
+run_limit_opts(const struct cli_args *a, struct run_limits *lim)
+{
+	const char	*v = cli_opt(a, "output-cap");
+
+	lim->output_cap = -1;
+	if ((lim->connect_timeout = num_opt(a, "connect-timeout",
+	    600)) == 0)
+		return -1;
+	if (v != NULL && (!config_parse_size(v, &lim->output_cap) ||
+	    lim->output_cap < RUN_OUTPUT_CAP_MIN ||
+	    lim->output_cap > RUN_OUTPUT_CAP_MAX)) {
+		fprintf(stderr, "opsicle run: --output-cap needs a size from "
+		    "1k to 1g (bytes, or with a k, m or g suffix), not "
+		    "\"%s\"\n", v);
+		return -1;
+	}
+	if (cli_flag(a, "no-prefix") && cli_flag(a, "group")) {
+		fprintf(stderr, "opsicle run: --no-prefix and --group do not "
+		    "go together (a group block has no prefixes)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+run_limit_add(json_t *m, const struct run_limits *lim)
+{
+	if (lim->connect_timeout > 0)
+		(void)proto_add_int(m, "connect_timeout", lim->connect_timeout,
+		    NULL);
+	if (lim->output_cap > 0)
+		(void)proto_add_int(m, "output_cap", lim->output_cap, NULL);
 }
 
 /* The script file's text (NUL-free, at most STORE_BODY_MAX bytes). */
@@ -409,43 +514,103 @@ groups_free(struct groups *g)
 	free(g->bufs);
 }
 
+/* stdout and stderr are one file (a terminal, 2>&1): said once. */
+static int
+same_file(FILE *a, FILE *b)
+{
+	struct stat	sa, sb;
+
+	return fstat(fileno(a), &sa) == 0 && fstat(fileno(b), &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void
+block_header(FILE *fp, const char *names, size_t n)
+{
+	fprintf(fp, "---------------\n");
+	cli_safe_puts(fp, names);
+	fprintf(fp, " (%zu)\n---------------\n", n);
+}
+
+/*
+ * One --group block: its names, the output, then how it ended: "(exit
+ * N)", or the error of a run that never got an exit status. Its stderr
+ * lines get the header on stderr too unless both streams are one file,
+ * so they never lose their origin.
+ */
+static void
+print_block(const char *names, size_t n, const struct outgroup_item *it,
+    const json_t *run, int raw)
+{
+	block_header(stdout, names, n);
+	cli_out_write(stdout, cli_out_filtered(stdout, raw), it->out,
+	    it->outlen);
+	if (it->outlen > 0 && it->out[it->outlen - 1] != '\n')
+		putchar('\n');
+	fflush(stdout);
+	if (it->errlen > 0 && !same_file(stdout, stderr))
+		block_header(stderr, names, n);
+	cli_out_write(stderr, cli_out_filtered(stderr, raw), it->err,
+	    it->errlen);
+	if (it->errlen > 0 && it->err[it->errlen - 1] != '\n')
+		fputc('\n', stderr);
+	fflush(stderr);
+	if (run != NULL) {
+		/* may quote the target (a signal name, stderr) */
+		printf("(%s) ", cli_str(run, "state"));
+		if (json_is_string(json_object_get(run, "class")) &&
+		    strcmp(cli_str(run, "class"), cli_str(run, "error")) != 0) {
+			cli_safe_puts(stdout, cli_str(run, "class"));
+			printf(": ");
+		}
+		cli_safe_puts(stdout, cli_str(run, "error"));
+		putchar('\n');
+	} else if (it->exit_status != 0)
+		printf("(exit %d)\n", it->exit_status);
+	fflush(stdout);
+}
+
+/* Ran to an exit status (ok or not): its output folds with others'. */
+static int
+run_exited(const json_t *run)
+{
+	return json_is_integer(json_object_get(run, "exit"));
+}
+
 static void
 print_groups(struct groups *gr, const json_t *show, int raw)
 {
-	const json_t		*sruns = json_object_get(show, "runs");
-	struct outgroup_item	*items = gr->items;
+	const json_t		*sruns = json_object_get(show, "runs"), *r;
+	struct outgroup_item	*items = NULL;
 	struct outgroup_set	*set = NULL;
 	char			 names[1024];
-	size_t			 n = gr->n, i;
+	size_t			 n = 0, i;
 
-	for (i = 0; i < n; i++)
-		items[i].exit_status = (int)json_integer_value(
-		    json_object_get(json_array_get(sruns, i), "exit"));
+	if ((items = calloc(gr->n + 1, sizeof(*items))) == NULL)
+		return;
+	for (i = 0; i < gr->n; i++)
+		if (run_exited(json_array_get(sruns, i))) {
+			items[n] = gr->items[i];
+			items[n++].exit_status = (int)json_integer_value(
+			    json_object_get(json_array_get(sruns, i),
+			    "exit"));
+		}
 	if (outgroup_fold(items, n, &set, NULL) != OPS_OK)
 		goto out;
 	for (i = 0; i < set->ngroups; i++) {
 		const struct outgroup *g = &set->groups[i];
-		const struct outgroup_item *it = &items[g->first];
 
 		outgroup_names(g, items, names, sizeof(names));
-		printf("---------------\n");
-		cli_safe_puts(stdout, names);
-		printf(" (%zu)\n---------------\n", g->nmembers);
-		cli_out_write(stdout, cli_out_filtered(stdout, raw), it->out,
-		    it->outlen);
-		if (it->outlen > 0 && it->out[it->outlen - 1] != '\n')
-			putchar('\n');
-		fflush(stdout);
-		cli_out_write(stderr, cli_out_filtered(stderr, raw), it->err,
-		    it->errlen);
-		if (it->errlen > 0 && it->err[it->errlen - 1] != '\n')
-			fputc('\n', stderr);
-		fflush(stderr);
-		if (it->exit_status != 0)
-			printf("(exit %d)\n", it->exit_status);
+		print_block(names, g->nmembers, &items[g->first], NULL, raw);
 	}
+	/* Each target that never ran to the end, with its own error. */
+	for (i = 0; i < gr->n; i++)
+		if (!run_exited(r = json_array_get(sruns, i)))
+			print_block(gr->items[i].target, 1, &gr->items[i], r,
+			    raw);
 out:
 	outgroup_free(set);
+	free(items);
 }
 
 /* The stored output of job id after the run: --json streams it, --group
@@ -486,45 +651,41 @@ print_stored(struct cli_conn *c, const json_t *show, long long id, int json,
 }
 
 /*
- * The summary, from the final run-state events (so it needs nothing more
+ * The outcome, from the final run-state events (so it needs nothing more
  * from a daemon that may be stopping): targets in the job's order.
  */
 static int
-summary(const json_t *targets, const json_t *states)
+summary(const json_t *targets, const json_t *states, int flags)
 {
 	const json_t	*t, *ev;
-	const char	*state;
-	size_t		 i, nok = 0, nfail = 0;
+	struct run_rec	*runs;
+	struct ops_err	 err;
+	size_t		 i, n = json_array_size(targets);
+	int		 rc;
 
+	if ((runs = calloc(n + 1, sizeof(*runs))) == NULL)
+		return EXIT_REFUSED;
 	json_array_foreach(targets, i, t) {
+		/* No final event (or a bad one): the state is unknown. */
 		ev = json_object_get(states, json_string_value(t));
-		if (ev != NULL && strcmp(cli_str(ev, "state"), "ok") == 0)
-			nok++;
-		else
-			nfail++;
+		if (ev == NULL || run_rec_decode(ev, RUN_REC_EVENT, &runs[i],
+		    &err) != OPS_OK) {
+			memset(&runs[i], 0, sizeof(runs[i]));
+			runs[i].exit_status = -1;
+		}
+		runs[i].target = json_string_value(t);
 	}
-	printf("%zu ok, %zu failed\n", nok, nfail);
-	json_array_foreach(targets, i, t) {
-		ev = json_object_get(states, json_string_value(t));
-		state = ev != NULL ? cli_str(ev, "state") : "unknown";
-		if (strcmp(state, "ok") == 0)
-			continue;
-		printf("  ");
-		cli_safe_puts(stdout, json_string_value(t));
-		printf(": ");
-		/* The error may quote the target (a signal name, stderr). */
-		cli_safe_puts(stdout, json_object_get(ev, "error") != NULL ?
-		    cli_str(ev, "error") : state);
-		putchar('\n');
-	}
-	return nfail == 0 ? 0 : EXIT_REFUSED;
+	rc = cli_outcome(runs, n, flags);
+	free(runs);
+	return rc;
 }
 
 static int
 follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
     const json_t *targets, int group)
 {
-	struct cli_lines	*lines = cli_lines_new(1, cli_flag(a, "raw"));
+	struct cli_lines	*lines = cli_lines_new(
+				    !cli_flag(a, "no-prefix"), cli_flag(a, "raw"));
 	struct ops_err		 err;
 	enum proto_type		 type;
 	json_t			*m, *show = NULL;
@@ -565,11 +726,14 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 		json_decref(states);
 		return rc != 0 ? rc : EXIT_REFUSED;
 	}
-	if (a->json)
+	if (a->json && (cli_outcome_flags(a) & CLI_OUTCOME_MAX_EXIT))
+		rc = cli_outcome_show(show,
+		    CLI_OUTCOME_QUIET | CLI_OUTCOME_MAX_EXIT);
+	else if (a->json)
 		rc = cli_int(show, "ok") == (long long)json_array_size(
 		    json_object_get(show, "runs")) ? 0 : EXIT_REFUSED;
 	else
-		rc = summary(targets, states);
+		rc = summary(targets, states, cli_outcome_flags(a));
 	json_decref(show);
 	json_decref(states);
 	return rc;
@@ -585,20 +749,23 @@ cli_run(const struct cli_args *a)
 	char		*body = NULL;
 	json_t		*m = NULL, *r = NULL;
 	enum proto_type	 type;
+	struct run_limits lim;
 	long		 timeout, forks;
 	long long	 rid, id;
 	int		 nsel, ncmd, rc, group = cli_flag(a, "group");
 
 	nsel = a->dashdash > 0 ? a->dashdash - 1 : a->npos;
 	ncmd = a->npos - nsel;
-	if (nsel == 0 || (script_path != NULL) == (ncmd > 0)) {
+	if ((nsel == 0 && cli_opt(a, "host") == NULL) ||
+	    (script_path != NULL) == (ncmd > 0)) {
 		fprintf(stderr, "opsicle run: give selectors, then \"--\" and "
 		    "a command, or --script FILE\n");
 		cli_usage(stderr, a->e);
 		return EXIT_USAGE;
 	}
 	if ((timeout = num_opt(a, "timeout", 7 * 24 * 3600)) == 0 ||
-	    (forks = num_opt(a, "forks", 4096)) == 0)
+	    (forks = num_opt(a, "forks", 4096)) == 0 ||
+	    run_limit_opts(a, &lim) != 0)
 		return EXIT_USAGE;
 	body = script_path != NULL ? read_script(script_path) :
 	    join_command(a->pos + nsel, ncmd);
@@ -610,8 +777,8 @@ cli_run(const struct cli_args *a)
 		goto out;
 	}
 	m = cli_msg(a);
-	(void)proto_add_str_array(m, "selectors", (const char *const *)a->pos,
-	    (size_t)nsel, NULL);
+	if ((rc = cli_run_targets(a, a->pos, nsel, m)) != 0)
+		goto out;
 	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
 	    body, NULL);
 	if ((rc = cli_run_become(a, m)) != 0)
@@ -622,6 +789,7 @@ cli_run(const struct cli_args *a)
 		(void)proto_add_int(m, "forks", forks, NULL);
 	if (group)
 		(void)proto_add_bool(m, "group", 1, NULL);
+	run_limit_add(m, &lim);
 	/* The daemon attaches us to the job it creates: no event is
 	 * missed, and other jobs' events never come. */
 	(void)proto_add_bool(m, "follow", 1, NULL);
@@ -662,6 +830,7 @@ cli_run(const struct cli_args *a)
 	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
 	    "result"), "targets"), group);
 out:
+	cli_run_wipe(m);
 	json_decref(m);
 	json_decref(r);
 	free(body);

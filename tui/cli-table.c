@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_job_list_entry;
 extern const struct cmd_entry cmd_job_show_entry;
 extern const struct cmd_entry cmd_job_logs_entry;
+extern const struct cmd_entry cmd_job_wait_entry;
 extern const struct cmd_entry cmd_job_cancel_entry;
 extern const struct cmd_entry cmd_job_rerun_entry;
 extern const struct cmd_entry cmd_hostkey_list_entry;
@@ -70,6 +71,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_job_list_entry,
 	&cmd_job_show_entry,
 	&cmd_job_logs_entry,
+	&cmd_job_wait_entry,
 	&cmd_job_cancel_entry,
 	&cmd_job_rerun_entry,
 	&cmd_hostkey_list_entry,

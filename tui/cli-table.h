@@ -49,6 +49,7 @@ struct cmd_entry {
 	const char	*alias;		/* "target ls", or NULL */
 	const char	*usage;		/* synopsis after "opsicle " */
 	const char	*help;		/* one line */
+	const char	*details;	/* more lines for --help, or NULL */
 	int		 min_args;	/* positionals */
 	int		 max_args;	/* -1: any number */
 	const char	*options;	/* "host= port= tag=* json" */

@@ -34,8 +34,8 @@ const struct cmd_entry cmd_target_add_entry = {
 const struct cmd_entry cmd_target_list_entry = {
 	.name = "target list",
 	.alias = "target ls",
-	.usage = "target list [--tag TAG] [--json] [GLOB]",
-	.help = "list targets, optionally by tag or name glob",
+	.usage = "target list [--tag TAG] [--json] [SELECTOR]",
+	.help = "list targets, optionally by tag or selector",
 	.min_args = 0, .max_args = 1,
 	.options = "tag= json",
 	.flags = CMD_RO,
@@ -196,18 +196,27 @@ cli_target_rm(const struct cli_args *a)
 
 /* Tags joined with commas into buf. */
 static const char *
-tags_str(const json_t *o, char *buf, size_t len)
+tags_str(const struct target_rec *t, char *buf, size_t len)
 {
-	const json_t	*tags = json_object_get(o, "tags"), *t;
-	size_t		 i, off = 0;
+	size_t	i, off = 0;
 
 	buf[0] = '\0';
-	json_array_foreach(tags, i, t) {
-		if (off < len)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-			    i > 0 ? "," : "", json_string_value(t));
-	}
+	for (i = 0; i < t->ntags && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    i > 0 ? "," : "", t->tags[i]);
 	return buf[0] != '\0' ? buf : "-";
+}
+
+/* Decode each target of a reply; say so and give up on a bad one. */
+static int
+decode(const json_t *o, struct target_rec *t)
+{
+	struct ops_err	err;
+
+	if (target_rec_decode(o, t, &err) == OPS_OK)
+		return 0;
+	cli_errmsg(NULL, ops_err_msg(&err));
+	return -1;
 }
 
 static long long
@@ -224,48 +233,45 @@ now_ms(void)
 static void
 show_list(const struct cli_args *a, const json_t *r)
 {
-	const json_t	*o;
-	char		**cells, tbuf[1024];
-	size_t		 n = json_array_size(r), i, k = 0;
-	long long	 now = now_ms();
+	struct target_rec	 t;
+	char			**cells, tbuf[1024];
+	size_t			 n = json_array_size(r), i, k = 0;
+	long long		 now = now_ms();
 
 	(void)a;
 	if ((cells = calloc((n + 1) * LIST_COLS, sizeof(*cells))) == NULL)
 		return;
-	cells[k++] = "NAME";
-	cells[k++] = "HOST";
-	cells[k++] = "PORT";
-	cells[k++] = "USER";
-	cells[k++] = "CRED";
-	cells[k++] = "REACH";
-	cells[k++] = "LAST";
-	cells[k++] = "TAGS";
+	cells[k++] = strdup("NAME");
+	cells[k++] = strdup("HOST");
+	cells[k++] = strdup("PORT");
+	cells[k++] = strdup("USER");
+	cells[k++] = strdup("CRED");
+	cells[k++] = strdup("REACH");
+	cells[k++] = strdup("LAST");
+	cells[k++] = strdup("TAGS");
 	for (i = 0; i < n; i++) {
-		o = json_array_get(r, i);
-		cells[k++] = (char *)cli_str(o, "name");
-		cells[k++] = (char *)cli_str(o, "host");
-		snprintf(tbuf, sizeof(tbuf), "%lld", cli_int(o, "port"));
+		if (decode(json_array_get(r, i), &t) != 0)
+			goto out;
+		cells[k++] = strdup(cli_dash(t.name));
+		cells[k++] = strdup(cli_dash(t.host));
+		snprintf(tbuf, sizeof(tbuf), "%d", t.port);
 		cells[k++] = strdup(tbuf);
-		cells[k++] = (char *)cli_str(o, "user");
-		cells[k++] = (char *)cli_str(o, "cred");
-		cells[k++] = (char *)cli_str(o, "reachability");
-		cli_last_run(json_object_get(o, "last_run"), now, tbuf,
+		cells[k++] = strdup(cli_dash(t.user));
+		cells[k++] = strdup(cli_dash(t.cred));
+		cells[k++] = strdup(reach_name(t.reach));
+		cli_run_words(t.has_last_run ? &t.last_run : NULL, now, tbuf,
 		    sizeof(tbuf));
 		cells[k++] = strdup(tbuf);
-		cells[k++] = strdup(tags_str(o, tbuf, sizeof(tbuf)));
+		cells[k++] = strdup(tags_str(&t, tbuf, sizeof(tbuf)));
+		target_rec_done(&t);
 	}
-	for (i = 1; i <= n; i++)
-		if (cells[i * LIST_COLS + 2] == NULL ||
-		    cells[i * LIST_COLS + 6] == NULL ||
-		    cells[i * LIST_COLS + 7] == NULL)
+	for (i = 0; i < k; i++)
+		if (cells[i] == NULL)
 			goto out;
 	cli_table(cells, n + 1, LIST_COLS);
 out:
-	for (i = 1; i <= n; i++) {
-		free(cells[i * LIST_COLS + 2]);
-		free(cells[i * LIST_COLS + 6]);
-		free(cells[i * LIST_COLS + 7]);
-	}
+	for (i = 0; i < k; i++)
+		free(cells[i]);
 	free(cells);
 }
 
@@ -294,32 +300,34 @@ cli_target_list(const struct cli_args *a)
 static void
 show_target(const struct cli_args *a, const json_t *o)
 {
-	char	buf[1024];
+	struct target_rec	t;
+	char			buf[1024];
 
 	(void)a;
-	printf("name     %s\n", cli_str(o, "name"));
-	printf("host     %s\n", cli_str(o, "host"));
-	printf("port     %lld\n", cli_int(o, "port"));
-	printf("user     %s\n", cli_str(o, "user"));
-	printf("cred     %s\n", cli_str(o, "cred"));
-	printf("tags     %s\n", tags_str(o, buf, sizeof(buf)));
-	printf("notes    %s\n", cli_str(o, "notes"));
-	cli_time(cli_int(o, "created"), buf, sizeof(buf));
+	if (decode(o, &t) != 0)
+		return;
+	printf("name     %s\n", cli_dash(t.name));
+	printf("host     %s\n", cli_dash(t.host));
+	printf("port     %d\n", t.port);
+	printf("user     %s\n", cli_dash(t.user));
+	printf("cred     %s\n", cli_dash(t.cred));
+	printf("tags     %s\n", tags_str(&t, buf, sizeof(buf)));
+	printf("notes    %s\n", cli_dash(t.notes));
+	cli_time(t.created, buf, sizeof(buf));
 	printf("created  %s\n", buf);
-	cli_time(cli_int(o, "updated"), buf, sizeof(buf));
+	cli_time(t.updated, buf, sizeof(buf));
 	printf("updated  %s\n", buf);
-	printf("reach    %s", cli_str(o, "reachability"));
-	if (json_is_string(json_object_get(o, "reach_class")))
-		printf(" (%s)", cli_str(o, "reach_class"));
+	printf("reach    %s", reach_name(t.reach));
+	if (t.reach == REACH_UNREACHABLE && t.reach_class != RUN_CLASS_NONE)
+		printf(" (%s)", run_class_name(t.reach_class));
 	printf("\n");
-	cli_last_run(json_object_get(o, "last_run"), now_ms(), buf,
+	cli_run_words(t.has_last_run ? &t.last_run : NULL, now_ms(), buf,
 	    sizeof(buf));
 	printf("last run %s", buf);
-	if (json_is_integer(json_object_get(json_object_get(o, "last_run"),
-	    "job")))
-		printf(" (job %lld)", cli_int(json_object_get(o, "last_run"),
-		    "job"));
+	if (t.has_last_run)
+		printf(" (job %lld)", (long long)t.last_run.job);
 	printf("\n");
+	target_rec_done(&t);
 }
 
 int

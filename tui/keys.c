@@ -36,7 +36,8 @@ static const struct key_binding key_table[] = {
 	{ KC_LIST, KA_PGDN, { TK_FN(KEY_NPAGE), TK_CTRL('f') }, "PgDn, C-f",
 	    "page down" },
 	{ KC_LIST, KA_FILTER, { '/' }, "/",
-	    "filter by substring, or tag:NAME (empty clears)" },
+	    "filter by substring, or by a selector as run takes it (tag:NAME, "
+	    "globs, a,b, &TERM, !TERM; empty clears)" },
 	{ KC_LIST, KA_SORT, { 's' }, "s", "sort by the next column" },
 	{ KC_LIST, KA_SORT_REV, { 'S' }, "S", "reverse the sort" },
 

@@ -80,8 +80,7 @@ main(int argc, char **argv)
 	if ((rc = cli_parse(&a, argc - used, argv + used, &help)) != 0)
 		return rc;
 	if (help) {
-		cli_usage(stdout, e);
-		printf("%s\n", e->help);
+		cli_help_entry(stdout, e);
 		return 0;
 	}
 	a.no_start |= no_start;

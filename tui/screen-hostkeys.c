@@ -49,25 +49,22 @@ static void
 add_row(json_t *rows, const char *target, const char *status,
     const json_t *k)
 {
-	const json_t	*seen;
-	const char	*fp = str_of(k, "fingerprint", "fp");
-	char		 key[600];
-	json_t		*r;
+	struct hostkey_rec	 hk;
+	struct ops_err		 err;
+	char			 key[600];
+	json_t			*r;
 
-	if (target == NULL || fp == NULL)
+	if (target == NULL || hostkey_rec_decode(k, &hk, &err) != OPS_OK)
 		return;
-	if ((seen = json_object_get(k, "last_seen")) == NULL)
-		seen = json_object_get(k, "first_seen");
-	snprintf(key, sizeof(key), "%s %s", target, fp);
+	snprintf(key, sizeof(key), "%s %s", target, hk.fingerprint);
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "_key", key, "target",
 	    target, "status", status != NULL ? status : "new", "type",
-	    str_of(k, "type", NULL) != NULL ? str_of(k, "type", NULL) : "-",
-	    "fingerprint", fp);
+	    hk.type != NULL ? hk.type : "-", "fingerprint", hk.fingerprint);
 	if (r == NULL)
 		return;
-	if (json_is_integer(seen))
-		json_object_set_new(r, "seen", json_integer(
-		    json_integer_value(seen)));
+	if (hk.last_seen > 0 || hk.first_seen > 0)
+		json_object_set_new(r, "seen", json_integer(hk.last_seen > 0 ?
+		    hk.last_seen : hk.first_seen));
 	json_array_append_new(rows, r);
 }
 

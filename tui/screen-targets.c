@@ -23,13 +23,13 @@
 #define FORM_EDIT	2
 
 static const struct view_col target_cols[] = {
-	{ "NAME", "name", VC_STR, 18 },
-	{ "HOST:PORT", "host", VC_HOSTPORT, 24 },
-	{ "USER", "user", VC_STR, 12 },
-	{ "CRED", "cred", VC_STR, 14 },
-	{ "TAGS", "tags", VC_TAGS, 18 },	/* index 4: target_form */
-	{ "REACH", "reachability", VC_STR, 12 },
-	{ "LAST", "last_run", VC_LASTRUN, 17 },
+	{ "NAME", TARGET_F_NAME, VC_STR, 18 },
+	{ "HOST:PORT", TARGET_F_HOST, VC_HOSTPORT, 24 },
+	{ "USER", TARGET_F_USER, VC_STR, 12 },
+	{ "CRED", TARGET_F_CRED, VC_STR, 14 },
+	{ "TAGS", TARGET_F_TAGS, VC_TAGS, 18 },
+	{ "REACH", TARGET_F_REACH, VC_STR, 12 },
+	{ "LAST", TARGET_F_LAST_RUN, VC_LASTRUN, 17 },
 };
 
 static struct view_list *
@@ -37,7 +37,7 @@ targets_view(struct tui *t)
 {
 	if (t->targets.cols == NULL)
 		view_list_init(&t->targets, target_cols,
-		    sizeof(target_cols) / sizeof(target_cols[0]), "name");
+		    sizeof(target_cols) / sizeof(target_cols[0]), TARGET_F_NAME);
 	return &t->targets;
 }
 
@@ -89,14 +89,18 @@ draw_detail(struct tui *t, const json_t *o, int y, int h)
 		const char	*field;
 		enum view_kind	 kind;
 	} f[] = {
-		{ "name", "name", VC_STR }, { "host", "host", VC_STR },
-		{ "port", "port", VC_INT }, { "user", "user", VC_STR },
-		{ "credential", "cred", VC_STR }, { "tags", "tags", VC_TAGS },
-		{ "notes", "notes", VC_STR }, { "created", "created", VC_TIME },
-		{ "updated", "updated", VC_TIME },
-		{ "reachability", "reachability", VC_STR },
-		{ "unreachable", "reach_class", VC_STR },
-		{ "last run", "last_run", VC_LASTRUN },
+		{ "name", TARGET_F_NAME, VC_STR },
+		{ "host", TARGET_F_HOST, VC_STR },
+		{ "port", TARGET_F_PORT, VC_INT },
+		{ "user", TARGET_F_USER, VC_STR },
+		{ "credential", TARGET_F_CRED, VC_STR },
+		{ "tags", TARGET_F_TAGS, VC_TAGS },
+		{ "notes", TARGET_F_NOTES, VC_STR },
+		{ "created", TARGET_F_CREATED, VC_TIME },
+		{ "updated", TARGET_F_UPDATED, VC_TIME },
+		{ "reachability", TARGET_F_REACH, VC_STR },
+		{ "unreachable", TARGET_F_REACH_CLASS, VC_STR },
+		{ "last run", TARGET_F_LAST_RUN, VC_LASTRUN },
 	};
 	struct view_list	 one;
 	struct view_col		 col;
@@ -111,7 +115,7 @@ draw_detail(struct tui *t, const json_t *o, int y, int h)
 		col.field = f[i].field;
 		col.kind = f[i].kind;
 		col.weight = 1;
-		view_list_init(&one, &col, 1, "name");
+		view_list_init(&one, &col, 1, TARGET_F_NAME);
 		view_list_cell(&one, o, 0, buf, sizeof(buf));
 		detail_line(y + 2 + (int)i, f[i].label, buf);
 	}
@@ -159,11 +163,11 @@ void
 screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 {
 	struct view_list	*v = targets_view(t);
-	const char		*name, *error, *status;
-	const json_t		*x;
+	const char		*name, *status;
 	struct timespec		 ts;
+	struct run_rec		 r;
+	struct ops_err		 err;
 	json_t			*o, *lr;
-	enum run_state		 state;
 	enum run_class		 cls;
 	size_t			 idx = 0;
 
@@ -177,34 +181,21 @@ screen_targets_event(struct tui *t, enum proto_type type, const json_t *msg)
 		/* Events carry the error joined as "class: message". */
 		run_error_split(json_string_value(json_object_get(msg,
 		    "message")), &cls, NULL);
-		json_object_set_new(o, "reachability", json_string(status));
-		json_object_set_new(o, "reach_class", strcmp(status,
+		json_object_set_new(o, TARGET_F_REACH, json_string(status));
+		json_object_set_new(o, TARGET_F_REACH_CLASS, strcmp(status,
 		    "unreachable") == 0 && cls != RUN_CLASS_NONE ?
 		    json_string(run_class_name(cls)) : json_null());
 	} else if (type == PROTO_RUN_STATE) {
-		/* Only results: what target-list's last_run holds. */
-		if (run_state_parse(json_string_value(json_object_get(msg,
-		    "state")), &state) != OPS_OK || !run_state_has_result(state))
+		/* Only results: what target-list's last_run holds, in its
+		 * shape (core/model-json.h), finished now. */
+		if (run_rec_decode(msg, RUN_REC_EVENT, &r, &err) != OPS_OK ||
+		    !run_state_has_result(r.state))
 			return;
-		error = json_string_value(json_object_get(msg, "error"));
-		run_error_split(error, &cls, NULL);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		x = json_object_get(msg, "signal");
-		lr = json_pack("{s:I, s:s, s:O, s:o, s:o, s:o, s:I}", "job",
-		    json_integer_value(json_object_get(msg, "job")),
-		    "state", run_state_name(state),
-		    "exit", json_is_integer(json_object_get(msg, "exit")) ?
-		    json_object_get(msg, "exit") : json_null(),
-		    "signal", json_is_string(x) ? json_integer(strtol(
-		    json_string_value(x), NULL, 10)) : json_null(),
-		    "class", cls != RUN_CLASS_NONE ?
-		    json_string(run_class_name(cls)) : json_null(),
-		    "error", error != NULL ? json_string(error) : json_null(),
-		    "finished", (json_int_t)ts.tv_sec * 1000 +
-		    ts.tv_nsec / 1000000);
-		if (lr == NULL)
+		r.finished = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if ((lr = run_rec_encode(&r, RUN_REC_LAST)) == NULL)
 			return;
-		json_object_set_new(o, "last_run", lr);
+		json_object_set_new(o, TARGET_F_LAST_RUN, lr);
 	} else
 		return;
 	view_list_row_changed(v, idx);
@@ -289,33 +280,36 @@ form_submit(struct tui *t)
 static struct form *
 target_form(const char *title, int kind, const json_t *o)
 {
-	struct view_list	 v;
+	struct target_rec	 r;
+	struct ops_err		 err;
 	struct form		*f;
 	char			 port[32] = "", tags[256] = "";
+	size_t			 i, off = 0;
 
-	if ((f = form_new(title, kind)) == NULL)
+	memset(&r, 0, sizeof(r));
+	if (o != NULL && target_rec_decode(o, &r, &err) != OPS_OK)
 		return NULL;
-	if (o != NULL) {
-		view_list_init(&v, target_cols, sizeof(target_cols) /
-		    sizeof(target_cols[0]), "name");
-		view_list_cell(&v, o, 4, tags, sizeof(tags));
-		if (strcmp(tags, "-") == 0)
-			tags[0] = '\0';
-		snprintf(port, sizeof(port), "%lld", (long long)
-		    json_integer_value(json_object_get(o, "port")));
-		snprintf(f->orig, sizeof(f->orig), "%s",
-		    json_string_value(json_object_get(o, "name")));
+	if ((f = form_new(title, kind)) == NULL) {
+		target_rec_done(&r);
+		return NULL;
 	}
-#define S(k) (o != NULL && json_is_string(json_object_get(o, k)) ? \
-	json_string_value(json_object_get(o, k)) : "")
-	form_add(f, "Name", "name", FORM_F_REQUIRED, S("name"));
-	form_add(f, "Host", "host", FORM_F_REQUIRED, S("host"));
+	if (o != NULL) {
+		for (i = 0; i < r.ntags && off < sizeof(tags); i++)
+			off += (size_t)snprintf(tags + off, sizeof(tags) - off,
+			    "%s%s", i > 0 ? "," : "", r.tags[i]);
+		snprintf(port, sizeof(port), "%d", r.port);
+		snprintf(f->orig, sizeof(f->orig), "%s", r.name);
+	}
+#define S(v) ((v) != NULL ? (v) : "")
+	form_add(f, "Name", "name", FORM_F_REQUIRED, S(r.name));
+	form_add(f, "Host", "host", FORM_F_REQUIRED, S(r.host));
 	form_add(f, "Port", "port", FORM_F_PORT, port);
-	form_add(f, "User", "user", 0, S("user"));
-	form_add(f, "Credential", "cred", 0, S("cred"));
+	form_add(f, "User", "user", 0, S(r.user));
+	form_add(f, "Credential", "cred", 0, S(r.cred));
 	form_add(f, "Tags", "tags", 0, tags);
-	form_add(f, "Notes", "notes", 0, S("notes"));
+	form_add(f, "Notes", "notes", 0, S(r.notes));
 #undef S
+	target_rec_done(&r);
 	f->on_submit = form_submit;
 	return f;
 }

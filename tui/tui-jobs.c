@@ -235,40 +235,53 @@ set_str(char **dst, const char *s)
 	*dst = s != NULL ? strdup(s) : NULL;
 }
 
+static void
+set_signal(struct trun *r, int signal)
+{
+	if (signal > 0)
+		snprintf(r->signal, sizeof(r->signal), "%d", signal);
+	else
+		r->signal[0] = '\0';
+}
+
 /* A job object from job-list or job-show. */
 static void
 apply_job(struct tui *t, struct tjob *j, const json_t *o)
 {
-	const json_t	*runs = json_object_get(o, "runs"), *ro;
-	struct trun	*r;
-	size_t		 i;
+	const struct run_rec	*rr;
+	struct job_rec		 rec;
+	struct ops_err		 err;
+	struct trun		*r;
+	size_t			 i;
 
-	if (jstr(o, "state") != NULL)
-		snprintf(j->state, sizeof(j->state), "%s", jstr(o, "state"));
-	if (jstr(o, "command") != NULL)
-		set_str(&j->command, jstr(o, "command"));
-	j->created = jint(o, "created", j->created);
-	j->total = (size_t)jint(o, "total", (long long)j->total);
-	j->nok = (size_t)jint(o, "ok", (long long)j->nok);
-	j->nfail = (size_t)jint(o, "failed", (long long)j->nfail);
+	/* A reply the codec refuses changes nothing on screen. */
+	if (job_rec_decode(o, &rec, &err) != OPS_OK)
+		return;
+	snprintf(j->state, sizeof(j->state), "%s", job_state_name(rec.state));
+	set_str(&j->command, rec.command);
+	j->created = rec.created;
+	j->total = rec.total;
+	j->nok = rec.ok;
+	j->nfail = rec.failed;
 	if (!j->have_runs && job_state_name_is_final(j->state))
 		j->nq = j->nrun = 0;
-	json_array_foreach(runs, i, ro) {
-		if (jstr(ro, "target") == NULL ||
-		    (r = jobs_run(j, jstr(ro, "target"), 1)) == NULL)
+	for (i = 0; i < rec.nruns; i++) {
+		rr = &rec.runs[i];
+		if ((r = jobs_run(j, rr->target, 1)) == NULL)
 			continue;
-		snprintf(r->state, sizeof(r->state), "%s", jstr(ro, "state") ?
-		    jstr(ro, "state") : "?");
-		r->exit = (int)jint(ro, "exit", -1);
-		snprintf(r->signal, sizeof(r->signal), "%s",
-		    jstr(ro, "signal") ? jstr(ro, "signal") : "");
-		set_str(&r->error, jstr(ro, "error"));
-		r->started = jint(ro, "started", 0);
-		r->finished = jint(ro, "finished", 0);
-		r->duration = jint(ro, "duration_ms", -1);
+		snprintf(r->state, sizeof(r->state), "%s",
+		    run_state_name(rr->state));
+		r->exit = rr->exit_status;
+		set_signal(r, rr->signal);
+		set_str(&r->error, rr->error);
+		r->started = rr->started;
+		r->finished = rr->finished;
+		r->duration = rr->started > 0 && rr->finished >= rr->started ?
+		    rr->finished - rr->started : -1;
 	}
-	if (json_is_array(runs))
+	if (rec.has_runs)
 		j->have_runs = 1;
+	job_rec_done(&rec);
 	recount(j);
 	t->jobs_changed = 1;
 	if (t->job_cur == j->id)
@@ -429,21 +442,27 @@ jobs_reload(struct tui *t)
 static void
 on_run_state(struct tui *t, struct tjob *j, const json_t *msg)
 {
+	struct run_rec	 rr;
+	struct ops_err	 err;
 	struct trun	*r;
-	const char	*target = jstr(msg, "target"), *state = jstr(msg,
-	    "state");
+	const char	*state;
+	char		*joined;
 
-	if (target == NULL || state == NULL ||
-	    (r = jobs_run(j, target, 1)) == NULL)
+	if (run_rec_decode(msg, RUN_REC_EVENT, &rr, &err) != OPS_OK ||
+	    (r = jobs_run(j, rr.target, 1)) == NULL)
 		return;
+	state = run_state_name(rr.state);
 	snprintf(r->state, sizeof(r->state), "%s", state);
-	if (proto_has(msg, "exit"))
-		r->exit = (int)jint(msg, "exit", -1);
-	if (jstr(msg, "signal") != NULL)
-		snprintf(r->signal, sizeof(r->signal), "%s",
-		    jstr(msg, "signal"));
-	if (jstr(msg, "error") != NULL)
-		set_str(&r->error, jstr(msg, "error"));
+	if (rr.exit_status >= 0)
+		r->exit = rr.exit_status;
+	if (rr.signal > 0)
+		set_signal(r, rr.signal);
+	/* The Job screen shows an event's error as "class: message". */
+	if ((rr.error != NULL || rr.cls != RUN_CLASS_NONE) &&
+	    (joined = run_error_join(rr.cls, rr.error)) != NULL) {
+		set_str(&r->error, joined);
+		free(joined);
+	}
 	if (strcmp(state, "running") == 0)
 		r->seen_start = evloop_now_ms();
 	else if (run_state_name_is_final(state) && r->seen_start > 0 &&

@@ -19,6 +19,7 @@
 
 #include "cli-table.h"
 #include "error.h"
+#include "model-json.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -69,6 +70,8 @@ size_t		 cli_opt_all(const struct cli_args *a, const char *name,
 
 /* cli-local.c: usage lines and the commands the CLI runs alone */
 void		 cli_usage(FILE *fp, const struct cmd_entry *e);
+/* --help of one command: usage, help line and details. */
+void		 cli_help_entry(FILE *fp, const struct cmd_entry *e);
 /* Every command with its help line. */
 void		 cli_usage_all(FILE *fp);
 /* The commands of a group ("target") with their help lines; returns how
@@ -112,6 +115,8 @@ void	cli_put_json(const json_t *v, int quotes);
 /* A string field of o, or "-" when absent or null. */
 const char *cli_str(const json_t *o, const char *key);
 long long cli_int(const json_t *o, const char *key);
+/* A decoded record's text, or "-" when NULL or empty (as cli_str). */
+const char *cli_dash(const char *s);
 /* Print rows of cells as columns; ncols cells per row. */
 void	cli_table(char **cells, size_t nrows, size_t ncols);
 /* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS". */
@@ -119,6 +124,9 @@ void	cli_time(long long ms, char *buf, size_t len);
 /* A target's last_run (target-list, opsicle(1)) in a few words: "ok 2m
  * ago", "failed (exit 3)", "hostkey-unknown", "-" when none; now in ms. */
 void	cli_last_run(const json_t *lr, long long now, char *buf, size_t len);
+/* The same for a decoded run (NULL: none). */
+void	cli_run_words(const struct run_rec *r, long long now, char *buf,
+	    size_t len);
 /* A new request of the command's type (exits when out of memory). */
 json_t	*cli_msg(const struct cli_args *a);
 /* Run one request for a command and hand the result to show (may be NULL).
@@ -138,6 +146,13 @@ struct cli_lines *cli_lines_new(int prefix, int raw);
 void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
+
+/* cli-run-targets.c: run's SELECTOR... (the first nsel positionals),
+ * -x and --stdin into m; 0 or an exit code (the reason printed).
+ * cli_run_wipe wipes what m holds of our stdin. */
+int	cli_run_targets(const struct cli_args *a, char *const *sel,
+	    int nsel, json_t *m);
+void	cli_run_wipe(json_t *m);
 
 /* cli-run-become.c: run's --become, --become-user and --become-cred into
  * the run request m; 0, or EXIT_USAGE (message printed). */
@@ -177,6 +192,34 @@ void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 /* cli-jobs.c */
 /* Parse a job id argument; 0 on a usage error (printed). */
 long long cli_job_id(const struct cli_args *a, const char *s);
+
+/* cli-outcome.c: how a job ended, as run, job logs -f and job wait say */
+#define CLI_OUTCOME_QUIET	0x1	/* --quiet: no summary */
+#define CLI_OUTCOME_MAX_EXIT	0x2	/* -S: the largest remote status */
+/* The flags of a's --quiet and --max-exit. */
+int	cli_outcome_flags(const struct cli_args *a);
+/*
+ * Say on stderr how the runs (as job-show gives them, or final run-state
+ * events, decoded by core/model-json.h) ended, and return the exit
+ * status (opsicle(1)).
+ */
+int	cli_outcome(const struct run_rec *runs, size_t n, int flags);
+/* The same for a job-show result (its "runs"). */
+int	cli_outcome_show(const json_t *show, int flags);
+/* A job-show of job id on c: its result (caller frees), or NULL with
+ * the message printed ("opsicle who:"). */
+json_t	*cli_job_show_on(struct cli_conn *c, const char *who, long long id);
+/* The same from a job-show of job id on c (who: for messages). */
+int	cli_outcome_job(struct cli_conn *c, const char *who, long long id,
+	    int flags);
+/* To fp, a line for each stream of runs that the output cap cut. */
+void	cli_cut_lines(FILE *fp, const struct run_rec *runs, size_t n);
+/* job show's "limits" line: timeout, connect-timeout, output-cap. */
+void	cli_job_limits(const struct job_rec *j);
+/* On stderr, where the output cap cut target's stream ("stdout"). */
+void	cli_cut_notice(const char *target, const char *stream);
+/* n bytes as "1 MiB", "64 KiB" or "1000 bytes". */
+void	cli_size(long long n, char *buf, size_t len);
 
 /* cli-hostkeys.c */
 /* Send target add/import with accept_new_hostkey set; print with show

@@ -136,28 +136,35 @@ view_list_key(const struct view_list *v, const json_t *row)
 	return json_is_string(k) ? json_string_value(k) : none;
 }
 
-/* A "tag:X" filter is a target selector (model.h) over the row's key
- * and tags; a malformed one matches nothing. */
+/* A filter that is a selector expression (model.h: "tag:X", "web*",
+ * "web*,!web3", ...) selects over the row's key and tags, as run and
+ * target list do; a malformed one matches nothing. */
 static int
 selector_row(const struct view_list *v, const json_t *row,
     const char *filter)
 {
-	struct selector	 sel;
-	const json_t	*tags = json_object_get(row, "tags"), *item;
-	const char	**v_tags;
-	size_t		 i, n = 0;
-	int		 hit;
+	struct selector_set	 sel;
+	const json_t		*tags = json_object_get(row, "tags"), *item;
+	const char		**v_tags;
+	size_t			 i, n = 0;
+	int			 hit;
 
-	if (selector_parse(filter, &sel, NULL) != OPS_OK)
+	selector_set_init(&sel);
+	if (selector_set_add(&sel, filter, 0, NULL) != OPS_OK) {
+		selector_set_done(&sel);
 		return 0;
+	}
 	if ((v_tags = calloc(json_array_size(tags) + 1,
-	    sizeof(*v_tags))) == NULL)
+	    sizeof(*v_tags))) == NULL) {
+		selector_set_done(&sel);
 		return 0;
+	}
 	json_array_foreach(tags, i, item)
 		if (json_is_string(item))
 			v_tags[n++] = json_string_value(item);
-	hit = selector_match(&sel, view_list_key(v, row), v_tags, n);
+	hit = selector_set_match(&sel, view_list_key(v, row), v_tags, n);
 	free(v_tags);
+	selector_set_done(&sel);
 	return hit;
 }
 
@@ -216,7 +223,7 @@ matches(const struct view_list *v, size_t i, const char *needle)
 
 	if (v->filter[0] == '\0')
 		return 1;
-	if (strncmp(v->filter, "tag:", 4) == 0)
+	if (selector_text_is_expression(v->filter))
 		return selector_row(v, row, v->filter);
 	if (v->hay != NULL && v->hay[i] != NULL)
 		return strstr(v->hay[i], needle) != NULL;
@@ -290,7 +297,7 @@ rebuild(struct view_list *v, const char *cur, size_t cur_idx, int only_vis)
 
 	snprintf(needle, sizeof(needle), "%s", v->filter);
 	lower(needle);
-	if (needle[0] != '\0' && strncmp(needle, "tag:", 4) != 0)
+	if (needle[0] != '\0' && !selector_text_is_expression(v->filter))
 		build_hay(v);
 	if (only_vis && v->vis != NULL) {
 		narrow(v, needle);
@@ -404,13 +411,15 @@ view_list_set_filter(struct view_list *v, const char *filter)
 
 	if (strcmp(v->filter, filter) == 0)
 		return;
-	/* "tag:" filters match whole tags: a longer one is no narrowing. */
+	/* Selector filters match whole names and tags, and a longer one
+	 * may select more ("web1,web2"): only substrings narrow. */
 	snprintf(was, sizeof(was), "%s", v->filter);
 	snprintf(now, sizeof(now), "%s", filter);
+	grew = was[0] != '\0' && !selector_text_is_expression(was) &&
+	    !selector_text_is_expression(now);
 	lower(was);
 	lower(now);
-	grew = was[0] != '\0' && strncmp(was, "tag:", 4) != 0 &&
-	    strncmp(now, "tag:", 4) != 0 && strstr(now, was) != NULL;
+	grew = grew && strstr(now, was) != NULL;
 	snprintf(v->filter, sizeof(v->filter), "%s", filter);
 	v->top = 0;
 	rebuild(v, NULL, cursor_idx(v), grew);

@@ -135,12 +135,13 @@ run "$O" run u1 u2 -- id -un
 like "$out" "^u1: $UB$" "the user logs in with the key"
 like "$out" "^u2: $UB$" "and with its password"
 
-# sudo asks, and no password is configured: class sudo, and how to give one
+# sudo asks, and no password is configured: class sudo, and how to give
+# one (the summary is on stderr)
 run "$O" run --become u1 -- id -u
 is "$rc" 1 "sudo that asks with no password fails the run"
-like "$out" "u1: sudo: sudo on u1 asks for a password and none was given" \
+like "$err" "u1: sudo: sudo on u1 asks for a password and none was given" \
     "class sudo, saying so"
-like "$out" "run --become-cred NAME" "and how to give one"
+like "$err" "run --become-cred NAME" "and how to give one"
 job_nopw=$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')
 run "$O" job show "$job_nopw" --json
 like "$out" '"class":"sudo"' "job show records class sudo"
@@ -179,7 +180,7 @@ like "$out" "^u1: nobody$" "the command ran as nobody"
 # a wrong password is refused, class sudo
 run "$O" run --become --become-cred bad u1 -- id -u
 is "$rc" 1 "a wrong sudo password fails the run"
-like "$out" "u1: sudo: sudo on u1 refused the password for $UB" "class sudo, refused"
+like "$err" "u1: sudo: sudo on u1 refused the password for $UB" "class sudo, refused"
 unlike "$out$err" "wrong-$PW" "the wrong password is not shown either"
 
 # the target's own password credential is sudo's password

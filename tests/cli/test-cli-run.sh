@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-cli-run.sh: "opsicle run" and the job commands end to end, with a
 # real daemon and three real sshd: live prefixed output with stderr kept
-# apart, the summary and exit codes, selectors (names, globs, tags, all)
+# apart, the summary (on stderr) and exit codes, selectors (names, globs, tags, all)
 # and their refusals, --json, --group, --script, --timeout, --forks, job
 # list/show/logs (-f, --target, --json), cancel, rerun, events, an
 # unknown host key (hostkey-unknown, kept pending), and secrets kept out
@@ -73,7 +73,7 @@ is "$rc" 0 "run all -- uname -s exits 0"
 like "$out" "^t1: Linux$" "t1's line is prefixed with its name"
 like "$out" "^t2: Linux$" "t2's line too"
 like "$out" "^t3: Linux$" "t3's line too"
-like "$out" "3 ok, 0 failed" "the summary counts three ok"
+like "$err" "3 ok, 0 failed" "the summary counts three ok (on stderr)"
 job_uname=$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')
 ok "$([ -n "$job_uname" ]; echo $?)" "job list --json gives the newest job's id"
 run "$O" audit list
@@ -88,8 +88,8 @@ unlike "$out" "t3:" "tag:web leaves t3 out"
 
 run "$O" run 't[12]' t3 -- 'test $(hostname) && exit 3'
 is "$rc" 1 "a failing command exits 1"
-like "$out" "0 ok, 3 failed" "the summary counts the failures"
-like "$out" "  t1: exit: .*status 3" "and names each failed target with class and message"
+like "$err" "0 ok, 3 failed" "the summary counts the failures"
+like "$err" "  t1: exit: .*status 3" "and names each failed target with class and message"
 
 run "$O" run nosuch 'zz*' t1 -- true
 is "$rc" 1 "unknown selectors are refused"
@@ -126,7 +126,7 @@ like "$out" "t2: from-script 42" "the script ran on the target"
 
 run "$O" run --timeout 1 t1 -- sleep 30
 is "$rc" 1 "a command past --timeout fails"
-like "$out" "t1: timeout" "with class timeout"
+like "$err" "t1: timeout" "with class timeout"
 
 run "$O" run --forks 1 --json all -- 'echo $$'
 is "$rc" 0 "--forks 1 runs every target"
@@ -171,7 +171,7 @@ is "$(job_state "$job_sleep")" cancelled "the job is cancelled at once"
 wait "$runpid"; rrc=$?
 is "$rrc" 1 "the attached run ends (exit 1)"
 like "$(cat "$OPSICLE_HOME/cancel.out")" "t1: cancelled" "and reports the cancelled targets"
-wait "$followpid"; ok $? "job logs -f ends when the job does"
+wait "$followpid"; is $? 1 "job logs -f ends when the job does, and exits 1 as run does for the cancelled job"
 run "$O" job show "$job_sleep" --json
 like "$out" '"runs":\[\{"target":"t1","state":"cancelled",.*\{"target":"t2","state":"cancelled"' \
     "every run is cancelled"
@@ -209,7 +209,7 @@ like "$out" "t3: late" "and its output is recorded"
 run "$O" target add t4 --host 127.0.0.2 --port "$P1" --user "$U" --cred k
 run "$O" run t4 -- true
 is "$rc" 1 "a target without an accepted host key fails"
-like "$out" "t4: hostkey-unknown: .*SHA256:" "as hostkey-unknown with the presented fingerprint"
+like "$err" "t4: hostkey-unknown: .*SHA256:" "as hostkey-unknown with the presented fingerprint"
 run "$O" hostkey list t4 --json
 like "$out" '"pending":\[\{"type":"ssh-ed25519","fingerprint":"SHA256:' \
     "the presented key is kept pending"

@@ -44,7 +44,7 @@ is "$rc" 0 "$N targets on one sshd, host key imported"
 # ---- the job: more output than one frame holds ----------------------------
 "$O" run all -- "$CMD" >"$OPSICLE_HOME/run.out" 2>"$OPSICLE_HOME/run.err"
 is "$?" 0 "run on $N targets exits 0"
-like "$(tail -n 1 "$OPSICLE_HOME/run.out")" "^$N ok, 0 failed" "all $N ok"
+like "$(tail -n 1 "$OPSICLE_HOME/run.err")" "^$N ok, 0 failed" "all $N ok (the summary on stderr)"
 job=$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')
 
 # Text: every line, prefixed; stderr's one long line per target.

@@ -9,6 +9,9 @@
 #                                and appends to $SSHD_BASE/known_hosts
 #   sshd_stop DIR                stop the sshd started in DIR, by its pid
 #   sshd_user                    the login user (root, or the current user)
+#   sshd_require                 skip_all unless sshd, ssh-keygen and ss exist
+#   sshd_start_each ADDR...      sshd_start s1 ADDR1, s2 ADDR2, ... (skip_all
+#                                when one fails); sets P1, P2, ... the ports
 #
 # $SSHD_BASE (default $OPSICLE_HOME/sshd) holds one directory per sshd plus
 # the shared client key id_ed25519 and authorized_keys. Only 127.0.0.0/8 is
@@ -19,6 +22,21 @@
 
 sshd_user() {
 	id -un
+}
+
+sshd_require() {
+	[ -x "$SSHD" ] || skip_all "OpenSSH sshd not installed"
+	command -v ssh-keygen >/dev/null || skip_all "ssh-keygen not installed"
+	command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
+}
+
+sshd_start_each() {
+	_si=1
+	for _a in "$@"; do
+		sshd_start "s$_si" "$_a" || skip_all "could not start sshd on $_a"
+		eval "P$_si=$SSHD_PORT"
+		_si=$((_si + 1))
+	done
 }
 
 sshd_client_key() {

@@ -1,10 +1,10 @@
 /*
- * test-store-become.c: a job's become (table job_become, migration 6).
+ * test-store-become.c: a job's become (table job_become, migration 7).
  * store_job_add keeps the become user and credential name and
  * store_job_get and store_job_list read them back; a job without one has
  * NULL; malformed users, a credential without a user and bad credential
  * names are refused with nothing written; deleting the job deletes its
- * become; and a schema-5 store migrates to one with the table.
+ * become; and a schema-6 store migrates to one with the table.
  */
 #include "config.h"
 
@@ -139,16 +139,16 @@ test_migrate(struct keyring *kr)
 	int64_t			 id;
 	int			 rc;
 
-	rc = store_open(st_path("v5.db"), kr, &st, &err);
+	rc = store_open(st_path("v6.db"), kr, &st, &err);
 	if (rc == OPS_OK) {
 		st_exec(store_sqlite_handle(st), "DROP TABLE job_become;"
-		    " PRAGMA user_version = 5");
+		    " PRAGMA user_version = 6");
 		store_close(st);
 		st = NULL;
-		rc = store_open(st_path("v5.db"), kr, &st, &err);
+		rc = store_open(st_path("v6.db"), kr, &st, &err);
 	}
 	ok(rc == OPS_OK && store_schema_version(st) == store_schema_latest(),
-	    "a schema-5 store migrates to the latest: %s", rc == OPS_OK ?
+	    "a schema-6 store migrates to the latest: %s", rc == OPS_OK ?
 	    "ok" : err.msg);
 	if (rc != OPS_OK)
 		return;

@@ -85,14 +85,15 @@ main(void)
 	    "client-stream sink and two more registered");
 
 	/* What the runner posts when a run ends with a connect error. */
-	jobs_emit_run_state(&ctx, 7, "web1", STORE_RUN_ERROR, -1, 0,
-	    "connect to 127.0.0.1:1: refused");
+	jobs_emit_run_state(&ctx, 7, "web1", STORE_RUN_ERROR,
+	    RUN_CLASS_REFUSED, -1, 0, "connect to 127.0.0.1:1: refused");
 	jobs_emit_target_status(&ctx, 7, "web1", STORE_RUN_ERROR,
 	    RUN_CLASS_REFUSED, "connect to 127.0.0.1:1: refused");
 	/* A cancelled run says nothing about its target. */
 	jobs_emit_target_status(&ctx, 7, "web2", STORE_RUN_CANCELLED,
 	    RUN_CLASS_NONE, "cancelled");
-	jobs_emit_run_state(&ctx, 7, "web3", STORE_RUN_FAILED, 3, 0, NULL);
+	jobs_emit_run_state(&ctx, 7, "web3", STORE_RUN_FAILED, RUN_CLASS_EXIT,
+	    3, 0, NULL);
 	jobs_emit_target_status(&ctx, 7, "web3", STORE_RUN_FAILED,
 	    RUN_CLASS_EXIT, NULL);
 
@@ -102,8 +103,9 @@ main(void)
 	    strcmp(a.target[0], "web1") == 0 &&
 	    a.v[0].u.run.state == STORE_RUN_ERROR &&
 	    a.v[0].u.run.exit_status == -1 &&
+	    a.v[0].u.run.cls == RUN_CLASS_REFUSED &&
 	    strcmp(a.text[0], "connect to 127.0.0.1:1: refused") == 0,
-	    "run-state: job, target, state, no exit, the error");
+	    "run-state: job, target, state, class, no exit, the error");
 	ok(a.v[1].kind == OPS_EV_TARGET_STATUS &&
 	    strcmp(a.target[1], "web1") == 0 &&
 	    strcmp(a.text[1], "unreachable") == 0,
