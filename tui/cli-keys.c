@@ -52,7 +52,6 @@ keys_write_mdoc(FILE *fp)
 	const struct key_binding	*k;
 	const struct screen		*const *s;
 	size_t				 n, ns, i, j, w;
-	const char			*widest;
 	int				 ctx;
 
 	k = keys_table(&n);
@@ -71,7 +70,8 @@ keys_write_mdoc(FILE *fp)
 	fprintf(fp, ".El\n.Pp\nThe keys, by where they work (the Help "
 	    "screen lists the same table):\n");
 	for (ctx = 0; ctx < KC_COUNT; ctx++) {
-		widest = NULL;
+		const char	*widest = NULL;
+
 		for (j = 0, w = 0; j < n; j++)
 			if ((int)k[j].ctx == ctx && strlen(k[j].label) > w) {
 				w = strlen(k[j].label);

@@ -143,15 +143,16 @@ pack(const struct runsel *r, int w, char (*lines)[512], int max,
     size_t *more)
 {
 	char	item[128];
-	size_t	i, len;
+	size_t	i;
 	int	nl = 0;
 
 	*more = 0;
 	lines[0][0] = '\0';
 	for (i = 0; i < r->n; i++) {
+		size_t	len = strlen(lines[nl]);
+
 		snprintf(item, sizeof(item), "%s%s", r->names[i],
 		    r->hidden[i] ? " (hidden)" : "");
-		len = strlen(lines[nl]);
 		if (len > 0 && len + 2 + strlen(item) > (size_t)w) {
 			if (nl + 1 == max) {
 				*more = r->n - i;
