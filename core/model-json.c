@@ -542,7 +542,11 @@ job_rec_encode(const struct job_rec *j)
 	    (rc = put(o, "total", json_integer((json_int_t)j->nruns))) !=
 	    OPS_OK ||
 	    (rc = put(o, "ok", json_integer((json_int_t)nok))) != OPS_OK ||
-	    (rc = put(o, "failed", json_integer((json_int_t)nfail))) != OPS_OK)
+	    (rc = put(o, "failed", json_integer((json_int_t)nfail))) != OPS_OK ||
+	    (j->become_user != NULL && (rc = put(o, "become",
+	    json_string(j->become_user))) != OPS_OK) ||
+	    (j->become_cred != NULL && (rc = put(o, "become_cred",
+	    json_string(j->become_cred))) != OPS_OK))
 		goto fail;
 	if (!j->has_runs)
 		return o;
@@ -640,6 +644,11 @@ job_rec_decode(const json_t *o, struct job_rec *j, struct ops_err *err)
 	j->total = (size_t)n[0];
 	j->ok = (size_t)n[1];
 	j->failed = (size_t)n[2];
+	if ((rc = get_str(o, "job", "become", 0, &j->become_user, err)) !=
+	    OPS_OK ||
+	    (rc = get_str(o, "job", "become_cred", 0, &j->become_cred,
+	    err)) != OPS_OK)
+		goto fail;
 	if ((rc = decode_runs(o, j, err)) != OPS_OK)
 		goto fail;
 	return OPS_OK;

@@ -134,6 +134,9 @@ struct job_rec {
 	int			 forks;		/* 0: the default */
 	int64_t			 output_cap;	/* per stream; 0: default */
 	int			 connect_timeout_s; /* 0: the default */
+	/* run --become: "become" and "become_cred", left out when NULL */
+	const char		*become_user;
+	const char		*become_cred;
 	int64_t			 created;
 	int64_t			 started;
 	int64_t			 finished;

@@ -89,7 +89,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	7
+#define OPS_PROTO_VERSION	8
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -192,11 +192,16 @@ struct secret;
 	X(PROTO_HOSTKEY_REJECT, 224, "hostkey-reject", PROTO_REQ,	\
 	    "target:s fingerprint:s",					\
 	    "target:s type:s fingerprint:s status:s")			\
+	/* become: run under sudo as that user; become_cred names the	\
+	 * password credential holding sudo's password (else the	\
+	 * target's own password credential is used, if it has one):	\
+	 * no password ever travels in a run */			\
 	X(PROTO_RUN, 212, "run",					\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
 	    "selectors:a exclude:a? command:t? script:t? timeout:i? "	\
 	    "forks:i? group:b? follow:b? stdin:t? hosts:a? cred:s? "	\
-	    "accept_new_hostkey:b? output_cap:i? connect_timeout:i?",	\
+	    "accept_new_hostkey:b? output_cap:i? connect_timeout:i? "	\
+	    "become:s? become_cred:s?",					\
 	    "job:i targets:l")						\
 	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "limit:i? state:s?", "[o]")					\
@@ -204,7 +209,8 @@ struct secret;
 	    "job:i",							\
 	    "id:i state:s kind:s command:t requested_by:s timeout:i? "	\
 	    "forks:i? created:i started:i? finished:i? total:i ok:i "	\
-	    "failed:i runs:l output_cap:i? connect_timeout:i?")		\
+	    "failed:i runs:l output_cap:i? connect_timeout:i? "	\
+	    "become:s? become_cred:s?")					\
 	/* see "Logs" above */						\
 	X(PROTO_JOB_LOGS, 215, "job-logs", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "job:i follow:b? target:s?", "job:i state:s")		\

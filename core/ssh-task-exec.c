@@ -159,11 +159,12 @@ sudo_feed(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 		} else if (tk->r->cls != SSH_CLASS_SUDO) {
 			const struct ssh_auth *a = tk->t->auth;
 
-			if (b->pre == NULL)
+			if (b->pre == NULL) {
 				ssh_result_fail(tk->r, SSH_CLASS_SUDO,
 				    OPS_E_AUTH, "sudo on %s asks for a "
 				    "password and none was given", tk->t->name);
-			else
+				tk->r->sudo_nopass = 1;
+			} else
 				ssh_result_fail(tk->r, SSH_CLASS_SUDO,
 				    OPS_E_AUTH, "sudo on %s refused the "
 				    "password for %s", tk->t->name,

@@ -187,6 +187,7 @@ struct ssh_result {
 	struct hostkey	 hostkey;	/* the key the server presented */
 	int		 hostkey_new;	/* accepted through accept_new */
 	int		 reused;	/* ran on a pooled session */
+	int		 sudo_nopass;	/* sudo asked, no password given */
 	/* transfers */
 	unsigned long long bytes;	/* file size copied */
 	char		 sha256[65];	/* hex digest of what was copied */

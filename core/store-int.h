@@ -78,6 +78,14 @@ int	 store_check_text(const char *what, const char *s, size_t max,
 sqlite3	*store_sqlite_handle(struct store *st);
 const char *store_vfs_name(struct store *st);
 
+/* store-become.c: a job's become (store_job_add and the job readers). */
+/* Inside the caller's transaction; nothing when user is NULL. */
+int	 store_job_become_add(struct store *st, int64_t job_id,
+	     const char *user, const char *cred, struct ops_err *err);
+/* j->become_user and become_cred from the table (NULL: none). */
+int	 store_job_become_load(struct store *st, struct store_job *j,
+	     struct ops_err *err);
+
 /* store-migrate.c */
 int	 store_migrate(struct store *st, struct ops_err *err);
 

@@ -197,7 +197,9 @@ store_job_add(struct store *st, const struct store_job_spec *s, int64_t *id,
 
 	if (id != NULL)
 		*id = 0;
-	if ((rc = check_job_spec(s, err)) != OPS_OK)
+	if ((rc = check_job_spec(s, err)) != OPS_OK ||
+	    (rc = store_job_become_check(s->become_user, s->become_cred,
+	    err)) != OPS_OK)
 		return rc;
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
@@ -243,6 +245,10 @@ store_job_add(struct store *st, const struct store_job_spec *s, int64_t *id,
 	}
 	job_id = sqlite3_last_insert_rowid(st->db);
 	store_stmt_done(stmt);
+	stmt = NULL;
+	if ((rc = store_job_become_add(st, job_id, s->become_user,
+	    s->become_cred, err)) != OPS_OK)
+		goto out;
 	if ((rc = store_stmt(st, sql_run_insert, &stmt, err)) != OPS_OK)
 		goto out;
 	for (i = 0; i < s->ntargets; i++) {
@@ -319,6 +325,8 @@ job_clear(struct store_job *j)
 	free(j->automation);
 	free(j->command);
 	free(j->requested_by);
+	free(j->become_user);
+	free(j->become_cred);
 }
 
 int
@@ -340,7 +348,8 @@ store_job_get(struct store *st, int64_t id, struct store_job **out,
 		rc = store_dberr(st, rc, err, "read job %lld", (long long)id);
 	else if ((j = calloc(1, sizeof(*j))) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "read job");
-	else if ((rc = load_job(stmt, j, err)) != OPS_OK)
+	else if ((rc = load_job(stmt, j, err)) != OPS_OK ||
+	    (rc = store_job_become_load(st, j, err)) != OPS_OK)
 		store_job_free(j);
 	else
 		*out = j;
@@ -354,7 +363,7 @@ store_job_list(struct store *st, const struct store_job_filter *f,
 {
 	sqlite3_stmt		*stmt = NULL;
 	struct store_job	*v;
-	size_t			 cap = 0;
+	size_t			 cap = 0, i;
 	int			 rc;
 
 	out->v = NULL;
@@ -386,6 +395,10 @@ store_job_list(struct store *st, const struct store_job_filter *f,
 	}
 	rc = rc == SQLITE_DONE ? OPS_OK : store_dberr(st, rc, err,
 	    "list jobs");
+	store_stmt_done(stmt);
+	stmt = NULL;
+	for (i = 0; rc == OPS_OK && i < out->n; i++)
+		rc = store_job_become_load(st, &out->v[i], err);
 out:
 	store_stmt_done(stmt);
 	if (rc != OPS_OK)

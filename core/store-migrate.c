@@ -266,6 +266,19 @@ migrate_job_limits(struct store *st, struct ops_err *err)
 	return OPS_OK;
 }
 
+/*
+ * 7: a job's become (run --become): the user sudo runs the command as and
+ * the password credential that holds sudo's password (a name, looked up
+ * when the run starts; NULL: the target's own password credential). A
+ * table of its own: most jobs have none, and no password is ever kept
+ * here.
+ */
+static const char m7[] =
+	"CREATE TABLE IF NOT EXISTS job_become ("
+	" job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
+	" user TEXT NOT NULL,"
+	" cred TEXT);";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -279,6 +292,7 @@ static const struct migration migrations[] = {
 	{ .sql = m4, .before = store_audit_rekey },
 	{ .sql = m5, .before = migrate_error_class },
 	{ .sql = m6, .before = migrate_job_limits },
+	{ .sql = m7 },
 };
 
 #define STORE_SCHEMA_LATEST \

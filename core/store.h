@@ -481,6 +481,10 @@ struct store_job {
 	int			 forks;		/* runs at once; 0: default */
 	int64_t			 output_cap;	/* per stream; 0: the store's */
 	int			 connect_timeout_ms; /* 0: the engine's */
+	/* run --become: sudo to this user (NULL: no sudo), with the
+	 * password of credential become_cred (NULL: the target's) */
+	char			*become_user;
+	char			*become_cred;
 };
 
 struct store_job_list {
@@ -505,6 +509,8 @@ struct store_job_spec {
 	int			 forks;		/* runs at once; 0: default */
 	int64_t			 output_cap;	/* per stream; 0: the store's */
 	int			 connect_timeout_ms; /* 0: the engine's */
+	const char		*become_user;	/* NULL: no sudo */
+	const char		*become_cred;	/* NULL: the target's */
 };
 
 struct store_job_filter {
@@ -545,6 +551,11 @@ struct store_run_list {
 /* A queued job with one queued run per target. */
 int	store_job_add(struct store *st, const struct store_job_spec *s,
 	    int64_t *id, struct ops_err *err);
+/* store-become.c: what store_job_add checks of become_user and
+ * become_cred: OPS_E_INVAL unless user is NULL (then cred must be too) or
+ * a login name (or sudo's "#UID"), and cred NULL or a credential name. */
+int	store_job_become_check(const char *user, const char *cred,
+	    struct ops_err *err);
 int	store_job_get(struct store *st, int64_t id, struct store_job **out,
 	    struct ops_err *err);
 /* Newest first. f may be NULL. */

@@ -551,9 +551,17 @@ struct job_spec {
 	size_t			 nhosts;
 	const char		*host_cred;
 	int			 accept_new_hostkey;
+	/* run --become (jobs-become.c): sudo to become_user (NULL: no
+	 * sudo) with become_cred's password (NULL: the target's) */
+	const char		*become_user;
+	const char		*become_cred;
 };
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);
+/* jobs-become.c: OPS_E_INVAL (or NOTFOUND) unless user is NULL or a login
+ * name, and cred NULL or a password credential; never a secret. */
+int	jobs_become_check(struct ops_ctx *ctx, const char *user,
+	    const char *cred, struct ops_err *err);
 
 /* logs-stream.c: stored output in pieces (see core/proto.h, logs-data) */
 /* 1 when the len bytes at p go as base64 (NUL or not UTF-8). */

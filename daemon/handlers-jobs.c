@@ -249,6 +249,23 @@ out:
 	return rc;
 }
 
+/* run --become: the user and the password credential (jobs-become.c). */
+static int
+run_become(struct ops_ctx *ctx, const json_t *msg, struct job_spec *s,
+    struct ops_err *err)
+{
+	int	rc;
+
+	if (proto_has(msg, "become") && (rc = proto_get_str(msg, "become",
+	    &s->become_user, OPS_PROTO_MAX_NAME, err)) != OPS_OK)
+		return rc;
+	if (proto_has(msg, "become_cred") && (rc = proto_get_str(msg,
+	    "become_cred", &s->become_cred, OPS_PROTO_MAX_NAME,
+	    err)) != OPS_OK)
+		return rc;
+	return jobs_become_check(ctx, s->become_user, s->become_cred, err);
+}
+
 int
 handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
@@ -285,7 +302,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "follow") && (rc = proto_get_bool(msg, "follow",
 	    &follow, err)) != OPS_OK)
 		return rc;
-	if ((rc = run_limits(ctx, msg, &s, err)) != OPS_OK)
+	if ((rc = run_limits(ctx, msg, &s, err)) != OPS_OK ||
+	    (rc = run_become(ctx, msg, &s, err)) != OPS_OK)
 		return rc;
 	if ((rc = proto_get_str_array(msg, "selectors", OPS_PROTO_MAX_ITEMS,
 	    S, &sel, &nsel, err)) != OPS_OK)
@@ -372,6 +390,7 @@ job_json(const struct store_job *j, const struct store_run_list *rl,
 		.timeout_s = j->timeout_ms > 0 ? j->timeout_ms / 1000 : 0,
 		.forks = j->forks, .output_cap = j->output_cap,
 		.connect_timeout_s = j->connect_timeout_ms / 1000,
+		.become_user = j->become_user, .become_cred = j->become_cred,
 		.created = j->created,
 		.started = j->started, .finished = j->finished,
 		.nruns = rl->n, .has_runs = with_runs,
@@ -618,6 +637,8 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.targets = names;
 	s.ntargets = rl.n;
 	s.rerun_of = j->id;
+	s.become_user = j->become_user;
+	s.become_cred = j->become_cred;
 	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,

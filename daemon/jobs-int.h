@@ -62,6 +62,7 @@ struct job_slot {
 	struct ssh_target	 t;
 	struct ssh_exec		 x;
 	struct jobs_auth	*auth;		/* a reference while held */
+	struct secret		*sudo_pw;	/* become_cred's, owned */
 	char			*host;
 	struct hostkey		*known;
 	size_t			 nknown;
@@ -84,6 +85,8 @@ struct job {
 	int			 connect_timeout_ms;	/* 0: the engine's */
 	size_t			 output_cap;	/* per stream, live and kept */
 	int			 forks;
+	char			*become_user;	/* NULL: no sudo */
+	char			*become_cred;	/* NULL: the target's */
 	struct job_slot		*slots;
 	size_t			 n;
 	size_t			 next;		/* next slot to start */
@@ -155,6 +158,19 @@ int	jobs_adhoc_accept_new(const struct job_slot *s);
  * for an unknown key to say how to trust it. */
 void	jobs_adhoc_result(struct job_slot *s, const struct ssh_result *r,
 	    char *msg, size_t len);
+
+/* jobs-become.c */
+struct store_cred;
+/* After s->x and s->auth are set: sudo when the job has a become user,
+ * with the become credential's password (unsealed into s->sudo_pw) or the
+ * target's own (target_cred, borrowed from s->auth). */
+int	jobs_become_setup(struct job_slot *s,
+	    const struct store_cred *target_cred, struct ops_err *err);
+/* Wipe what setup unsealed (from jobs_slot_release). */
+void	jobs_become_release(struct job_slot *s);
+/* sudo asked and had no password: append how to give one to msg. */
+void	jobs_become_hint(const struct job_slot *s,
+	    const struct ssh_result *r, char *msg, size_t len);
 
 /* jobs.c */
 /* run-state; error is the message alone, its class cls. */

@@ -232,6 +232,7 @@ jobs_slot_release(struct job_slot *s)
 	pending_free(s);
 	ssh_batch_free(s->b);
 	s->b = NULL;
+	jobs_become_release(s);
 	auth_release(s->auth);
 	s->auth = NULL;
 	free(s->known);
@@ -409,8 +410,9 @@ class_of(enum ssh_class c)
 	return RUN_CLASS_INTERNAL;
 }
 
-/* The message stored with a run: the engine's, or (ad-hoc hosts) the
- * rewritten one in msg, "class: message", without its class. */
+/* The message stored with a run: the engine's, or (ad-hoc hosts, sudo
+ * without a password) the rewritten one in msg, "class: message",
+ * without its class. */
 static const char *
 run_msg(const struct ssh_result *r, const char *msg)
 {
@@ -430,7 +432,7 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	struct ops_ctx		*ctx = slot_ctx(s);
 	struct ops_err		 err;
 	enum store_run_state	 state = result_state(r);
-	char			 msg[OPS_ERR_MSG_MAX + 64];
+	char			 msg[OPS_ERR_MSG_MAX + 256];
 	int			 sig = 0;
 
 	(void)idx;
@@ -438,6 +440,8 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	if (!r->ok)
 		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
 		    r->msg);
+	/* sudo asked and had no password: how to give one */
+	jobs_become_hint(s, r, msg, sizeof(msg));
 	if (r->exit_signal[0] != '\0')
 		sig = signal_num(r->exit_signal);
 	if (adhoc_host_is_name(s->target))
@@ -578,6 +582,11 @@ jobs_slot_start(struct job_slot *s)
 	s->x.on_output = on_output;
 	s->x.on_done = on_done;
 	s->x.arg = s;
+	if ((rc = jobs_become_setup(s, cr, &err)) != OPS_OK) {
+		cls = RUN_CLASS_CONFIG;
+		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+		goto fail;
+	}
 	if ((rc = store_run_start(ctx->store, s->run_id, &err)) != OPS_OK) {
 		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));

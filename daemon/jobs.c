@@ -89,6 +89,8 @@ job_free(struct job *j)
 	free(j->slots);
 	free(j->command);
 	jobs_input_free(j->input);
+	free(j->become_user);
+	free(j->become_cred);
 	free(j);
 }
 
@@ -215,6 +217,9 @@ job_start(struct jobs *js, int64_t id, struct ops_err *err)
 		j->forks = 1;
 	j->command = sj->command;
 	sj->command = NULL;
+	j->become_user = sj->become_user;	/* taken */
+	j->become_cred = sj->become_cred;
+	sj->become_user = sj->become_cred = NULL;
 	for (i = 0; i < rl.n; i++) {
 		j->slots[i].job = j;
 		j->slots[i].run_id = rl.v[i].id;
@@ -709,6 +714,8 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	s.ntargets = spec->ntargets;
 	s.hosts = spec->hosts;
 	s.nhosts = spec->nhosts;
+	s.become_user = spec->become_user;
+	s.become_cred = spec->become_cred;
 	/* A target removed since fails with the store's message. */
 	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
 		secret_free(spec->stdin_data);

@@ -244,6 +244,15 @@ show_job(const struct cli_args *a, const json_t *o)
 	printf("kind      %s\n", j.script ? "script" : "command");
 	printf("command   %s\n", cli_dash(j.command));
 	printf("by        %s\n", cli_dash(j.requested_by));
+	if (j.become_user != NULL) {
+		printf("become    ");
+		cli_safe_puts(stdout, j.become_user);
+		if (j.become_cred != NULL) {
+			printf(", sudo password from credential ");
+			cli_safe_puts(stdout, j.become_cred);
+		}
+		putchar('\n');
+	}
 	cli_time(j.created, buf, sizeof(buf));
 	printf("created   %s\n", buf);
 	cli_time(j.started, buf, sizeof(buf));

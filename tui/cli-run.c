@@ -61,6 +61,16 @@
 	"status\n" \
 	"A run waiting for its turn (--forks) is covered by neither timeout."
 
+/* sudo (cli-run-become.c). */
+#define RUN_BECOME_DETAILS \
+	"  --become               run under sudo as root; --become-user " \
+	"USER: as USER\n" \
+	"  --become-cred CRED     sudo's password is that password " \
+	"credential's\n" \
+	"                         (else the target's own password " \
+	"credential's; never\n" \
+	"                         an option or a variable)"
+
 /* The entries are the way in: the functions that run them are static. */
 static cli_exec_fn	cli_run;
 
@@ -70,14 +80,17 @@ const struct cmd_entry cmd_run_entry = {
 	    "[--output-cap SIZE] [--forks N] [--group] [--raw] [--quiet] "
 	    "[--no-prefix] [-S | --max-exit] [--json] [-x SELECTOR] [--stdin] "
 	    "[--host [USER@]HOST[:PORT]] [--cred CRED] [--accept-new-hostkey] "
+	    "[--become] [--become-user USER] [--become-cred CRED] "
 	    "[SELECTOR...] -- COMMAND | --script FILE",
 	.help = "run a command or script on targets (selectors: names, "
 	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
-	.details = RUN_DETAILS,
+	.details = RUN_DETAILS "\n" RUN_BECOME_DETAILS,
 	.min_args = 0, .max_args = -1,
 	.options = "script= timeout= forks= group raw json " RUN_OPTIONS
 	    /* cli-run-targets.c */
-	    " exclude=* stdin host=* cred= accept-new-hostkey",
+	    " exclude=* stdin host=* cred= accept-new-hostkey"
+	    /* cli-run-become.c */
+	    " become become-user= become-cred=",
 	.flags = CMD_RW,
 	.type = PROTO_RUN,
 	.exec = cli_run,
@@ -768,6 +781,8 @@ cli_run(const struct cli_args *a)
 		goto out;
 	(void)proto_add_str(m, script_path != NULL ? "script" : "command",
 	    body, NULL);
+	if ((rc = cli_run_become(a, m)) != 0)
+		goto out;
 	if (timeout > 0)
 		(void)proto_add_int(m, "timeout", timeout, NULL);
 	if (forks > 0)

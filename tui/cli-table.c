@@ -13,6 +13,7 @@
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_list_commands_entry;
 extern const struct cmd_entry cmd_tui_entry;
+extern const struct cmd_entry cmd_list_keys_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
 extern const struct cmd_entry cmd_init_entry;
@@ -47,6 +48,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_help_entry,
 	&cmd_list_commands_entry,
 	&cmd_tui_entry,
+	&cmd_list_keys_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_init_entry,

@@ -36,7 +36,8 @@ static const struct key_binding key_table[] = {
 	{ KC_LIST, KA_PGDN, { TK_FN(KEY_NPAGE), TK_CTRL('f') }, "PgDn, C-f",
 	    "page down" },
 	{ KC_LIST, KA_FILTER, { '/' }, "/",
-	    "filter by substring, or tag:NAME (empty clears)" },
+	    "filter by substring, or by a selector as run takes it (tag:NAME, "
+	    "globs, a,b, &TERM, !TERM; empty clears)" },
 	{ KC_LIST, KA_SORT, { 's' }, "s", "sort by the next column" },
 	{ KC_LIST, KA_SORT_REV, { 'S' }, "S", "reverse the sort" },
 
@@ -49,7 +50,9 @@ static const struct key_binding key_table[] = {
 	{ KC_TARGETS, KA_REMOVE, { 'd', TK_FN(KEY_DC) }, "d, Del",
 	    "remove the marked targets (or this one)" },
 	{ KC_TARGETS, KA_RUN, { 'r' }, "r",
-	    "run a command on the marked targets (or this one)" },
+	    "run a command on the marked targets (or this one); lists them, "
+	    "hidden ones too, and asks y/n unless it is one target on "
+	    "screen" },
 
 	{ KC_JOBS, KA_ENTER, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
 	    "open the job: its targets and their output" },

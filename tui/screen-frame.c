@@ -113,7 +113,11 @@ draw_bottom(struct tui *t, int y)
 	case PROMPT_CMD:
 	case PROMPT_SEARCH:
 	case PROMPT_RUN:
-		if (t->prompt == PROMPT_RUN)
+		if (t->prompt == PROMPT_RUN && t->runsel.nhidden > 0)
+			snprintf(line, sizeof(line), "run on %zu target%s, "
+			    "%zu hidden: %s", t->run_n, t->run_n == 1 ? "" :
+			    "s", t->runsel.nhidden, t->line);
+		else if (t->prompt == PROMPT_RUN)
 			snprintf(line, sizeof(line), "run on %zu target%s: %s",
 			    t->run_n, t->run_n == 1 ? "" : "s", t->line);
 		else
@@ -171,6 +175,8 @@ frame_draw(struct tui *t)
 		draw_lost(t);
 	if (t->prompt != PROMPT_NONE && t->prompt != PROMPT_CONFIRM)
 		curs_set(1);
+	if (!t->lost)
+		runsel_draw(t);		/* the run's targets, over the body */
 	draw_bottom(t, LINES - 1);
 	if (t->form != NULL && t->prompt == PROMPT_NONE)
 		form_draw(t->form, LINES, COLS);	/* leaves the cursor */

@@ -42,6 +42,13 @@ static const struct screen *const screen_table[] = {
 	&screen_help,
 };
 
+const struct screen *const *
+tui_screens(size_t *n)
+{
+	*n = sizeof(screen_table) / sizeof(screen_table[0]);
+	return screen_table;
+}
+
 /* The only globals: what signal handlers may touch. */
 static volatile sig_atomic_t tui_sig_quit;
 static volatile sig_atomic_t tui_sig_winch;
@@ -186,24 +193,19 @@ reconnect(struct tui *t)
 	tui_refresh_all(t);
 }
 
-/* Run cmd on the marked targets (or the one under the cursor). */
+/* Run cmd on the marked targets (or the one under the cursor), after
+ * showing them and, above one, a y/n (tui-runsel.c). */
 static void
 run_on_selection(struct tui *t, const char *cmd)
 {
-	const char	**sel = NULL;
-	size_t		  n = screen_targets_selection(t, &sel);
-
-	jobs_run_cmd(t, sel, n, cmd);
-	free(sel);
+	(void)runsel_take(t);
+	runsel_submit(t, cmd);
 }
 
 static void
 open_run_prompt(struct tui *t)
 {
-	const char	**sel = NULL;
-
-	t->run_n = screen_targets_selection(t, &sel);
-	free(sel);
+	t->run_n = runsel_take(t);
 	if (t->run_n == 0) {
 		tui_message(t, 1, "run: no target selected (Targets screen: "
 		    "Space marks)");
@@ -311,22 +313,34 @@ prompt_key(struct tui *t, int ch)
 			t->prompt = PROMPT_NONE;
 			if (t->on_yes != NULL)
 				t->on_yes(t);
-		} else if (a == KA_NO)
+		} else if (a == KA_NO || a == KA_CANCEL) {
+			/* Esc maps to cancel first (keys.c): a no here */
+			if (runsel_asking(t))
+				runsel_cancel(t);
 			t->prompt = PROMPT_NONE;
+		}
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
 	if (a == KA_CANCEL) {
 		if (t->prompt == PROMPT_FILTER && v != NULL)
 			view_list_set_filter(v, t->saved);
+		if (t->prompt == PROMPT_RUN)
+			runsel_cancel(t);
 		t->prompt = PROMPT_NONE;
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
 	if (a == KA_SUBMIT) {
-		if (t->prompt == PROMPT_RUN && t->line[0] != '\0')
-			run_on_selection(t, t->line);
-		else if (t->prompt == PROMPT_SEARCH)
+		if (t->prompt == PROMPT_SEARCH)
 			screen_job_search(t);
-		t->prompt = PROMPT_NONE;
+		if (t->prompt == PROMPT_RUN && t->line[0] != '\0') {
+			/* may open the y/n: the prompt it sets stays */
+			t->prompt = PROMPT_NONE;
+			runsel_submit(t, t->line);
+		} else if (t->prompt == PROMPT_RUN) {
+			t->prompt = PROMPT_NONE;
+			runsel_cancel(t);
+		} else
+			t->prompt = PROMPT_NONE;
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
 	if (t->prompt == PROMPT_RUN && (a == KA_HIST_PREV ||
@@ -599,6 +613,7 @@ tui_free(struct tui *t)
 	tconn_close(&t->conn);
 	tui_unlock_close(t);
 	form_free(t->form);
+	runsel_clear(t);
 	view_list_done(&t->targets);
 	view_list_done(&t->creds);
 	view_list_done(&t->audit);
@@ -620,8 +635,7 @@ tui_main(int no_start)
 	t.mark = getenv("OPSICLE_TUI_MARK") != NULL &&
 	    *getenv("OPSICLE_TUI_MARK") != '\0';
 	t.chain = -1;
-	t.screens = screen_table;
-	t.nscreens = sizeof(screen_table) / sizeof(screen_table[0]);
+	t.screens = tui_screens(&t.nscreens);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "opsicle tui: needs a terminal on stdin and "
 		    "stdout\n");

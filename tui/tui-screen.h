@@ -22,6 +22,7 @@
 #define OPS_TUI_SCREEN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -217,6 +218,16 @@ struct tjob {
 
 struct screen;
 
+/* The targets of the run being typed (tui-runsel.c), taken when its
+ * prompt opened; hidden[i]: the Targets list did not show names[i]. */
+struct runsel {
+	char		**names;
+	int		 *hidden;
+	size_t		  n, nhidden;
+	int		  on_targets;	/* taken on the Targets screen */
+	char		 *cmd;		/* waiting for the y/n */
+};
+
 /* The console's state: one per process, passed everywhere. */
 struct tui {
 	struct evloop		*loop;
@@ -286,6 +297,7 @@ struct tui {
 	long long		 last_draw;	/* monotonic ms */
 	int			 draw_pending;	/* a throttled repaint is due */
 	size_t			 run_n;		/* targets the run prompt hits */
+	struct runsel		 runsel;	/* and which they are */
 	int			 quit;
 	int			 rows, cols;
 
@@ -320,7 +332,22 @@ void	tui_message(struct tui *t, int error, const char *fmt, ...)
 void	tui_confirm(struct tui *t, const char *question,
 	    void (*on_yes)(struct tui *));
 int	tui_switch(struct tui *t, const char *name);
+/* The screen table, in tab order (the 1-7 keys). Borrowed, static. */
+const struct screen *const *tui_screens(size_t *n);
 void	tui_refresh_all(struct tui *t);
+
+/* tui-runsel.c: a console run's targets, listed, and y/n above one */
+/* Take the marked targets (or the cursor's) as the run's; their number. */
+size_t	runsel_take(struct tui *t);
+/* Run cmd on them, or ask y/n first (more than one, or any not shown). */
+void	runsel_submit(struct tui *t, const char *cmd);
+/* Esc or n: forget them, saying nothing ran. */
+void	runsel_cancel(struct tui *t);
+void	runsel_clear(struct tui *t);
+/* Is the y/n question open the run's? */
+int	runsel_asking(const struct tui *t);
+/* The panel listing them, while the run prompt or its question is open. */
+void	runsel_draw(struct tui *t);
 
 /* tui-unlock.c */
 void	tui_unlock_open(struct tui *t);
@@ -382,6 +409,10 @@ void	view_fmt_time(long long ms, char *buf, size_t len);
 enum key_action keys_lookup(int ctx, int ch);
 const struct key_binding *keys_table(size_t *n);
 const char *keys_ctx_name(enum key_ctx ctx);
+
+/* cli-keys.c: the screens and the key table as the block of opsicle(1)'s
+ * CONSOLE section between ".\" keys: begin" and ".\" keys: end". */
+void	keys_write_mdoc(FILE *fp);
 
 /* theme.c */
 enum theme_role {

@@ -154,6 +154,10 @@ int	cli_run_targets(const struct cli_args *a, char *const *sel,
 	    int nsel, json_t *m);
 void	cli_run_wipe(json_t *m);
 
+/* cli-run-become.c: run's --become, --become-user and --become-cred into
+ * the run request m; 0, or EXIT_USAGE (message printed). */
+int	cli_run_become(const struct cli_args *a, json_t *m);
+
 /* cli-logs.c: a job's stored output as the daemon's sequence of pieces */
 struct cli_logs_cb {
 	void	(*run)(void *arg, const json_t *hdr);	/* a logs-run */

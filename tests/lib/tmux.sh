@@ -53,3 +53,18 @@ wait_for_line() {
 	done
 	return 0
 }
+
+# tui_start SESSION: "$O tui" (O: the opsicle binary) in a new 100x30
+# session, under a wrapper that prints "tui-exit=STATUS" when it ends
+# and keeps the pane open.
+tui_start() {
+	cat >"$OPSICLE_HOME/tui.sh" <<EOS
+#!/bin/sh
+env TERM=screen-256color LANG=C.UTF-8 OPSICLE_HOME="$OPSICLE_HOME" \
+    OPSICLE_DAEMON="$OPSICLE_DAEMON" "$O" tui
+echo "tui-exit=\$?"
+exec sleep 600
+EOS
+	chmod +x "$OPSICLE_HOME/tui.sh"
+	tm new-session -d -s "$1" -x 100 -y 30 "$OPSICLE_HOME/tui.sh"
+}

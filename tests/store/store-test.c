@@ -157,3 +157,11 @@ st_scale(void)
 		return 1;
 	return v;
 }
+
+int
+st_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}

@@ -31,6 +31,8 @@ sqlite3		*st_raw(struct store *st);
 int		 st_exec(sqlite3 *db, const char *sql);
 /* One integer from a query, or -1. */
 long long	 st_int(sqlite3 *db, const char *sql);
+/* Both NULL, or the same string. */
+int		 st_str_eq(const char *a, const char *b);
 /* OPS_TEST_SCALE as a divisor (1 when unset). */
 int		 st_scale(void);
 

@@ -16,14 +16,6 @@
 #include "store-test.h"
 #include "tap.h"
 
-static int
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* A queued job on every target of names; its run list in *rl. */
 static int64_t
 add_job(struct store *st, const char *const *names, size_t n,
@@ -78,7 +70,7 @@ test_finish(struct store *st)
 	is_int(rc, OPS_OK, "finish a run with a class");
 	ok(store_run_get(st, rl.v[0].id, &r, &err) == OPS_OK &&
 	    r->cls == RUN_CLASS_REFUSED &&
-	    str_eq(r->error, "connect to a: refused"),
+	    st_str_eq(r->error, "connect to a: refused"),
 	    "the run reads back its class and its message apart");
 	store_run_free(r);
 	r = NULL;
@@ -88,7 +80,7 @@ test_finish(struct store *st)
 	    "the column holds the class name, the error the message");
 	ok(store_target_get(st, "a", &t, &err) == OPS_OK &&
 	    t->last_run.cls == RUN_CLASS_REFUSED &&
-	    str_eq(t->last_run.error, "connect to a: refused"),
+	    st_str_eq(t->last_run.error, "connect to a: refused"),
 	    "the target's last run has the class and the message");
 	store_target_free(t);
 
@@ -108,7 +100,7 @@ test_finish(struct store *st)
 	rc = store_run_finish(st, rl.v[2].id, RUN_STATE_CANCELLED, -1, 0,
 	    "cancelled", &err);
 	ok(rc == OPS_OK && store_run_get(st, rl.v[2].id, &r, &err) ==
-	    OPS_OK && r->cls == RUN_CLASS_NONE && str_eq(r->error,
+	    OPS_OK && r->cls == RUN_CLASS_NONE && st_str_eq(r->error,
 	    "cancelled"), "store_run_finish writes no class");
 	store_run_free(r);
 	store_run_list_free(&rl);
@@ -227,7 +219,7 @@ test_migrate(struct keyring *kr)
 		cls = rl.v[i].cls == RUN_CLASS_NONE ? NULL :
 		    run_class_name(rl.v[i].cls);
 		if (rl.v[i].cls != want ||
-		    !str_eq(rl.v[i].error, cases[i].error)) {
+		    !st_str_eq(rl.v[i].error, cases[i].error)) {
 			diag("%s: got (%s, %s), want (%s, %s)",
 			    cases[i].old != NULL ? cases[i].old : "NULL",
 			    cls != NULL ? cls : "NULL",
@@ -241,7 +233,7 @@ test_migrate(struct keyring *kr)
 	    "whole when it has no model class");
 	ok(store_target_get(st, "t1", &t, &err) == OPS_OK &&
 	    t->last_run.cls == RUN_CLASS_REFUSED &&
-	    str_eq(t->last_run.error, "connect to t (h:22): refused"),
+	    st_str_eq(t->last_run.error, "connect to t (h:22): refused"),
 	    "a target's last run reads the converted row");
 	store_target_free(t);
 	store_run_list_free(&rl);

@@ -22,7 +22,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 H=$OPSICLE_HOME
-plan_tests 40
+plan_tests 41
 
 sshd_start s1 127.0.0.1 || skip_all "could not start sshd on 127.0.0.1"
 U=$(sshd_user)
@@ -105,6 +105,9 @@ wait_for_screen "run on 2 targets:" a; ok $? "marked targets: the prompt says 2 
 tm send-keys -t a Up
 wait_for_screen "run on 2 targets: uname -s" a; ok $? "Up recalls the last command"
 tm send-keys -t a Enter
+wait_for_screen "Run on 2 targets: uname -s \? \(y/n\)" a
+ok $? "a run on two targets asks y/n first (test-tui-run.sh has the rest)"
+tm send-keys -t a y
 wait_for_screen "job 3 done: .*2 ok, 0 failed of 2" a 30; ok $? "the job runs on both"
 tm send-keys -t a f
 wait_for_screen "== web\[1-2\] \(2 targets, ok\) ==" a

@@ -24,15 +24,7 @@ run "$O" daemon status --json
 track_pid "$(cat "$H/opsicled.lock")"
 like "$out" '"locked":true' "the daemon starts locked"
 
-cat >"$H/tui.sh" <<EOS
-#!/bin/sh
-env TERM=screen-256color LANG=C.UTF-8 OPSICLE_HOME="$H" \
-    OPSICLE_DAEMON="$OPSICLE_DAEMON" "$O" tui
-echo "tui-exit=\$?"
-exec sleep 600
-EOS
-chmod +x "$H/tui.sh"
-tm new-session -d -s a -x 100 -y 30 "$H/tui.sh"
+tui_start a
 
 # history: everything the pane ever showed
 hist() { tm capture-pane -p -S - -t a; }

@@ -8,7 +8,10 @@
  * command's name, opsicle.1 gives every usage line verbatim, bash
  * completes every command word and option through the completion file
  * (run against the built opsicle), and the parser helpers and the
- * role table behave. Links the daemon and the client (but their mains).
+ * role table behave. The console's screens and keys in opsicle(1) are
+ * what "opsicle list-keys --mdoc" makes of its tables (tui/keys.c, the
+ * screen table), and its CONSOLE section has a paragraph per screen.
+ * Links the daemon and the client (but their mains).
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 
 #include "daemon.h"
 #include "tui.h"
+#include "tui-screen.h"
 #include "tap.h"
 
 /* Requests no CLI command sends: the handshake, and what only other
@@ -69,6 +73,78 @@ slurp(const char *rel)
 		}
 	fclose(fp);
 	return buf;
+}
+
+/*
+ * Is the block of man between the "keys: begin" and "keys: end" comment
+ * lines (both included) what keys_write_mdoc writes? On a difference the
+ * first differing line of each goes to diag.
+ */
+static int
+man_keys_match(const char *man)
+{
+	static const char	 begin[] = ".\\\" keys: begin", end[] =
+				    ".\\\" keys: end\n";
+	const char		*a, *b, *p, *q;
+	char			*gen = NULL;
+	size_t			 len = 0, i;
+	FILE			*fp;
+	int			 same;
+
+	if (man == NULL || (a = strstr(man, begin)) == NULL ||
+	    (b = strstr(a, end)) == NULL) {
+		diag("opsicle.1 lacks the keys: begin/end comments");
+		return 0;
+	}
+	b += strlen(end);
+	if ((fp = open_memstream(&gen, &len)) == NULL)
+		return 0;
+	keys_write_mdoc(fp);
+	fclose(fp);
+	same = len == (size_t)(b - a) && memcmp(gen, a, len) == 0;
+	for (p = gen, q = a, i = 1; !same && *p != '\0' && q < b; i++) {
+		size_t	lp = strcspn(p, "\n"), lq = strcspn(q, "\n");
+
+		if (lp != lq || memcmp(p, q, lp) != 0) {
+			diag("line %zu of the block: the table gives \"%.*s\", "
+			    "opsicle.1 has \"%.*s\"; run make man-keys", i,
+			    (int)lp, p, (int)lq, q);
+			break;
+		}
+		p += lp + (p[lp] != '\0');
+		q += lq + 1;
+	}
+	if (!same && (*p == '\0' || q >= b))
+		diag("the block's length differs; run make man-keys");
+	free(gen);
+	return same;
+}
+
+/* Does the CONSOLE section say "The NAME screen" for every screen? */
+static int
+man_screens_described(const char *man)
+{
+	const struct screen	*const *s;
+	const char		*sec, *endp;
+	char			 want[64];
+	size_t			 n, i;
+	int			 bad = 0;
+
+	if (man == NULL || (sec = strstr(man, ".Sh CONSOLE\n")) == NULL)
+		return 0;
+	if ((endp = strstr(sec + 1, "\n.Sh ")) == NULL)
+		endp = sec + strlen(sec);
+	s = tui_screens(&n);
+	for (i = 0; i < n; i++) {
+		const char	*f;
+
+		snprintf(want, sizeof(want), "The %s screen", s[i]->name);
+		if ((f = strstr(sec, want)) == NULL || f > endp) {
+			diag("opsicle.1's CONSOLE section lacks \"%s\"", want);
+			bad++;
+		}
+	}
+	return bad == 0;
 }
 
 /* What bash completes for the words "opsicle WORDS ''" through the
@@ -150,7 +226,7 @@ main(void)
 	ops = dispatch_table(&nops);
 	man = slurp("man/opsicle.1");
 	comp = slurp("share/completions/opsicle");
-	plan(19);
+	plan(21);
 
 	bad = 0;
 	proto_type_foreach(check_request, &bad);
@@ -269,6 +345,10 @@ main(void)
 	}
 	ok(man != NULL && bad == 0,
 	    "opsicle.1 gives every command's usage line verbatim");
+	ok(man_keys_match(man), "opsicle.1 lists the console's screens and "
+	    "keys as the tables have them (opsicle list-keys --mdoc)");
+	ok(man_screens_described(man), "opsicle.1's CONSOLE section has a "
+	    "paragraph for every screen");
 
 	ok(comp != NULL, "completion file readable");
 	/* Complete in bash through the file for every name and alias: its
