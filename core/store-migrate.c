@@ -228,6 +228,10 @@ migrate_error_class(struct store *st, struct ops_err *err)
 	return OPS_OK;
 }
 
+/* 6: an agent credential names the agent's socket (cred add --agent). */
+static const char m6[] =
+	"ALTER TABLE credentials ADD COLUMN agent_socket TEXT;";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -240,6 +244,7 @@ static const struct migration migrations[] = {
 	{ .sql = m3 },
 	{ .sql = m4, .before = store_audit_rekey },
 	{ .sql = m5, .before = migrate_error_class },
+	{ .sql = m6 },
 };
 
 #define STORE_SCHEMA_LATEST \

@@ -256,6 +256,32 @@ test_creds(struct store *st)
 	is_int(store_cred_open_secret(st, "ops-pw", "bogus", &got, &err),
 	    OPS_E_INVAL, "unknown field refused");
 
+	/* an agent credential keeps its socket path; only agents have one */
+	memset(&cs, 0, sizeof(cs));
+	cs.name = "agent-sock";
+	cs.kind = STORE_CRED_AGENT;
+	cs.agent_socket = "/run/user/1000/agent.sock";
+	ok(store_cred_add(st, &cs, NULL, &err) == OPS_OK &&
+	    store_cred_get(st, "agent-sock", &c, &err) == OPS_OK &&
+	    c->agent_socket != NULL &&
+	    strcmp(c->agent_socket, cs.agent_socket) == 0,
+	    "an agent credential keeps its socket path");
+	store_cred_free(c);
+	c = NULL;
+	cs.name = "agent-rel";
+	cs.agent_socket = "agent.sock";
+	is_int(store_cred_add(st, &cs, NULL, &err), OPS_E_INVAL,
+	    "a relative agent socket path is refused");
+	cs.name = "pw-sock";
+	cs.kind = STORE_CRED_PASSWORD;
+	cs.secret = pw;
+	cs.agent_socket = "/run/agent.sock";
+	is_int(store_cred_add(st, &cs, NULL, &err), OPS_E_INVAL,
+	    "a password credential with an agent socket is refused");
+	cs.agent_socket = NULL;
+	ok(store_cred_delete(st, "agent-sock", &err) == OPS_OK,
+	    "remove the agent credential again");
+
 	db = st_raw(st);
 	if (db != NULL) {
 		sqlite3_stmt *stmt;
