@@ -630,14 +630,13 @@ conn_key_refused(struct ssh_conn *c)
 	if (c->auth_msg[0] != '\0')
 		return;
 	if (sshkey_type(c->key) == SSHKEY_RSA)
-		snprintf(c->auth_msg, sizeof(c->auth_msg), "; the server "
-		    "refused RSA key %s with rsa-sha2-512, rsa-sha2-256 and "
-		    "ssh-rsa (SHA-1) signatures: not authorized, or none "
-		    "accepted", sshkey_fingerprint(c->key));
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; server "
+		    "refused RSA key %s (tried rsa-sha2-512, rsa-sha2-256, "
+		    "ssh-rsa/SHA-1)", sshkey_fingerprint(c->key));
 	else
-		snprintf(c->auth_msg, sizeof(c->auth_msg), "; the server "
-		    "refused %s key %s (%s): is it in the user's "
-		    "authorized_keys?", sshkey_label(c->key),
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; server "
+		    "refused %s key %s (%s): is it in authorized_keys?",
+		    sshkey_label(c->key),
 		    sshkey_fingerprint(c->key), sshkey_name(c->key));
 }
 

@@ -6,9 +6,13 @@
 #                                start an sshd on ADDR (127.0.0.x) and a free
 #                                high port; sets SSHD_DIR SSHD_PORT SSHD_PID
 #                                SSHD_HOSTPUB (host key "type base64")
-#                                and appends to $SSHD_BASE/known_hosts
+#                                and appends to $SSHD_BASE/known_hosts;
+#                                lines in $SSHD_EXTRA (if set) end its
+#                                sshd_config
 #   sshd_stop DIR                stop the sshd started in DIR, by its pid
 #   sshd_user                    the login user (root, or the current user)
+#   sshd_require                 skip the test (tap.sh) without sshd,
+#                                ssh-keygen or ss
 #
 # $SSHD_BASE (default $OPSICLE_HOME/sshd) holds one directory per sshd plus
 # the shared client key id_ed25519 and authorized_keys. Only 127.0.0.0/8 is
@@ -19,6 +23,12 @@
 
 sshd_user() {
 	id -un
+}
+
+sshd_require() {
+	[ -x "$SSHD" ] || skip_all "OpenSSH sshd not installed"
+	command -v ssh-keygen >/dev/null || skip_all "ssh-keygen not installed"
+	command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 }
 
 sshd_client_key() {
@@ -85,6 +95,7 @@ AcceptEnv OPS_*
 Subsystem sftp $_sftp
 LogLevel ERROR
 SetEnv SHLVL=1
+${SSHD_EXTRA:-}
 EOF
 		"$SSHD" -D -E "$SSHD_DIR/sshd.log" -f "$SSHD_DIR/sshd_config" &
 		SSHD_PID=$!
