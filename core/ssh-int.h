@@ -107,12 +107,14 @@ struct ssh_conn {
 	struct sshkey		*ownkey;	/* parsed here from auth->key */
 	int			 key_failed;	/* auth->key does not load */
 	const struct sshkey	*key;		/* the key being offered */
-	int			 key_alg;	/* index in sshkey_algs(key) */
+	int			 key_alg;	/* index in its algorithms */
 	unsigned char		*keyblob;	/* its blob for that alg */
 	size_t			 keybloblen;
 	void			*sign_arg;	/* c, for the sign callback */
-	LIBSSH2_AGENT		*agent;
-	struct libssh2_agent_publickey *agent_id;
+	struct sshagent		*agent;		/* connected while trying */
+	const struct sshagent_key *agent_keys;
+	size_t			 agent_nkeys;
+	size_t			 agent_idx;	/* the key being offered */
 	int			 auth_msg_set;
 	char			 auth_msg[192];
 	int			 kbd_rounds;	/* keyboard-interactive */

@@ -29,7 +29,10 @@
  * memory on free, so its copies of passwords are wiped too. Methods are
  * tried in this order: key, agent, password, keyboard-interactive. The
  * agent is only tried when asked for, at agent_path, or at the
- * daemon's own $SSH_AUTH_SOCK when agent_path is NULL.
+ * process's own $SSH_AUTH_SOCK when agent_path is NULL; opsicle's own
+ * agent client (sshagent.h) lists its keys and asks it to sign, with the
+ * same algorithms per key as a key file (so an agent's RSA key signs
+ * with rsa-sha2-512/256 too; libssh2 1.10's agent code asks for SHA-1).
  *
  * Sessions are pooled: after a clean run the session stays open (with
  * keepalives) and the next run on the same target (name, host, port, user

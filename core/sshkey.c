@@ -890,6 +890,14 @@ sshkey_blob(const struct sshkey *k, size_t *len)
 	return k->blob;
 }
 
+const char *
+sshkey_alg_of(const char *type, int i)
+{
+	if (strcmp(type, "ssh-rsa") == 0)
+		return i >= 0 && i < 3 ? rsa_algs[i] : NULL;
+	return i == 0 ? type : NULL;
+}
+
 const char *const *
 sshkey_algs(const struct sshkey *k)
 {

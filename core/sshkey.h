@@ -75,6 +75,10 @@ int		 sshkey_encrypted(const struct sshkey *k);
 const unsigned char *sshkey_blob(const struct sshkey *k, size_t *len);
 /* The signature algorithms for k, best first, NULL-terminated; static. */
 const char *const *sshkey_algs(const struct sshkey *k);
+/* The i-th signature algorithm (0 best) of a key of type name type
+ * ("ssh-rsa": rsa-sha2-512, rsa-sha2-256, ssh-rsa; else type itself),
+ * NULL past the last; borrowed from type or static. */
+const char	*sshkey_alg_of(const char *type, int i);
 /* Sign len bytes at data with algorithm alg (one of sshkey_algs) into
  * sig (cap bytes; SSHKEY_SIG_MAX is always enough); *siglen set. */
 int		 sshkey_sign(const struct sshkey *k, const char *alg,

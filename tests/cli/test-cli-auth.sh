@@ -6,7 +6,8 @@
 # still do; a server that takes only ssh-rsa gets it; a server that
 # takes no RSA at all, and a key that is not authorized, give errors
 # naming the key and the algorithms. An agent credential logs in through
-# an ssh-agent this test starts; once the agent is gone the run says so;
+# an ssh-agent this test starts (an agent's RSA key with rsa-sha2 too);
+# once the agent is gone the run says so;
 # a target without a credential fails with how to add one, although the
 # daemon itself inherited a live SSH_AUTH_SOCK.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
@@ -49,7 +50,7 @@ U=$(sshd_user)
 re() { printf '%s' "$1" | sed 's/[+.]/\\&/g'; }
 fp() { ssh-keygen -lf "$1.pub" | awk '{print $2}'; }
 
-plan_tests 21
+plan_tests 24
 
 # An agent, started by this test; the daemon inherits its socket from the
 # first command (which starts it) and must not use it.
@@ -60,6 +61,13 @@ track_pid $agent_pid
 wait_for 10 test -S "$AG"
 SSH_AUTH_SOCK=$AG ssh-add -q "$B/id_ed25519" 2>/dev/null
 ok $? "an ssh-agent holds the sshd's client key"
+# and a second one with only the RSA key
+AG2=$OPSICLE_HOME/agent2.sock
+ssh-agent -D -a "$AG2" >/dev/null 2>&1 &
+track_pid $!
+wait_for 10 test -S "$AG2"
+SSH_AUTH_SOCK=$AG2 ssh-add -q "$K/rsa" 2>/dev/null
+ok $? "a second ssh-agent holds the RSA key"
 
 run env SSH_AUTH_SOCK="$AG" "$O" cred add ked --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "the daemon starts (with SSH_AUTH_SOCK in its environment)"
@@ -82,6 +90,8 @@ done
 "$O" target add s3-ec --host 127.0.0.43 --port "$P3" --user "$U" --cred kecdsa
 "$O" target add nocred --host 127.0.0.41 --port "$P1" --user "$U"
 "$O" target add t-agent --host 127.0.0.41 --port "$P1" --user "$U"
+"$O" target add t-agent-rsa --host 127.0.0.41 --port "$P1" --user "$U"
+"$O" target add s3-agent-rsa --host 127.0.0.43 --port "$P3" --user "$U"
 run "$O" hostkey import "$B/known_hosts"
 is "$rc" 0 "host keys imported"
 
@@ -133,6 +143,12 @@ like "$out" "kagent +agent +- +$(re "$AG")" "cred list shows the agent's socket"
 run env -u SSH_AUTH_SOCK "$O" run t-agent -- echo via-agent
 is "$rc/$out" "0/t-agent: via-agent
 1 ok, 0 failed" "a run with the agent credential logs in through the agent"
+"$O" cred add kagent-rsa --agent "$AG2" >/dev/null
+"$O" target edit t-agent-rsa --cred kagent-rsa
+"$O" target edit s3-agent-rsa --cred kagent-rsa
+logs_in t-agent-rsa "an agent's RSA key logs in (rsa-sha2, which the agent signs on request)"
+refused s3-agent-rsa ".*the server refused every key of the ssh-agent at $(re "$AG2")$" \
+    "a server that takes no RSA refuses the agent's only key, and says so"
 kill "$agent_pid"
 wait_for 10 sh -c "! kill -0 $agent_pid 2>/dev/null"
 "$O" target edit t-agent --cred kagent2 >/dev/null
