@@ -89,7 +89,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	8
+#define OPS_PROTO_VERSION	9
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -173,9 +173,11 @@ struct secret;
 	    "tags:a?",							\
 	    "added:l skipped:l warnings:l dry_run:b hostkeys:l? "	\
 	    "hostkey_errors:l?")					\
-	/* kind "password" or "ssh-key" */				\
+	/* kind "password", "ssh-key" (the key is checked) or "agent"	\
+	 * (agent_socket, no secret) */				\
 	X(PROTO_CRED_ADD, 206, "cred-add", PROTO_REQ | PROTO_SECRET,	\
-	    "name:s kind:s secret:t user:s? key_passphrase:t?", "")	\
+	    "name:s kind:s secret:t? user:s? key_passphrase:t? "	\
+	    "agent_socket:s?", "kind:s key_type:s? fingerprint:s?")	\
 	X(PROTO_CRED_LIST, 207, "cred-list", PROTO_REQ, "", "[o]")	\
 	X(PROTO_CRED_RM, 208, "cred-rm", PROTO_REQ, "name:s", "")	\
 	X(PROTO_HOSTKEY_LIST, 209, "hostkey-list", PROTO_REQ,		\

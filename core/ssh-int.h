@@ -105,12 +105,19 @@ struct ssh_conn {
 	char			*methods;	/* from userauth_list */
 	int			 auth_step;
 	char			 tried[96];
-	struct secret		*tmp;		/* NUL-terminated passphrase */
-	struct secret		*tmpkey;	/* NUL-terminated key */
-	LIBSSH2_AGENT		*agent;
-	struct libssh2_agent_publickey *agent_id;
+	struct sshkey		*ownkey;	/* parsed here from auth->key */
+	int			 key_failed;	/* auth->key does not load */
+	const struct sshkey	*key;		/* the key being offered */
+	int			 key_alg;	/* index in its algorithms */
+	unsigned char		*keyblob;	/* its blob for that alg */
+	size_t			 keybloblen;
+	void			*sign_arg;	/* c, for the sign callback */
+	struct sshagent		*agent;		/* connected while trying */
+	const struct sshagent_key *agent_keys;
+	size_t			 agent_nkeys;
+	size_t			 agent_idx;	/* the key being offered */
 	int			 auth_msg_set;
-	char			 auth_msg[128];
+	char			 auth_msg[192];
 	int			 kbd_rounds;	/* keyboard-interactive */
 	int			 kbd_answered;	/* the password was sent */
 };

@@ -17,6 +17,8 @@
 
 #include "net-connect.h"
 #include "ssh-int.h"
+#include "sshagent.h"
+#include "sshkey.h"
 
 
 /*
@@ -238,10 +240,7 @@ ssh_conn_destroy(struct ssh_conn *c)
 	if (c->fd >= 0)
 		evloop_file_del(c->eng->loop, c->fd,
 		    EVLOOP_READ | EVLOOP_WRITE);
-	if (c->agent != NULL) {
-		libssh2_agent_disconnect(c->agent);
-		libssh2_agent_free(c->agent);
-	}
+	sshagent_free(c->agent);
 	if (c->sess != NULL) {
 		if (c->state == CONN_READY && c->fd >= 0)
 			libssh2_session_disconnect(c->sess, "closing");
@@ -253,8 +252,8 @@ ssh_conn_destroy(struct ssh_conn *c)
 	}
 	if (c->fd >= 0)
 		close(c->fd);
-	secret_free(c->tmp);
-	secret_free(c->tmpkey);
+	sshkey_free(c->ownkey);
+	free(c->keyblob);
 	free(c->methods);
 	free(c->name);
 	free(c->host);
@@ -541,14 +540,12 @@ conn_tried(struct ssh_conn *c, const char *m)
 static int
 conn_authed(struct ssh_conn *c)
 {
-	secret_free(c->tmp);
-	c->tmp = NULL;
-	if (c->agent != NULL) {
-		libssh2_agent_disconnect(c->agent);
-		libssh2_agent_free(c->agent);
-		c->agent = NULL;
-		c->agent_id = NULL;
-	}
+	sshkey_free(c->ownkey);
+	c->ownkey = NULL;
+	c->key = NULL;
+	sshagent_free(c->agent);
+	c->agent = NULL;
+	c->agent_keys = NULL;
 	if (c->timer) {
 		evloop_timer_del(c->eng->loop, c->timer);
 		c->timer = 0;
@@ -560,6 +557,212 @@ conn_authed(struct ssh_conn *c)
 
 enum { AUTH_KEY, AUTH_AGENT, AUTH_PASSWORD, AUTH_KBD, AUTH_END };
 
+/* The key to offer: the auth's parsed one, or auth->key parsed once for
+ * this connection. NULL (and a note in auth_msg) when it does not load. */
+static const struct sshkey *
+conn_key(struct ssh_conn *c, const struct ssh_auth *a)
+{
+	struct ops_err	e;
+
+	if (a->sshkey != NULL)
+		return a->sshkey;
+	if (c->ownkey == NULL && !c->key_failed &&
+	    sshkey_load(a->key, a->passphrase, &c->ownkey, &e) != OPS_OK) {
+		c->key_failed = 1;
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; the private key "
+		    "could not be loaded: %s", ops_err_msg(&e));
+	}
+	return c->ownkey;
+}
+
+/*
+ * The blob of a key for algorithm alg. libssh2 1.10 takes the request's
+ * algorithm name from the blob's type string, so for rsa-sha2-* the type
+ * string is the algorithm; OpenSSH's sshkey_type_from_name maps it back
+ * to an RSA key, so the authorized_keys match is unchanged.
+ */
+static int
+conn_keyblob(struct ssh_conn *c, const unsigned char *b, size_t bl,
+    const char *alg)
+{
+	size_t	tl, al = strlen(alg);
+
+	if (bl < 4)
+		return -1;
+	tl = (size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
+	if (tl > bl - 4 || (c->keyblob = malloc(bl - tl + al)) == NULL)
+		return -1;
+	c->keyblob[0] = (unsigned char)(al >> 24);
+	c->keyblob[1] = (unsigned char)(al >> 16);
+	c->keyblob[2] = (unsigned char)(al >> 8);
+	c->keyblob[3] = (unsigned char)al;
+	memcpy(c->keyblob + 4, alg, al);
+	memcpy(c->keyblob + 4 + al, b + 4 + tl, bl - 4 - tl);
+	c->keybloblen = bl - tl + al;
+	return 0;
+}
+
+/* libssh2 wants the bare signature, in memory its session frees: from
+ * our key, or from the agent for its key being offered. */
+static LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC(conn_sign)
+{
+	struct ssh_conn			*c = *abstract;
+	const struct sshagent_key	*k;
+	unsigned char			 buf[SSHKEY_SIG_MAX];
+	size_t				 len = 0;
+	int				 rc;
+
+	(void)session;
+	*sig = NULL;
+	*sig_len = 0;
+	if (c->key != NULL)
+		rc = sshkey_sign(c->key, sshkey_algs(c->key)[c->key_alg],
+		    data, data_len, buf, sizeof(buf), &len, NULL);
+	else {
+		k = &c->agent_keys[c->agent_idx];
+		rc = sshagent_sign(c->agent, k, sshkey_alg_of(k->type,
+		    c->key_alg), data, data_len, buf, sizeof(buf), &len, NULL);
+	}
+	if (rc != OPS_OK || (*sig = ssh_wipe_alloc(len, abstract)) == NULL)
+		return -1;
+	memcpy(*sig, buf, len);
+	*sig_len = len;
+	return 0;
+}
+
+static int
+conn_lost(struct ssh_conn *c)
+{
+	int	e = libssh2_session_last_errno(c->sess);
+
+	return e == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
+	    e == LIBSSH2_ERROR_SOCKET_RECV;
+}
+
+/* One publickey request for blob with alg: 0 ok, EAGAIN, 1 refused (try
+ * the next), -1 (the connection is lost, or out of memory). */
+static int
+conn_offer(struct ssh_conn *c, const unsigned char *blob, size_t bl,
+    const char *alg)
+{
+	int	rc;
+
+	if (c->keyblob == NULL && conn_keyblob(c, blob, bl, alg) != 0)
+		return -1;
+	rc = libssh2_userauth_publickey(c->sess, c->user, c->keyblob,
+	    c->keybloblen, conn_sign, &c->sign_arg);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return rc;
+	free(c->keyblob);
+	c->keyblob = NULL;
+	if (rc == 0)
+		return 0;
+	return conn_lost(c) ? -1 : 1;
+}
+
+/* Say which key the server refused, and with which algorithms. */
+static void
+conn_key_refused(struct ssh_conn *c)
+{
+	if (c->auth_msg[0] != '\0')
+		return;
+	if (sshkey_type(c->key) == SSHKEY_RSA)
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; server "
+		    "refused RSA key %s (tried rsa-sha2-512, rsa-sha2-256, "
+		    "ssh-rsa/SHA-1)", sshkey_fingerprint(c->key));
+	else
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; server "
+		    "refused %s key %s (%s): is it in authorized_keys?",
+		    sshkey_label(c->key),
+		    sshkey_fingerprint(c->key), sshkey_name(c->key));
+}
+
+
+/* Offer the key with each of its algorithms in turn. */
+static int
+conn_auth_key(struct ssh_conn *c, const struct ssh_auth *a)
+{
+	const char *const	*algs;
+	const unsigned char	*blob;
+	size_t			 bl;
+	int			 rc;
+
+	if (c->key == NULL) {
+		if ((c->key = conn_key(c, a)) == NULL) {
+			conn_tried(c, "publickey (key not loaded)");
+			return -1;
+		}
+		c->key_alg = 0;
+		c->sign_arg = c;
+	}
+	algs = sshkey_algs(c->key);
+	blob = sshkey_blob(c->key, &bl);
+	for (; algs[c->key_alg] != NULL; c->key_alg++)
+		if ((rc = conn_offer(c, blob, bl, algs[c->key_alg])) != 1)
+			return rc;
+	conn_tried(c, "publickey");
+	conn_key_refused(c);
+	return -1;
+}
+
+static void
+conn_agent_note(struct ssh_conn *c, const struct ssh_auth *a,
+    const char *what)
+{
+	if (c->auth_msg[0] == '\0')
+		snprintf(c->auth_msg, sizeof(c->auth_msg), "; %s %s", what,
+		    a->agent_path != NULL ? a->agent_path : "$SSH_AUTH_SOCK");
+}
+
+/* Offer each key of the agent with each of its algorithms in turn. */
+static int
+conn_auth_agent(struct ssh_conn *c, const struct ssh_auth *a)
+{
+	const char			*path = a->agent_path;
+	const struct sshagent_key	*k;
+	const char			*alg;
+	int				 rc;
+
+	if (c->agent == NULL) {
+		if (path == NULL)
+			path = getenv("SSH_AUTH_SOCK");
+		if (path == NULL || sshagent_open(path, &c->agent,
+		    NULL) != OPS_OK || sshagent_keys(c->agent,
+		    &c->agent_keys, &c->agent_nkeys, NULL) != OPS_OK) {
+			sshagent_free(c->agent);
+			c->agent = NULL;
+			conn_tried(c, "agent (unavailable)");
+			conn_agent_note(c, a, "no ssh-agent answers at");
+			return -1;
+		}
+		if (c->agent_nkeys == 0) {
+			conn_tried(c, "agent (no keys)");
+			conn_agent_note(c, a, "no key is loaded (ssh-add) in "
+			    "the ssh-agent at");
+			return -1;
+		}
+		c->key = NULL;
+		c->agent_idx = 0;
+		c->key_alg = 0;
+		c->sign_arg = c;
+	}
+	while (c->agent_idx < c->agent_nkeys) {
+		k = &c->agent_keys[c->agent_idx];
+		if ((alg = sshkey_alg_of(k->type, c->key_alg)) == NULL) {
+			c->agent_idx++;
+			c->key_alg = 0;
+			continue;
+		}
+		if ((rc = conn_offer(c, k->blob, k->len, alg)) != 1)
+			return rc;
+		c->key_alg++;
+	}
+	conn_tried(c, "agent");
+	conn_agent_note(c, a, "the server refused every key of the "
+	    "ssh-agent at");
+	return -1;
+}
+
 /* One attempt of the current method: 0 ok, EAGAIN, or <0 to move on. */
 static int
 conn_auth_try(struct ssh_conn *c)
@@ -570,73 +773,15 @@ conn_auth_try(struct ssh_conn *c)
 
 	switch (c->auth_step) {
 	case AUTH_KEY:
-		if (a == NULL || a->key == NULL ||
+		if (a == NULL || (a->key == NULL && a->sshkey == NULL) ||
 		    strstr(c->methods, "publickey") == NULL)
 			return -1;
-		if (a->passphrase != NULL && c->tmp == NULL) {
-			if (secret_new(secret_len(a->passphrase) + 1, &c->tmp,
-			    NULL) != 0)
-				return -1;
-			memcpy(secret_data(c->tmp),
-			    secret_cdata(a->passphrase),
-			    secret_len(a->passphrase));
-		}
-		/* libssh2 1.10 runs strlen() over the key: terminate it */
-		if (c->tmpkey == NULL) {
-			if (secret_new(secret_len(a->key) + 1, &c->tmpkey,
-			    NULL) != 0)
-				return -1;
-			memcpy(secret_data(c->tmpkey), secret_cdata(a->key),
-			    secret_len(a->key));
-		}
-		rc = libssh2_userauth_publickey_frommemory(c->sess, c->user,
-		    ul, NULL, 0, (const char *)secret_cdata(c->tmpkey),
-		    secret_len(a->key),
-		    c->tmp ? (const char *)secret_cdata(c->tmp) : "");
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return rc;
-		secret_free(c->tmp);
-		c->tmp = NULL;
-		secret_free(c->tmpkey);
-		c->tmpkey = NULL;
-		if (rc == 0)
-			return 0;
-		conn_tried(c, "publickey");
-		if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_METHOD_NONE) {
-			snprintf(c->auth_msg, sizeof(c->auth_msg),
-			    "; the private key could not be read (wrong "
-			    "passphrase or unsupported format)");
-		}
-		return -1;
+		return conn_auth_key(c, a);
 	case AUTH_AGENT:
 		if (a == NULL || !a->agent ||
 		    strstr(c->methods, "publickey") == NULL)
 			return -1;
-		if (c->agent == NULL) {
-			if ((c->agent = libssh2_agent_init(c->sess)) == NULL)
-				return -1;
-			if (a->agent_path != NULL)
-				libssh2_agent_set_identity_path(c->agent,
-				    a->agent_path);
-			if (libssh2_agent_connect(c->agent) != 0 ||
-			    libssh2_agent_list_identities(c->agent) != 0 ||
-			    libssh2_agent_get_identity(c->agent,
-			    &c->agent_id, NULL) != 0) {
-				conn_tried(c, "agent (unavailable)");
-				return -1;
-			}
-		}
-		for (;;) {
-			rc = libssh2_agent_userauth(c->agent, c->user,
-			    c->agent_id);
-			if (rc == LIBSSH2_ERROR_EAGAIN || rc == 0)
-				return rc;
-			if (libssh2_agent_get_identity(c->agent, &c->agent_id,
-			    c->agent_id) != 0)
-				break;
-		}
-		conn_tried(c, "agent");
-		return -1;
+		return conn_auth_agent(c, a);
 	case AUTH_PASSWORD:
 		if (a == NULL || a->password == NULL ||
 		    strstr(c->methods, "password") == NULL)
@@ -705,10 +850,7 @@ conn_auth(struct ssh_conn *c)
 		if (rc == 0)
 			return conn_authed(c);
 		/* A dropped connection is not an authentication verdict. */
-		if (libssh2_session_last_errno(c->sess) ==
-		    LIBSSH2_ERROR_SOCKET_DISCONNECT ||
-		    libssh2_session_last_errno(c->sess) ==
-		    LIBSSH2_ERROR_SOCKET_RECV) {
+		if (conn_lost(c)) {
 			conn_label(c, lab, sizeof(lab));
 			conn_set_result(c, SSH_CLASS_CONNECT,
 			    OPS_E_CONNECT, "connection to %s lost during "

@@ -16,11 +16,23 @@
  * got past the key exchange.
  *
  * Authentication material is borrowed per target (struct ssh_auth with
- * struct secret fields): a private key is handed to libssh2 from memory
- * and never written to disk. libssh2's own allocations for a session go
- * through an allocator that wipes memory on free, so its copies of
- * passwords and keys are wiped too. Methods are tried in this order:
- * key, agent, password, keyboard-interactive.
+ * struct secret fields). A private key is parsed by core/sshkey.c (once
+ * per auth when the caller passes it parsed, else once per connection)
+ * and signs in libssh2's sign callback, so libssh2 never sees it: RSA
+ * keys sign with rsa-sha2-512, then rsa-sha2-256, then ssh-rsa (SHA-1,
+ * for servers older than OpenSSH 7.2), each offered as its own request
+ * (libssh2 1.10 names the request's algorithm after the blob's type
+ * string, which OpenSSH maps back to the RSA key). A key that does not
+ * load, and a key the server refuses, are told apart in the result,
+ * with the key's type, fingerprint and the algorithms tried. libssh2's
+ * own allocations for a session go through an allocator that wipes
+ * memory on free, so its copies of passwords are wiped too. Methods are
+ * tried in this order: key, agent, password, keyboard-interactive. The
+ * agent is only tried when asked for, at agent_path, or at the
+ * process's own $SSH_AUTH_SOCK when agent_path is NULL; opsicle's own
+ * agent client (sshagent.h) lists its keys and asks it to sign, with the
+ * same algorithms per key as a key file (so an agent's RSA key signs
+ * with rsa-sha2-512/256 too; libssh2 1.10's agent code asks for SHA-1).
  *
  * Sessions are pooled: after a clean run the session stays open (with
  * keepalives) and the next run on the same target (name, host, port, user
@@ -110,8 +122,11 @@ void		 ssh_connect_failure(const struct net_connect_result *res,
 		    const char *label, enum ssh_class *cls, char *msg,
 		    size_t len);
 
+struct sshkey;
+
 struct ssh_auth {
 	const char	*user;
+	const struct sshkey *sshkey;	/* parsed private key (wins) */
 	struct secret	*key;		/* private key text (OpenSSH/PEM) */
 	struct secret	*passphrase;	/* for key, or NULL */
 	struct secret	*password;	/* password and keyboard-interactive */

@@ -15,6 +15,7 @@
 #define CRED_SECRET_MAX		(64 * 1024)
 #define CRED_PUBKEY_MAX		(16 * 1024)
 #define CRED_UUID_LEN		36
+#define CRED_SOCKET_MAX		4096
 
 static const char *const cred_kinds[] = {
 	[STORE_CRED_PASSWORD] = "password",
@@ -27,16 +28,16 @@ static const char sql_cred_id[] =
 	"SELECT id FROM credentials WHERE name = ?1";
 static const char sql_cred_get[] =
 	"SELECT id, name, uuid, kind, username, pubkey, secret IS NOT NULL,"
-	" passphrase IS NOT NULL, created, updated FROM credentials"
-	" WHERE name = ?1";
+	" passphrase IS NOT NULL, created, updated, agent_socket"
+	" FROM credentials WHERE name = ?1";
 static const char sql_cred_list[] =
 	"SELECT id, name, uuid, kind, username, pubkey, secret IS NOT NULL,"
-	" passphrase IS NOT NULL, created, updated FROM credentials"
-	" ORDER BY name";
+	" passphrase IS NOT NULL, created, updated, agent_socket"
+	" FROM credentials ORDER BY name";
 static const char sql_cred_insert[] =
 	"INSERT INTO credentials (name, uuid, kind, username, pubkey, secret,"
-	" passphrase, created, updated)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+	" passphrase, created, updated, agent_socket)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)";
 static const char sql_cred_update[] =
 	"UPDATE credentials SET name = coalesce(?2, name),"
 	" username = CASE WHEN ?3 IS NULL THEN username WHEN ?3 = ''"
@@ -165,6 +166,27 @@ check_kind_secrets(enum store_cred_kind kind, int has_secret,
 	    (int)kind);
 }
 
+/* Only an agent credential names a socket, and by an absolute path. */
+static int
+check_socket(enum store_cred_kind kind, const char *path,
+    struct ops_err *err)
+{
+	int	rc;
+
+	if (path == NULL)
+		return OPS_OK;
+	if (kind != STORE_CRED_AGENT)
+		return ops_err_set(err, OPS_E_INVAL, "only an agent "
+		    "credential names an agent socket");
+	if ((rc = store_check_text("agent socket path", path,
+	    CRED_SOCKET_MAX, 0, err)) != OPS_OK)
+		return rc;
+	if (path[0] != '/')
+		return ops_err_set(err, OPS_E_INVAL, "agent socket path \"%s\" "
+		    "is not absolute", path);
+	return OPS_OK;
+}
+
 static void
 make_uuid(char out[CRED_UUID_LEN + 1])
 {
@@ -232,7 +254,8 @@ store_cred_add(struct store *st, const struct store_cred_spec *s,
 	    (rc = check_secret("secret", s->secret, err)) != OPS_OK ||
 	    (rc = check_secret("passphrase", s->passphrase, err)) != OPS_OK ||
 	    (rc = check_kind_secrets(s->kind, s->secret != NULL,
-	    s->passphrase != NULL, err)) != OPS_OK)
+	    s->passphrase != NULL, err)) != OPS_OK ||
+	    (rc = check_socket(s->kind, s->agent_socket, err)) != OPS_OK)
 		return rc;
 	make_uuid(uuid);
 	if ((rc = seal_fields(st, uuid, s->secret, s->passphrase, &sl,
@@ -261,6 +284,7 @@ store_cred_add(struct store *st, const struct store_cred_spec *s,
 	bind_sealed(stmt, 6, sl.secret, sl.secret_len);
 	bind_sealed(stmt, 7, sl.passphrase, sl.passphrase_len);
 	sqlite3_bind_int64(stmt, 8, store_now_ms());
+	store_bind_text(stmt, 9, s->agent_socket);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		rc = store_dberr(st, rc, err, "add credential %s", s->name);
 	else {
@@ -283,6 +307,7 @@ cred_clear(struct store_cred *c)
 	free(c->uuid);
 	free(c->username);
 	free(c->pubkey);
+	free(c->agent_socket);
 }
 
 static int
@@ -300,7 +325,8 @@ load_cred(sqlite3_stmt *stmt, struct store_cred *c, struct ops_err *err)
 	if (store_col_str(stmt, 1, &c->name) != OPS_OK ||
 	    store_col_str(stmt, 2, &c->uuid) != OPS_OK ||
 	    store_col_str(stmt, 4, &c->username) != OPS_OK ||
-	    store_col_str(stmt, 5, &c->pubkey) != OPS_OK)
+	    store_col_str(stmt, 5, &c->pubkey) != OPS_OK ||
+	    store_col_str(stmt, 10, &c->agent_socket) != OPS_OK)
 		return ops_err_set(err, OPS_E_NOMEM, "read credential");
 	return OPS_OK;
 }

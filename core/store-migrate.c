@@ -199,20 +199,33 @@ static const char sql_split_error_class[] =
  * whole text and no class. The column may exist already in a store whose
  * user_version a test set back: then only the conversion runs.
  */
+/* Run add (an ALTER TABLE ... ADD COLUMN) unless has counts the column
+ * there already; what names it for the error. */
+static int
+add_column_once(struct store *st, const char *has, const char *add,
+    const char *what, struct ops_err *err)
+{
+	int	rc, have = 0;
+
+	if ((rc = store_pragma_int(st, has, &have, err)) != OPS_OK)
+		return rc;
+	if (!have && (rc = sqlite3_exec(st->db, add, NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return store_dberr(st, rc, err, "add %s to %s", what,
+		    st->path);
+	return OPS_OK;
+}
+
 static int
 migrate_error_class(struct store *st, struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
 	const char	*name;
-	int		 rc, c, have = 0;
+	int		 rc, c;
 
-	if ((rc = store_pragma_int(st, sql_has_error_class, &have, err)) !=
-	    OPS_OK)
+	if ((rc = add_column_once(st, sql_has_error_class,
+	    sql_add_error_class, "runs.error_class", err)) != OPS_OK)
 		return rc;
-	if (!have && (rc = sqlite3_exec(st->db, sql_add_error_class, NULL,
-	    NULL, NULL)) != SQLITE_OK)
-		return store_dberr(st, rc, err, "add runs.error_class to %s",
-		    st->path);
 	for (c = RUN_CLASS_NONE + 1; strcmp(name = run_class_name(
 	    (enum run_class)c), "unknown") != 0; c++) {
 		if ((rc = store_stmt(st, sql_split_error_class, &stmt,
@@ -279,6 +292,26 @@ static const char m7[] =
 	" user TEXT NOT NULL,"
 	" cred TEXT);";
 
+/*
+ * 8: an agent credential names the agent's socket (cred add --agent).
+ * The step in C adds the column unless it is there already (a store
+ * whose user_version a test set back has it).
+ */
+static const char m8[] = "";
+
+static const char sql_has_agent_socket[] =
+	"SELECT count(*) FROM pragma_table_info('credentials')"
+	" WHERE name = 'agent_socket'";
+static const char sql_add_agent_socket[] =
+	"ALTER TABLE credentials ADD COLUMN agent_socket TEXT";
+
+static int
+migrate_agent_socket(struct store *st, struct ops_err *err)
+{
+	return add_column_once(st, sql_has_agent_socket,
+	    sql_add_agent_socket, "credentials.agent_socket", err);
+}
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -293,6 +326,7 @@ static const struct migration migrations[] = {
 	{ .sql = m5, .before = migrate_error_class },
 	{ .sql = m6, .before = migrate_job_limits },
 	{ .sql = m7 },
+	{ .sql = m8, .before = migrate_agent_socket },
 };
 
 #define STORE_SCHEMA_LATEST \

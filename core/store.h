@@ -298,7 +298,7 @@ enum store_cred_kind {
 	STORE_CRED_PASSWORD = 1,	/* secret = password */
 	STORE_CRED_SSH_KEY,		/* secret = private key */
 	STORE_CRED_SSH_KEY_PASSPHRASE,	/* secret = key, passphrase = its */
-	STORE_CRED_AGENT,		/* no secret: ssh-agent */
+	STORE_CRED_AGENT,		/* no secret: ssh-agent at a socket */
 };
 
 struct store_cred {
@@ -308,6 +308,7 @@ struct store_cred {
 	enum store_cred_kind	 kind;
 	char			*username;	/* NULL when unset */
 	char			*pubkey;	/* NULL when unset */
+	char			*agent_socket;	/* agent kind; may be NULL */
 	int			 has_secret;
 	int			 has_passphrase;
 	int64_t			 created;
@@ -326,6 +327,7 @@ struct store_cred_spec {
 	const char		*pubkey;	/* may be NULL */
 	const struct secret	*secret;	/* by kind; NULL for agent */
 	const struct secret	*passphrase;	/* ssh-key-passphrase only */
+	const char		*agent_socket;	/* agent only: absolute path */
 };
 
 /* NULL keeps a field; "" clears username and pubkey. A new secret or

@@ -25,6 +25,8 @@
 
 struct jobs_auth {
 	struct ssh_auth		 auth;
+	struct sshkey		*key;		/* parsed: auth.sshkey */
+	char			*agent_socket;	/* agent cred: auth.agent_path */
 	int64_t			 cred_id;	/* 0: no credential */
 	int64_t			 cred_updated;
 	char			*user;

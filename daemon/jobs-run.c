@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "jobs-int.h"
+#include "sshkey.h"
 
 #define ENGINE_OUT_KEEP	4096	/* the engine's own copy; we stream */
 
@@ -48,6 +49,32 @@ auth_clear_secrets(struct jobs_auth *a)
 	secret_free(a->auth.passphrase);
 	secret_free(a->auth.password);
 	a->auth.key = a->auth.passphrase = a->auth.password = NULL;
+	sshkey_free(a->key);
+	a->key = NULL;
+	a->auth.sshkey = NULL;
+	free(a->agent_socket);
+	a->agent_socket = NULL;
+	a->auth.agent_path = NULL;
+	a->auth.agent = 0;
+}
+
+/* Parse the unsealed key once for every target of the runs that share
+ * this auth (an encrypted key costs a KDF), then drop its text. */
+static int
+auth_load_key(struct jobs_auth *a, const char *cred, struct ops_err *err)
+{
+	struct ops_err	e;
+	int		rc;
+
+	if ((rc = sshkey_load(a->auth.key, a->auth.passphrase, &a->key,
+	    &e)) != OPS_OK)
+		return ops_err_set(err, rc, "credential %s: the private key "
+		    "could not be loaded: %s", cred, ops_err_msg(&e));
+	a->auth.sshkey = a->key;
+	secret_free(a->auth.key);
+	secret_free(a->auth.passphrase);
+	a->auth.key = a->auth.passphrase = NULL;
+	return OPS_OK;
 }
 
 void
@@ -106,6 +133,12 @@ auth_get(struct jobs *js, const struct store_cred *cr, const char *user,
 	int			 rc = OPS_OK;
 
 	*out = NULL;
+	if (cr == NULL)
+		return ops_err_set(err, OPS_E_AUTH, "the target has no "
+		    "credential (the daemon's own SSH_AUTH_SOCK is not used): "
+		    "add one with opsicle cred add NAME --ssh-key FILE, "
+		    "--agent or --password, then opsicle target edit TARGET "
+		    "--cred NAME");
 	for (a = js->auths; a != NULL; a = a->next)
 		if (a->cred_id == id && a->cred_updated == upd &&
 		    strcmp(a->user, user) == 0)
@@ -123,7 +156,7 @@ auth_get(struct jobs *js, const struct store_cred *cr, const char *user,
 		a->next = js->auths;
 		js->auths = a;
 	}
-	if (a->refs == 0 && cr != NULL) {
+	if (a->refs == 0) {
 		switch (cr->kind) {
 		case STORE_CRED_PASSWORD:
 			rc = store_cred_open_secret(st, cr->name, "secret",
@@ -137,17 +170,28 @@ auth_get(struct jobs *js, const struct store_cred *cr, const char *user,
 			if (rc == OPS_OK)
 				rc = store_cred_open_secret(st, cr->name,
 				    "secret", &a->auth.key, err);
+			if (rc == OPS_OK)
+				rc = auth_load_key(a, cr->name, err);
 			break;
 		case STORE_CRED_AGENT:
+			if (cr->agent_socket == NULL)
+				rc = ops_err_set(err, OPS_E_AUTH, "credential "
+				    "%s names no agent socket: add it again "
+				    "with opsicle cred add NAME --agent "
+				    "[SOCKET]", cr->name);
+			else if ((a->agent_socket = strdup(cr->agent_socket)) ==
+			    NULL)
+				rc = ops_err_set(err, OPS_E_NOMEM, "allocate "
+				    "credentials");
 			a->auth.agent = 1;
+			a->auth.agent_path = a->agent_socket;
 			break;
 		}
 		if (rc != OPS_OK) {
 			auth_clear_secrets(a);
 			return rc;
 		}
-	} else if (cr == NULL)
-		a->auth.agent = 1;	/* no credential: try ssh-agent */
+	}
 	a->refs++;
 	*out = a;
 	return OPS_OK;

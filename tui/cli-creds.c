@@ -3,7 +3,9 @@
  * password or key passphrase is read from the terminal without echo, or
  * from stdin when stdin is not a terminal; a private key is read from the
  * named file. They travel only in the sensitive cred-add message, and
- * the JSON copy is wiped (proto_take_secret) once it is sent.
+ * the JSON copy is wiped (proto_take_secret) once it is sent. An agent
+ * credential sends only the agent's socket path (SOCKET, or this
+ * client's $SSH_AUTH_SOCK), which the daemon checks and stores.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include "secret-read.h"
 #include "secret.h"
 #include "tui.h"
+#include "xmalloc.h"
 
 /* ---- command entries (listed in cli-table.c) ---------------------------- */
 
@@ -25,11 +28,13 @@ static cli_exec_fn	cli_cred_add, cli_cred_list, cli_cred_rm;
 const struct cmd_entry cmd_cred_add_entry = {
 	.name = "cred add",
 	.usage = "cred add NAME --password | --ssh-key FILE "
-	    "[--key-passphrase] [--user USER]",
-	.help = "add a credential; the secret is read from the "
-	    "terminal or stdin",
-	.min_args = 1, .max_args = 1,
-	.options = "password ssh-key= key-passphrase user=",
+	    "[--key-passphrase] | --agent [SOCKET] [--user USER]",
+	.help = "add a credential; a password or key passphrase is read "
+	    "from the terminal or stdin, a key is checked before it is "
+	    "stored; --agent uses the ssh-agent at SOCKET (default: your "
+	    "SSH_AUTH_SOCK)",
+	.min_args = 1, .max_args = 2,
+	.options = "password ssh-key= key-passphrase agent user=",
 	.flags = CMD_RW | CMD_F_SECRET,
 	.type = PROTO_CRED_ADD,
 	.exec = cli_cred_add,
@@ -89,6 +94,47 @@ wipe_msg(json_t *m)
 		secret_free(s);
 }
 
+/* "added credential NAME (ssh-ed25519 SHA256:...)" */
+static void
+show_added(const struct cli_args *a, const json_t *r)
+{
+	const char	*fp = cli_str(r, "fingerprint");
+
+	if (strcmp(fp, "-") != 0)
+		printf("added credential %s (%s %s)\n", a->pos[0],
+		    cli_str(r, "key_type"), fp);
+	else
+		printf("added credential %s (%s)\n", a->pos[0],
+		    cli_str(r, "kind"));
+}
+
+/* The agent's socket into m as an absolute path: SOCKET, else
+ * $SSH_AUTH_SOCK. 0, or EXIT_USAGE with the reason on stderr. */
+static int
+add_agent_socket(const struct cli_args *a, json_t *m)
+{
+	const char	*p = a->npos > 1 ? a->pos[1] : getenv("SSH_AUTH_SOCK");
+	char		 cwd[4096], buf[4096];
+
+	if (p == NULL || *p == '\0') {
+		fprintf(stderr, "opsicle cred add: --agent without SOCKET uses "
+		    "$SSH_AUTH_SOCK, which is not set: start an agent "
+		    "(eval \"$(ssh-agent)\"; ssh-add) or give its socket\n");
+		return EXIT_USAGE;
+	}
+	if (*p == '/')
+		snprintf(buf, sizeof(buf), "%s", p);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, p) >=
+	    sizeof(buf)) {
+		fprintf(stderr, "opsicle cred add: cannot make %s an absolute "
+		    "path\n", p);
+		return EXIT_USAGE;
+	}
+	proto_add_str(m, "agent_socket", buf, NULL);
+	return 0;
+}
+
 int
 cli_cred_add(const struct cli_args *a)
 {
@@ -98,19 +144,29 @@ cli_cred_add(const struct cli_args *a)
 	json_t		*m;
 	char		 prompt[128];
 	int		 fd, rc, pw = cli_flag(a, "password");
+	int		 ag = cli_flag(a, "agent");
 
-	if (pw == (keyfile != NULL) ||
-	    (pw && cli_flag(a, "key-passphrase"))) {
-		fprintf(stderr, "opsicle cred add: give either --password or "
-		    "--ssh-key FILE (--key-passphrase only with --ssh-key)\n");
+	if (pw + (keyfile != NULL) + ag != 1 ||
+	    (!keyfile && cli_flag(a, "key-passphrase")) ||
+	    (!ag && a->npos > 1)) {
+		fprintf(stderr, "opsicle cred add: give one of --password, "
+		    "--ssh-key FILE or --agent [SOCKET] (--key-passphrase "
+		    "only with --ssh-key, SOCKET only with --agent)\n");
 		cli_usage(stderr, a->e);
 		return EXIT_USAGE;
 	}
 	m = cli_msg(a);
 	proto_add_str(m, "name", a->pos[0], NULL);
-	proto_add_str(m, "kind", pw ? "password" : "ssh-key", NULL);
+	proto_add_str(m, "kind", pw ? "password" : ag ? "agent" : "ssh-key",
+	    NULL);
 	if (cli_opt(a, "user") != NULL)
 		proto_add_str(m, "user", cli_opt(a, "user"), NULL);
+	if (ag) {
+		if ((rc = add_agent_socket(a, m)) == 0)
+			rc = cli_send(a, m, show_added);
+		json_decref(m);
+		return rc;
+	}
 	if (pw) {
 		snprintf(prompt, sizeof(prompt), "Password for %.64s: ",
 		    a->pos[0]);
@@ -142,7 +198,7 @@ cli_cred_add(const struct cli_args *a)
 		json_decref(m);
 		return EXIT_REFUSED;
 	}
-	rc = cli_send(a, m, NULL);
+	rc = cli_send(a, m, show_added);
 	wipe_msg(m);
 	json_decref(m);
 	return rc;
@@ -156,18 +212,34 @@ show_creds(const struct cli_args *a, const json_t *r)
 	size_t		 n = json_array_size(r), i, k = 0;
 
 	(void)a;
-	if ((cells = calloc((n + 1) * 3, sizeof(*cells))) == NULL)
+	char		**keys;
+
+	if ((cells = calloc((n + 1) * 4, sizeof(*cells))) == NULL ||
+	    (keys = calloc(n + 1, sizeof(*keys))) == NULL) {
+		free(cells);
 		return;
+	}
 	cells[k++] = "NAME";
 	cells[k++] = "KIND";
 	cells[k++] = "USER";
+	cells[k++] = "KEY";
 	for (i = 0; i < n; i++) {
 		o = json_array_get(r, i);
 		cells[k++] = (char *)cli_str(o, "name");
 		cells[k++] = (char *)cli_str(o, "kind");
 		cells[k++] = (char *)cli_str(o, "user");
+		/* a key's type and fingerprint, or an agent's socket */
+		if (strcmp(cli_str(o, "fingerprint"), "-") != 0)
+			keys[i] = xasprintf("%s %s", cli_str(o, "key_type"),
+			    cli_str(o, "fingerprint"));
+		else
+			keys[i] = xstrdup(cli_str(o, "agent_socket"));
+		cells[k++] = keys[i];
 	}
-	cli_table(cells, n + 1, 3);
+	cli_table(cells, n + 1, 4);
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
 	free(cells);
 }
 

@@ -6,7 +6,9 @@
 #                                start an sshd on ADDR (127.0.0.x) and a free
 #                                high port; sets SSHD_DIR SSHD_PORT SSHD_PID
 #                                SSHD_HOSTPUB (host key "type base64")
-#                                and appends to $SSHD_BASE/known_hosts
+#                                and appends to $SSHD_BASE/known_hosts;
+#                                lines in $SSHD_EXTRA (if set) end its
+#                                sshd_config
 #   sshd_stop DIR                stop the sshd started in DIR, by its pid
 #   sshd_user                    the login user (root, or the current user)
 #   sshd_require                 skip_all unless sshd, ssh-keygen and ss exist
@@ -103,6 +105,7 @@ AcceptEnv OPS_*
 Subsystem sftp $_sftp
 LogLevel ERROR
 SetEnv SHLVL=1
+${SSHD_EXTRA:-}
 EOF
 		"$SSHD" -D -E "$SSHD_DIR/sshd.log" -f "$SSHD_DIR/sshd_config" &
 		SSHD_PID=$!

@@ -256,6 +256,32 @@ test_creds(struct store *st)
 	is_int(store_cred_open_secret(st, "ops-pw", "bogus", &got, &err),
 	    OPS_E_INVAL, "unknown field refused");
 
+	/* an agent credential keeps its socket path; only agents have one */
+	memset(&cs, 0, sizeof(cs));
+	cs.name = "agent-sock";
+	cs.kind = STORE_CRED_AGENT;
+	cs.agent_socket = "/run/user/1000/agent.sock";
+	ok(store_cred_add(st, &cs, NULL, &err) == OPS_OK &&
+	    store_cred_get(st, "agent-sock", &c, &err) == OPS_OK &&
+	    c->agent_socket != NULL &&
+	    strcmp(c->agent_socket, cs.agent_socket) == 0,
+	    "an agent credential keeps its socket path");
+	store_cred_free(c);
+	c = NULL;
+	cs.name = "agent-rel";
+	cs.agent_socket = "agent.sock";
+	is_int(store_cred_add(st, &cs, NULL, &err), OPS_E_INVAL,
+	    "a relative agent socket path is refused");
+	cs.name = "pw-sock";
+	cs.kind = STORE_CRED_PASSWORD;
+	cs.secret = pw;
+	cs.agent_socket = "/run/agent.sock";
+	is_int(store_cred_add(st, &cs, NULL, &err), OPS_E_INVAL,
+	    "a password credential with an agent socket is refused");
+	cs.agent_socket = NULL;
+	ok(store_cred_delete(st, "agent-sock", &err) == OPS_OK,
+	    "remove the agent credential again");
+
 	db = st_raw(st);
 	if (db != NULL) {
 		sqlite3_stmt *stmt;
@@ -529,6 +555,46 @@ scan_files(void)
 	}
 }
 
+/* A store of schema 5 (no credentials.agent_socket) migrates, keeps its
+ * credentials, and takes agent credentials with a socket. */
+static void
+test_migrate_agent_socket(struct keyring *kr)
+{
+	struct store_cred_spec	 cs = { 0 };
+	struct store_cred	*c = NULL;
+	struct store		*st = NULL;
+	struct ops_err		 err;
+	int			 rc;
+
+	if ((rc = store_open(st_path("v5.db"), kr, &st, &err)) == OPS_OK) {
+		cs.name = "old-agent";
+		cs.kind = STORE_CRED_AGENT;
+		rc = store_cred_add(st, &cs, NULL, &err);
+	}
+	if (rc == OPS_OK && (st_exec(store_sqlite_handle(st), "ALTER TABLE "
+	    "credentials DROP COLUMN agent_socket; PRAGMA user_version = 5") !=
+	    SQLITE_OK))
+		rc = OPS_E_DB;
+	store_close(st);
+	st = NULL;
+	if (rc == OPS_OK)
+		rc = store_open(st_path("v5.db"), kr, &st, &err);
+	ok(rc == OPS_OK && store_schema_version(st) == store_schema_latest() &&
+	    store_cred_get(st, "old-agent", &c, &err) == OPS_OK &&
+	    c->agent_socket == NULL, "a schema 5 store migrates and keeps its "
+	    "agent credential (no socket): %s", rc == OPS_OK ? "ok" : err.msg);
+	store_cred_free(c);
+	c = NULL;
+	cs.name = "new-agent";
+	cs.agent_socket = "/run/agent.sock";
+	ok(st != NULL && store_cred_add(st, &cs, NULL, &err) == OPS_OK &&
+	    store_cred_get(st, "new-agent", &c, &err) == OPS_OK &&
+	    c->agent_socket != NULL && strcmp(c->agent_socket,
+	    "/run/agent.sock") == 0, "and takes an agent socket after it");
+	store_cred_free(c);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -553,6 +619,7 @@ main(void)
 	ok(store_integrity_check(st, &err) == OPS_OK, "integrity ok");
 	store_close(st);
 	scan_files();
+	test_migrate_agent_socket(kr);
 	keyring_free(kr);
 	st_cleanup();
 	return exit_status();
