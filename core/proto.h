@@ -82,7 +82,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	4
+#define OPS_PROTO_VERSION	5
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -155,14 +155,15 @@ struct secret;
 	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? " \
 	    "notes:t? clear_cred:b?", "")				\
 	X(PROTO_TARGET_RM, 204, "target-rm", PROTO_REQ, "name:s", "")	\
-	/* format "ssh-config" or "ansible-ini"; the client reads the	\
-	 * file and sends its text */					\
+	/* format "ssh-config", "ansible-ini" or "ansible-yaml"; the	\
+	 * client reads the file and sends its text, and with		\
+	 * create_creds the key files it names as keys [{path, key}] */	\
 	X(PROTO_TARGET_IMPORT, 205, "target-import",			\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
 	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b? " \
-	    "tags:a?",							\
-	    "added:l skipped:l warnings:l dry_run:b hostkeys:l? "	\
-	    "hostkey_errors:l?")					\
+	    "tags:a? cred:s? create_creds:b? keys:l?",			\
+	    "added:l skipped:l warnings:l dry_run:b keys:l? "		\
+	    "hostkeys:l? hostkey_errors:l?")				\
 	/* kind "password" or "ssh-key" */				\
 	X(PROTO_CRED_ADD, 206, "cred-add", PROTO_REQ | PROTO_SECRET,	\
 	    "name:s kind:s secret:t user:s? key_passphrase:t?", "")	\

@@ -68,6 +68,10 @@ fill_fields(json_t *msg, const char *fields)
 			    json_pack("{s:[i,s],s:{s:b}}", "rows", 1, "a", "m",
 			    "x", 1), NULL);
 			break;
+		case 'l':
+			rc |= proto_add_json(msg, key,
+			    json_pack("[{s:s},i]", "path", "p", 2), NULL);
+			break;
 		default:
 			return -1;
 		}
