@@ -151,9 +151,13 @@ struct secret;
 	    "name:s host:s port:i user:s? cred:s? tags:a notes:t? "	\
 	    "created:i updated:i reachability:s reach_class:s? "	\
 	    "last_run:o?")						\
+	/* name, or selectors for many targets (with add_tags,		\
+	 * rm_tags and dry_run, which only they take) */		\
 	X(PROTO_TARGET_EDIT, 203, "target-edit", PROTO_REQ,		\
-	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? " \
-	    "notes:t? clear_cred:b?", "")				\
+	    "name:s? selectors:a? new_name:s? host:s? port:i? user:s? "	\
+	    "cred:s? tags:a? add_tags:a? rm_tags:a? notes:t? "		\
+	    "clear_cred:b? dry_run:b?",					\
+	    "changed:l? unchanged:l? dry_run:b?")			\
 	X(PROTO_TARGET_RM, 204, "target-rm", PROTO_REQ, "name:s", "")	\
 	/* format "ssh-config", "ansible-ini" or "ansible-yaml"; the	\
 	 * client reads the file and sends its text, and with		\

@@ -398,6 +398,11 @@ int		hostkeys_reply_scan_new(struct ops_ctx *ctx, struct client *c,
 json_t		*hostkeys_key_json(const char *target, const char *type,
 		    const char *fp);
 
+/* targets-edit.c: target edit with selectors (the handler's contract in
+ * the file); fills *result with changed, unchanged and dry_run. */
+int		targets_edit_many(struct ops_ctx *ctx, struct client *c,
+		    json_t *msg, json_t **result, struct ops_err *err);
+
 /*
  * import-creds.c: key credentials for target import --create-creds. The
  * key files the client sent ("keys" of the message) are taken out of msg

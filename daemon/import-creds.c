@@ -157,7 +157,7 @@ create(struct ops_ctx *ctx, struct import_key *k, struct ops_err *err)
 {
 	struct store_cred_spec	 s;
 	struct store_cred	*c = NULL;
-	char			 base[64], name[72];
+	char			 base[64], name[80];
 	int			 i, rc;
 
 	switch (import_key_kind(secret_cdata(k->key), secret_len(k->key))) {

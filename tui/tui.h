@@ -174,6 +174,11 @@ void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 /* Parse a job id argument; 0 on a usage error (printed). */
 long long cli_job_id(const struct cli_args *a, const char *s);
 
+/* cli-targets-edit.c: target edit on selectors (more than one argument,
+ * a glob, a tag, all, or an option only that form takes). */
+int	cli_target_edit_is_many(const struct cli_args *a);
+int	cli_target_edit_many(const struct cli_args *a);
+
 /* cli-hostkeys.c */
 /* Send target add/import with accept_new_hostkey set; print with show
  * (may be NULL) plus the host keys stored and the scans that failed.
