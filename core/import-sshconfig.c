@@ -21,6 +21,7 @@
 #define BLOCK_MAX	256	/* aliases on one Host line */
 #define BLOCKS_MAX	20000	/* Host and Match lines in one file */
 #define PATTERNS_MAX	20000	/* patterns over all Host lines */
+#define WILD_MAX	2000	/* Host lines with a wildcard or ! */
 
 enum kw {
 	KW_HOSTNAME,
@@ -60,11 +61,26 @@ struct block {
 	unsigned	  line;	/* IdentityFile lines after the first */
 };
 
+/* The blocks a host is named in, by index (ascending). */
+struct own {
+	size_t	*v;
+	size_t	 n;
+};
+
+/*
+ * Each host is checked against the blocks with wildcards (and the
+ * global one) only; the blocks that name it are on its own list, so the
+ * work is hosts x wildcard blocks, not hosts x blocks.
+ */
 struct state {
 	struct import_list	 l;
 	struct block		*b;
 	size_t			 nb;
 	size_t			 npatterns;
+	struct own		*own;		/* per host of l */
+	size_t			 nown;
+	size_t			*wild;		/* blocks to match */
+	size_t			 nwild;
 	const char		*source;
 	unsigned		 warned_ignored;	/* bit per ignored_kws */
 };
@@ -274,15 +290,34 @@ free_blocks(struct state *st)
 	free(st->b);
 	st->b = NULL;
 	st->nb = 0;
+	for (i = 0; i < st->nown; i++)
+		free(st->own[i].v);
+	free(st->own);
+	free(st->wild);
 }
 
 /* A "Host" line: a new block, and a host for every concrete alias. */
 static int
+add_wild(struct state *st, size_t block, unsigned lineno, struct ops_err *err)
+{
+	/* The global block is one more. */
+	if (st->nwild >= WILD_MAX + 1)
+		return ops_err_set(err, OPS_E_TOOBIG, "%s:%u: more than %d "
+		    "Host lines with wildcards", st->source, lineno, WILD_MAX);
+	st->wild = xreallocarray(st->wild, st->nwild + 1, sizeof(*st->wild));
+	st->wild[st->nwild++] = block;
+	return OPS_OK;
+}
+
+static int
 host_line(struct state *st, char *rest, unsigned lineno, struct ops_err *err)
 {
-	struct block	*b;
-	char		*w;
-	int		 bad;
+	struct import_host	*h;
+	struct block		*b;
+	struct own		*o;
+	char			*w;
+	size_t			 hosts[BLOCK_MAX], nh = 0, before, i;
+	int			 bad, wild = 0;
 
 	if ((b = new_block(st, lineno, err)) == NULL)
 		return err != NULL ? err->code : OPS_E_TOOBIG;
@@ -297,15 +332,34 @@ host_line(struct state *st, char *rest, unsigned lineno, struct ops_err *err)
 			    PATTERNS_MAX);
 		b->pat = xreallocarray(b->pat, b->npat + 1, sizeof(*b->pat));
 		b->pat[b->npat++] = xstrdup(w);
-		if (strpbrk(w, "*?!") != NULL)
+		if (strpbrk(w, "*?!") != NULL) {
+			wild = 1;
 			continue;
-		if (import_host_get(&st->l, w, lineno, err, st->source) ==
-		    NULL)
+		}
+		before = st->l.n;
+		if ((h = import_host_get(&st->l, w, lineno, err,
+		    st->source)) == NULL)
 			return err != NULL ? err->code : OPS_E_NOMEM;
+		if (st->l.n != before) {
+			st->own = xreallocarray(st->own, st->l.n,
+			    sizeof(*st->own));
+			memset(&st->own[before], 0, sizeof(*st->own));
+			st->nown = st->l.n;
+		}
+		hosts[nh++] = (size_t)(h - st->l.v);
 	}
 	if (bad)
 		return ops_err_set(err, OPS_E_INVAL, "%s:%u: unterminated "
 		    "quote", st->source, lineno);
+	if (wild)
+		return add_wild(st, st->nb - 1, lineno, err);
+	for (i = 0; i < nh; i++) {
+		o = &st->own[hosts[i]];
+		if (o->n > 0 && o->v[o->n - 1] == st->nb - 1)
+			continue;
+		o->v = xreallocarray(o->v, o->n + 1, sizeof(*o->v));
+		o->v[o->n++] = st->nb - 1;
+	}
 	return OPS_OK;
 }
 
@@ -364,15 +418,21 @@ keyword_line(struct state *st, const char *key, char *rest, unsigned lineno,
 static void
 resolve(struct state *st, struct import_host *h)
 {
+	const struct own	*own = &st->own[h - st->l.v];
 	const struct value	*got[KW_N];
 	const char		*v;
-	size_t			 i, k;
+	size_t			 i, k, w = 0, j = 0;
 	unsigned		 ids = 0;
 
 	memset(got, 0, sizeof(got));
-	for (i = 0; i < st->nb; i++) {
-		if (!block_matches(&st->b[i], h->name))
-			continue;
+	/* Both lists ascend: walk them together, in file order. */
+	while (w < st->nwild || j < own->n) {
+		if (j == own->n || (w < st->nwild && st->wild[w] < own->v[j])) {
+			i = st->wild[w++];
+			if (!block_matches(&st->b[i], h->name))
+				continue;
+		} else
+			i = own->v[j++];
 		for (k = 0; k < KW_N; k++) {
 			if (st->b[i].kw[k].v == NULL)
 				continue;
@@ -456,6 +516,7 @@ import_sshconfig_parse(const char *text, size_t len, const char *source,
 		goto out;
 	}
 	b->global = 1;
+	(void)add_wild(&st, 0, 0, NULL);
 	while (off < len) {
 		lineno++;
 		if ((rc = import_next_line(text, len, &off, line,

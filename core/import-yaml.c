@@ -1,9 +1,11 @@
 /*
  * import-yaml.c: hosts from an Ansible YAML inventory (import.h), read
  * with libyaml into a document and walked into the inventory model of
- * import-inv.c. The walk is bounded: IMPORT_YAML_DEPTH levels of
- * children, and at most NODES_MAX nodes visited in all (aliases can make
- * one node count many times).
+ * import-inv.c. Bounded: a first pass over the events refuses nesting
+ * past NEST_MAX (which would make libyaml quadratic) and too many
+ * events; the walk takes IMPORT_YAML_DEPTH levels of children and visits
+ * at most NODES_MAX nodes in all (aliases can make one node count many
+ * times).
  */
 #include "config.h"
 
@@ -16,6 +18,8 @@
 #include "xmalloc.h"
 
 #define NODES_MAX	(1000 * 1000)
+#define NEST_MAX	64	/* nested mappings and sequences */
+#define EVENTS_MAX	(4 * 1000 * 1000)
 
 struct walk {
 	struct import_inv	 inv;
@@ -229,6 +233,64 @@ group(struct walk *w, const char *name, yaml_node_t *n, int depth,
 	return OPS_OK;
 }
 
+/*
+ * A first pass over the events, before libyaml builds a document: it
+ * refuses nesting deeper than NEST_MAX as soon as it is seen (libyaml's
+ * scanner spends time in proportion to the depth on every token, so deep
+ * nesting alone would make the parse quadratic) and more than EVENTS_MAX
+ * events.
+ */
+static int
+check_nesting(const char *text, size_t len, const char *source,
+    struct ops_err *err)
+{
+	yaml_parser_t	parser;
+	yaml_event_t	ev;
+	size_t		nev = 0;
+	int		depth = 0, rc = OPS_OK, done = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return ops_err_set(err, OPS_E_NOMEM, "%s: YAML parser", source);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+	    len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done && rc == OPS_OK) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: not YAML: "
+			    "%.96s", source,
+			    (unsigned)parser.problem_mark.line + 1,
+			    parser.problem != NULL ? parser.problem :
+			    "parse error");
+			break;
+		}
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (++depth > NEST_MAX)
+				rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: "
+				    "YAML nested deeper than %d levels",
+				    source, (unsigned)ev.start_mark.line + 1,
+				    NEST_MAX);
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		default:
+			break;
+		}
+		if (rc == OPS_OK && ++nev > EVENTS_MAX)
+			rc = ops_err_set(err, OPS_E_TOOBIG, "%s: more than %d "
+			    "YAML events", source, EVENTS_MAX);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 int
 import_yaml_parse(const char *text, size_t len, const char *source,
     struct import_list *out, struct ops_err *err)
@@ -247,6 +309,8 @@ import_yaml_parse(const char *text, size_t len, const char *source,
 	w.doc = &doc;
 	if (memchr(text, '\0', len) != NULL)
 		return ops_err_set(err, OPS_E_INVAL, "%s: NUL byte", source);
+	if ((rc = check_nesting(text, len, source, err)) != OPS_OK)
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		return ops_err_set(err, OPS_E_NOMEM, "%s: YAML parser", source);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,

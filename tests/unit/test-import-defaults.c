@@ -209,6 +209,22 @@ test_ssh(void)
 	    "ssh_config: the first IdentityFile is the host's, with a warning "
 	    "for the others; none means none; %%d and %%%% are left for the "
 	    "client; an ignored keyword warns once");
+	{
+		char	*big = malloc(64 * 1024);
+		size_t	 i;
+
+		big[0] = '\0';
+		for (i = 0; i < 2001; i++)
+			snprintf(big + strlen(big), 32, "Host *.d%zu\n", i);
+		import_list_free(&l);
+		i = (size_t)-import_sshconfig_parse(big, strlen(big), "f", &l,
+		    &e);
+		ok(i == (size_t)-OPS_E_TOOBIG && strstr(ops_err_msg(&e), "f:2001: more "
+		    "than 2000 Host lines with wildcards") != NULL && l.n == 0,
+		    "ssh_config: the wildcard blocks every host is matched "
+		    "against are bounded (%s)", ops_err_msg(&e));
+		free(big);
+	}
 	ok(ssh("Host h\n    IdentityFile ~/.ssh/%r@%n-%p\n    User u\n"
 	    "    Port 99\n") && is("h", "h", 99, "u", "~/.ssh/u@h-99"),
 	    "ssh_config: %%r, %%n and %%p in IdentityFile");
@@ -338,7 +354,7 @@ main(void)
 {
 	if (sodium_init() < 0)
 		skip_all("libsodium does not initialise");
-	plan(21);
+	plan(22);
 	test_ssh();
 	test_ini();
 	test_ranges();

@@ -124,7 +124,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		skip_all("libsodium does not initialise");
-	plan(14);
+	plan(15);
 
 	ok(parse("---\n# inventory\n"
 	    "all:\n"
@@ -213,7 +213,14 @@ main(void)
 		    "%*schildren:\n%*sg%zu:\n", (int)(2 + 4 * i), "",
 		    (int)(4 + 4 * i), "", i);
 	ok(refused(big, strlen(big), "groups nested deeper than 16"),
-	    "yaml: nesting is bounded");
+	    "yaml: nesting of groups is bounded");
+	/* libyaml's scanner is quadratic in the depth: refused early. */
+	strcpy(big, "all: ");
+	for (i = 0; i < 20000; i++)
+		strcat(big + 5 + i, "[");
+	ok(refused(big, strlen(big), "f:1: YAML nested deeper than 64 "
+	    "levels"), "yaml: deep flow nesting is refused before it is "
+	    "parsed");
 	/* An alias bomb: each level names the one before nine times. */
 	strcpy(big, "a0: &a0 {hosts: {h1: }}\n");
 	for (i = 1; i < 10; i++)
