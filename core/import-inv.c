@@ -149,22 +149,53 @@ import_inv_child(struct import_inv *inv, const char *parent,
 	return OPS_OK;
 }
 
+static const char *
+port_colon(const char *name)
+{
+	const char	*p, *colon = NULL;
+	int		 depth = 0, n = 0;
+
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '[')
+			depth++;
+		else if (*p == ']')
+			depth--;
+		else if (*p == ':' && depth == 0) {
+			colon = p;
+			n++;
+		}
+	}
+	return n == 1 ? colon : NULL;
+}
+
 int
 import_inv_hosts(struct import_inv *inv, const char *name, const char *group,
     unsigned line, size_t **idx, size_t *n, struct ops_err *err)
 {
 	struct import_host	*h;
-	char			**names = NULL;
+	char			**names = NULL, *bare = NULL;
+	const char		 *colon;
 	size_t			  nn = 0, i, before;
-	int			  rc;
+	int			  rc, port = 0;
 
 	*idx = NULL;
 	*n = 0;
 	if (group != NULL && *group != '\0' && (rc = import_inv_group(inv,
 	    group, line, NULL, err)) != OPS_OK)
 		return rc;
-	if ((rc = import_range_expand(name, inv->source, line, &names, &nn,
-	    err)) != OPS_OK)
+	/* "host:port", as Ansible takes it: one colon outside the ranges
+	 * (more are an IPv6 address). */
+	colon = port_colon(name);
+	if (colon != NULL) {
+		if ((rc = import_port(colon + 1, inv->source, line, &port,
+		    err)) != OPS_OK)
+			return rc;
+		bare = xstrndup(name, (size_t)(colon - name));
+	}
+	rc = import_range_expand(bare != NULL ? bare : name, inv->source,
+	    line, &names, &nn, err);
+	free(bare);
+	if (rc != OPS_OK)
 		return rc;
 	for (i = 0; i < nn; i++) {
 		before = inv->l.n;
@@ -178,6 +209,8 @@ import_inv_hosts(struct import_inv *inv, const char *name, const char *group,
 			    sizeof(*inv->hv));
 			memset(&inv->hv[before], 0, sizeof(*inv->hv));
 		}
+		if (port != 0)
+			inv->hv[h - inv->l.v].port = port;
 		if (i == 0)
 			*idx = xreallocarray(NULL, nn, sizeof(**idx));
 		(*idx)[i] = (size_t)(h - inv->l.v);

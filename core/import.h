@@ -35,7 +35,8 @@
  * ignored.
  *
  * Ansible INI inventory: "[group]" sections make tags (the names "all"
- * and "ungrouped" do not); hosts before any section have no tags.
+ * and "ungrouped" do not); hosts before any section have no tags. A
+ * host may be written "name:port" (in YAML too).
  * "host key=value..." lines, "[group:vars]" and "[all:vars]" sections
  * ("key=value" lines) take ansible_host, ansible_port, ansible_user,
  * ansible_ssh_private_key_file and ansible_ssh_common_args (and the old

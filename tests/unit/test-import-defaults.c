@@ -275,6 +275,13 @@ test_ini(void)
 	    is("h1", "h1", 2, NULL, NULL) && is("h2", "h2", 3, NULL, NULL) &&
 	    tags_are("h2", "web"),
 	    "ansible: [ungrouped:vars] and [all:children] work");
+	ok(ini("[g]\nh1:2201\nw[1:2].d:2202 ansible_user=u\n"
+	    "h3:2203 ansible_port=2204\n") &&
+	    is("h1", "h1", 2201, NULL, NULL) && is("w2.d", "w2.d", 2202, "u",
+	    NULL) && is("h3", "h3", 2204, NULL, NULL) &&
+	    ini_refused("h1:http\n", "inv:1: invalid port"),
+	    "ansible: host:port, also with a range; ansible_port on the line "
+	    "wins");
 	ok(ini_refused("[all:vars]\nnope\n", "inv:2: expected key=value in "
 	    "[all:vars]") &&
 	    ini_refused("[g:vars]\nansible_port=x\n", "inv:2: invalid port") &&
@@ -354,7 +361,7 @@ main(void)
 {
 	if (sodium_init() < 0)
 		skip_all("libsodium does not initialise");
-	plan(22);
+	plan(23);
 	test_ssh();
 	test_ini();
 	test_ranges();
