@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
-#include "tap.h"
+#include "import-test.h"
 
 static struct import_list	l;
 static struct ops_err		e;
@@ -108,41 +107,22 @@ warnings_with(const char *want)
 static int
 ssh(const char *text)
 {
-	import_list_free(&l);
-	if (import_sshconfig_parse(text, strlen(text), "f", &l, &e) !=
-	    OPS_OK) {
-		diag("refused: %s", ops_err_msg(&e));
-		return 0;
-	}
-	return 1;
+	return import_test_parse(import_sshconfig_parse, text, strlen(text),
+	    "f", &l, &e);
 }
 
 static int
 ini(const char *text)
 {
-	import_list_free(&l);
-	if (import_ansible_parse(text, strlen(text), "inv", &l, &e) !=
-	    OPS_OK) {
-		diag("refused: %s", ops_err_msg(&e));
-		return 0;
-	}
-	return 1;
+	return import_test_parse(import_ansible_parse, text, strlen(text),
+	    "inv", &l, &e);
 }
 
 static int
 ini_refused(const char *text, const char *want)
 {
-	import_list_free(&l);
-	if (import_ansible_parse(text, strlen(text), "inv", &l, &e) ==
-	    OPS_OK || l.n != 0) {
-		diag("accepted: %s", text);
-		return 0;
-	}
-	if (strstr(ops_err_msg(&e), want) == NULL) {
-		diag("message \"%s\" lacks \"%s\"", ops_err_msg(&e), want);
-		return 0;
-	}
-	return 1;
+	return import_test_refused(import_ansible_parse, text, strlen(text),
+	    "inv", want, &l, &e);
 }
 
 static int

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
-#include "tap.h"
+#include "import-test.h"
 
 static struct import_list	l;
 static struct ops_err		e;
@@ -58,29 +57,15 @@ is(const char *name, const char *host, int port, const char *user,
 static int
 parse(const char *text)
 {
-	import_list_free(&l);
-	if (import_yaml_parse(text, strlen(text), "inv.yml", &l, &e) !=
-	    OPS_OK) {
-		diag("refused: %s", ops_err_msg(&e));
-		return 0;
-	}
-	return 1;
+	return import_test_parse(import_yaml_parse, text, strlen(text),
+	    "inv.yml", &l, &e);
 }
 
 static int
 refused(const char *text, size_t len, const char *want)
 {
-	import_list_free(&l);
-	if (import_yaml_parse(text, len, "f", &l, &e) == OPS_OK ||
-	    l.n != 0 || l.v != NULL) {
-		diag("accepted: %.60s", text);
-		return 0;
-	}
-	if (strstr(ops_err_msg(&e), want) == NULL) {
-		diag("message \"%s\" lacks \"%s\"", ops_err_msg(&e), want);
-		return 0;
-	}
-	return 1;
+	return import_test_refused(import_yaml_parse, text, len, "f", want,
+	    &l, &e);
 }
 
 static void

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
-#include "tap.h"
+#include "import-test.h"
 
 static const struct import_host *
 find(const struct import_list *l, const char *name)
@@ -78,27 +77,13 @@ any_warning(const struct import_list *l, const char *want)
 	return 0;
 }
 
-typedef int	parse_fn(const char *, size_t, const char *,
-		    struct import_list *, struct ops_err *);
-
 static int
-refused(parse_fn *fn, const char *text, size_t len, const char *want)
+refused(import_parse_fn *fn, const char *text, size_t len, const char *want)
 {
-	struct import_list	l;
+	struct import_list	l = { NULL, 0, NULL, 0 };
 	struct ops_err		err;
-	int			rc;
 
-	rc = fn(text, len, "f", &l, &err);
-	if (rc == OPS_OK || l.n != 0 || l.v != NULL) {
-		diag("accepted: %.60s", text);
-		import_list_free(&l);
-		return 0;
-	}
-	if (strstr(ops_err_msg(&err), want) == NULL) {
-		diag("message \"%s\" lacks \"%s\"", ops_err_msg(&err), want);
-		return 0;
-	}
-	return 1;
+	return import_test_refused(fn, text, len, "f", want, &l, &err);
 }
 
 static void
