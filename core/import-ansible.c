@@ -1,5 +1,7 @@
 /*
- * import-ansible.c: hosts from an Ansible INI inventory (import.h).
+ * import-ansible.c: hosts from an Ansible INI inventory (import.h). The
+ * lines fill the inventory model of import-inv.c, which applies the
+ * variables' precedence once the whole file is read.
  */
 #include "config.h"
 
@@ -8,35 +10,13 @@
 #include <string.h>
 
 #include "import.h"
-
-#define GROUPS_MAX	1000
-#define CHILD_DEPTH	16
+#include "xmalloc.h"
 
 enum section {
 	SEC_HOSTS,
 	SEC_CHILDREN,
 	SEC_VARS,
 };
-
-/* "[parent:children]" lines: one edge per child named. */
-struct edge {
-	char	*parent;
-	char	*child;
-};
-
-struct state {
-	struct import_list	 l;
-	struct edge		*edges;
-	size_t			 nedges;
-	const char		*source;
-};
-
-static int
-untagged(const char *group)
-{
-	return group[0] == '\0' || strcmp(group, "all") == 0 ||
-	    strcmp(group, "ungrouped") == 0;
-}
 
 /* Strip blanks around s in place. */
 static char *
@@ -86,135 +66,88 @@ token(char **p, int *bad)
 	return t;
 }
 
-static int
-add_edge(struct state *st, const char *parent, const char *child,
-    unsigned lineno, struct ops_err *err)
-{
-	struct edge	*e;
-
-	if (st->nedges >= GROUPS_MAX)
-		return ops_err_set(err, OPS_E_TOOBIG, "%s:%u: more than %d "
-		    "group children", st->source, lineno, GROUPS_MAX);
-	if ((e = realloc(st->edges, (st->nedges + 1) * sizeof(*e))) == NULL)
-		return ops_err_set(err, OPS_E_NOMEM, "out of memory");
-	st->edges = e;
-	e[st->nedges].parent = strdup(parent);
-	e[st->nedges].child = strdup(child);
-	st->nedges++;
-	if (e[st->nedges - 1].parent == NULL || e[st->nedges - 1].child == NULL)
-		return ops_err_set(err, OPS_E_NOMEM, "out of memory");
-	return OPS_OK;
-}
-
 /* One host line of group (may be ""). */
 static int
-host_line(struct state *st, char *rest, const char *group, unsigned lineno,
-    struct ops_err *err)
+host_line(struct import_inv *inv, char *rest, const char *group,
+    unsigned lineno, struct ops_err *err)
 {
-	struct import_host	*h;
-	char			*name, *t, *eq, **dst;
-	int			 bad, rc, port;
+	char	*name, *t, *eq;
+	size_t	*idx = NULL, n = 0, i;
+	int	 bad, rc;
 
 	if ((name = token(&rest, &bad)) == NULL)
 		return bad ? ops_err_set(err, OPS_E_INVAL, "%s:%u: "
-		    "unterminated quote", st->source, lineno) : OPS_OK;
-	if (strchr(name, '[') != NULL || strchr(name, '=') != NULL) {
-		import_warn(&st->l, st->source, lineno, "skipped %s \"%.64s\"",
-		    strchr(name, '[') != NULL ? "host range" : "line", name);
+		    "unterminated quote", inv->source, lineno) : OPS_OK;
+	if (strchr(name, '=') != NULL) {
+		import_warn(&inv->l, inv->source, lineno, "skipped line "
+		    "\"%.64s\"", name);
 		return OPS_OK;
 	}
-	if ((h = import_host_get(&st->l, name, lineno, err,
-	    st->source)) == NULL)
-		return err != NULL ? err->code : OPS_E_NOMEM;
-	if (!untagged(group) && (rc = import_host_tag(h, group, st->source,
+	if ((rc = import_inv_hosts(inv, name, group, lineno, &idx, &n,
 	    err)) != OPS_OK)
-		return rc;
+		goto out;
 	while ((t = token(&rest, &bad)) != NULL) {
-		if ((eq = strchr(t, '=')) == NULL || eq == t)
-			return ops_err_set(err, OPS_E_INVAL, "%s:%u: expected "
+		if ((eq = strchr(t, '=')) == NULL || eq == t) {
+			rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: expected "
 			    "key=value after the host name, not \"%.32s\"",
-			    st->source, lineno, t);
+			    inv->source, lineno, t);
+			goto out;
+		}
 		*eq++ = '\0';
-		dst = NULL;
-		if (strcmp(t, "ansible_host") == 0 ||
-		    strcmp(t, "ansible_ssh_host") == 0)
-			dst = &h->host;
-		else if (strcmp(t, "ansible_user") == 0 ||
-		    strcmp(t, "ansible_ssh_user") == 0)
-			dst = &h->user;
-		else if (strcmp(t, "ansible_port") == 0 ||
-		    strcmp(t, "ansible_ssh_port") == 0) {
-			if ((rc = import_port(eq, st->source, lineno, &port,
-			    err)) != OPS_OK)
-				return rc;
-			h->port = port;
-			continue;
-		} else
-			continue;
-		if (*eq == '\0')
-			return ops_err_set(err, OPS_E_INVAL, "%s:%u: %s needs "
-			    "a value", st->source, lineno, t);
-		free(*dst);
-		if ((*dst = strdup(eq)) == NULL)
-			return ops_err_set(err, OPS_E_NOMEM, "out of memory");
+		for (i = 0; i < n; i++)
+			if ((rc = import_inv_var(inv, &inv->hv[idx[i]], t, eq,
+			    lineno, err)) != OPS_OK)
+				goto out;
 	}
 	if (bad)
-		return ops_err_set(err, OPS_E_INVAL, "%s:%u: unterminated "
-		    "quote", st->source, lineno);
-	return OPS_OK;
+		rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: unterminated "
+		    "quote", inv->source, lineno);
+out:
+	free(idx);
+	return rc;
 }
 
-/*
- * Tags through [parent:children]: a host tagged with a child group also
- * gets its parents' tags, to CHILD_DEPTH levels (which also cuts cycles).
- */
+/* One "key=value" line of a [group:vars] section. */
 static int
-propagate(struct state *st, struct ops_err *err)
+vars_line(struct import_inv *inv, char *p, const char *group,
+    unsigned lineno, struct ops_err *err)
 {
-	struct import_host	*h;
-	size_t			 i, j, k, before;
-	int			 depth, rc;
+	struct import_vars	*v;
+	char			*eq, *key, *val, *e;
+	int			 rc;
 
-	for (i = 0; i < st->l.n; i++) {
-		h = &st->l.v[i];
-		for (depth = 0; depth < CHILD_DEPTH; depth++) {
-			before = h->ntags;
-			for (j = 0; j < st->nedges; j++) {
-				for (k = 0; k < h->ntags; k++)
-					if (strcmp(h->tags[k],
-					    st->edges[j].child) == 0)
-						break;
-				if (k == h->ntags ||
-				    untagged(st->edges[j].parent))
-					continue;
-				if ((rc = import_host_tag(h,
-				    st->edges[j].parent, st->source,
-				    err)) != OPS_OK)
-					return rc;
-			}
-			if (h->ntags == before)
-				break;
-		}
-	}
-	return OPS_OK;
+	if ((eq = strchr(p, '=')) == NULL || eq == p)
+		return ops_err_set(err, OPS_E_INVAL, "%s:%u: expected "
+		    "key=value in [%.64s:vars]", inv->source, lineno, group);
+	*eq = '\0';
+	key = trim(p);
+	val = trim(eq + 1);
+	if ((*val == '\'' || *val == '"') && (e = strrchr(val + 1,
+	    *val)) != NULL && e[1] == '\0') {
+		*e = '\0';
+		val++;
+	} else if (*val == '\'' || *val == '"')
+		return ops_err_set(err, OPS_E_INVAL, "%s:%u: unterminated "
+		    "quote", inv->source, lineno);
+	if ((rc = import_inv_group(inv, group, lineno, &v, err)) != OPS_OK)
+		return rc;
+	return import_inv_var(inv, v, key, val, lineno, err);
 }
 
 int
 import_ansible_parse(const char *text, size_t len, const char *source,
     struct import_list *out, struct ops_err *err)
 {
-	struct state	 st;
-	enum section	 sec = SEC_HOSTS;
-	char		*line = NULL, *p, *end, *colon, group[256] = "";
-	size_t		 off = 0, i;
-	unsigned	 lineno = 0;
-	int		 rc = OPS_OK, bad;
+	struct import_inv	 inv;
+	enum section		 sec = SEC_HOSTS;
+	char			*line = NULL, *p, *end, *colon, group[256] = "";
+	size_t			 off = 0;
+	unsigned		 lineno = 0;
+	int			 rc = OPS_OK, bad;
 
-	memset(&st, 0, sizeof(st));
+	import_inv_init(&inv, source);
 	memset(out, 0, sizeof(*out));
-	st.source = source;
-	if ((line = malloc(IMPORT_LINE_MAX + 2)) == NULL)
-		return ops_err_set(err, OPS_E_NOMEM, "import %s", source);
+	line = xmalloc(IMPORT_LINE_MAX + 2);
 	while (off < len) {
 		lineno++;
 		if ((rc = import_next_line(text, len, &off, line,
@@ -238,52 +171,39 @@ import_ansible_parse(const char *text, size_t len, const char *source,
 				*colon++ = '\0';
 				if (strcmp(colon, "children") == 0)
 					sec = SEC_CHILDREN;
-				else if (strcmp(colon, "vars") == 0) {
+				else if (strcmp(colon, "vars") == 0)
 					sec = SEC_VARS;
-					import_warn(&st.l, source, lineno,
-					    "skipped [%s:vars]", group);
-				} else {
+				else {
 					rc = ops_err_set(err, OPS_E_INVAL,
 					    "%s:%u: unknown section kind "
 					    "\":%.32s\"", source, lineno, colon);
 					goto out;
 				}
 			}
+			if (group[0] == '\0') {
+				rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: bad "
+				    "section header", source, lineno);
+				goto out;
+			}
 			continue;
 		}
 		if (sec == SEC_VARS)
-			continue;
-		if (sec == SEC_CHILDREN) {
-			if ((p = token(&p, &bad)) == NULL && bad) {
+			rc = vars_line(&inv, p, group, lineno, err);
+		else if (sec == SEC_CHILDREN) {
+			if ((p = token(&p, &bad)) == NULL && bad)
 				rc = ops_err_set(err, OPS_E_INVAL, "%s:%u: "
 				    "unterminated quote", source, lineno);
-				goto out;
-			}
-			if (p != NULL && (rc = add_edge(&st, group, p, lineno,
-			    err)) != OPS_OK)
-				goto out;
-			continue;
-		}
-		if ((rc = host_line(&st, p, group, lineno, err)) != OPS_OK)
+			else if (p != NULL)
+				rc = import_inv_child(&inv, group, p, lineno,
+				    err);
+		} else
+			rc = host_line(&inv, p, group, lineno, err);
+		if (rc != OPS_OK)
 			goto out;
 	}
-	if ((rc = propagate(&st, err)) != OPS_OK)
-		goto out;
-	for (i = 0; i < st.l.n; i++)
-		if (st.l.v[i].host == NULL &&
-		    (st.l.v[i].host = strdup(st.l.v[i].name)) == NULL) {
-			rc = ops_err_set(err, OPS_E_NOMEM, "out of memory");
-			goto out;
-		}
-	*out = st.l;
-	memset(&st.l, 0, sizeof(st.l));
+	rc = import_inv_done(&inv, out, err);
 out:
 	free(line);
-	import_list_free(&st.l);
-	for (i = 0; i < st.nedges; i++) {
-		free(st.edges[i].parent);
-		free(st.edges[i].child);
-	}
-	free(st.edges);
+	import_inv_free(&inv);
 	return rc;
 }

@@ -6,9 +6,12 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "import.h"
 
@@ -23,6 +26,8 @@ import_list_free(struct import_list *l)
 		free(l->v[i].name);
 		free(l->v[i].host);
 		free(l->v[i].user);
+		free(l->v[i].identity);
+		free(l->v[i].proxy);
 		for (j = 0; j < l->v[i].ntags; j++)
 			free(l->v[i].tags[j]);
 		free(l->v[i].tags);
@@ -159,4 +164,66 @@ import_port(const char *value, const char *source, unsigned line, int *port,
 		    "\"%.16s\": must be 1-65535", source, line, value);
 	*port = (int)v;
 	return OPS_OK;
+}
+
+static int
+starts(const unsigned char *buf, size_t len, const char *prefix)
+{
+	return strlen(prefix) <= len && memcmp(buf, prefix, strlen(prefix)) ==
+	    0;
+}
+
+static const unsigned char *
+find_bytes(const unsigned char *buf, size_t len, const char *what)
+{
+	size_t	n = strlen(what), i;
+
+	for (i = 0; n <= len && i <= len - n; i++)
+		if (memcmp(buf + i, what, n) == 0)
+			return buf + i;
+	return NULL;
+}
+
+enum import_key_kind
+import_key_kind(const unsigned char *buf, size_t len)
+{
+	static const char	 v1[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	const unsigned char	*p, *end = buf + len;
+	char			 b64[97];
+	unsigned char		 raw[72];
+	size_t			 n = 0, rawlen = 0;
+	uint32_t		 clen;
+
+	while (len > 0 && (*buf == ' ' || *buf == '\t' || *buf == '\n' ||
+	    *buf == '\r')) {
+		buf++;
+		len--;
+	}
+	if (starts(buf, len, "ssh-") || starts(buf, len, "ecdsa-") ||
+	    starts(buf, len, "sk-"))
+		return IMPORT_KEY_PUBLIC;
+	if (len < 11 || memcmp(buf, "-----BEGIN ", 11) != 0 ||
+	    find_bytes(buf, len, "PRIVATE KEY-----") == NULL)
+		return find_bytes(buf, len, "PUBLIC KEY") != NULL ?
+		    IMPORT_KEY_PUBLIC : IMPORT_KEY_UNKNOWN;
+	if (find_bytes(buf, len, "ENCRYPTED") != NULL)
+		return IMPORT_KEY_ENCRYPTED;
+	if (len < sizeof(v1) - 1 || memcmp(buf, v1, sizeof(v1) - 1) != 0)
+		return IMPORT_KEY_PRIVATE;
+	/* openssh-key-v1: magic, then the cipher name ("none" when clear). */
+	for (p = buf + sizeof(v1) - 1; p < end && n < sizeof(b64) - 1; p++)
+		if (*p != '\n' && *p != '\r')
+			b64[n++] = (char)*p;
+	n -= n % 4;
+	b64[n] = '\0';
+	if (sodium_base642bin(raw, sizeof(raw), b64, n, NULL, &rawlen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return IMPORT_KEY_UNKNOWN;
+	if (rawlen < 19 || memcmp(raw, "openssh-key-v1", 15) != 0)
+		return IMPORT_KEY_UNKNOWN;
+	clen = (uint32_t)raw[15] << 24 | (uint32_t)raw[16] << 16 |
+	    (uint32_t)raw[17] << 8 | raw[18];
+	if (clen == 4 && rawlen >= 23 && memcmp(raw + 19, "none", 4) == 0)
+		return IMPORT_KEY_PRIVATE;
+	return IMPORT_KEY_ENCRYPTED;
 }

@@ -89,7 +89,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	9
+#define OPS_PROTO_VERSION	10
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -161,18 +161,23 @@ struct secret;
 	    "name:s host:s port:i user:s? cred:s? tags:a notes:t? "	\
 	    "created:i updated:i reachability:s reach_class:s? "	\
 	    "last_run:o?")						\
+	/* name, or selectors for many targets (with add_tags,		\
+	 * rm_tags and dry_run, which only they take) */		\
 	X(PROTO_TARGET_EDIT, 203, "target-edit", PROTO_REQ,		\
-	    "name:s new_name:s? host:s? port:i? user:s? cred:s? tags:a? " \
-	    "notes:t? clear_cred:b?", "")				\
+	    "name:s? selectors:a? new_name:s? host:s? port:i? user:s? "	\
+	    "cred:s? tags:a? add_tags:a? rm_tags:a? notes:t? "		\
+	    "clear_cred:b? dry_run:b?",					\
+	    "changed:l? unchanged:l? dry_run:b?")			\
 	X(PROTO_TARGET_RM, 204, "target-rm", PROTO_REQ, "name:s", "")	\
-	/* format "ssh-config" or "ansible-ini"; the client reads the	\
-	 * file and sends its text */					\
+	/* format "ssh-config", "ansible-ini" or "ansible-yaml"; the	\
+	 * client reads the file and sends its text, and with		\
+	 * create_creds the key files it names as keys [{path, key}] */	\
 	X(PROTO_TARGET_IMPORT, 205, "target-import",			\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
 	    "format:s text:t source:s? accept_new_hostkey:b? dry_run:b? " \
-	    "tags:a?",							\
-	    "added:l skipped:l warnings:l dry_run:b hostkeys:l? "	\
-	    "hostkey_errors:l?")					\
+	    "tags:a? cred:s? create_creds:b? keys:l?",			\
+	    "added:l skipped:l warnings:l dry_run:b keys:l? "		\
+	    "hostkeys:l? hostkey_errors:l?")				\
 	/* kind "password", "ssh-key" (the key is checked) or "agent"	\
 	 * (agent_socket, no secret) */				\
 	X(PROTO_CRED_ADD, 206, "cred-add", PROTO_REQ | PROTO_SECRET,	\

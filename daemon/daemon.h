@@ -399,6 +399,38 @@ int		hostkeys_reply_scan_new(struct ops_ctx *ctx, struct client *c,
 json_t		*hostkeys_key_json(const char *target, const char *type,
 		    const char *fp);
 
+/* targets-edit.c: target edit with selectors (the handler's contract in
+ * the file); fills *result with changed, unchanged and dry_run. */
+int		targets_edit_many(struct ops_ctx *ctx, struct client *c,
+		    json_t *msg, json_t **result, struct ops_err *err);
+
+/*
+ * import-creds.c: key credentials for target import --create-creds. The
+ * key files the client sent ("keys" of the message) are taken out of msg
+ * (their JSON copies wiped, also on error) into k; import_keys_cred
+ * gives the credential for path (needed by host, named in the error when
+ * path was not sent), reusing an ssh-key credential with the same key or
+ * creating one in the current transaction. *out is borrowed from keys.
+ */
+struct import_key {
+	char		*path;
+	struct secret	*key;
+	char		*cred;		/* NULL until chosen */
+	int		 created;	/* 1: made by this import */
+};
+
+struct import_keys {
+	struct import_key	*v;
+	size_t			 n;
+};
+
+int		import_keys_take(json_t *msg, struct import_keys *k,
+		    struct ops_err *err);
+int		import_keys_cred(struct ops_ctx *ctx, struct import_keys *keys,
+		    const char *path, const char *host, struct import_key **out,
+		    struct ops_err *err);
+void		import_keys_free(struct import_keys *k);
+
 /* audit.c: the audit service */
 /* Append one audit record (detail may be NULL); OPS_OK without a record
  * while the store is locked. Inside the caller's transaction if any. */

@@ -233,7 +233,10 @@ handle_target_edit(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	long long			 port;
 	int				 rc, clear = 0;
 
-	(void)result;
+	/* Selectors (and what only they take): targets-edit.c. */
+	if (proto_has(msg, "selectors") || proto_has(msg, "add_tags") ||
+	    proto_has(msg, "rm_tags") || proto_has(msg, "dry_run"))
+		return targets_edit_many(ctx, c, msg, result, err);
 	memset(&u, 0, sizeof(u));
 	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
 	    (rc = opt_str(msg, "new_name", S, &u.name, err)) != OPS_OK ||

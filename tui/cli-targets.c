@@ -56,12 +56,16 @@ const struct cmd_entry cmd_target_show_entry = {
 
 const struct cmd_entry cmd_target_edit_entry = {
 	.name = "target edit",
-	.usage = "target edit NAME [--rename NEW] [--host HOST] "
-	    "[--port PORT] [--user USER] [--cred CRED] [--no-cred] "
-	    "[--tag TAG]... [--note TEXT]",
-	.help = "change a target; --tag replaces all its tags",
-	.min_args = 1, .max_args = 1,
-	.options = "rename= host= port= user= cred= no-cred tag=* note=",
+	.usage = "target edit SELECTOR... [--rename NEW] [--host HOST] "
+	    "[--port PORT] [--user USER] [--cred CRED | --set-cred CRED] "
+	    "[--no-cred] [--tag TAG]... [--add-tag TAG]... [--rm-tag TAG]... "
+	    "[--note TEXT] [--dry-run]",
+	.help = "change one target, or every target the selectors pick "
+	    "(all or nothing); --tag replaces all tags, --add-tag and "
+	    "--rm-tag change some; --dry-run lists what would change",
+	.min_args = 1, .max_args = -1,
+	.options = "rename= host= port= user= cred= set-cred= no-cred "
+	    "tag=* add-tag=* rm-tag=* note= dry-run",
 	.flags = CMD_RW,
 	.type = PROTO_TARGET_EDIT,
 	.exec = cli_target_edit,
@@ -172,6 +176,8 @@ cli_target_edit(const struct cli_args *a)
 		cli_usage(stderr, a->e);
 		return EXIT_USAGE;
 	}
+	if (cli_target_edit_is_many(a))		/* cli-targets-edit.c */
+		return cli_target_edit_many(a);
 	if ((m = target_msg(a, &rc)) == NULL)
 		return rc;
 	add_opt_str(a, m, "rename", "new_name");

@@ -220,6 +220,10 @@ void	cli_job_limits(const struct job_rec *j);
 void	cli_cut_notice(const char *target, const char *stream);
 /* n bytes as "1 MiB", "64 KiB" or "1000 bytes". */
 void	cli_size(long long n, char *buf, size_t len);
+/* cli-targets-edit.c: target edit on selectors (more than one argument,
+ * a glob, a tag, all, or an option only that form takes). */
+int	cli_target_edit_is_many(const struct cli_args *a);
+int	cli_target_edit_many(const struct cli_args *a);
 
 /* cli-hostkeys.c */
 /* Send target add/import with accept_new_hostkey set; print with show

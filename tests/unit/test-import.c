@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
-#include "tap.h"
+#include "import-test.h"
 
 static const struct import_host *
 find(const struct import_list *l, const char *name)
@@ -65,27 +64,26 @@ has_warning(const struct import_list *l, const char *want)
 	return 0;
 }
 
-typedef int	parse_fn(const char *, size_t, const char *,
-		    struct import_list *, struct ops_err *);
+static int
+any_warning(const struct import_list *l, const char *want)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nwarnings; i++)
+		if (strstr(l->warnings[i], want) != NULL) {
+			diag("unexpected warning: %s", l->warnings[i]);
+			return 1;
+		}
+	return 0;
+}
 
 static int
-refused(parse_fn *fn, const char *text, size_t len, const char *want)
+refused(import_parse_fn *fn, const char *text, size_t len, const char *want)
 {
-	struct import_list	l;
+	struct import_list	l = { NULL, 0, NULL, 0 };
 	struct ops_err		err;
-	int			rc;
 
-	rc = fn(text, len, "f", &l, &err);
-	if (rc == OPS_OK || l.n != 0 || l.v != NULL) {
-		diag("accepted: %.60s", text);
-		import_list_free(&l);
-		return 0;
-	}
-	if (strstr(ops_err_msg(&err), want) == NULL) {
-		diag("message \"%s\" lacks \"%s\"", ops_err_msg(&err), want);
-		return 0;
-	}
-	return 1;
+	return import_test_refused(fn, text, len, "f", want, &l, &err);
 }
 
 static void
@@ -127,7 +125,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		skip_all("libsodium does not initialise");
-	plan(27);
+	plan(28);
 
 	ssh = "# my hosts\n"
 	    "Host web1 web2\n"
@@ -153,19 +151,22 @@ main(void)
 	    "ssh_config: one block, two aliases, %%h expanded");
 	ok(is_host(&l, "db1", "10.0.0.5", 2222, "db admin", ""),
 	    "ssh_config: Key=value, quotes, the first Port wins");
-	ok(is_host(&l, "bastion", "bastion", 2200, NULL, ""),
+	ok(is_host(&l, "bastion", "bastion", 2200, "everyone", ""),
 	    "ssh_config: keywords are case-insensitive; no HostName means "
-	    "the alias");
+	    "the alias; a later Host * gives what nothing set before");
 	ok(has_warning(&l, "cfg:10: skipped pattern \"*.internal\"") &&
 	    has_warning(&l, "skipped pattern \"!nope\"") &&
-	    has_warning(&l, "cfg:15: skipped pattern \"*\""),
-	    "ssh_config: wildcard patterns are skipped with file:line");
+	    !any_warning(&l, "cfg:15: skipped pattern"),
+	    "ssh_config: wildcard patterns that match no alias are reported "
+	    "with file:line; Host * is not");
 	ok(has_warning(&l, "cfg:12: skipped Match") &&
 	    has_warning(&l, "cfg:14: Include not followed"),
 	    "ssh_config: Match and Include are reported");
 	ok(find(&l, "foo") == NULL && find(&l, "everyone") == NULL &&
+	    find(&l, "*") == NULL &&
 	    is_host(&l, "web1", "web1.example.com", 0, "deploy", ""),
-	    "ssh_config: Match and wildcard blocks apply to nothing");
+	    "ssh_config: Match blocks apply to nothing; patterns are no "
+	    "hosts; an earlier User wins over Host *");
 	import_list_free(&l);
 	ok(l.n == 0 && l.v == NULL, "import_list_free resets the list");
 
@@ -212,20 +213,27 @@ main(void)
 	    "[ungrouped]\n"
 	    "loose2\n";
 	rc = import_ansible_parse(ini, strlen(ini), "inv", &l, &err);
-	ok(rc == OPS_OK && l.n == 5, "ansible: five hosts (%s, %zu)",
-	    rc == OPS_OK ? "ok" : ops_err_msg(&err), l.n);
-	ok(is_host(&l, "loose1", "192.0.2.1", 0, NULL, "") &&
-	    is_host(&l, "loose2", "loose2", 0, NULL, ""),
-	    "ansible: hosts outside groups and in [ungrouped] get no tag");
+	ok(rc == OPS_OK && l.n == 12, "ansible: twelve hosts, seven from a "
+	    "range (%s, %zu)", rc == OPS_OK ? "ok" : ops_err_msg(&err), l.n);
+	ok(is_host(&l, "loose1", "192.0.2.1", 0, "root", "") &&
+	    is_host(&l, "loose2", "loose2", 0, "root", ""),
+	    "ansible: hosts outside groups and in [ungrouped] get no tag, "
+	    "and [all:vars]");
 	ok(is_host(&l, "web1", "10.0.1.1", 2201, "deploy", "web,db,prod,site"),
-	    "ansible: vars read; groups and :children (two levels) as tags");
-	ok(is_host(&l, "web2", "10.0.1.2", 0, NULL, "web,prod,site"),
+	    "ansible: vars read; groups and :children (two levels) as tags; "
+	    "a host's own user wins over [all:vars]");
+	ok(is_host(&l, "web2", "10.0.1.2", 0, "root", "web,prod,site"),
 	    "ansible: old ansible_ssh_host and quotes; other vars ignored");
-	ok(is_host(&l, "db1", "10.0.2.1", 5432, NULL, "db"),
+	ok(is_host(&l, "db1", "10.0.2.1", 5432, "root", "db"),
 	    "ansible: double quotes and ansible_ssh_port");
-	ok(has_warning(&l, "inv:6: skipped host range") &&
-	    has_warning(&l, "inv:15: skipped [all:vars]"),
-	    "ansible: host ranges and vars sections are reported");
+	ok(is_host(&l, "web03.example.com", "web03.example.com", 0, "root",
+	    "web,prod,site") && is_host(&l, "web09.example.com",
+	    "web09.example.com", 0, "root", "web,prod,site") &&
+	    find(&l, "web10.example.com") == NULL &&
+	    find(&l, "web[03:09].example.com") == NULL,
+	    "ansible: a host range expands, zero-padded, bounds included");
+	ok(l.nwarnings == 0, "ansible: nothing skipped, nothing warned "
+	    "(%zu warnings)", l.nwarnings);
 	import_list_free(&l);
 
 	ini = "[a:children]\nb\n[b:children]\na\n[b]\nh1\n";
