@@ -107,6 +107,18 @@ cli_dash(const char *s)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
+const char *
+cli_tags_join(const struct target_rec *t, char *buf, size_t len)
+{
+	size_t	i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->ntags && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    i > 0 ? "," : "", t->tags[i]);
+	return buf[0] != '\0' ? buf : "-";
+}
+
 long long
 cli_int(const json_t *o, const char *key)
 {

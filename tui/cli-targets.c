@@ -200,19 +200,6 @@ cli_target_rm(const struct cli_args *a)
 	return rc;
 }
 
-/* Tags joined with commas into buf. */
-static const char *
-tags_str(const struct target_rec *t, char *buf, size_t len)
-{
-	size_t	i, off = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < t->ntags && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-		    i > 0 ? "," : "", t->tags[i]);
-	return buf[0] != '\0' ? buf : "-";
-}
-
 /* Decode each target of a reply; say so and give up on a bad one. */
 static int
 decode(const json_t *o, struct target_rec *t)
@@ -268,7 +255,7 @@ show_list(const struct cli_args *a, const json_t *r)
 		cli_run_words(t.has_last_run ? &t.last_run : NULL, now, tbuf,
 		    sizeof(tbuf));
 		cells[k++] = strdup(tbuf);
-		cells[k++] = strdup(tags_str(&t, tbuf, sizeof(tbuf)));
+		cells[k++] = strdup(cli_tags_join(&t, tbuf, sizeof(tbuf)));
 		target_rec_done(&t);
 	}
 	for (i = 0; i < k; i++)
@@ -317,7 +304,7 @@ show_target(const struct cli_args *a, const json_t *o)
 	printf("port     %d\n", t.port);
 	printf("user     %s\n", cli_dash(t.user));
 	printf("cred     %s\n", cli_dash(t.cred));
-	printf("tags     %s\n", tags_str(&t, buf, sizeof(buf)));
+	printf("tags     %s\n", cli_tags_join(&t, buf, sizeof(buf)));
 	printf("notes    %s\n", cli_dash(t.notes));
 	cli_time(t.created, buf, sizeof(buf));
 	printf("created  %s\n", buf);

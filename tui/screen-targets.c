@@ -284,7 +284,6 @@ target_form(const char *title, int kind, const json_t *o)
 	struct ops_err		 err;
 	struct form		*f;
 	char			 port[32] = "", tags[256] = "";
-	size_t			 i, off = 0;
 
 	memset(&r, 0, sizeof(r));
 	if (o != NULL && target_rec_decode(o, &r, &err) != OPS_OK)
@@ -294,9 +293,8 @@ target_form(const char *title, int kind, const json_t *o)
 		return NULL;
 	}
 	if (o != NULL) {
-		for (i = 0; i < r.ntags && off < sizeof(tags); i++)
-			off += (size_t)snprintf(tags + off, sizeof(tags) - off,
-			    "%s%s", i > 0 ? "," : "", r.tags[i]);
+		if (r.ntags > 0)
+			(void)cli_tags_join(&r, tags, sizeof(tags));
 		snprintf(port, sizeof(port), "%d", r.port);
 		snprintf(f->orig, sizeof(f->orig), "%s", r.name);
 	}

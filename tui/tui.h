@@ -117,6 +117,9 @@ const char *cli_str(const json_t *o, const char *key);
 long long cli_int(const json_t *o, const char *key);
 /* A decoded record's text, or "-" when NULL or empty (as cli_str). */
 const char *cli_dash(const char *s);
+/* A decoded target's tags joined with commas into buf; "-" when none. */
+const char *cli_tags_join(const struct target_rec *t, char *buf,
+	    size_t len);
 /* Print rows of cells as columns; ncols cells per row. */
 void	cli_table(char **cells, size_t nrows, size_t ncols);
 /* Format ms since the epoch as local "YYYY-MM-DD HH:MM:SS". */
