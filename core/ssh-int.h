@@ -138,6 +138,17 @@ struct ssh_exec_run {
 	int			 sudo_sent;	/* password lines sent */
 	unsigned char		*sudo_buf[2];	/* held stdout, stderr */
 	size_t			 sudo_len[2];
+	/* the process group report (ssh-task-kill.c): wrap asks for it */
+	int			 wrap;		/* report the group first */
+	char			*wrapped;	/* the command as sent */
+	int			 pgid_wait;	/* the report not seen yet */
+	unsigned char		 pgid_buf[64];	/* stderr until then */
+	size_t			 pgid_len;
+	long			 pgid;		/* 0: unknown */
+	/* quiet: output into quiet_out (kill command), no exit status */
+	int			 quiet;
+	char			 quiet_out[64];
+	size_t			 quiet_len;
 };
 
 /* SFTP state of a script, push or pull task (ssh-task-sftp.c). */
@@ -170,6 +181,7 @@ struct ssh_task {
 	int			 clock;		/* run timeout started */
 	int			 retried;	/* pooled session replaced */
 	int			 active;	/* holds a concurrency slot */
+	int			 killing;	/* its kill command runs */
 	struct ssh_task		*next_pending;
 	char			*command;	/* its own (script, mv) */
 	struct ssh_exec_run	 ex;
@@ -298,6 +310,16 @@ void	ssh_exec_begin(struct ssh_task *t, const char *command);
 enum ssh_step ssh_exec_step(struct ssh_task *t);
 void	ssh_exec_release(struct ssh_task *t);
 void	ssh_exec_free(struct ssh_task *t);
+
+/* ssh-util.c: the process group report (see ssh-task-kill.c) */
+/* cmd run so that the remote shell first reports its process group on
+ * stderr; caller frees (NULL: out of memory) */
+char	*ssh_kill_wrap(const char *cmd);
+/* Consume the report from the start of stderr (into t->ex.pgid); the
+ * bytes that are the command's own go to emit. */
+void	ssh_kill_filter(struct ssh_task *t, const unsigned char *p, size_t n,
+	    void (*emit)(struct ssh_task *, enum ssh_stream,
+	    const unsigned char *, size_t));
 
 /* ssh-task-sftp.c: SFTP plumbing of script, push and pull */
 /* The first states of an SFTP kind; its own ones start at SFTP_FIRST. */

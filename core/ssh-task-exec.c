@@ -183,13 +183,36 @@ sudo_feed(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 }
 
 static void
-exec_output(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
-    size_t n)
+exec_output_cmd(struct ssh_task *tk, enum ssh_stream st,
+    const unsigned char *p, size_t n)
 {
 	if (tk->ex.sudo_wait)
 		sudo_feed(tk, st, p, n);
 	else
 		exec_emit(tk, st, p, n);
+}
+
+static void
+exec_output(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
+    size_t n)
+{
+	struct ssh_exec_run *ex = &tk->ex;
+
+	if (ex->quiet) {
+		size_t room = sizeof(ex->quiet_out) - 1 - ex->quiet_len;
+
+		if (st == SSH_STDOUT) {
+			n = n < room ? n : room;
+			memcpy(ex->quiet_out + ex->quiet_len, p, n);
+			ex->quiet_len += n;
+			ex->quiet_out[ex->quiet_len] = '\0';
+		}
+		return;
+	}
+	if (st == SSH_STDERR && ex->pgid_wait)
+		ssh_kill_filter(tk, p, n, exec_output_cmd);
+	else
+		exec_output_cmd(tk, st, p, n);
 }
 
 /* Something became writable while reading (sudo asked, or finished). */
@@ -294,6 +317,8 @@ exec_exit(struct ssh_task *tk)
 	char *sig = NULL;
 	size_t siglen = 0;
 
+	if (tk->ex.quiet)
+		return;		/* a kill command: the result is the run's */
 	r->exit_status = libssh2_channel_get_exit_status(tk->ex.ch);
 	if (tk->ex.sudo_wait) {
 		char line[120] = "";
@@ -391,10 +416,20 @@ static enum ssh_step
 exec_start(struct ssh_task *tk)
 {
 	const struct ssh_batch *b = tk->b;
+	const char *cmd = tk->ex.command != NULL ? tk->ex.command : b->command;
 	int rc;
 
-	rc = libssh2_channel_exec(tk->ex.ch, tk->ex.command != NULL ?
-	    tk->ex.command : b->command);
+	if (tk->ex.wrap && tk->ex.wrapped == NULL) {
+		if ((tk->ex.wrapped = ssh_kill_wrap(cmd)) == NULL) {
+			ssh_result_fail(tk->r, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
+			    "start command on %s: out of memory", tk->t->name);
+			return STEP_FAIL;
+		}
+		tk->ex.pgid_wait = 1;
+	}
+	if (tk->ex.wrapped != NULL)
+		cmd = tk->ex.wrapped;
+	rc = libssh2_channel_exec(tk->ex.ch, cmd);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return STEP_WAIT;
 	if (rc != 0) {
@@ -402,7 +437,11 @@ exec_start(struct ssh_task *tk)
 		    "start command on %s: %s", tk->t->name, exec_errmsg(tk));
 		return STEP_FAIL;
 	}
-	if (b->x->sudo) {
+	if (tk->ex.quiet) {
+		/* a kill command: none of the run's input goes to it */
+		tk->ex.pre_off = b->pre ? secret_len(b->pre) : 0;
+		tk->ex.stdin_off = b->x->stdin_len;
+	} else if (b->x->sudo) {
 		tk->ex.sudo_wait = 1;
 		tk->ex.pre_off = b->pre ? secret_len(b->pre) : 0;
 	}
@@ -483,6 +522,7 @@ void
 ssh_exec_begin(struct ssh_task *tk, const char *command)
 {
 	exec_free_sudo(tk);
+	free(tk->ex.wrapped);
 	memset(&tk->ex, 0, sizeof(tk->ex));
 	tk->ex.state = EX_OPEN;
 	tk->ex.command = command;
@@ -520,23 +560,9 @@ void
 ssh_exec_free(struct ssh_task *tk)
 {
 	exec_free_sudo(tk);
+	free(tk->ex.wrapped);
+	tk->ex.wrapped = NULL;
 	free(tk->command);
 	tk->command = NULL;
 	tk->ex.command = NULL;
 }
-
-/* ---- the exec task: the sub-machine on the batch's command ---- */
-
-static void
-exec_task_start(struct ssh_task *tk)
-{
-	ssh_exec_begin(tk, NULL);
-}
-
-const struct ssh_task_ops ssh_task_exec_ops = {
-	.name = "exec",
-	.start = exec_task_start,
-	.step = ssh_exec_step,
-	.release = ssh_exec_release,
-	.free = ssh_exec_free,
-};

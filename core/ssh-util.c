@@ -191,6 +191,81 @@ out:
 	return out;
 }
 
+/*
+ * The remote shell reports its pid, which is its process group: sshd
+ * starts each session's shell with setsid(), and the execs keep the pid,
+ * so everything the command starts (not itself calling setsid) is in the
+ * group a kill of -PGID reaches. /bin/sh reports it whatever the login
+ * shell is; the command then runs in the login shell, as without it.
+ */
+#define PGID_TAG	"\036opsicle-pgid:"
+
+char *
+ssh_kill_wrap(const char *cmd)
+{
+	static const char head[] = "exec /bin/sh -c 'printf \"\\036"
+	    "opsicle-pgid:%s\\n\" \"$$\" >&2; s=${SHELL:-/bin/sh}; "
+	    "exec \"$s\" -c \"$1\"' sh ";
+	char *q, *out;
+	size_t n;
+
+	if ((q = ssh_shell_quote(cmd)) == NULL)
+		return NULL;
+	n = sizeof(head) + strlen(q);
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%s%s", head, q);
+	free(q);
+	return out;
+}
+
+void
+ssh_kill_filter(struct ssh_task *tk, const unsigned char *p, size_t n,
+    void (*emit)(struct ssh_task *, enum ssh_stream, const unsigned char *,
+    size_t))
+{
+	struct ssh_exec_run *ex = &tk->ex;
+	size_t tl = strlen(PGID_TAG), i, take, k;
+	long pg = 0;
+
+	take = sizeof(ex->pgid_buf) - ex->pgid_len;
+	if (take > n)
+		take = n;
+	memcpy(ex->pgid_buf + ex->pgid_len, p, take);
+	ex->pgid_len += take;
+	p += take;
+	n -= take;
+	k = ex->pgid_len < tl ? ex->pgid_len : tl;
+	if (memcmp(ex->pgid_buf, PGID_TAG, k) != 0)
+		goto give_up;		/* not ours: all of it is output */
+	for (i = tl; i < ex->pgid_len; i++) {
+		if (ex->pgid_buf[i] == '\n') {
+			if (i > tl && pg > 0)
+				ex->pgid = pg;
+			ex->pgid_wait = 0;
+			i++;
+			if (i < ex->pgid_len)
+				emit(tk, SSH_STDERR, ex->pgid_buf + i,
+				    ex->pgid_len - i);
+			ex->pgid_len = 0;
+			if (n > 0)
+				emit(tk, SSH_STDERR, p, n);
+			return;
+		}
+		if (ex->pgid_buf[i] < '0' || ex->pgid_buf[i] > '9' ||
+		    pg > 99999999)
+			goto give_up;
+		pg = pg * 10 + (ex->pgid_buf[i] - '0');
+	}
+	if (ex->pgid_len < sizeof(ex->pgid_buf))
+		return;			/* wait for the rest of the line */
+give_up:
+	ex->pgid_wait = 0;
+	emit(tk, SSH_STDERR, ex->pgid_buf, ex->pgid_len);
+	ex->pgid_len = 0;
+	if (n > 0)
+		emit(tk, SSH_STDERR, p, n);
+}
+
 void
 ssh_rand_hex(char *buf, size_t nbytes)
 {

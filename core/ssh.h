@@ -40,6 +40,14 @@
  * (counted in struct ssh_stats.reuses); a pooled session found dead is
  * replaced once, transparently; idle sessions close after idle_timeout_ms.
  *
+ * Timeouts: a command (the exec kind) is wrapped so that the remote
+ * shell reports its process group on stderr first (the report is not
+ * output); when the run fails after that (its timeout, a broken
+ * channel), a second channel on the same session sends the group TERM
+ * and, after a 2 s grace, KILL, and the result's message says what
+ * became of it (ssh-task-kill.c). Scripts, sudo runs and batches freed
+ * unfinished (a cancel) only close the channel so far.
+ *
  * Scripts: with ssh_exec.script set, the script is uploaded over SFTP
  * (on the target's session, no thread) to a fresh file /tmp/.opsicle-<128
  * random bits, hex> created with O_EXCL semantics and mode 0700, run as

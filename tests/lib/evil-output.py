@@ -14,6 +14,7 @@
 #
 # Usage: evil-output.py ADDR HOSTKEY PORTFILE
 # Listens on ADDR (127.0.0.0/8 only) at a free port it writes to PORTFILE.
+import shlex
 import socket
 import sys
 import threading
@@ -76,6 +77,20 @@ def exit_signal(chan, name):
     chan.transport._send_user_message(m)
 
 
+def unwrap(cmd):
+    # opsicle wraps each command so the shell reports its process group
+    # first: exec /bin/sh -c '...' sh 'COMMAND'. This server has no shell:
+    # it answers the command inside.
+    try:
+        words = shlex.split(cmd)
+    except ValueError:
+        return cmd
+    if len(words) == 6 and words[:3] == ["exec", "/bin/sh", "-c"] and \
+            words[4] == "sh":
+        return words[5].strip()
+    return cmd
+
+
 def serve_channel(server, chan):
     with server.ready:
         server.ready.wait_for(lambda: chan.get_id() in server.commands,
@@ -83,7 +98,7 @@ def serve_channel(server, chan):
         cmd = server.commands.get(chan.get_id(), b"")
     if isinstance(cmd, bytes):
         cmd = cmd.decode("utf-8", "replace")
-    cmd = cmd.strip()
+    cmd = unwrap(cmd.strip())
     try:
         if cmd == "evil":
             for chunk in EVIL_OUT:

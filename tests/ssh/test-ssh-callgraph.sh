@@ -27,7 +27,7 @@ like "$out" '^ssh-util -> \(leaf\)$' "ssh-util calls no other ssh file"
 unlike "$out" '^ssh-(session|pool|task-[a-z]+|util|keyscan) -> .*ssh-engine' \
     "sessions, pool, tasks, util and keyscan never reach ssh-engine"
 like "$out" '^ssh-session -> ssh-util$' "sessions call only ssh-util"
-like "$out" '^ssh-engine -> .*ssh-task-exec.*ssh-task-pull.*ssh-task-push.*ssh-task-script' \
+like "$out" '^ssh-engine -> .*ssh-task-kill.*ssh-task-pull.*ssh-task-push.*ssh-task-script' \
     "the engine reaches every task kind"
 unlike "$out" '^ssh-task-[a-z]+ -> .*ssh-(session|pool)' \
     "tasks never call sessions or the pool: they return outcomes"
