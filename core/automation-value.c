@@ -41,6 +41,17 @@ num(double d, char *buf, size_t len)
 		snprintf(buf, len, "%g", d);
 }
 
+/* Append s to buf (of len bytes), control bytes as '?'. */
+static void
+append_clean(char *buf, size_t len, const char *s)
+{
+	size_t	o = strlen(buf);
+
+	for (; *s != '\0' && o + 1 < len; s++)
+		buf[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	buf[o] = '\0';
+}
+
 /* The allowed form of p's values, for messages. */
 static void
 form(const struct auto_param *p, char *buf, size_t len)
@@ -57,7 +68,7 @@ form(const struct auto_param *p, char *buf, size_t len)
 		}
 		if (i > 0)
 			strcat(list, ", ");
-		strcat(list, p->choices[i]);
+		append_clean(list, sizeof(list), p->choices[i]);
 	}
 	switch (p->type) {
 	case AUTO_P_INT:
@@ -97,9 +108,13 @@ form(const struct auto_param *p, char *buf, size_t len)
 	else if (p->has_max)
 		snprintf(buf + strlen(buf), len - strlen(buf), " of at most "
 		    "%s characters", hi);
-	if (p->pattern != NULL)
-		snprintf(buf + strlen(buf), len - strlen(buf), " matching "
-		    "%.60s", p->pattern);
+	if (p->pattern != NULL) {
+		char	pat[64] = "";
+
+		snprintf(pat, sizeof(pat), "%.60s", p->pattern);
+		snprintf(buf + strlen(buf), len - strlen(buf), " matching ");
+		append_clean(buf, len, pat);
+	}
 }
 
 /* "parameter 'NAME': 'VALUE' PROBLEM (FORM)"; "the value" for a secret. */
