@@ -545,6 +545,68 @@ test_bounds(void)
 	free(doc);
 }
 
+/*
+ * The examples of opsicle-automation(5): every ".Bd -literal" block that
+ * is an automation (starts with "name:" or "{") parses, with mdoc's
+ * "\e" read as a backslash.
+ */
+static void
+test_manpage(void)
+{
+	const char		*src = getenv("OPS_SRCDIR");
+	char			*path, line[1024], *doc = NULL;
+	size_t			 len = 0, n, found = 0, good = 0;
+	int			 in = 0;
+	FILE			*f;
+	struct automation	*a;
+
+	path = xasprintf("%s/man/opsicle-automation.5", src != NULL ? src :
+	    "..");
+	if ((f = fopen(path, "r")) == NULL) {
+		ok(0, "read %s", path);
+		free(path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".Bd -literal", 12) == 0) {
+			in = 1;
+			len = 0;
+			free(doc);
+			doc = xstrdup("");
+			continue;
+		}
+		if (in && strncmp(line, ".Ed", 3) == 0) {
+			in = 0;
+			if (strncmp(doc, "name:", 5) != 0 && doc[0] != '{')
+				continue;
+			found++;
+			a = parse(doc, AUTO_FMT_AUTO);
+			if (a != NULL)
+				good++;
+			else
+				diag("  example %zu: %s", found, e.msg);
+			automation_free(a);
+			continue;
+		}
+		if (!in)
+			continue;
+		n = strlen(line);
+		doc = xreallocarray(doc, len + n + 1, 1);
+		for (char *p = line; *p != '\0'; p++) {
+			if (p[0] == '\\' && p[1] == 'e')
+				doc[len++] = '\\', p++;
+			else
+				doc[len++] = *p;
+		}
+		doc[len] = '\0';
+	}
+	fclose(f);
+	free(doc);
+	free(path);
+	ok(found == 3 && good == found, "the man page's %zu examples parse "
+	    "(%zu)", found, good);
+}
+
 int
 main(void)
 {
@@ -554,5 +616,6 @@ main(void)
 	test_unknown_keys();
 	test_duplicates_and_yaml_features();
 	test_bounds();
+	test_manpage();
 	return exit_status();
 }
