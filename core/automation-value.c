@@ -52,9 +52,8 @@ append_clean(char *buf, size_t len, const char *s)
 	buf[o] = '\0';
 }
 
-/* The allowed form of p's values, for messages. */
-static void
-form(const struct auto_param *p, char *buf, size_t len)
+void
+automation_param_form(const struct auto_param *p, char *buf, size_t len)
 {
 	char	lo[32], hi[32], list[128] = "";
 	size_t	i;
@@ -124,7 +123,7 @@ refuse(const struct auto_param *p, const char *value, const char *problem,
 {
 	char	f[160], q[48];
 
-	form(p, f, sizeof(f));
+	automation_param_form(p, f, sizeof(f));
 	if (p->type == AUTO_P_SECRET || value == NULL)
 		return ops_err_set(err, OPS_E_INVAL, "parameter '%s': the "
 		    "value %s (%s)", p->name, problem, f);
@@ -455,7 +454,7 @@ automation_bind(const struct automation *a, const char *const *assign,
 		else if (p->required) {
 			char	f[160];
 
-			form(p, f, sizeof(f));
+			automation_param_form(p, f, sizeof(f));
 			rc = ops_err_set(err, OPS_E_INVAL, "parameter '%s': "
 			    "required, not given (%s)", p->name, f);
 		}

@@ -273,6 +273,25 @@ test_env_name(void)
 }
 
 static void
+test_form(void)
+{
+	char	buf[160];
+
+	automation_param_form(P("count"), buf, sizeof(buf));
+	ok(strcmp(buf, "an integer from 1 to 10") == 0, "form of an int");
+	automation_param_form(P("anyint"), buf, sizeof(buf));
+	ok(strcmp(buf, "an integer") == 0, "form of an unbounded int");
+	automation_param_form(P("env"), buf, sizeof(buf));
+	ok(strcmp(buf, "one of: prod, staging") == 0, "form of a choice");
+	automation_param_form(P("t"), buf, sizeof(buf));
+	ok(strcmp(buf, "text of at most 8 characters") == 0, "form of text");
+	automation_param_form(P("Region_2"), buf, sizeof(buf));
+	ok(strcmp(buf, "one line") == 0, "form of a plain string");
+	automation_param_form(P("count"), buf, 6);
+	ok(strcmp(buf, "an in") == 0, "form cut to the buffer");
+}
+
+static void
 test_no_params(void)
 {
 	struct automation	*b = NULL;
@@ -304,6 +323,7 @@ main(void)
 	test_types();
 	test_bind();
 	test_env_name();
+	test_form();
 	test_no_params();
 	automation_free(a);
 	return exit_status();

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "automation.h"
-#include "tap.h"
+#include "automation-test.h"
 #include "xmalloc.h"
 
 static struct ops_err	e;
@@ -148,12 +147,7 @@ static const char full_json[] =
 static struct automation *
 parse(const char *doc, enum auto_format fmt)
 {
-	struct automation	*a = NULL;
-
-	ops_err_clear(&e);
-	if (automation_parse(doc, strlen(doc), fmt, &a, &e) != OPS_OK)
-		return NULL;
-	return a;
+	return auto_test_parse(doc, fmt, &e);
 }
 
 static int
@@ -176,20 +170,11 @@ is_str(const char *got, const char *want, const char *what)
 	return good;
 }
 
-/* A parse that fails with a message containing want. */
 static void
 refused(const char *doc, enum auto_format fmt, const char *want,
     const char *what)
 {
-	struct automation	*a = parse(doc, fmt);
-	int			 good = a == NULL && e.code == OPS_E_INVAL &&
-				    strstr(e.msg, want) != NULL;
-
-	ok(good, "%s", what);
-	if (!good)
-		diag("  got %s '%s', want '%s'", a != NULL ? "a parse" :
-		    "refusal", e.msg, want);
-	automation_free(a);
+	auto_test_refused(doc, fmt, want, what, &e);
 }
 
 /* Field-by-field equality of two parses, saying where they differ. */
