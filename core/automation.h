@@ -25,7 +25,9 @@
  * a value of the wrong form are refused with OPS_E_INVAL and a message
  * naming the parameter, the problem and the allowed form ("parameter
  * 'count': 'x' is not an integer (an integer from 1 to 10)"). Defaults
- * fill what was not given. A secret's value never appears in an error.
+ * fill what was not given. A secret's value never appears in an error,
+ * and a secret parameter has no default (the document is stored and
+ * shown as written, so a default would not be secret).
  */
 #ifndef OPS_AUTOMATION_H
 #define OPS_AUTOMATION_H

@@ -370,6 +370,17 @@ test_minimal(void)
 	is_str(a->steps[0].name, "step-1", "step-1");
 	automation_free(a);
 
+	a = parse("\xef\xbb\xbf{\"name\": \"bom\", \"steps\": [{\"command\": "
+	    "\"ls\"}]}", AUTO_FMT_AUTO);
+	ok(a != NULL && strcmp(a->name, "bom") == 0, "JSON after a byte order "
+	    "mark");
+	automation_free(a);
+	a = parse("\xef\xbb\xbfname: bom\nsteps: [{command: ls}]\n",
+	    AUTO_FMT_AUTO);
+	ok(a != NULL && strcmp(a->name, "bom") == 0, "YAML after a byte order "
+	    "mark");
+	automation_free(a);
+
 	a = parse("name: x\ntargets: web1 web2, tag:db\nsteps: [{command: "
 	    "ls}]\n", AUTO_FMT_YAML);
 	ok(a != NULL && a->ntargets == 1 &&
