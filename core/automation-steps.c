@@ -104,8 +104,14 @@ script(struct auto_step *s, const struct anode *n, const char *path,
 	char	sub[128];
 	int	rc;
 
-	if (n->type == AN_SCALAR)
-		return afield_str(n, path, 1, AUTO_DOC_MAX, &s->script, err);
+	if (n->type == AN_SCALAR) {
+		if ((rc = afield_str(n, path, 1, AUTO_DOC_MAX, &s->script,
+		    err)) != OPS_OK)
+			return rc;
+		if (s->script[strspn(s->script, " \t\r\n")] == '\0')
+			return anode_err(err, n, path, "is empty");
+		return OPS_OK;
+	}
 	if (n->type != AN_MAP)
 		return anode_err(err, n, path, "must be the script's text or "
 		    "a mapping (content: or file:, interpreter:)");
@@ -114,6 +120,9 @@ script(struct auto_step *s, const struct anode *n, const char *path,
 		return rc;
 	AUTO_OPT(n, "content", afield_str(v_, sub, 1, AUTO_DOC_MAX, &s->script,
 	    err));
+	if (s->script != NULL && s->script[strspn(s->script, " \t\r\n")] ==
+	    '\0')
+		return anode_err(err, anode_get(n, "content"), sub, "is empty");
 	if (anode_get(n, "file") != NULL && !anode_is_null(anode_get(n,
 	    "file")) && (rc = need_str(n, "file", path, 0, PATH_MAX_LEN,
 	    &s->script_file, err)) != OPS_OK)

@@ -146,6 +146,14 @@ test_steps(void)
 	    "not a list");
 	refused("steps: [{script: {file: a, content: b}}]\n",
 	    "steps[0].script: content and file: give one");
+	refused("steps: [{script: \"  \\n\"}]\n", "steps[0].script: is "
+	    "empty");
+	refused("steps: [{script: {content: ''}}]\n", "steps[0].script.content: "
+	    "is empty");
+	refused("steps: [{command: ls, retries: ' 1'}]\n", "' 1' is not an "
+	    "integer");
+	refused("parameters: [{name: a, type: float, min: ' 1'}]\n",
+	    "' 1' is not a number");
 	refused("steps: [{script: {interpreter: sh}}]\n", "steps[0].script: "
 	    "needs content or file");
 	refused("steps: [{script: {file: a, shell: sh}}]\n",
@@ -156,7 +164,9 @@ test_steps(void)
 	    "or content");
 	refused("steps: [{upload: {src: a}}]\n", "steps[0].upload: needs dest");
 	refused("steps: [{upload: {src: a, dest: \"b\\nc\"}}]\n",
-	    "steps[0].upload.dest: must be one line");
+	    "steps[0].upload.dest: must be one line (no control characters)");
+	refused("steps: [{upload: {src: \"a\\eb\", dest: c}}]\n",
+	    "steps[0].upload.src: must be one line (no control characters)");
 	refused("steps: [{upload: {src: a, dest: b, mode: 0999}}]\n",
 	    "steps[0].upload.mode: '0999' is not a file mode");
 	refused("steps: [{upload: {src: a, dest: b, mode: 0}}]\n",
@@ -315,6 +325,10 @@ test_durations_modes(void)
 	duration("5 s", -1);
 	duration("5sec", -1);
 	duration("99999999999999999999s", -1);
+	duration("999999999999d", -1);
+	duration("106751991167d", -1);
+	duration("604800000ms", 604800000);
+	duration("604800001ms", -1);
 	mode("0644", 0644);
 	mode("644", 0644);
 	mode("0o750", 0750);
