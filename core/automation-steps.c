@@ -7,7 +7,7 @@
  *   command: TEXT
  *   script: TEXT | {content: TEXT | file: PATH, interpreter: CMD}
  *   upload: {src: PATH | content: TEXT, dest: PATH, mode: MODE}
- *   download: {src: REMOTE-PATH, dest: LOCAL-DIR}
+ *   download: {src: REMOTE-PATH, dest: ABSOLUTE-LOCAL-DIR}
  *
  * Names default to "step-N" (1-based) and are unique.
  */
@@ -165,6 +165,7 @@ static int
 download(struct auto_step *s, const struct anode *n, const char *path,
     struct ops_err *err)
 {
+	char	sub[128];
 	int	rc;
 
 	if (n->type != AN_MAP)
@@ -176,6 +177,12 @@ download(struct auto_step *s, const struct anode *n, const char *path,
 	    (rc = need_str(n, "dest", path, 0, PATH_MAX_LEN, &s->dest,
 	    err)) != OPS_OK)
 		return rc;
+	/* written on the daemon's host: never relative to its cwd */
+	if (s->dest[0] != '/') {
+		afield_path(sub, sizeof(sub), path, "dest");
+		return anode_err(err, anode_get(n, "dest"), sub, "must be an "
+		    "absolute directory on the daemon's host");
+	}
 	return OPS_OK;
 }
 

@@ -61,7 +61,7 @@ static const char *const seeds[] = {
 	"  - script: {file: s.sh, interpreter: bash}\n"
 	"  - upload: {src: a.conf, dest: /etc/a.conf, mode: 0640}\n"
 	"  - upload: {content: \"x\\n\", dest: /tmp/x}\n"
-	"  - download: {src: /var/log/a, dest: logs}\n"
+	"  - download: {src: /var/log/a, dest: /logs}\n"
 	"rollout: {batch: 25%, max_failures: 1, order: [tag:canary], "
 	"forks: 4}\n"
 	"timeout: 5m\n"
@@ -73,7 +73,7 @@ static const char *const seeds[] = {
 	"\"choice\", \"choices\": [\"x\", \"y\"]}], \"targets\": \"all\", "
 	"\"steps\": [{\"command\": \"echo $OPSICLE_PARAM_N\", \"timeout\": "
 	"30}, {\"script\": {\"content\": \"ls\"}}, {\"download\": {\"src\": "
-	"\"/a\", \"dest\": \"b\"}}], \"rollout\": {\"batch\": 2, "
+	"\"/a\", \"dest\": \"/b\"}}], \"rollout\": {\"batch\": 2, "
 	"\"max_failures\": \"10%\"}, \"approval\": {\"a\": [1, 2.5, null, "
 	"true]}}\n",
 

@@ -177,6 +177,9 @@ test_steps(void)
 	    "mapping");
 	refused("steps: [{download: {src: a}}]\n", "steps[0].download: needs "
 	    "dest");
+	refused("steps: [{download: {src: a, dest: logs}}]\n",
+	    "line 2, column 35: steps[0].download.dest: must be an absolute "
+	    "directory on the daemon's host");
 	refused("steps: [{download: {src: a, dest: b, mode: 0644}}]\n",
 	    "steps[0].download.mode: unknown key (want src, dest)");
 	refused("steps: [{command: ls, on_failure: ignore}]\n",

@@ -88,7 +88,7 @@ static const char full_yaml[] =
 "      dest: /etc/k\n"
 "  - download:\n"
 "      src: /var/log/app.log\n"
-"      dest: logs\n"
+"      dest: /srv/logs\n"
 "rollout:\n"
 "  batch: 25%\n"
 "  max_failures: 2\n"
@@ -135,7 +135,7 @@ static const char full_json[] =
 "    {\"upload\": {\"src\": \"files/app.conf\", \"dest\": \"/etc/app.conf\",\n"
 "                \"mode\": \"0640\"}},\n"
 "    {\"upload\": {\"content\": \"k=v\\n\", \"dest\": \"/etc/k\"}},\n"
-"    {\"download\": {\"src\": \"/var/log/app.log\", \"dest\": \"logs\"}}\n"
+"    {\"download\": {\"src\": \"/var/log/app.log\", \"dest\": \"/srv/logs\"}}\n"
 "  ],\n"
 "  \"rollout\": {\"batch\": \"25%\", \"max_failures\": 2,\n"
 "              \"order\": \"tag:canary,tag:eu\", \"forks\": 8},\n"
@@ -333,7 +333,7 @@ test_full(void)
 	s = &y->steps[6];
 	is_int(s->kind, AUTO_STEP_DOWNLOAD, "step 6 download");
 	is_str(s->src, "/var/log/app.log", "download src");
-	is_str(s->dest, "logs", "download dest");
+	is_str(s->dest, "/srv/logs", "download dest");
 
 	ok(y->rollout.batch.n == 25 && y->rollout.batch.pct == 1,
 	    "batch 25%%");
