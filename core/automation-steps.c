@@ -84,7 +84,8 @@ static int
 one_of(const struct anode *map, const char *path, const char *a,
     const char *b, struct ops_err *err)
 {
-	const struct anode	*x = anode_get(map, a), *y = anode_get(map, b);
+	const struct anode	*x = anode_get(map, a);
+	const struct anode	*y = anode_get(map, b);
 
 	if (x != NULL && anode_is_null(x))
 		x = NULL;
