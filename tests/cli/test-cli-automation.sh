@@ -4,9 +4,9 @@
 # 1, the same file again is unchanged, an edit is version 2 and a change
 # of only the script file a step names is version 3; export gives each
 # version back byte for byte (cmp) for YAML and JSON, with an upload's
-# src stored too; diff is a unified diff; history, list and show --json
-# carry the versions, sha256, actor, parameters, steps and rollout
-# (checked with python3). An invalid document is exit 2 with its line
+# src stored too; diff is a unified diff of the documents and the files;
+# history, list and show --json carry the versions, sha256, actor,
+# parameters, steps and rollout (checked with python3). An invalid document is exit 2 with its line
 # and column and changes nothing, also when sent to the daemon past the
 # CLI; files not named, or missing, are refused; the audit trail has
 # apply (version, sha256, unchanged) and rm. rm removes the automation.
@@ -18,7 +18,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan_tests 66
+plan_tests 67
 
 H=$OPSICLE_HOME
 W=$H/pub
@@ -124,7 +124,14 @@ else
 	skip 1 "no diff(1) to compare with"
 fi
 run "$O" automation diff web 2 3
-is "$rc.$out" "0." "versions with the same document: no diff"
+is "$out" "--- web version 2: scripts/migrate.sh
++++ web version 3: scripts/migrate.sh
+@@ -1,2 +1,2 @@
+ #!/bin/sh
+-echo migrate one
++echo migrate two" "the same document, another script: the script's diff"
+run "$O" automation diff web 3 3 --json
+is "$out" '{"name":"web","from":3,"to":3,"diff":""}' "a version with itself: no diff (--json)"
 run "$O" automation diff web 1 7
 is "$rc" 1 "diff with an unknown version is refused"
 
