@@ -18,7 +18,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan_tests 67
+plan_tests 69
 
 H=$OPSICLE_HOME
 W=$H/pub
@@ -196,6 +196,11 @@ printf 'name: big\nsteps:\n  - upload: {src: files/big.bin, dest: /tmp/b}\n' >"$
 run "$O" automation apply "$W/bigfile.yaml"
 is "$rc" 2 "document and files over 8 MiB are a usage error"
 like "$err" "more than 8388608 bytes \\(8 MiB\\)" "saying the limit"
+printf 'name: web\ndescription: "\\e[31mred"\nsteps:\n  - command: "true"\n' >"$W/esc.yaml"
+run "$O" automation apply "$W/esc.yaml"
+is "$rc" 2 "a description with a control character is refused (exit 2)"
+like "$err" "automation web: automation description holds control character 0x1b" \
+    "naming the automation and the character"
 run "$O" automation list --json
 is "$out" "$before" "no refused apply changed anything"
 
