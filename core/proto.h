@@ -66,10 +66,12 @@
  * over-long string. The typed getters then apply the handler's own bounds.
  *
  * Secrets. The bodies of sensitive types (unlock, passwd, cred-add, and
- * target-import, run and job-output, which carry inventory passwords,
- * command lines and job output) never reach a log: proto_describe prints
- * only their type, id and size. Replies to job-list, job-show, job-logs,
- * job-rerun, run and target-import are left out the same way
+ * target-import, run, job-output and automation-apply, which carry
+ * inventory passwords, command lines, job output and whole automation
+ * documents) never reach a log: proto_describe prints only their type,
+ * id and size. Replies to job-list, job-show, job-logs, job-rerun, run,
+ * target-import, automation-show and automation-export are left out the
+ * same way
  * (PROTO_F_SENSITIVE_REPLY, proto_describe_reply). Handlers move
  * secret strings out with proto_take_secret, which wipes the JSON copy.
  * The reader and writer wipe frame bytes once they are consumed or sent.
@@ -89,7 +91,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	10
+#define OPS_PROTO_VERSION	11
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -239,6 +241,31 @@ struct secret;
 	    "streams:a job:i?", "")					\
 	X(PROTO_UNSUBSCRIBE, 223, "unsubscribe", PROTO_REQ,		\
 	    "streams:a?", "")						\
+	/* automations: apply sends the document and the files its	\
+	 * steps name, each base64 (data) with the path the document	\
+	 * gives; the daemon parses it (the name is the document's)	\
+	 * and adds a version when anything changed. show, history	\
+	 * and export take version 0 or none for the latest; export's	\
+	 * doc is base64 of the file as applied, and with files the	\
+	 * version's files come too, [{path, data}] as in apply. */	\
+	X(PROTO_AUTOMATION_APPLY, 225, "automation-apply",		\
+	    PROTO_REQ | PROTO_SECRET,					\
+	    "format:s doc:t files:l? source:s?",			\
+	    "name:s version:i changed:b created:b sha256:s")		\
+	X(PROTO_AUTOMATION_LIST, 226, "automation-list", PROTO_REQ, "",	\
+	    "[o]")							\
+	X(PROTO_AUTOMATION_SHOW, 227, "automation-show",		\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "name:s version:i?",	\
+	    "name:s version:i latest:i versions:i format:s sha256:s "	\
+	    "actor:s? created:i size:i description:t? files:l "	\
+	    "params:l steps:l targets:l rollout:o timeout:i")		\
+	X(PROTO_AUTOMATION_HISTORY, 228, "automation-history",		\
+	    PROTO_REQ, "name:s", "[o]")					\
+	X(PROTO_AUTOMATION_EXPORT, 229, "automation-export",		\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "name:s version:i? files:b?", \
+	    "name:s version:i format:s doc:t sha256:s files:l?")	\
+	X(PROTO_AUTOMATION_RM, 230, "automation-rm", PROTO_REQ,	\
+	    "name:s", "")						\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\
