@@ -312,6 +312,41 @@ migrate_agent_socket(struct store *st, struct ops_err *err)
 	    sql_add_agent_socket, "credentials.agent_socket", err);
 }
 
+/* 9: i12-store's (automation documents); an empty place holder here
+ * until that branch is merged. */
+static const char m9[] = "";
+
+/*
+ * 10: automation jobs (store-jobauto.c): a job's parameter values (a
+ * secret's sealed like a credential's, under a random owner id, never in
+ * plaintext), each run's rollout batch and whether it was skipped, and
+ * each step's state per run.
+ */
+static const char m10[] =
+	"CREATE TABLE job_params ("
+	" job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value TEXT,"			/* NULL for a secret */
+	" sealed BLOB,"			/* a secret, seal.h */
+	" owner TEXT,"			/* its sealing owner id */
+	" PRIMARY KEY (job_id, idx));"
+	"CREATE TABLE run_auto ("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	" batch INTEGER NOT NULL,"
+	" skipped INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE run_steps ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'ok',"
+	"  'failed', 'skipped')),"
+	" exit_status INTEGER,"
+	" started INTEGER,"
+	" finished INTEGER,"
+	" error TEXT,"
+	" PRIMARY KEY (run_id, idx)) WITHOUT ROWID;";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -327,6 +362,8 @@ static const struct migration migrations[] = {
 	{ .sql = m6, .before = migrate_job_limits },
 	{ .sql = m7 },
 	{ .sql = m8, .before = migrate_agent_socket },
+	{ .sql = m9 },
+	{ .sql = m10 },
 };
 
 #define STORE_SCHEMA_LATEST \
