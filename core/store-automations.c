@@ -14,6 +14,7 @@
 static const char *const auto_kinds[] = {
 	[STORE_AUTO_COMMAND] = "command",
 	[STORE_AUTO_SCRIPT] = "script",
+	[STORE_AUTO_DOCUMENT] = "document",
 };
 
 static const char sql_auto_id[] =
@@ -26,25 +27,28 @@ static const char sql_version_insert[] =
 	" created) SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4"
 	" FROM automation_versions WHERE automation_id = ?1"
 	" RETURNING version";
-static const char sql_auto_get[] =
-	"SELECT a.id, a.name, a.description,"
-	" (SELECT max(version) FROM automation_versions v"
-	"  WHERE v.automation_id = a.id), a.created"
-	" FROM automations a WHERE a.name = ?1";
-static const char sql_auto_list[] =
-	"SELECT a.id, a.name, a.description,"
-	" (SELECT max(version) FROM automation_versions v"
-	"  WHERE v.automation_id = a.id), a.created"
-	" FROM automations a ORDER BY a.name";
-static const char sql_version_get[] =
-	"SELECT v.automation_id, v.version, v.kind, v.body, v.created"
-	" FROM automation_versions v JOIN automations a"
+/* The latest version's number, the count, and its time and actor. */
+#define AUTO_COLS \
+	"SELECT a.id, a.name, a.description, l.version, a.created," \
+	" (SELECT count(*) FROM automation_versions c" \
+	"  WHERE c.automation_id = a.id), l.created, l.actor" \
+	" FROM automations a LEFT JOIN automation_versions l" \
+	" ON l.automation_id = a.id AND l.version = (SELECT max(version)" \
+	"  FROM automation_versions m WHERE m.automation_id = a.id)"
+#define VERSION_COLS \
+	"SELECT v.automation_id, v.version, v.kind, v.body, v.created," \
+	" v.format, v.actor, v.sha256, length(v.doc)," \
+	" (SELECT count(*) FROM automation_files f WHERE f.version_id = v.id)" \
+	" FROM automation_versions v"
+static const char sql_auto_get[] = AUTO_COLS " WHERE a.name = ?1";
+static const char sql_auto_list[] = AUTO_COLS " ORDER BY a.name";
+static const char sql_version_get[] = VERSION_COLS
+	" JOIN automations a"
 	" ON a.id = v.automation_id WHERE a.name = ?1 AND v.version ="
 	" CASE ?2 WHEN 0 THEN (SELECT max(version) FROM automation_versions"
 	"  WHERE automation_id = a.id) ELSE ?2 END";
-static const char sql_versions[] =
-	"SELECT automation_id, version, kind, body, created"
-	" FROM automation_versions WHERE automation_id = ?1 ORDER BY version";
+static const char sql_versions[] = VERSION_COLS
+	" WHERE v.automation_id = ?1 ORDER BY v.version";
 static const char sql_auto_update[] =
 	"UPDATE automations SET name = coalesce(?2, name),"
 	" description = CASE WHEN ?3 IS NULL THEN description"
@@ -55,7 +59,7 @@ static const char sql_auto_delete[] =
 const char *
 store_auto_kind_name(enum store_auto_kind kind)
 {
-	if (kind < STORE_AUTO_COMMAND || kind > STORE_AUTO_SCRIPT)
+	if (kind < STORE_AUTO_COMMAND || kind > STORE_AUTO_DOCUMENT)
 		return "unknown";
 	return auto_kinds[kind];
 }
@@ -65,7 +69,7 @@ store_auto_kind_parse(const char *s, enum store_auto_kind *kind)
 {
 	int	i;
 
-	for (i = STORE_AUTO_COMMAND; i <= STORE_AUTO_SCRIPT; i++) {
+	for (i = STORE_AUTO_COMMAND; i <= STORE_AUTO_DOCUMENT; i++) {
 		if (s != NULL && strcmp(s, auto_kinds[i]) == 0) {
 			*kind = (enum store_auto_kind)i;
 			return OPS_OK;
@@ -74,8 +78,9 @@ store_auto_kind_parse(const char *s, enum store_auto_kind *kind)
 	return OPS_E_INVAL;
 }
 
-static int
-auto_id(struct store *st, const char *name, int64_t *id, struct ops_err *err)
+int
+store_automation_id(struct store *st, const char *name, int64_t *id,
+    struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc;
@@ -157,7 +162,7 @@ store_automation_add(struct store *st, const char *name,
 		return rc;
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
-	if (auto_id(st, name, &old, NULL) == OPS_OK) {
+	if (store_automation_id(st, name, &old, NULL) == OPS_OK) {
 		rc = ops_err_set(err, OPS_E_EXISTS,
 		    "automation %s already exists", name);
 		goto out;
@@ -196,7 +201,7 @@ store_automation_add_version(struct store *st, const char *name,
 		return rc;
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
-	if ((rc = auto_id(st, name, &id, err)) == OPS_OK)
+	if ((rc = store_automation_id(st, name, &id, err)) == OPS_OK)
 		rc = add_version(st, id, kind, body, &v, err);
 	rc = store_tx_leave(st, rc, err);
 	if (rc == OPS_OK && version != NULL)
@@ -212,8 +217,11 @@ load_auto(sqlite3_stmt *stmt, struct store_automation *a,
 	a->id = sqlite3_column_int64(stmt, 0);
 	a->latest = sqlite3_column_int(stmt, 3);
 	a->created = sqlite3_column_int64(stmt, 4);
+	a->versions = sqlite3_column_int(stmt, 5);
+	a->applied = sqlite3_column_int64(stmt, 6);
 	if (store_col_str(stmt, 1, &a->name) != OPS_OK ||
-	    store_col_str(stmt, 2, &a->description) != OPS_OK)
+	    store_col_str(stmt, 2, &a->description) != OPS_OK ||
+	    store_col_str(stmt, 7, &a->applied_by) != OPS_OK)
 		return ops_err_set(err, OPS_E_NOMEM, "read automation");
 	return OPS_OK;
 }
@@ -229,7 +237,14 @@ load_version(sqlite3_stmt *stmt, struct store_automation_version *v,
 	    &v->kind) != OPS_OK)
 		v->kind = 0;
 	v->created = sqlite3_column_int64(stmt, 4);
-	if (store_col_str(stmt, 3, &v->body) != OPS_OK)
+	v->doc_len = (size_t)sqlite3_column_int64(stmt, 8);
+	v->nfiles = (size_t)sqlite3_column_int64(stmt, 9);
+	if (sqlite3_column_type(stmt, 7) == SQLITE_TEXT &&
+	    sqlite3_column_bytes(stmt, 7) == 64)
+		memcpy(v->sha256, sqlite3_column_text(stmt, 7), 65);
+	if (store_col_str(stmt, 3, &v->body) != OPS_OK ||
+	    store_col_str(stmt, 5, &v->format) != OPS_OK ||
+	    store_col_str(stmt, 6, &v->actor) != OPS_OK)
 		return ops_err_set(err, OPS_E_NOMEM, "read automation");
 	return OPS_OK;
 }
@@ -332,7 +347,7 @@ store_automation_versions(struct store *st, const char *name,
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = auto_id(st, name, &id, err)) != OPS_OK)
+	if ((rc = store_automation_id(st, name, &id, err)) != OPS_OK)
 		return rc;
 	if ((rc = store_stmt(st, sql_versions, &stmt, err)) != OPS_OK)
 		return rc;
@@ -373,10 +388,10 @@ store_automation_update(struct store *st, const char *name,
 		return rc;
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
-	if ((rc = auto_id(st, name, &id, err)) != OPS_OK)
+	if ((rc = store_automation_id(st, name, &id, err)) != OPS_OK)
 		goto out;
 	if (new_name != NULL && strcmp(new_name, name) != 0 &&
-	    auto_id(st, new_name, &other, NULL) == OPS_OK) {
+	    store_automation_id(st, new_name, &other, NULL) == OPS_OK) {
 		rc = ops_err_set(err, OPS_E_EXISTS,
 		    "automation %s already exists", new_name);
 		goto out;
@@ -405,7 +420,7 @@ store_automation_delete(struct store *st, const char *name,
 
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
-	if ((rc = auto_id(st, name, &id, err)) != OPS_OK)
+	if ((rc = store_automation_id(st, name, &id, err)) != OPS_OK)
 		goto out;
 	if ((rc = store_stmt(st, sql_auto_delete, &stmt, err)) != OPS_OK)
 		goto out;
@@ -426,6 +441,7 @@ store_automation_free(struct store_automation *a)
 		return;
 	free(a->name);
 	free(a->description);
+	free(a->applied_by);
 	free(a);
 }
 
@@ -439,6 +455,7 @@ store_automation_list_free(struct store_automation_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i].name);
 		free(l->v[i].description);
+		free(l->v[i].applied_by);
 	}
 	free(l->v);
 	l->v = NULL;
@@ -451,6 +468,8 @@ store_automation_version_free(struct store_automation_version *v)
 	if (v == NULL)
 		return;
 	free(v->body);
+	free(v->format);
+	free(v->actor);
 	free(v);
 }
 
@@ -461,8 +480,11 @@ store_automation_version_list_free(struct store_automation_version_list *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		free(l->v[i].body);
+		free(l->v[i].format);
+		free(l->v[i].actor);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;

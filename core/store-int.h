@@ -116,6 +116,11 @@ int	 store_target_id(struct store *st, const char *name, int64_t *id,
 int	 store_check_hostkey(const char *type, const char *fp,
 	     struct ops_err *err);
 
+/* store-automations.c: the id of the automation called name
+ * (OPS_E_NOTFOUND naming it). */
+int	 store_automation_id(struct store *st, const char *name, int64_t *id,
+	     struct ops_err *err);
+
 /* store-creds.c */
 int	 store_cred_id(struct store *st, const char *name, int64_t *id,
 	     struct ops_err *err);

@@ -312,9 +312,66 @@ migrate_agent_socket(struct store *st, struct ops_err *err)
 	    sql_add_agent_socket, "credentials.agent_socket", err);
 }
 
-/* 9: i12-store's (automation documents); an empty place holder here
- * until that branch is merged. */
-static const char m9[] = "";
+/*
+ * 9: automation documents (store-autodoc.c). automation_versions is made
+ * again with an id (its old rowid, so nothing that points at a version
+ * moves), kind "document" and a document's columns, and body only for a
+ * command or script; automation_files holds the files a version's steps
+ * name. Nothing references automation_versions, so the drop cascades
+ * nowhere; jobs keep pointing at automations. The step in C rebuilds the
+ * table only when it has no doc column yet (a store whose user_version a
+ * test set back has it).
+ */
+static const char m9[] =
+	"CREATE TABLE IF NOT EXISTS automation_files ("
+	" version_id INTEGER NOT NULL"
+	"  REFERENCES automation_versions(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" path TEXT NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY (version_id, seq),"
+	" UNIQUE (version_id, path));";
+
+static const char sql_has_doc[] =
+	"SELECT count(*) FROM pragma_table_info('automation_versions')"
+	" WHERE name = 'doc'";
+static const char sql_versions_9[] =
+	"CREATE TABLE automation_versions_9 ("
+	" id INTEGER PRIMARY KEY,"
+	" automation_id INTEGER NOT NULL"
+	"  REFERENCES automations(id) ON DELETE CASCADE,"
+	" version INTEGER NOT NULL CHECK (version >= 1),"
+	" kind TEXT NOT NULL CHECK (kind IN ('command', 'script',"
+	"  'document')),"
+	" body TEXT,"
+	" format TEXT CHECK (format IN ('yaml', 'json')),"
+	" doc BLOB,"
+	" sha256 TEXT CHECK (length(sha256) = 64),"
+	" actor TEXT,"
+	" created INTEGER NOT NULL,"
+	" UNIQUE (automation_id, version),"
+	" CHECK ((kind = 'document') = (doc IS NOT NULL AND format IS NOT NULL"
+	"  AND sha256 IS NOT NULL)),"
+	" CHECK (kind = 'document' OR body IS NOT NULL));"
+	"INSERT INTO automation_versions_9 (id, automation_id, version, kind,"
+	" body, created) SELECT rowid, automation_id, version, kind, body,"
+	" created FROM automation_versions;"
+	"DROP TABLE automation_versions;"
+	"ALTER TABLE automation_versions_9 RENAME TO automation_versions;";
+
+static int
+migrate_autodoc(struct store *st, struct ops_err *err)
+{
+	int	rc, have = 0;
+
+	if ((rc = store_pragma_int(st, sql_has_doc, &have, err)) != OPS_OK)
+		return rc;
+	if (!have && (rc = sqlite3_exec(st->db, sql_versions_9, NULL, NULL,
+	    NULL)) != SQLITE_OK)
+		return store_dberr(st, rc, err, "add automation documents to "
+		    "%s", st->path);
+	return OPS_OK;
+}
 
 /*
  * 10: automation jobs (store-jobauto.c): a job's parameter values (a
@@ -362,7 +419,7 @@ static const struct migration migrations[] = {
 	{ .sql = m6, .before = migrate_job_limits },
 	{ .sql = m7 },
 	{ .sql = m8, .before = migrate_agent_socket },
-	{ .sql = m9 },
+	{ .sql = m9, .before = migrate_autodoc },
 	{ .sql = m10 },
 };
 

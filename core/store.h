@@ -367,9 +367,16 @@ void	store_cred_list_free(struct store_cred_list *l);
 
 /* ---- store-automations.c --------------------------------------------- */
 
+/*
+ * A version is a command or script (kinds 1-2, store_automation_add) or,
+ * from schema 9 on, an automation document (kind "document",
+ * store_automation_put): the file as applied, byte for byte, its format,
+ * the files its steps name, who applied it and a sha256 over it all.
+ */
 enum store_auto_kind {
 	STORE_AUTO_COMMAND = 1,
 	STORE_AUTO_SCRIPT,
+	STORE_AUTO_DOCUMENT,
 };
 
 struct store_automation {
@@ -378,6 +385,9 @@ struct store_automation {
 	char	*description;	/* NULL when unset */
 	int	 latest;	/* highest version */
 	int64_t	 created;
+	int	 versions;	/* how many */
+	int64_t	 applied;	/* when the latest version was added */
+	char	*applied_by;	/* ... by whom (NULL: not recorded) */
 };
 
 struct store_automation_list {
@@ -389,8 +399,14 @@ struct store_automation_version {
 	int64_t			 automation_id;
 	int			 version;
 	enum store_auto_kind	 kind;
-	char			*body;
+	char			*body;		/* NULL for a document */
 	int64_t			 created;
+	/* a document's (NULL, "" and 0 for a command or script): */
+	char			*format;	/* "yaml" or "json" */
+	char			*actor;		/* who applied it */
+	char			 sha256[65];
+	size_t			 doc_len;
+	size_t			 nfiles;
 };
 
 struct store_automation_version_list {
@@ -425,7 +441,8 @@ int	store_automation_versions(struct store *st, const char *name,
 int	store_automation_update(struct store *st, const char *name,
 	    const char *new_name, const char *description,
 	    struct ops_err *err);
-/* Jobs that ran it keep their command text. */
+/* Jobs that ran it keep their command text, automation name and version
+ * (their automation_id becomes 0); its versions and files go. */
 int	store_automation_delete(struct store *st, const char *name,
 	    struct ops_err *err);
 void	store_automation_free(struct store_automation *a);
@@ -433,6 +450,73 @@ void	store_automation_list_free(struct store_automation_list *l);
 void	store_automation_version_free(struct store_automation_version *v);
 void	store_automation_version_list_free(
 	    struct store_automation_version_list *l);
+
+/* ---- store-autodoc.c ------------------------------------------------- */
+
+/*
+ * Automation documents (schema 9). A version keeps the document as
+ * applied, byte for byte, and the files its steps name (a script's file,
+ * an upload's src), so a job runs exactly what was applied and never
+ * reads the disk again. sha256 is the lower-case hex SHA-256 of
+ *     u64(doc_len) doc u64(nfiles) { u64(path_len) path u64(len) data }
+ * with the files in strcmp order of their paths and u64 big-endian; put
+ * stores and returns the files in that order. created is in milliseconds
+ * like every store time. Limits: a document of 1..STORE_AUTODOC_MAX bytes,
+ * at most STORE_AUTOFILES_MAX files with distinct paths of 1..4096
+ * printable bytes, doc and files together at most STORE_AUTOTOTAL_MAX
+ * (OPS_E_TOOBIG beyond, OPS_E_INVAL for the rest).
+ */
+#define STORE_AUTODOC_MAX	(1024 * 1024)
+#define STORE_AUTOFILES_MAX	64
+#define STORE_AUTOPATH_MAX	4096
+#define STORE_AUTOTOTAL_MAX	(8 * 1024 * 1024)
+
+struct store_automation_file {
+	char		*path;		/* as the document names it */
+	unsigned char	*data;
+	size_t		 len;
+};
+
+struct store_automation_doc {
+	int64_t		 automation_id;
+	char		*name;
+	int		 version;
+	char		*format;	/* "yaml" or "json" */
+	unsigned char	*doc;		/* the file as applied, byte for byte */
+	size_t		 doc_len;
+	char		 sha256[65];	/* hex, of doc and files (above) */
+	struct store_automation_file *files;
+	size_t		 nfiles;
+	char		*actor;		/* who applied it */
+	int64_t		 created;	/* milliseconds since the epoch */
+};
+
+/*
+ * New automation (version 1), or version N+1 when the format, doc or
+ * files differ from the latest; *version gets the version, *changed 1
+ * when a version was added, 0 when unchanged (both may be NULL).
+ */
+int	store_automation_put(struct store *st, const char *name,
+	    const char *format, const unsigned char *doc, size_t doc_len,
+	    const struct store_automation_file *files, size_t nfiles,
+	    const char *actor, int *version, int *changed,
+	    struct ops_err *err);
+/* version 0: the latest. OPS_E_NOTFOUND for an unknown name or version,
+ * or a version that is a command or script rather than a document. */
+int	store_automation_doc_get(struct store *st, const char *name,
+	    int version, struct store_automation_doc **out,
+	    struct ops_err *err);
+/* By id (the job pins automation_id + version; works while the
+ * automation exists, whatever it is called now). */
+int	store_automation_doc_get_id(struct store *st, int64_t automation_id,
+	    int version, struct store_automation_doc **out,
+	    struct ops_err *err);
+void	store_automation_doc_free(struct store_automation_doc *d);
+/* The hex sha256 above of doc and files (files in any order). 0, or
+ * OPS_E_NOMEM. */
+int	store_automation_hash(const unsigned char *doc, size_t doc_len,
+	    const struct store_automation_file *files, size_t nfiles,
+	    char hex[65]);
 
 /* ---- store-jobs.c ---------------------------------------------------- */
 
