@@ -89,7 +89,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	10
+#define OPS_PROTO_VERSION	11
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -217,13 +217,15 @@ struct secret;
 	    "id:i state:s kind:s command:t requested_by:s timeout:i? "	\
 	    "forks:i? created:i started:i? finished:i? total:i ok:i "	\
 	    "failed:i runs:l output_cap:i? connect_timeout:i? "	\
-	    "become:s? become_cred:s?")					\
+	    "become:s? become_cred:s? automation:s? version:i? "	\
+	    "params:l? batches:i?")					\
 	/* see "Logs" above */						\
 	X(PROTO_JOB_LOGS, 215, "job-logs", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "job:i follow:b? target:s?", "job:i state:s")		\
 	X(PROTO_JOB_CANCEL, 216, "job-cancel", PROTO_REQ, "job:i", "")	\
 	X(PROTO_JOB_RERUN, 217, "job-rerun",				\
-	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i", "job:i rerun_of:i") \
+	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i failed:b?",		\
+	    "job:i rerun_of:i targets:l?")				\
 	X(PROTO_DAEMON_STATUS, 218, "daemon-status", PROTO_REQ, "",	\
 	    "pid:i version:s started:i uptime:i store:t socket:t "	\
 	    "locked:b key:s")						\
@@ -239,6 +241,17 @@ struct secret;
 	    "streams:a job:i?", "")					\
 	X(PROTO_UNSUBSCRIBE, 223, "unsubscribe", PROTO_REQ,		\
 	    "streams:a?", "")						\
+	/* automation run (232-239): the latest version of name on the	\
+	 * selectors (default: its targets); params are "NAME=VALUE"	\
+	 * strings (secrets among them: the body is never logged);	\
+	 * dry_run answers with the plan and starts nothing */		\
+	X(PROTO_AUTOMATION_RUN, 232, "automation-run",			\
+	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
+	    "name:s selectors:a? exclude:a? params:l? dry_run:b? "	\
+	    "forks:i? follow:b? group:b? timeout:i? output_cap:i? "	\
+	    "connect_timeout:i?",					\
+	    "job:i? targets:l automation:s version:i dry_run:b? "	\
+	    "batches:l? steps:l? params:l?")				\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

@@ -363,17 +363,14 @@ out:
 }
 
 int
-store_run_skip(struct store *st, int64_t run_id, const char *why,
-    struct ops_err *err)
+store_run_skip(struct store *st, int64_t run_id, struct ops_err *err)
 {
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc;
 
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)
 		return rc;
-	rc = store_run_finish(st, run_id, STORE_RUN_CANCELLED, -1, 0, why,
-	    err);
-	if (rc == OPS_OK && (rc = store_stmt(st, sql_skip_run, &stmt,
+	if ((rc = store_stmt(st, sql_skip_run, &stmt,
 	    err)) == OPS_OK) {
 		sqlite3_bind_int64(stmt, 1, run_id);
 		rc = step_done(st, stmt, "skip a run", err);

@@ -587,6 +587,20 @@ struct job_spec {
 	 * sudo) with become_cred's password (NULL: the target's) */
 	const char		*become_user;
 	const char		*become_cred;
+	/* automation run (jobs-automation.c): the pinned version, its
+	 * parameter values and steps; command is then the job's label.
+	 * NULL for an ad hoc command or script. */
+	const struct job_auto_plan *automation;
+};
+struct automation;
+struct store_param_spec;
+struct job_auto_plan {
+	int64_t				 automation_id;
+	const char			*name;
+	int				 version;
+	const struct automation		*a;	/* parsed: steps, rollout */
+	const struct store_param_spec	*params; /* bound values */
+	size_t				 nparams;
 };
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);
@@ -594,6 +608,27 @@ int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
  * name, and cred NULL or a password credential; never a secret. */
 int	jobs_become_check(struct ops_ctx *ctx, const char *user,
 	    const char *cred, struct ops_err *err);
+
+/* handlers-jobs.c: what "run" and "automation run" share */
+/* The targets the selectors sel and the -x selectors excl select
+ * (sorted; names borrowed from *l, which the caller frees; *out too). */
+int	run_resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
+	    const char **excl, size_t nexcl, struct store_target_list *l,
+	    const char ***out, size_t *nout, struct ops_err *err);
+/* A run's output_cap and connect_timeout from msg into s. */
+int	run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
+	    struct ops_err *err);
+
+/* handlers-automation.c: automation jobs in job show and job rerun */
+/* Add the automation, version, parameters (secrets "***"), and per run
+ * its batch, skipped flag and steps, to the job object o. */
+int	auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
+	    const struct store_run_list *rl, json_t *o, struct ops_err *err);
+/* Rerun automation job j (1 when it is one; 0: an ad hoc job) on the
+ * targets names (n), same version and values (secrets from the store). */
+int	auto_job_rerun(struct ops_ctx *ctx, struct client *c,
+	    const struct store_job *j, const char *const *names, size_t n,
+	    int64_t *id, struct ops_err *err);
 
 /* logs-stream.c: stored output in pieces (see core/proto.h, logs-data) */
 /* 1 when the len bytes at p go as base64 (NUL or not UTF-8). */

@@ -38,6 +38,7 @@ handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
 handler_fn	handle_hostkey_list, handle_hostkey_accept,
 		handle_hostkey_import, handle_hostkey_reject;
 /* handlers-jobs.c */
+handler_fn	handle_automation_run;
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 		handle_job_cancel, handle_job_rerun;
 /* handlers-daemon.c */
@@ -88,6 +89,8 @@ static const struct dispatch_op ops[] = {
 
 	/* jobs (job logs streams its answer, or follows the job) */
 	[PROTO_RUN] = { handle_run, OPERATOR, STORE | TX, "run" },
+	[PROTO_AUTOMATION_RUN] = { handle_automation_run, OPERATOR,
+	    STORE | TX, "automation.run" },
 	[PROTO_JOB_LIST] = { handle_job_list, VIEWER, STORE, "job.list" },
 	[PROTO_JOB_SHOW] = { handle_job_show, VIEWER, STORE, "job.show" },
 	[PROTO_JOB_LOGS] = { handle_job_logs, VIEWER, STORE | DEFER,

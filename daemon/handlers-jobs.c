@@ -34,7 +34,7 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
  * A run's own limits: output_cap (bytes per stream, up to output-cap-max
  * or output-cap, whichever is larger) and connect_timeout (seconds).
  */
-static int
+int
 run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
     struct ops_err *err)
 {
@@ -92,8 +92,8 @@ items_text(const struct selector_set *set, const char *picked_none,
  * listed: a mistyped "!name" must not go unnoticed), and a set whose
  * terms each match but together select nothing.
  */
-static int
-resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
+int
+run_resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
     const char **excl, size_t nexcl, struct store_target_list *l,
     const char ***out, size_t *nout, struct ops_err *err)
 {
@@ -318,7 +318,7 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
 		goto out;
 	}
-	if ((nsel > 0 || nexcl > 0) && (rc = resolve(ctx, sel, nsel, excl,
+	if ((nsel > 0 || nexcl > 0) && (rc = run_resolve(ctx, sel, nsel, excl,
 	    nexcl, &l, &names, &n, err)) != OPS_OK)
 		goto out;
 	s.command = body;
@@ -503,6 +503,8 @@ handle_job_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if ((*result = job_json(j, &rl, 1)) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "build job %lld",
 		    (long long)j->id);
+	else
+		rc = auto_job_show(ctx, j, &rl, *result, err);
 	store_job_free(j);
 	store_run_list_free(&rl);
 	return rc;
@@ -607,19 +609,33 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct store_run_list	 rl;
 	struct job_spec		 s;
 	const char		**names = NULL;
-	int64_t			 id;
-	size_t			 i;
-	int			 rc;
+	int64_t			 id = 0;
+	size_t			 i, n = 0;
+	int			 rc, failed = 0;
+	json_t			*t;
 
 	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
 		return rc;
 	memset(&s, 0, sizeof(s));
+	if (proto_has(msg, "failed") && (rc = proto_get_bool(msg, "failed",
+	    &failed, err)) != OPS_OK)
+		goto out;
 	if ((names = calloc(rl.n + 1, sizeof(*names))) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "rerun job");
 		goto out;
 	}
-	for (i = 0; i < rl.n; i++) {
-		names[i] = rl.v[i].target;
+	/* --failed: the targets that did not end ok (skipped ones too) */
+	for (i = 0; i < rl.n; i++)
+		if (!failed || rl.v[i].state != STORE_RUN_OK)
+			names[n++] = rl.v[i].target;
+	if (n == 0) {
+		rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld --failed: "
+		    "no target failed or was skipped", (long long)j->id);
+		goto out;
+	}
+	if ((rc = auto_job_rerun(ctx, c, j, names, n, &id, err)) != OPS_OK)
+		goto out;
+	for (i = 0; i < n && id == 0; i++) {
 		/* Its credential and host-key choice were never kept. */
 		if (adhoc_host_is_name(names[i])) {
 			rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld: "
@@ -635,15 +651,21 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.output_cap = (size_t)j->output_cap;
 	s.connect_timeout_ms = j->connect_timeout_ms;
 	s.targets = names;
-	s.ntargets = rl.n;
+	s.ntargets = n;
 	s.rerun_of = j->id;
 	s.become_user = j->become_user;
 	s.become_cred = j->become_cred;
-	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
+	if (id == 0 && (rc = runner_submit(ctx, &s, c->actor, &id,
+	    err)) != OPS_OK)
 		goto out;
-	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,
-	    "rerun_of", (json_int_t)j->id)) == NULL)
+	if ((t = json_array()) == NULL || (*result = json_pack("{s:I, s:I, "
+	    "s:o}", "job", (json_int_t)id, "rerun_of", (json_int_t)j->id,
+	    "targets", t)) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "build rerun reply");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(t, json_string(names[i]));
 out:
 	free(names);
 	store_job_free(j);

@@ -37,6 +37,8 @@ struct jobs_auth {
 enum slot_state {
 	SLOT_WAIT = 0,		/* not started */
 	SLOT_RUNNING,		/* batch in flight */
+	SLOT_STEP,		/* automation: a step ended, the next one
+				 * (or a retry) starts from the runner */
 	SLOT_DONE,		/* result recorded; batch still to free */
 	SLOT_OVER,		/* nothing held */
 };
@@ -72,6 +74,7 @@ struct job_slot {
 	size_t			 seen[3];	/* bytes the target sent */
 	int			 cut[3];	/* the cap was reached */
 	long long		 seq;
+	struct slot_auto	*au;		/* automation jobs, else NULL */
 	struct slot_pending {		/* output not yet stored */
 		unsigned char	*p;
 		size_t		 len, cap;
@@ -96,6 +99,7 @@ struct job {
 	size_t			 ndone, nok;
 	int			 ending;	/* cancel or interrupt */
 	struct job_input	*input;		/* owned; NULL when none */
+	struct job_auto		*au;		/* an automation, else NULL */
 	struct job		*next_job;
 };
 
@@ -121,6 +125,13 @@ struct jobs {
 };
 
 /* jobs-run.c */
+/* Output of s's command (stored held back and sent as events). */
+void	jobs_slot_output(struct job_slot *s, enum ssh_stream stream,
+	    const unsigned char *buf, size_t len);
+/* Store r as s's result and send its final run-state. */
+void	jobs_slot_record(struct job_slot *s, const struct ssh_result *r);
+/* s has its result: SLOT_DONE, counted, the runner kicked. */
+void	jobs_slot_finished(struct job_slot *s, int ok);
 /* Start slot s: on failure the run is recorded as an error and the slot
  * is over (the caller just moves on). */
 void	jobs_slot_start(struct job_slot *s);
@@ -135,6 +146,35 @@ void	jobs_slot_flush(struct job_slot *s);
 void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    enum run_class cls, const char *error);
 void	jobs_auth_free_all(struct jobs *js);
+
+/*
+ * jobs-automation.c: a job that runs an automation's pinned version. At
+ * job start jobs_auto_load reads the version's document from the store,
+ * parses it, opens the job's parameter values and reads each run's
+ * batch (nothing to do for an ad hoc job: j->au stays NULL). The runner
+ * then calls jobs_auto_fill instead of starting slots in order: it moves
+ * each target to its next step when its own step ends (targets never
+ * wait for each other within a batch), starts a batch only when the one
+ * before ended, and skips the later batches once more targets failed
+ * than max_failures allows.
+ */
+struct job_auto;
+struct slot_auto;
+struct store_job;
+int	jobs_auto_load(struct job *j, const struct store_job *sj,
+	    struct ops_err *err);
+void	jobs_auto_free(struct job *j);
+/* From jobs_slot_start once s->t and s->auth are set: step 1. */
+int	jobs_auto_begin(struct job_slot *s, const struct store_cred *cr,
+	    struct ops_err *err);
+/* job_fill's part for an automation job (j->au set). */
+void	jobs_auto_fill(struct job *j);
+/* The job ends under s (cancel, interrupt): its step states say so. */
+void	jobs_auto_slot_abort(struct job_slot *s, const char *why);
+void	jobs_auto_slot_release(struct job_slot *s);
+/* runner_submit's part: the pin, values and steps of job id. */
+int	jobs_auto_submit(struct ops_ctx *ctx, int64_t id,
+	    const struct job_spec *spec, struct ops_err *err);
 
 /* jobs-input.c */
 struct job_input *jobs_input_new(void);

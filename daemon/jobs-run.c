@@ -277,6 +277,7 @@ jobs_slot_release(struct job_slot *s)
 	ssh_batch_free(s->b);
 	s->b = NULL;
 	jobs_become_release(s);
+	jobs_auto_slot_release(s);
 	auth_release(s->auth);
 	s->auth = NULL;
 	free(s->known);
@@ -336,14 +337,22 @@ static void
 on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
     const unsigned char *buf, size_t len)
 {
-	struct job_slot		*s = arg;
+	(void)idx;
+	(void)target;
+	jobs_slot_output(arg, stream, buf, len);
+}
+
+void
+jobs_slot_output(struct job_slot *s, enum ssh_stream stream,
+    const unsigned char *buf, size_t len)
+{
 	struct ops_ctx		*ctx = slot_ctx(s);
+	const char		*target = s->target;
 	struct ops_err		 err;
 	struct ops_event	 ev = { .kind = OPS_EV_JOB_OUTPUT };
 	size_t			 take = len;
 	int			 si = stream == SSH_STDERR ? 2 : 1;
 
-	(void)idx;
 	if (ctx->store == NULL)
 		return;
 	if (pending_add(s, si - 1, buf, len) == 0)
@@ -469,17 +478,15 @@ run_msg(const struct ssh_result *r, const char *msg)
 	return r->msg;
 }
 
-static void
-on_done(void *arg, size_t idx, const struct ssh_result *r)
+void
+jobs_slot_record(struct job_slot *s, const struct ssh_result *r)
 {
-	struct job_slot		*s = arg;
 	struct ops_ctx		*ctx = slot_ctx(s);
 	struct ops_err		 err;
 	enum store_run_state	 state = result_state(r);
 	char			 msg[OPS_ERR_MSG_MAX + 256];
 	int			 sig = 0;
 
-	(void)idx;
 	msg[0] = '\0';
 	if (!r->ok)
 		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
@@ -510,12 +517,27 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
+}
+
+void
+jobs_slot_finished(struct job_slot *s, int ok)
+{
 	s->state = SLOT_DONE;
 	s->job->active--;
 	s->job->ndone++;
-	if (r->ok)
+	if (ok)
 		s->job->nok++;
-	jobs_kick(ctx);
+	jobs_kick(slot_ctx(s));
+}
+
+static void
+on_done(void *arg, size_t idx, const struct ssh_result *r)
+{
+	struct job_slot	*s = arg;
+
+	(void)idx;
+	jobs_slot_record(s, r);
+	jobs_slot_finished(s, r->ok);
 }
 
 /* The host keys accepted for the target, as the engine wants them. */
@@ -608,6 +630,19 @@ jobs_slot_start(struct job_slot *s)
 	s->t.known = s->known;
 	s->t.nknown = s->nknown;
 	s->t.accept_new = t == NULL && jobs_adhoc_accept_new(s);
+	s->t.connect_timeout_ms = j->connect_timeout_ms;
+	if (j->au != NULL) {
+		/* an automation: its steps, one after another (on the same
+		 * pooled session) */
+		if ((rc = jobs_auto_begin(s, cr, &err)) != OPS_OK) {
+			cls = RUN_CLASS_INTERNAL;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		store_target_free(t);
+		store_cred_free(cr);
+		return;
+	}
 	memset(&s->x, 0, sizeof(s->x));
 	if (j->script) {
 		/* Uploaded over SFTP to a private temp file and run there;
@@ -621,7 +656,6 @@ jobs_slot_start(struct job_slot *s)
 		s->x.stdin_len = secret_len(j->input->stdin_data);
 	}
 	s->x.timeout_ms = j->timeout_ms;
-	s->t.connect_timeout_ms = j->connect_timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
 	s->x.on_output = on_output;
 	s->x.on_done = on_done;

@@ -88,6 +88,7 @@ job_free(struct job *j)
 	}
 	free(j->slots);
 	free(j->command);
+	jobs_auto_free(j);
 	jobs_input_free(j->input);
 	free(j->become_user);
 	free(j->become_cred);
@@ -141,8 +142,12 @@ job_fill(struct job *j)
 			j->slots[i].state = SLOT_OVER;
 		}
 	}
-	while (!j->ending && j->active < (size_t)j->forks && j->next < j->n)
-		jobs_slot_start(&j->slots[j->next++]);
+	if (j->au != NULL)
+		jobs_auto_fill(j);
+	else
+		while (!j->ending && j->active < (size_t)j->forks &&
+		    j->next < j->n)
+			jobs_slot_start(&j->slots[j->next++]);
 	if (j->ndone == j->n && j->active == 0)
 		job_finish(j, 0);
 }
@@ -162,8 +167,11 @@ job_end(struct job *j, enum store_run_state rstate,
 	j->ending = 1;
 	for (i = 0; i < j->n; i++) {
 		s = &j->slots[i];
+		if (j->au != NULL)
+			jobs_auto_slot_abort(s, why);
 		switch (s->state) {
 		case SLOT_RUNNING:
+		case SLOT_STEP:
 			jobs_slot_release(s);	/* aborts the channel */
 			j->active--;
 			jobs_slot_end(s, rstate, cls, why);
@@ -226,7 +234,8 @@ job_start(struct jobs *js, int64_t id, struct ops_err *err)
 		j->slots[i].target = rl.v[i].target;
 		rl.v[i].target = NULL;
 	}
-	if ((rc = store_job_set_state(ctx->store, id, STORE_JOB_RUNNING,
+	if ((rc = jobs_auto_load(j, sj, err)) != OPS_OK ||
+	    (rc = store_job_set_state(ctx->store, id, STORE_JOB_RUNNING,
 	    err)) != OPS_OK)
 		goto out;
 	j->next_job = js->running;
@@ -438,6 +447,7 @@ flush_all(struct jobs *js)
 	for (j = js->running; j != NULL; j = j->next_job)
 		for (i = 0; i < j->n; i++)
 			if (j->slots[i].state == SLOT_RUNNING ||
+			    j->slots[i].state == SLOT_STEP ||
 			    j->slots[i].state == SLOT_DONE)
 				jobs_slot_flush(&j->slots[i]);
 	if (tx && store_tx_commit(ctx->store, &err) != OPS_OK)
@@ -717,8 +727,11 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	s.become_user = spec->become_user;
 	s.become_cred = spec->become_cred;
 	/* A target removed since fails with the store's message. */
-	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
+	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK ||
+	    (spec->automation != NULL && (rc = jobs_auto_submit(ctx, *job,
+	    spec, err)) != OPS_OK)) {
 		secret_free(spec->stdin_data);
+		*job = 0;
 		return rc;
 	}
 	if ((spec->stdin_data != NULL || spec->nhosts > 0) &&
