@@ -433,8 +433,8 @@ step_start_failed(struct job_slot *s, const char *why)
 	r.cls = SSH_CLASS_INTERNAL;
 	r.exit_status = -1;
 	r.target = s->target;
-	snprintf(r.msg, sizeof(r.msg), "step %s: %s",
-	    s->job->au->a->steps[sa->step].name, why);
+	snprintf(r.msg, sizeof(r.msg), "step %.64s: %.*s",
+	    s->job->au->a->steps[sa->step].name, (int)sizeof(r.msg) - 80, why);
 	if (!sa->failed) {
 		sa->failed = 1;
 		sa->fail = r;
@@ -450,7 +450,6 @@ step_done(void *arg, size_t idx, const struct ssh_result *r)
 	struct ops_ctx		*ctx = ctx_of(j);
 	struct slot_auto	*sa = s->au;
 	const struct auto_step	*st = &j->au->a->steps[sa->step];
-	char			 msg[OPS_ERR_MSG_MAX];
 
 	(void)idx;
 	mask_stream_end(&sa->ms[0], emit_out, s);
@@ -473,8 +472,8 @@ step_done(void *arg, size_t idx, const struct ssh_result *r)
 		sa->fail = *r;
 		memset(&sa->fail.out, 0, sizeof(sa->fail.out));
 		memset(&sa->fail.err, 0, sizeof(sa->fail.err));
-		snprintf(msg, sizeof(msg), "step %s: %s", st->name, r->msg);
-		snprintf(sa->fail.msg, sizeof(sa->fail.msg), "%s", msg);
+		snprintf(sa->fail.msg, sizeof(sa->fail.msg), "step %.64s: "
+		    "%.*s", st->name, (int)sizeof(sa->fail.msg) - 80, r->msg);
 		if (r->cls == SSH_CLASS_EXIT)
 			snprintf(sa->fail.msg, sizeof(sa->fail.msg), "step %s "
 			    "exited %d", st->name, r->exit_status);

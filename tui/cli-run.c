@@ -744,14 +744,11 @@ cli_run(const struct cli_args *a)
 {
 	struct cli_conn	 c;
 	struct ops_err	 err;
-	struct sigaction sa;
 	const char	*script_path = cli_opt(a, "script");
 	char		*body = NULL;
-	json_t		*m = NULL, *r = NULL;
-	enum proto_type	 type;
+	json_t		*m = NULL;
 	struct run_limits lim;
 	long		 timeout, forks;
-	long long	 rid, id;
 	int		 nsel, ncmd, rc, group = cli_flag(a, "group");
 
 	nsel = a->dashdash > 0 ? a->dashdash - 1 : a->npos;
@@ -790,6 +787,38 @@ cli_run(const struct cli_args *a)
 	if (group)
 		(void)proto_add_bool(m, "group", 1, NULL);
 	run_limit_add(m, &lim);
+	rc = cli_run_follow(&c, a, "run", m, group);
+out:
+	cli_run_wipe(m);
+	json_decref(m);
+	free(body);
+	client_close(&c);
+	return rc;
+}
+
+int
+cli_run_limits(const struct cli_args *a, json_t *m)
+{
+	struct run_limits lim;
+
+	if (run_limit_opts(a, &lim) != 0)
+		return EXIT_USAGE;
+	run_limit_add(m, &lim);
+	return 0;
+}
+
+int
+cli_run_follow(struct cli_conn *cc, const struct cli_args *a,
+    const char *what, json_t *m, int group)
+{
+	struct cli_conn	*c = cc;
+	struct ops_err	 err;
+	struct sigaction sa;
+	json_t		*r = NULL;
+	enum proto_type	 type;
+	long long	 rid, id;
+	int		 rc;
+
 	/* The daemon attaches us to the job it creates: no event is
 	 * missed, and other jobs' events never come. */
 	(void)proto_add_bool(m, "follow", 1, NULL);
@@ -800,40 +829,37 @@ cli_run(const struct cli_args *a)
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
-	if ((rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
-		cli_errmsg("run", ops_err_msg(&err));
-		rc = EXIT_NODAEMON;
-		goto out;
+	if ((rc = client_send_msg(c, m, &rid, &err)) != OPS_OK) {
+		cli_errmsg(what, ops_err_msg(&err));
+		return EXIT_NODAEMON;
 	}
 	/* The reply comes before our job's events (skip anything else). */
 	for (;;) {
 		json_decref(r);
-		if ((rc = client_recv(&c, &r, &type, &err)) != OPS_OK) {
-			cli_errmsg("run", ops_err_msg(&err));
-			rc = EXIT_NODAEMON;
-			goto out;
+		if ((rc = client_recv(c, &r, &type, &err)) != OPS_OK) {
+			cli_errmsg(what, ops_err_msg(&err));
+			return EXIT_NODAEMON;
 		}
 		if (!(proto_type_flags(type) & PROTO_F_EVENT) &&
 		    proto_msg_id(r) == rid)
 			break;
 	}
 	if (type == PROTO_ERROR) {
-		cli_errmsg("run", cli_str(r, "message"));
-		rc = EXIT_REFUSED;
-		goto out;
+		cli_errmsg(what, cli_str(r, "message"));
+		/* a parameter's value refused: a usage error */
+		rc = cli_int(r, "code") == OPS_E_INVAL && strncmp(cli_str(r,
+		    "message"), "parameter ", 10) == 0 ? EXIT_USAGE :
+		    EXIT_REFUSED;
+		json_decref(r);
+		return rc;
 	}
 	id = cli_int(json_object_get(r, "result"), "job");
 	detach_len = 0;
 	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
 	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);
 	detach_len = strlen(detach_msg);
-	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
+	rc = follow_job(c, a, id, json_object_get(json_object_get(r,
 	    "result"), "targets"), group);
-out:
-	cli_run_wipe(m);
-	json_decref(m);
 	json_decref(r);
-	free(body);
-	client_close(&c);
 	return rc;
 }

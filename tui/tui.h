@@ -150,6 +150,18 @@ void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
 
+/* cli-run.c: what "run" and "automation run" share. cli_run_follow
+ * sends m (a request that makes a job) with follow, then prints the
+ * job's live output, the summary (--group, --json, -S as run does) and
+ * returns run's exit code; what names the command in errors. */
+int	cli_run_follow(struct cli_conn *c, const struct cli_args *a,
+	    const char *what, json_t *m, int group);
+/* --connect-timeout and --output-cap into m; 0 or EXIT_USAGE. */
+int	cli_run_limits(const struct cli_args *a, json_t *m);
+
+/* cli-automation-run.c */
+int	cli_automation_run(const struct cli_args *a);
+
 /* cli-run-targets.c: run's SELECTOR... (the first nsel positionals),
  * -x and --stdin into m; 0 or an exit code (the reason printed).
  * cli_run_wipe wipes what m holds of our stdin. */
