@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "automation.h"
+#include "termsafe.h"
 #include "tui.h"
 
 #define AUTO_RUN_DETAILS \
@@ -309,4 +310,82 @@ out:
 	wipe_params(m);
 	json_decref(m);
 	return rc;
+}
+
+/* ---- job show ---------------------------------------------------------- */
+
+void
+cli_job_auto_head(const json_t *o)
+{
+	const json_t	*p;
+	size_t		 i;
+
+	if (json_object_get(o, "params") == NULL)
+		return;
+	printf("automation ");
+	cli_safe_puts(stdout, cli_str(o, "automation"));
+	printf(" version %lld, %lld batches\n", cli_int(o, "version"),
+	    cli_int(o, "batches"));
+	json_array_foreach(json_object_get(o, "params"), i, p) {
+		printf("param     ");
+		cli_safe_puts(stdout, cli_str(p, "name"));
+		printf(" = ");
+		/* a value may hold newlines: one line here */
+		cli_put_json(json_object_get(p, "value"), 0);
+		putchar('\n');
+	}
+}
+
+void
+cli_job_auto_steps(const json_t *o)
+{
+	const json_t	*runs = json_object_get(o, "runs"), *r, *st;
+	char		**cells = NULL, buf[32];
+	size_t		 i, k, n = 0, c = 0, nc = 6;
+
+	if (json_object_get(o, "params") == NULL)
+		return;
+	json_array_foreach(runs, i, r)
+		n += json_array_size(json_object_get(r, "steps"));
+	if ((cells = calloc((n + 1) * nc, sizeof(*cells))) == NULL)
+		return;
+	cells[c++] = strdup("TARGET");
+	cells[c++] = strdup("BATCH");
+	cells[c++] = strdup("STEP");
+	cells[c++] = strdup("STATE");
+	cells[c++] = strdup("EXIT");
+	cells[c++] = strdup("ERROR");
+	json_array_foreach(runs, i, r) {
+		json_array_foreach(json_object_get(r, "steps"), k, st) {
+			cells[c++] = termsafe_strdup(cli_str(r, "target"), 0);
+			snprintf(buf, sizeof(buf), "%lld", cli_int(r, "batch"));
+			cells[c++] = strdup(buf);
+			snprintf(buf, sizeof(buf), "%zu. ", k + 1);
+			cells[c] = malloc(strlen(buf) + strlen(cli_str(st,
+			    "name")) + 1);
+			if (cells[c] != NULL)
+				sprintf(cells[c], "%s%s", buf, cli_str(st,
+				    "name"));
+			c++;
+			cells[c++] = strdup(cli_str(st, "state"));
+			if (json_is_integer(json_object_get(st, "exit")))
+				snprintf(buf, sizeof(buf), "%lld", cli_int(st,
+				    "exit"));
+			else
+				snprintf(buf, sizeof(buf), "-");
+			cells[c++] = strdup(buf);
+			cells[c++] = termsafe_strdup(json_is_string(
+			    json_object_get(st, "error")) ? cli_str(st,
+			    "error") : "-", 0);
+		}
+	}
+	for (i = 0; i < c && cells[i] != NULL; i++)
+		;
+	if (i == c) {
+		printf("\n");
+		cli_table(cells, n + 1, nc);
+	}
+	for (i = 0; i < c; i++)
+		free(cells[i]);
+	free(cells);
 }

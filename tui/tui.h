@@ -161,6 +161,11 @@ int	cli_run_limits(const struct cli_args *a, json_t *m);
 
 /* cli-automation-run.c */
 int	cli_automation_run(const struct cli_args *a);
+/* job show of an automation job (job show's object o): its automation,
+ * version, parameters (secrets come as ***) and batches; then each
+ * target's steps. Nothing for an ad hoc job. */
+void	cli_job_auto_head(const json_t *o);
+void	cli_job_auto_steps(const json_t *o);
 
 /* cli-run-targets.c: run's SELECTOR... (the first nsel positionals),
  * -x and --stdin into m; 0 or an exit code (the reason printed).
