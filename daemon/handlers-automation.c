@@ -107,14 +107,21 @@ check_download(const struct automation *a, const struct client *c,
 {
 	size_t	i;
 
-	for (i = 0; i < a->nsteps; i++)
-		if (a->steps[i].kind == AUTO_STEP_DOWNLOAD &&
-		    c->uid != geteuid())
+	for (i = 0; i < a->nsteps; i++) {
+		if (a->steps[i].kind != AUTO_STEP_DOWNLOAD)
+			continue;
+		if (c->uid != geteuid())
 			return ops_err_set(err, OPS_E_PERM, "automation %s: "
 			    "step %s downloads into %s on the daemon's host; "
 			    "only the daemon's own user (uid %ld) may run it, "
 			    "not %s", a->name, a->steps[i].name,
 			    a->steps[i].dest, (long)geteuid(), c->actor);
+		if (a->steps[i].dest[0] != '/')
+			return ops_err_set(err, OPS_E_INVAL, "automation %s: "
+			    "step %s downloads into %s: the directory must be "
+			    "an absolute path on the daemon's host", a->name,
+			    a->steps[i].name, a->steps[i].dest);
+	}
 	return OPS_OK;
 }
 
