@@ -66,10 +66,12 @@
  * over-long string. The typed getters then apply the handler's own bounds.
  *
  * Secrets. The bodies of sensitive types (unlock, passwd, cred-add, and
- * target-import, run and job-output, which carry inventory passwords,
- * command lines and job output) never reach a log: proto_describe prints
- * only their type, id and size. Replies to job-list, job-show, job-logs,
- * job-rerun, run and target-import are left out the same way
+ * target-import, run, job-output and automation-apply, which carry
+ * inventory passwords, command lines, job output and whole automation
+ * documents) never reach a log: proto_describe prints only their type,
+ * id and size. Replies to job-list, job-show, job-logs, job-rerun, run,
+ * target-import, automation-show and automation-export are left out the
+ * same way
  * (PROTO_F_SENSITIVE_REPLY, proto_describe_reply). Handlers move
  * secret strings out with proto_take_secret, which wipes the JSON copy.
  * The reader and writer wipe frame bytes once they are consumed or sent.
@@ -241,6 +243,30 @@ struct secret;
 	    "streams:a job:i?", "")					\
 	X(PROTO_UNSUBSCRIBE, 223, "unsubscribe", PROTO_REQ,		\
 	    "streams:a?", "")						\
+	/* automations: apply sends the document and the files its	\
+	 * steps name, each base64 (data) with the path the document	\
+	 * gives; the daemon parses it (the name is the document's)	\
+	 * and adds a version when anything changed. show, history	\
+	 * and export take version 0 or none for the latest; export's	\
+	 * doc is base64 of the file as applied. */			\
+	X(PROTO_AUTOMATION_APPLY, 225, "automation-apply",		\
+	    PROTO_REQ | PROTO_SECRET,					\
+	    "format:s doc:t files:l? source:s?",			\
+	    "name:s version:i changed:b created:b sha256:s")		\
+	X(PROTO_AUTOMATION_LIST, 226, "automation-list", PROTO_REQ, "",	\
+	    "[o]")							\
+	X(PROTO_AUTOMATION_SHOW, 227, "automation-show",		\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "name:s version:i?",	\
+	    "name:s version:i latest:i versions:i format:s sha256:s "	\
+	    "actor:s? created:i size:i description:t? files:l "	\
+	    "params:l steps:l targets:l rollout:o timeout:i")		\
+	X(PROTO_AUTOMATION_HISTORY, 228, "automation-history",		\
+	    PROTO_REQ, "name:s", "[o]")					\
+	X(PROTO_AUTOMATION_EXPORT, 229, "automation-export",		\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "name:s version:i?",	\
+	    "name:s version:i format:s doc:t sha256:s")		\
+	X(PROTO_AUTOMATION_RM, 230, "automation-rm", PROTO_REQ,	\
+	    "name:s", "")						\
 	/* automation run (232-239): the latest version of name on the	\
 	 * selectors (default: its targets); params are "NAME=VALUE"	\
 	 * strings (secrets among them: the body is never logged);	\

@@ -47,6 +47,10 @@ handler_fn	handle_daemon_status, handle_daemon_stop;
 handler_fn	handle_audit_list, handle_audit_verify;
 /* events-client.c */
 handler_fn	handle_subscribe, handle_unsubscribe;
+/* handlers-automations.c */
+handler_fn	handle_automation_apply, handle_automation_list,
+		handle_automation_show, handle_automation_history,
+		handle_automation_export, handle_automation_rm;
 
 static const struct dispatch_op ops[] = {
 	/* 100s: the handshake, and what opens or closes the store */
@@ -99,6 +103,22 @@ static const struct dispatch_op ops[] = {
 	    "job.cancel" },
 	[PROTO_JOB_RERUN] = { handle_job_rerun, OPERATOR, STORE | TX,
 	    "job.rerun" },
+
+	/* automations: who may change targets may change automations;
+	 * apply audits itself (its object is the document's name, its
+	 * detail the version and sha256) */
+	[PROTO_AUTOMATION_APPLY] = { handle_automation_apply, OPERATOR,
+	    STORE | SELF, "automation.apply" },
+	[PROTO_AUTOMATION_LIST] = { handle_automation_list, VIEWER, STORE,
+	    "automation.list" },
+	[PROTO_AUTOMATION_SHOW] = { handle_automation_show, VIEWER, STORE,
+	    "automation.show" },
+	[PROTO_AUTOMATION_HISTORY] = { handle_automation_history, VIEWER,
+	    STORE, "automation.history" },
+	[PROTO_AUTOMATION_EXPORT] = { handle_automation_export, VIEWER,
+	    STORE, "automation.export" },
+	[PROTO_AUTOMATION_RM] = { handle_automation_rm, OPERATOR,
+	    STORE | TX, "automation.rm" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

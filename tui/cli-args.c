@@ -1,7 +1,8 @@
 /*
  * cli-args.c: a command line parsed against its table entry: options
  * checked against the entry's spec (--name VALUE, --name=VALUE, -f for
- * --follow, -x for --exclude, -p for --param, -S for --max-exit), positional bounds, and the getters the cli-*.c files use.
+ * --follow, -x for --exclude, -p for --param, -S for --max-exit, -o for
+ * --output), positional bounds, and the getters the cli-*.c files use.
  */
 #include "config.h"
 
@@ -99,6 +100,10 @@ cli_parse(struct cli_args *a, int argc, char **argv, int *help)
 		if (strcmp(arg, "-S") == 0 &&
 		    cmd_option_kind(a->e, "max-exit", 8) == 1)
 			arg = "--max-exit";
+		/* -o is --output where the command has it. */
+		if (strcmp(arg, "-o") == 0 &&
+		    cmd_option_kind(a->e, "output", 6) == 2)
+			arg = "--output";
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			*help = 1;
 			return 0;

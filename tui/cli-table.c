@@ -44,6 +44,13 @@ extern const struct cmd_entry cmd_hostkey_list_entry;
 extern const struct cmd_entry cmd_hostkey_accept_entry;
 extern const struct cmd_entry cmd_hostkey_import_entry;
 extern const struct cmd_entry cmd_hostkey_reject_entry;
+extern const struct cmd_entry cmd_automation_apply_entry;
+extern const struct cmd_entry cmd_automation_list_entry;
+extern const struct cmd_entry cmd_automation_show_entry;
+extern const struct cmd_entry cmd_automation_history_entry;
+extern const struct cmd_entry cmd_automation_diff_entry;
+extern const struct cmd_entry cmd_automation_export_entry;
+extern const struct cmd_entry cmd_automation_rm_entry;
 
 static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_help_entry,
@@ -68,7 +75,6 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_audit_list_entry,
 	&cmd_audit_verify_entry,
 	&cmd_run_entry,
-	&cmd_automation_run_entry,
 	&cmd_events_entry,
 	&cmd_job_list_entry,
 	&cmd_job_show_entry,
@@ -80,6 +86,14 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_hostkey_accept_entry,
 	&cmd_hostkey_import_entry,
 	&cmd_hostkey_reject_entry,
+	&cmd_automation_apply_entry,
+	&cmd_automation_list_entry,
+	&cmd_automation_show_entry,
+	&cmd_automation_run_entry,
+	&cmd_automation_history_entry,
+	&cmd_automation_diff_entry,
+	&cmd_automation_export_entry,
+	&cmd_automation_rm_entry,
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
 
