@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 53
+plan_tests 54
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -64,6 +64,24 @@ run "$O" target add f2 --host 127.0.0.3 --port "$P2" --user "$U" --cred k \
     --tag pair
 run "$O" hostkey import "$B/known_hosts"
 is "$rc" 0 "53 targets on two sshd, host keys imported"
+
+# ---- one session per target for three steps ---------------------------
+apply three <<'EOF'
+name: three
+targets: ["tag:many"]
+rollout:
+  forks: 50
+steps:
+  - command: echo one
+  - command: echo two
+  - command: echo three
+EOF
+before=$(logins)
+run "$O" automation run three
+is "$rc" 0 "three steps on 50 targets (none pooled yet)"
+like "$err" "50 ok, 0 failed" "all 50 ok"
+is "$(printf '%s\n' "$out" | grep -c ': three$')" 50 "each ran step 3"
+is "$(( $(logins) - before ))" 50 "50 sessions on the sshd side (one per target)"
 
 # ---- parameters and secrets -------------------------------------------
 SECRET='hunter2-z9q'
@@ -97,10 +115,13 @@ ok $? "automation apply env"
 Q='it'"'"'s "x" $(echo no) `echo no` $HOME'
 NL='line1
 line2'
-run sh -c "printf '%s\n' '$SECRET' | '$O' automation run env -p 'q=$Q' \
-    -p 'nl=$NL' -p tok -p 'psout=$R/ps.txt'"
+run_env() {
+	printf '%s\n' "$SECRET" | "$O" automation run env -p "q=$Q" \
+	    -p "nl=$NL" -p tok -p "psout=$R/ps.txt"
+}
+run run_env
 is "$rc" 0 "automation run exits 0"
-like "$out" "^t01: <it's \"x\" \\\$(echo no) \`echo no\` \\\$HOME>$" \
+like "$out" "^t01: <it's \"x\" \\\$\\(echo no\\) \`echo no\` \\\$HOME>$" \
     "a value with quotes, \$(...), backticks arrives as it was"
 like "$out" "^t01: <line1$" "a value with a newline: its first line"
 like "$out" "^t01: line2>$" "... and its second, in the same variable"
@@ -129,24 +150,6 @@ is "$hits" 0 "no file under \$OPSICLE_HOME (store, logs) holds the secret"
 run sh -c "printf '%s\n' '$SECRET' | '$O' automation run env -p n=9 -p tok"
 is "$rc" 2 "a bad value is a usage error (exit 2)"
 like "$err" "parameter 'n'" "naming the parameter"
-
-# ---- one session per target for three steps ---------------------------
-apply three <<'EOF'
-name: three
-targets: ["tag:many"]
-rollout:
-  forks: 50
-steps:
-  - command: echo one
-  - command: echo two
-  - command: echo three
-EOF
-before=$(logins)
-run "$O" automation run three
-is "$rc" 0 "three steps on 50 targets"
-like "$err" "50 ok, 0 failed" "all 50 ok"
-is "$(printf '%s\n' "$out" | grep -c ': three$')" 50 "each ran step 3"
-is "$(( $(logins) - before ))" 50 "50 sessions on the sshd side (one per target)"
 
 # ---- dry run ------------------------------------------------------------
 before=$(logins)
