@@ -86,9 +86,9 @@ job_free(struct job *j)
 		jobs_slot_release(&j->slots[i]);
 		free(j->slots[i].target);
 	}
+	jobs_auto_free(j);	/* the slots' parts too */
 	free(j->slots);
 	free(j->command);
-	jobs_auto_free(j);
 	jobs_input_free(j->input);
 	free(j->become_user);
 	free(j->become_cred);
