@@ -380,7 +380,7 @@ migrate_autodoc(struct store *st, struct ops_err *err)
  * each step's state per run.
  */
 static const char m10[] =
-	"CREATE TABLE job_params ("
+	"CREATE TABLE IF NOT EXISTS job_params ("
 	" job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL,"
 	" name TEXT NOT NULL,"
@@ -388,11 +388,11 @@ static const char m10[] =
 	" sealed BLOB,"			/* a secret, seal.h */
 	" owner TEXT,"			/* its sealing owner id */
 	" PRIMARY KEY (job_id, idx));"
-	"CREATE TABLE run_auto ("
+	"CREATE TABLE IF NOT EXISTS run_auto ("
 	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
 	" batch INTEGER NOT NULL,"
 	" skipped INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE run_steps ("
+	"CREATE TABLE IF NOT EXISTS run_steps ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL,"
 	" name TEXT NOT NULL,"

@@ -658,14 +658,17 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (id == 0 && (rc = runner_submit(ctx, &s, c->actor, &id,
 	    err)) != OPS_OK)
 		goto out;
-	if ((t = json_array()) == NULL || (*result = json_pack("{s:I, s:I, "
-	    "s:o}", "job", (json_int_t)id, "rerun_of", (json_int_t)j->id,
-	    "targets", t)) == NULL) {
+	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,
+	    "rerun_of", (json_int_t)j->id)) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "build rerun reply");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		json_array_append_new(t, json_string(names[i]));
+	/* --failed: which targets it picked */
+	if (failed && (t = json_array()) != NULL) {
+		for (i = 0; i < n; i++)
+			json_array_append_new(t, json_string(names[i]));
+		json_object_set_new(*result, "targets", t);
+	}
 out:
 	free(names);
 	store_job_free(j);
