@@ -163,6 +163,59 @@ free_specs(struct store_param_spec *sp, size_t n)
 	free(sp);
 }
 
+/* The rank of target t under order ("tag:a,tag:b"): the place of the
+ * first of its tags the order names; after them all without one. */
+static size_t
+order_rank(const char *order, const struct store_target *t)
+{
+	const char	*p = order, *e;
+	size_t		 rank = 0, k, len;
+
+	while (*p != '\0') {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (len > 4 && strncmp(p, "tag:", 4) == 0)
+			for (k = 0; k < t->ntags; k++)
+				if (strlen(t->tags[k]) == len - 4 &&
+				    strncmp(t->tags[k], p + 4, len - 4) == 0)
+					return rank;
+		rank++;
+		p = *e == ',' ? e + 1 : e;
+	}
+	return rank;
+}
+
+/* rollout.order: names (by name now) stably by tag rank. */
+static void
+order_names(const struct automation *a, const struct store_target_list *l,
+    const char **names, size_t n)
+{
+	size_t		*rank, i, k;
+	const char	*tn;
+	size_t		 tr;
+
+	if (a->rollout.order == NULL || a->rollout.order[0] == '\0' || n < 2)
+		return;
+	rank = xcalloc(n, sizeof(*rank));
+	for (i = 0; i < n; i++)
+		for (k = 0; k < l->n; k++)
+			if (strcmp(l->v[k].name, names[i]) == 0)
+				rank[i] = order_rank(a->rollout.order, &l->v[k]);
+	/* insertion sort: stable, and n is small */
+	for (i = 1; i < n; i++) {
+		tn = names[i];
+		tr = rank[i];
+		for (k = i; k > 0 && rank[k - 1] > tr; k--) {
+			names[k] = names[k - 1];
+			rank[k] = rank[k - 1];
+		}
+		names[k] = tn;
+		rank[k] = tr;
+	}
+	free(rank);
+}
+
 /* The plan of a dry run: batches, steps and values (secrets masked). */
 static json_t *
 dry_run_json(const struct automation *a, const struct auto_values *v,
@@ -273,6 +326,7 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if ((rc = run_resolve(ctx, sel, nsel, excl, nexcl, &l, &names, &n,
 	    err)) != OPS_OK)
 		goto out;
+	order_names(a, &l, names, n);
 	t = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(t, json_string(names[i]));

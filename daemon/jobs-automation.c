@@ -70,12 +70,14 @@ ctx_of(const struct job *j)
 
 /* ---- submit ------------------------------------------------------------ */
 
-/* Rollout batches in target-name order: batch[i] for run i. */
+/* Rollout batches in the order of the runs (the targets' order the
+ * request gave: by name, or by the rollout's tag rank): batch[i] for run
+ * i. */
 static void
 plan_batches(const struct automation *a, const struct store_run_list *rl,
     int *batch)
 {
-	size_t	 n = rl->n, size, i, k, rank;
+	size_t	 n = rl->n, size, i;
 
 	if (a->rollout.batch.n <= 0)
 		size = n;
@@ -85,13 +87,8 @@ plan_batches(const struct automation *a, const struct store_run_list *rl,
 		size = (size_t)a->rollout.batch.n;
 	if (size < 1)
 		size = 1;
-	for (i = 0; i < n; i++) {
-		rank = 0;
-		for (k = 0; k < n; k++)
-			if (strcmp(rl->v[k].target, rl->v[i].target) < 0)
-				rank++;
-		batch[i] = (int)(rank / size) + 1;
-	}
+	for (i = 0; i < n; i++)
+		batch[i] = (int)(i / size) + 1;
 }
 
 int

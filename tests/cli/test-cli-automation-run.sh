@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 54
+plan_tests 63
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -257,3 +257,74 @@ like "$out" "v1" "a job queued or running before v2 was applied runs v1"
 "$O" job wait "$ja" --timeout 30 >/dev/null 2>&1
 run "$O" automation run pin
 like "$out" "^t01: v2$" "a new job runs v2"
+
+# ---- rollout order by tag rank ------------------------------------------
+"$O" target edit t03 --add-tag canary >/dev/null 2>&1
+apply ordered <<'EOF2'
+name: ordered
+targets: [t01, t02, t03]
+rollout:
+  batch: 1
+  order: [tag:canary]
+steps:
+  - command: "true"
+EOF2
+run "$O" automation run ordered --dry-run
+like "$out" "^batch 1: t03$" "order: the canary's batch comes first"
+like "$out" "^batch 3: t02$" "then the others by name"
+
+# ---- retries: connection-class failures only ----------------------------
+"$O" target add down --host 127.0.0.2 --port 1 --user "$U" --cred k \
+    >/dev/null 2>&1
+apply retry <<'EOF2'
+name: retry
+targets: [down]
+steps:
+  - command: "true"
+    retries: 2
+    retry_delay: 1s
+EOF2
+run "$O" automation run retry
+is "$rc" 1 "a target that refuses connections fails"
+like "$err" "connection-refused" "with the connection's class"
+like "$(cat "$OPSICLE_HOME/logs/opsicled.log")" "retry 2 of 2" \
+    "after the step's two retries"
+apply noretry <<'EOF2'
+name: noretry
+targets: [t01]
+steps:
+  - command: exit 5
+    retries: 2
+EOF2
+n0=$(grep -c '; retry ' "$OPSICLE_HOME/logs/opsicled.log")
+run "$O" automation run noretry
+is "$rc" 1 "a non-zero exit fails the target"
+is "$(grep -c '; retry ' "$OPSICLE_HOME/logs/opsicled.log")" "$n0" \
+    "and is never retried"
+
+# ---- a script stored with the version; a rerun re-uses the sealed secret -
+mkdir -p "$W/s"
+printf 'printf %%s "$OPSICLE_PARAM_TOK" | sha256sum | cut -c1-16\n' \
+    >"$W/s/hash.sh"
+apply shash <<'EOF2'
+name: shash
+parameters:
+  - name: tok
+    type: secret
+    required: true
+targets: [t01]
+steps:
+  - script:
+      file: s/hash.sh
+EOF2
+want=$(printf %s "$SECRET" | sha256sum | cut -c1-16)
+run sh -c "printf '%s' '$SECRET' | '$O' automation run shash -p tok"
+is "$rc" 0 "a script from a file stored with the version"
+like "$out" "^t01: $want$" "it got the secret's value"
+rm -f "$W/s/hash.sh"
+run "$O" job rerun "$(newest_job)"
+rer=$(printf '%s\n' "$out" | sed -n 's/^job \([0-9]*\).*/\1/p')
+"$O" job wait "$rer" >/dev/null 2>&1
+run "$O" job logs "$rer"
+like "$out" "^t01: $want$" \
+    "a rerun runs the stored script with the secret from the store"
