@@ -21,7 +21,9 @@
 
 #include <sodium.h>
 
+#include "autodoc.h"
 #include "automation.h"
+#include "store.h"
 #include "termsafe.h"
 #include "tui.h"
 
@@ -233,6 +235,57 @@ ask_once(struct cli_conn *c, const struct cli_args *a, json_t *m, int dry)
 	return 0;
 }
 
+/*
+ * The values checked here first, against the latest version (the daemon
+ * checks them again, and its word is final): a refused value is a usage
+ * error before any request that could start something. 0, or the exit
+ * code (said).
+ */
+static int
+check_values(struct cli_conn *c, const char *name, const json_t *m)
+{
+	const json_t		*arr = json_object_get(m, "params"), *v;
+	const char		**assign = NULL, *b64;
+	struct automation	*au = NULL;
+	struct auto_values	*vals = NULL;
+	struct ops_err		 err;
+	unsigned char		*doc = NULL;
+	size_t			 len = 0, i;
+	json_t			*q, *r = NULL;
+	int			 rc = 0;
+
+	if ((q = proto_msg_new(PROTO_AUTOMATION_EXPORT, 0)) == NULL)
+		return EXIT_REFUSED;
+	(void)proto_add_str(q, "name", name, NULL);
+	if (client_request(c, q, &r, &err) != OPS_OK ||
+	    (b64 = json_string_value(json_object_get(r, "doc"))) == NULL ||
+	    autodoc_unb64("the document", b64, strlen(b64),
+	    STORE_AUTODOC_MAX, &doc, &len, &err) != OPS_OK ||
+	    automation_parse((const char *)doc, len, strcmp(cli_str(r,
+	    "format"), "json") == 0 ? AUTO_FMT_JSON : AUTO_FMT_YAML, &au,
+	    &err) != OPS_OK) {
+		cli_errmsg("automation run", ops_err_msg(&err));
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	assign = calloc(json_array_size(arr) + 1, sizeof(*assign));
+	json_array_foreach(arr, i, v)
+		assign[i] = json_string_value(v);
+	if (assign != NULL && automation_bind(au, assign,
+	    json_array_size(arr), &vals, &err) != OPS_OK) {
+		cli_errmsg("automation run", ops_err_msg(&err));
+		rc = EXIT_USAGE;
+	}
+out:
+	automation_values_free(vals);
+	automation_free(au);
+	free(assign);
+	free(doc);
+	json_decref(q);
+	json_decref(r);
+	return rc;
+}
+
 /* --forks, --timeout: a number from 1 to max; -1 absent, 0 bad (said). */
 static long
 num(const struct cli_args *a, const char *name, long max)
@@ -300,7 +353,9 @@ cli_automation_run(const struct cli_args *a)
 		rc = c.refused ? EXIT_REFUSED : EXIT_NODAEMON;
 		goto out;
 	}
-	if (dry || detach)
+	if ((rc = check_values(&c, a->pos[0], m)) != 0)
+		;
+	else if (dry || detach)
 		rc = ask_once(&c, a, m, dry);
 	else
 		rc = cli_run_follow(&c, a, "automation run", m,

@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 63
+plan_tests 64
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -150,6 +150,7 @@ is "$hits" 0 "no file under \$OPSICLE_HOME (store, logs) holds the secret"
 run sh -c "printf '%s\n' '$SECRET' | '$O' automation run env -p n=9 -p tok"
 is "$rc" 2 "a bad value is a usage error (exit 2)"
 like "$err" "parameter 'n'" "naming the parameter"
+is "$(newest_job)" "$job_env" "and no job exists for it"
 
 # ---- dry run ------------------------------------------------------------
 before=$(logins)
