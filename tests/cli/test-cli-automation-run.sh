@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 64
+plan_tests 68
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -151,6 +151,13 @@ run sh -c "printf '%s\n' '$SECRET' | '$O' automation run env -p n=9 -p tok"
 is "$rc" 2 "a bad value is a usage error (exit 2)"
 like "$err" "parameter 'n'" "naming the parameter"
 is "$(newest_job)" "$job_env" "and no job exists for it"
+
+run "$O" automation run three t01 t02 --group
+is "$rc" 0 "--group"
+like "$out" "^t01,t02 \\(2\\)$" "folds the two targets' identical output"
+run "$O" automation run three t01 --json
+like "$out" '"automation":"three"' "--json: the job as job show gives it"
+like "$out" '"stdout":"one\\ntwo\\nthree\\n"' "with each run's output"
 
 # ---- dry run ------------------------------------------------------------
 before=$(logins)
