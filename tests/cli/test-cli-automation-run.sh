@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 68
+plan_tests 72
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -336,3 +336,24 @@ rer=$(printf '%s\n' "$out" | sed -n 's/^job \([0-9]*\).*/\1/p')
 run "$O" job logs "$rer"
 like "$out" "^t01: $want$" \
     "a rerun runs the stored script with the secret from the store"
+
+# ---- cancel -------------------------------------------------------------
+apply slow <<'EOF2'
+name: slow
+targets: [t01]
+steps:
+  - name: nap
+    command: sleep 30
+  - name: after
+    command: echo after
+EOF2
+"$O" automation run slow --detach >/dev/null 2>&1
+js=$(newest_job)
+step_running() { "$O" job show "$js" | grep -q '1\. nap  *running'; }
+wait_for 10 step_running
+run "$O" job cancel "$js"
+is "$rc" 0 "job cancel of a running automation job"
+run "$O" job show "$js"
+like "$out" "state +cancelled" "the job is cancelled"
+like "$out" "t01 +1 +1\\. nap +failed .*cancelled" "its running step says so"
+like "$out" "t01 +1 +2\\. after +skipped" "the next one is skipped"
