@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 72
+plan_tests 77
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -357,3 +357,33 @@ run "$O" job show "$js"
 like "$out" "state +cancelled" "the job is cancelled"
 like "$out" "t01 +1 +1\\. nap +failed .*cancelled" "its running step says so"
 like "$out" "t01 +1 +2\\. after +skipped" "the next one is skipped"
+
+# ---- per target pipeline; a step's own timeout --------------------------
+apply pipe <<'EOF2'
+name: pipe
+targets: ["tag:pair"]
+steps:
+  - name: first
+    command: case "$SSH_CONNECTION" in *127.0.0.3*) sleep 3;; esac; echo first
+  - name: second
+    command: echo second
+EOF2
+run "$O" automation run pipe
+is "$rc" 0 "two targets, one slow in its first step"
+run "$O" job show "$(newest_job)" --json
+# f1's second step ends before f2's first one does: no lockstep
+fin() { printf '%s\n' "$out" | jq -r ".runs[] | select(.target == \"$1\") | .steps[$2].finished"; }
+ok "$([ -n "$(fin f1 1)" ] && [ "$(fin f1 1)" -lt "$(fin f2 0)" ]; echo $?)" \
+    "a target goes to its next step when its own step ends"
+apply tmo <<'EOF2'
+name: tmo
+targets: [t01]
+timeout: 60s
+steps:
+  - command: sleep 20; echo late
+    timeout: 1s
+EOF2
+run "$O" automation run tmo
+is "$rc" 1 "a step over its own timeout fails"
+like "$err" "timeout" "as a timeout"
+unlike "$out" "late" "and never finishes"
