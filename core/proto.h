@@ -303,7 +303,11 @@ struct secret;
 	    "error:t? stdout_bytes:i? stdout_kept:i? stderr_bytes:i? "	\
 	    "stderr_kept:i?", NULL)					\
 	X(PROTO_TARGET_STATUS, 403, "target-status", PROTO_F_EVENT,	\
-	    "target:s status:s message:t?", NULL)
+	    "target:s status:s message:t?", NULL)				\
+	/* an automation job's step (step from 1) started or ended on	\
+	 * a target: queued running ok failed skipped */		\
+	X(PROTO_STEP_STATE, 404, "step-state", PROTO_F_EVENT,		\
+	    "job:i target:s step:i name:s state:s exit:i? error:t?", NULL)
 
 #define PROTO_ENUM_VALUE(e, n, name, flags, fields, reply)	e = n,
 enum proto_type {

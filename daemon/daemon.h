@@ -459,6 +459,7 @@ enum ops_event_kind {
 	OPS_EV_RUN_STATE,	/* a run started or ended */
 	OPS_EV_JOB_OUTPUT,	/* a piece of a run's live output */
 	OPS_EV_TARGET_STATUS,	/* a run's result says how a target is */
+	OPS_EV_STEP_STATE,	/* an automation step started or ended */
 };
 struct ops_event {
 	enum ops_event_kind	 kind;
@@ -492,6 +493,13 @@ struct ops_event {
 			enum reach		 reach;
 			const char		*message; /* or NULL */
 		}		 target;
+		struct {
+			int			 idx;	/* from 0 */
+			const char		*name;
+			const char		*state;
+			int			 exit_status; /* -1: none */
+			const char		*error;	/* or NULL */
+		}		 step;
 	}			 u;
 };
 #define EVENTS_MAX_SINKS	8
@@ -522,9 +530,10 @@ int	events_job_final(enum store_job_state state);
 #define EV_JOB_STATE		0x2
 #define EV_RUN_STATE		0x4
 #define EV_TARGET_STATUS	0x8
+#define EV_STEP_STATE		0x10
 events_sink_fn	events_client_sink;
-/* Attach c to job's job-output, job-state and run-state streams, and to
- * no other job's ("run" with follow). */
+/* Attach c to job's job-output, job-state, run-state and step-state
+ * streams, and to no other job's ("run" with follow). */
 void	events_client_follow(struct client *c, int64_t job);
 
 /* jobs.c: the persistent job queue and the runner */

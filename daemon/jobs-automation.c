@@ -305,10 +305,19 @@ step_record(struct job_slot *s, size_t idx, const char *state, int exit_st,
 	struct ops_ctx	*ctx = ctx_of(s->job);
 	struct ops_err	 err;
 
+	struct ops_event ev = { .kind = OPS_EV_STEP_STATE,
+			    .job = s->job->id, .target = s->target };
+
 	if (ctx->store != NULL && store_run_step_set(ctx->store, s->run_id,
 	    (int)idx, state, exit_st, error, &err) != OPS_OK)
 		log_warnx(&ctx->log, "job %lld on %s: %s", (long long)s->job->id,
 		    s->target, ops_err_msg(&err));
+	ev.u.step.idx = (int)idx;
+	ev.u.step.name = s->job->au->a->steps[idx].name;
+	ev.u.step.state = state;
+	ev.u.step.exit_status = exit_st;
+	ev.u.step.error = error;
+	events_post(ctx, &ev);
 }
 
 /* The target is done: its result (r, or the first failure). */

@@ -28,8 +28,8 @@ static cli_exec_fn	cli_events, cli_job_list, cli_job_show, cli_job_logs,
 const struct cmd_entry cmd_events_entry = {
 	.name = "events",
 	.usage = "events [--job JOB] [--stream STREAM]... [--json]",
-	.help = "print live events (job-output, job-state, run-state); "
-	    "with --job until that job ends",
+	.help = "print live events (job-output, job-state, run-state, "
+	    "step-state); with --job until that job ends",
 	.min_args = 0, .max_args = 0,
 	.options = "job= stream=* json",
 	.flags = CMD_RO,
@@ -514,6 +514,13 @@ print_event(const struct cli_args *a, struct cli_lines *l, enum proto_type t,
 		}
 		putchar('\n');
 		break;
+	case PROTO_STEP_STATE:
+		printf("job %lld ", cli_int(ev, "job"));
+		cli_safe_puts(stdout, cli_str(ev, "target"));
+		printf(" step %lld ", cli_int(ev, "step"));
+		cli_safe_puts(stdout, cli_str(ev, "name"));
+		printf(" %s\n", cli_str(ev, "state"));
+		break;
 	case PROTO_JOB_STATE:
 		printf("job %lld %s (%lld ok, %lld failed of %lld)\n",
 		    cli_int(ev, "job"), cli_str(ev, "state"), cli_int(ev, "ok"),
@@ -532,7 +539,7 @@ int
 cli_events(const struct cli_args *a)
 {
 	static const char *const all[] = { "job-output", "job-state",
-	    "run-state", "target-status" };
+	    "run-state", "target-status", "step-state" };
 	struct cli_lines	*l = cli_lines_new(1, 0);
 	struct cli_conn		 c;
 	struct ops_err		 err;
@@ -553,7 +560,7 @@ cli_events(const struct cli_args *a)
 	if ((n = cli_opt_all(a, "stream", &streams)) > 0)
 		(void)proto_add_str_array(m, "streams", streams, n, NULL);
 	else
-		(void)proto_add_str_array(m, "streams", all, 4, NULL);
+		(void)proto_add_str_array(m, "streams", all, 5, NULL);
 	free(streams);
 	if (job > 0)
 		(void)proto_add_int(m, "job", job, NULL);

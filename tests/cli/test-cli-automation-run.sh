@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 77
+plan_tests 79
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -387,3 +387,18 @@ run "$O" automation run tmo
 is "$rc" 1 "a step over its own timeout fails"
 like "$err" "timeout" "as a timeout"
 unlike "$out" "late" "and never finishes"
+
+# ---- step-state events ---------------------------------------------------
+"$O" events --json >"$W/ev.out" 2>&1 &
+evp=$!
+track_pid "$evp"
+# subscribed once a job's events reach it
+primed() { "$O" run t02 -- true >/dev/null 2>&1; grep -q '"job-state"' "$W/ev.out"; }
+wait_for 10 primed
+run "$O" automation run three t01 --quiet
+wait_for 5 grep -q '"type":"step-state".*"step":3.*"state":"ok"' "$W/ev.out"
+kill "$evp" 2>/dev/null
+like "$(cat "$W/ev.out")" '"type":"step-state".*"target":"t01","step":1,"name":"step-1","state":"running"' \
+    "events: a step-state event when a step starts"
+like "$(cat "$W/ev.out")" '"type":"step-state".*"step":3,"name":"step-3","state":"ok","exit":0' \
+    "and when it ends"
