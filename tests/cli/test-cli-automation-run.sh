@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 79
+plan_tests 82
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -402,3 +402,25 @@ like "$(cat "$W/ev.out")" '"type":"step-state".*"target":"t01","step":1,"name":"
     "events: a step-state event when a step starts"
 like "$(cat "$W/ev.out")" '"type":"step-state".*"step":3,"name":"step-3","state":"ok","exit":0' \
     "and when it ends"
+
+# ---- become per step (sudo); values and secrets reach it too ------------
+if command -v sudo >/dev/null && [ "$(id -u)" = 0 ]; then
+	apply bec <<'EOF2'
+name: bec
+parameters:
+  - name: x
+    type: string
+  - name: tok
+    type: secret
+targets: [t01]
+steps:
+  - command: echo "as $(id -un) x=$OPSICLE_PARAM_X"; printf %s "$OPSICLE_PARAM_TOK" | sha256sum | cut -c1-16
+    become: root
+EOF2
+	run sh -c "printf '%s' '$SECRET' | '$O' automation run bec -p x=1 -p tok"
+	is "$rc" 0 "a step with become runs under sudo"
+	like "$out" "^t01: as root x=1$" "with the parameters"
+	like "$out" "^t01: $want$" "and the secret, fed after sudo is done"
+else
+	skip 3 "needs sudo and root"
+fi
