@@ -43,6 +43,14 @@ static const char sql_steps_get[] =
 static const char sql_auto_get[] =
 	"SELECT a.run_id, a.batch, a.skipped FROM run_auto a"
 	" JOIN runs r ON r.id = a.run_id WHERE r.job_id = ?1 ORDER BY a.run_id";
+static const char sql_steps_recover_running[] =
+	"UPDATE run_steps SET state = 'failed', error = 'interrupted',"
+	" finished = ?1 WHERE state = 'running' AND run_id IN"
+	" (SELECT id FROM runs WHERE state NOT IN ('queued', 'running'))";
+static const char sql_steps_recover_queued[] =
+	"UPDATE run_steps SET state = 'skipped', finished = ?1"
+	" WHERE state = 'queued' AND run_id IN"
+	" (SELECT id FROM runs WHERE state NOT IN ('queued', 'running'))";
 static const char sql_skip_run[] =
 	"UPDATE run_auto SET skipped = 1 WHERE run_id = ?1";
 static const char sql_skip_steps[] =
@@ -360,6 +368,27 @@ out:
 	if (rc != OPS_OK)
 		store_run_auto_list_free(out);
 	return rc;
+}
+
+int
+store_run_steps_recover(struct store *st, struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	const char	*sql[2] = { sql_steps_recover_running,
+			    sql_steps_recover_queued };
+	int		 i, rc;
+
+	if ((rc = store_tx_enter(st, err)) != OPS_OK)
+		return rc;
+	for (i = 0; i < 2 && rc == OPS_OK; i++) {
+		if ((rc = store_stmt(st, sql[i], &stmt, err)) != OPS_OK)
+			break;
+		sqlite3_bind_int64(stmt, 1, store_now_ms());
+		rc = step_done(st, stmt, "recover the steps of ended runs",
+		    err);
+		store_stmt_done(stmt);
+	}
+	return store_tx_leave(st, rc, err);
 }
 
 int

@@ -779,6 +779,9 @@ void	store_run_step_list_free(struct store_run_step_list *l);
 int	store_run_auto_get(struct store *st, int64_t job,
 	    struct store_run_auto_list *out, struct ops_err *err);
 void	store_run_auto_list_free(struct store_run_auto_list *l);
+/* At start: steps a stopped daemon left running failed ("interrupted"),
+ * and queued steps of runs that ended skipped. */
+int	store_run_steps_recover(struct store *st, struct ops_err *err);
 /* The run was never started by its rollout (the caller finishes it as
  * cancelled): flagged skipped, its queued steps skipped. */
 int	store_run_skip(struct store *st, int64_t run_id, struct ops_err *err);

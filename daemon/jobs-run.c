@@ -688,6 +688,8 @@ jobs_slot_start(struct job_slot *s)
 fail:
 	store_target_free(t);
 	store_cred_free(cr);
+	if (j->au != NULL)
+		jobs_auto_slot_abort(s, emsg);
 	jobs_slot_release(s);
 	jobs_slot_end(s, STORE_RUN_ERROR, cls, emsg);
 }

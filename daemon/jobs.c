@@ -303,7 +303,8 @@ jobs_recover(struct jobs *js)
 	int64_t		 n = 0;
 
 	js->recovered = ctx->store;
-	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK)
+	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK ||
+	    store_run_steps_recover(ctx->store, &err) != OPS_OK)
 		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
 	else if (n > 0)
 		log_info(&ctx->log, "marked %lld runs interrupted (the daemon "

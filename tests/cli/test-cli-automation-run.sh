@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 82
+plan_tests 85
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -424,3 +424,17 @@ EOF2
 else
 	skip 3 "needs sudo and root"
 fi
+
+# ---- the daemon stops under a running automation job --------------------
+"$O" automation run slow --detach >/dev/null 2>&1
+js=$(newest_job)
+wait_for 10 step_running
+"$O" daemon stop --grace 0 >/dev/null 2>&1
+gone() { ! kill -0 "$dpid" 2>/dev/null; }
+dpid=$(cat "$OPSICLE_HOME/opsicled.lock" 2>/dev/null)
+wait_for 20 gone
+run "$O" job show "$js"
+track_pid "$(cat "$OPSICLE_HOME/opsicled.lock")"
+like "$out" "state +interrupted" "the job is interrupted"
+like "$out" "t01 +1 +1\\. nap +failed" "its running step is failed"
+like "$out" "t01 +1 +2\\. after +skipped" "and the next one skipped"
