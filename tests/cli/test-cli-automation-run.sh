@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 85
+plan_tests 86
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -438,3 +438,16 @@ track_pid "$(cat "$OPSICLE_HOME/opsicled.lock")"
 like "$out" "state +interrupted" "the job is interrupted"
 like "$out" "t01 +1 +1\\. nap +failed" "its running step is failed"
 like "$out" "t01 +1 +2\\. after +skipped" "and the next one skipped"
+
+# ---- batches of P% -------------------------------------------------------
+apply pct <<'EOF2'
+name: pct
+targets: [t01, t02, t03, t04, t05]
+rollout:
+  batch: 40%
+steps:
+  - command: "true"
+EOF2
+run "$O" automation run pct --dry-run --json
+is "$(printf '%s\n' "$out" | jq -c .batches)" \
+    '[["t01","t02"],["t03","t04"],["t05"]]' "batch 40% of 5: batches of 2"
