@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -93,15 +94,15 @@ auto_duration_ms(const char *s, int *ms)
 		mul = 0;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			ul = strlen(units[i].unit);
-			if (strncmp(p, units[i].unit, ul) == 0 &&
-			    !(ul == 1 && units[i].unit[0] == 'm' && p[1] == 's')) {
+			/* "ms" is tried before "m" */
+			if (strncmp(p, units[i].unit, ul) == 0) {
 				mul = units[i].ms;
 				p += ul;
 				break;
 			}
 		}
 		/* units from the largest down, each once */
-		if (mul == 0 || mul >= last)
+		if (mul == 0 || mul >= last || v > DURATION_MAX_MS / mul)
 			return -1;
 		last = mul;
 		total += v * mul;
@@ -195,6 +196,7 @@ int
 afield_str(const struct anode *n, const char *path, int multiline,
     size_t max, char **out, struct ops_err *err)
 {
+	size_t	i;
 	int	rc;
 
 	if ((rc = want_scalar(n, path, "text", err)) != OPS_OK)
@@ -203,8 +205,12 @@ afield_str(const struct anode *n, const char *path, int multiline,
 		return anode_err(err, n, path, "longer than %zu bytes", max);
 	if (!auto_utf8_valid(n->text, n->len, NULL))
 		return anode_err(err, n, path, "not valid UTF-8");
-	if (!multiline && strpbrk(n->text, "\r\n") != NULL)
-		return anode_err(err, n, path, "must be one line");
+	if (!multiline)
+		for (i = 0; i < n->len; i++)
+			if (((unsigned char)n->text[i] < 0x20 &&
+			    n->text[i] != '\t') || n->text[i] == 0x7f)
+				return anode_err(err, n, path, "must be one "
+				    "line (no control characters)");
 	*out = xstrdup(n->text);
 	return OPS_OK;
 }
@@ -268,7 +274,7 @@ afield_int(const struct anode *n, const char *path, long long lo,
 	errno = 0;
 	v = strtoll(n->text, &end, 10);
 	if (end == n->text || *end != '\0' || errno != 0 || v < lo ||
-	    v > hi) {
+	    v > hi || isspace((unsigned char)n->text[0])) {
 		anode_quote(n->text, q, sizeof(q));
 		return anode_err(err, n, path, "'%s' is not an integer from "
 		    "%lld to %lld", q, lo, hi);
@@ -290,7 +296,8 @@ afield_number(const struct anode *n, const char *path, double *out,
 	errno = 0;
 	v = strtod(n->text, &end);
 	if (end == n->text || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    strpbrk(n->text, "xXnN") != NULL) {
+	    strpbrk(n->text, "xXnN") != NULL ||
+	    isspace((unsigned char)n->text[0])) {
 		anode_quote(n->text, q, sizeof(q));
 		return anode_err(err, n, path, "'%s' is not a number", q);
 	}

@@ -112,6 +112,7 @@ auto_json_read(const char *buf, size_t len, struct anode *root,
 	json_error_t	 je;
 	json_t		*j;
 	struct jread	 r;
+	size_t		 i;
 	int		 rc;
 
 	memset(root, 0, sizeof(*root));
@@ -120,9 +121,15 @@ auto_json_read(const char *buf, size_t len, struct anode *root,
 		return ops_err_set(err, OPS_E_INVAL, "a NUL byte in the "
 		    "document");
 	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (j == NULL)
+	if (j == NULL) {
+		/* jansson quotes the input near the error: no raw bytes */
+		for (i = 0; je.text[i] != '\0'; i++)
+			if ((unsigned char)je.text[i] < 0x20 ||
+			    je.text[i] == 0x7f)
+				je.text[i] = '?';
 		return ops_err_set(err, OPS_E_INVAL, "line %d, column %d: "
 		    "not JSON: %.120s", je.line, je.column, je.text);
+	}
 	rc = walk(&r, j, root, 0, err);
 	json_decref(j);
 	if (rc != OPS_OK)

@@ -7,7 +7,7 @@
  *   command: TEXT
  *   script: TEXT | {content: TEXT | file: PATH, interpreter: CMD}
  *   upload: {src: PATH | content: TEXT, dest: PATH, mode: MODE}
- *   download: {src: REMOTE-PATH, dest: LOCAL-DIR}
+ *   download: {src: REMOTE-PATH, dest: ABSOLUTE-LOCAL-DIR}
  *
  * Names default to "step-N" (1-based) and are unique.
  */
@@ -84,7 +84,8 @@ static int
 one_of(const struct anode *map, const char *path, const char *a,
     const char *b, struct ops_err *err)
 {
-	const struct anode	*x = anode_get(map, a), *y = anode_get(map, b);
+	const struct anode	*x = anode_get(map, a);
+	const struct anode	*y = anode_get(map, b);
 
 	if (x != NULL && anode_is_null(x))
 		x = NULL;
@@ -104,8 +105,14 @@ script(struct auto_step *s, const struct anode *n, const char *path,
 	char	sub[128];
 	int	rc;
 
-	if (n->type == AN_SCALAR)
-		return afield_str(n, path, 1, AUTO_DOC_MAX, &s->script, err);
+	if (n->type == AN_SCALAR) {
+		if ((rc = afield_str(n, path, 1, AUTO_DOC_MAX, &s->script,
+		    err)) != OPS_OK)
+			return rc;
+		if (s->script[strspn(s->script, " \t\r\n")] == '\0')
+			return anode_err(err, n, path, "is empty");
+		return OPS_OK;
+	}
 	if (n->type != AN_MAP)
 		return anode_err(err, n, path, "must be the script's text or "
 		    "a mapping (content: or file:, interpreter:)");
@@ -114,6 +121,9 @@ script(struct auto_step *s, const struct anode *n, const char *path,
 		return rc;
 	AUTO_OPT(n, "content", afield_str(v_, sub, 1, AUTO_DOC_MAX, &s->script,
 	    err));
+	if (s->script != NULL && s->script[strspn(s->script, " \t\r\n")] ==
+	    '\0')
+		return anode_err(err, anode_get(n, "content"), sub, "is empty");
 	if (anode_get(n, "file") != NULL && !anode_is_null(anode_get(n,
 	    "file")) && (rc = need_str(n, "file", path, 0, PATH_MAX_LEN,
 	    &s->script_file, err)) != OPS_OK)
@@ -156,6 +166,7 @@ static int
 download(struct auto_step *s, const struct anode *n, const char *path,
     struct ops_err *err)
 {
+	char	sub[128];
 	int	rc;
 
 	if (n->type != AN_MAP)
@@ -167,6 +178,12 @@ download(struct auto_step *s, const struct anode *n, const char *path,
 	    (rc = need_str(n, "dest", path, 0, PATH_MAX_LEN, &s->dest,
 	    err)) != OPS_OK)
 		return rc;
+	/* written on the daemon's host: never relative to its cwd */
+	if (s->dest[0] != '/') {
+		afield_path(sub, sizeof(sub), path, "dest");
+		return anode_err(err, anode_get(n, "dest"), sub, "must be an "
+		    "absolute directory on the daemon's host");
+	}
 	return OPS_OK;
 }
 

@@ -41,9 +41,19 @@ num(double d, char *buf, size_t len)
 		snprintf(buf, len, "%g", d);
 }
 
-/* The allowed form of p's values, for messages. */
+/* Append s to buf (of len bytes), control bytes as '?'. */
 static void
-form(const struct auto_param *p, char *buf, size_t len)
+append_clean(char *buf, size_t len, const char *s)
+{
+	size_t	o = strlen(buf);
+
+	for (; *s != '\0' && o + 1 < len; s++)
+		buf[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	buf[o] = '\0';
+}
+
+void
+automation_param_form(const struct auto_param *p, char *buf, size_t len)
 {
 	char	lo[32], hi[32], list[128] = "";
 	size_t	i;
@@ -57,7 +67,7 @@ form(const struct auto_param *p, char *buf, size_t len)
 		}
 		if (i > 0)
 			strcat(list, ", ");
-		strcat(list, p->choices[i]);
+		append_clean(list, sizeof(list), p->choices[i]);
 	}
 	switch (p->type) {
 	case AUTO_P_INT:
@@ -97,9 +107,13 @@ form(const struct auto_param *p, char *buf, size_t len)
 	else if (p->has_max)
 		snprintf(buf + strlen(buf), len - strlen(buf), " of at most "
 		    "%s characters", hi);
-	if (p->pattern != NULL)
-		snprintf(buf + strlen(buf), len - strlen(buf), " matching "
-		    "%.60s", p->pattern);
+	if (p->pattern != NULL) {
+		char	pat[64] = "";
+
+		snprintf(pat, sizeof(pat), "%.60s", p->pattern);
+		snprintf(buf + strlen(buf), len - strlen(buf), " matching ");
+		append_clean(buf, len, pat);
+	}
 }
 
 /* "parameter 'NAME': 'VALUE' PROBLEM (FORM)"; "the value" for a secret. */
@@ -109,7 +123,7 @@ refuse(const struct auto_param *p, const char *value, const char *problem,
 {
 	char	f[160], q[48];
 
-	form(p, f, sizeof(f));
+	automation_param_form(p, f, sizeof(f));
 	if (p->type == AUTO_P_SECRET || value == NULL)
 		return ops_err_set(err, OPS_E_INVAL, "parameter '%s': the "
 		    "value %s (%s)", p->name, problem, f);
@@ -440,7 +454,7 @@ automation_bind(const struct automation *a, const char *const *assign,
 		else if (p->required) {
 			char	f[160];
 
-			form(p, f, sizeof(f));
+			automation_param_form(p, f, sizeof(f));
 			rc = ops_err_set(err, OPS_E_INVAL, "parameter '%s': "
 			    "required, not given (%s)", p->name, f);
 		}

@@ -195,11 +195,9 @@ top(struct automation *a, const struct anode *n, struct ops_err *err)
 static enum auto_format
 sniff(const char *buf, size_t len)
 {
-	size_t	i = 0;
+	size_t	i;
 
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	for (; i < len; i++)
+	for (i = 0; i < len; i++)
 		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' &&
 		    buf[i] != '\n')
 			break;
@@ -220,6 +218,11 @@ automation_parse(const char *buf, size_t len, enum auto_format fmt,
 	if (len > AUTO_DOC_MAX)
 		return ops_err_set(err, OPS_E_TOOBIG, "the document is larger "
 		    "than %d bytes", AUTO_DOC_MAX);
+	/* a UTF-8 byte order mark: neither reader takes it */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	if (fmt == AUTO_FMT_AUTO)
 		fmt = sniff(buf, len);
 	if (fmt == AUTO_FMT_JSON)

@@ -25,7 +25,9 @@
  * a value of the wrong form are refused with OPS_E_INVAL and a message
  * naming the parameter, the problem and the allowed form ("parameter
  * 'count': 'x' is not an integer (an integer from 1 to 10)"). Defaults
- * fill what was not given. A secret's value never appears in an error.
+ * fill what was not given. A secret's value never appears in an error,
+ * and a secret parameter has no default (the document is stored and
+ * shown as written, so a default would not be secret).
  */
 #ifndef OPS_AUTOMATION_H
 #define OPS_AUTOMATION_H
@@ -146,6 +148,11 @@ void	automation_free(struct automation *a);
 /* One parameter's value checked on its own (0 or OPS_E_INVAL). */
 int	automation_param_check(const struct auto_param *p, const char *value,
 	    struct ops_err *err);
+/* The allowed form of p's values, as the messages give it ("an integer
+ * from 1 to 10", "one of: prod, staging"), for a prompt or a form; cut
+ * to len bytes, control bytes shown as '?'. */
+void	automation_param_form(const struct auto_param *p, char *buf,
+	    size_t len);
 
 /* Parameter values, in the automation's parameter order. */
 struct auto_value {

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "automation.h"
-#include "tap.h"
+#include "automation-test.h"
 #include "xmalloc.h"
 
 static struct ops_err	e;
@@ -89,7 +88,7 @@ static const char full_yaml[] =
 "      dest: /etc/k\n"
 "  - download:\n"
 "      src: /var/log/app.log\n"
-"      dest: logs\n"
+"      dest: /srv/logs\n"
 "rollout:\n"
 "  batch: 25%\n"
 "  max_failures: 2\n"
@@ -136,7 +135,7 @@ static const char full_json[] =
 "    {\"upload\": {\"src\": \"files/app.conf\", \"dest\": \"/etc/app.conf\",\n"
 "                \"mode\": \"0640\"}},\n"
 "    {\"upload\": {\"content\": \"k=v\\n\", \"dest\": \"/etc/k\"}},\n"
-"    {\"download\": {\"src\": \"/var/log/app.log\", \"dest\": \"logs\"}}\n"
+"    {\"download\": {\"src\": \"/var/log/app.log\", \"dest\": \"/srv/logs\"}}\n"
 "  ],\n"
 "  \"rollout\": {\"batch\": \"25%\", \"max_failures\": 2,\n"
 "              \"order\": \"tag:canary,tag:eu\", \"forks\": 8},\n"
@@ -148,12 +147,7 @@ static const char full_json[] =
 static struct automation *
 parse(const char *doc, enum auto_format fmt)
 {
-	struct automation	*a = NULL;
-
-	ops_err_clear(&e);
-	if (automation_parse(doc, strlen(doc), fmt, &a, &e) != OPS_OK)
-		return NULL;
-	return a;
+	return auto_test_parse(doc, fmt, &e);
 }
 
 static int
@@ -176,20 +170,11 @@ is_str(const char *got, const char *want, const char *what)
 	return good;
 }
 
-/* A parse that fails with a message containing want. */
 static void
 refused(const char *doc, enum auto_format fmt, const char *want,
     const char *what)
 {
-	struct automation	*a = parse(doc, fmt);
-	int			 good = a == NULL && e.code == OPS_E_INVAL &&
-				    strstr(e.msg, want) != NULL;
-
-	ok(good, "%s", what);
-	if (!good)
-		diag("  got %s '%s', want '%s'", a != NULL ? "a parse" :
-		    "refusal", e.msg, want);
-	automation_free(a);
+	auto_test_refused(doc, fmt, want, what, &e);
 }
 
 /* Field-by-field equality of two parses, saying where they differ. */
@@ -348,7 +333,7 @@ test_full(void)
 	s = &y->steps[6];
 	is_int(s->kind, AUTO_STEP_DOWNLOAD, "step 6 download");
 	is_str(s->src, "/var/log/app.log", "download src");
-	is_str(s->dest, "logs", "download dest");
+	is_str(s->dest, "/srv/logs", "download dest");
 
 	ok(y->rollout.batch.n == 25 && y->rollout.batch.pct == 1,
 	    "batch 25%%");
@@ -383,6 +368,17 @@ test_minimal(void)
 	    "minimal: default rollout");
 	is_str(a->steps[0].command, "true", "a plain 'true' is command text");
 	is_str(a->steps[0].name, "step-1", "step-1");
+	automation_free(a);
+
+	a = parse("\xef\xbb\xbf{\"name\": \"bom\", \"steps\": [{\"command\": "
+	    "\"ls\"}]}", AUTO_FMT_AUTO);
+	ok(a != NULL && strcmp(a->name, "bom") == 0, "JSON after a byte order "
+	    "mark");
+	automation_free(a);
+	a = parse("\xef\xbb\xbfname: bom\nsteps: [{command: ls}]\n",
+	    AUTO_FMT_AUTO);
+	ok(a != NULL && strcmp(a->name, "bom") == 0, "YAML after a byte order "
+	    "mark");
 	automation_free(a);
 
 	a = parse("name: x\ntargets: web1 web2, tag:db\nsteps: [{command: "
@@ -545,6 +541,68 @@ test_bounds(void)
 	free(doc);
 }
 
+/*
+ * The examples of opsicle-automation(5): every ".Bd -literal" block that
+ * is an automation (starts with "name:" or "{") parses, with mdoc's
+ * "\e" read as a backslash.
+ */
+static void
+test_manpage(void)
+{
+	const char		*src = getenv("OPS_SRCDIR");
+	char			*path, line[1024], *doc = NULL;
+	size_t			 len = 0, n, found = 0, good = 0;
+	int			 in = 0;
+	FILE			*f;
+	struct automation	*a;
+
+	path = xasprintf("%s/man/opsicle-automation.5", src != NULL ? src :
+	    "..");
+	if ((f = fopen(path, "r")) == NULL) {
+		ok(0, "read %s", path);
+		free(path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".Bd -literal", 12) == 0) {
+			in = 1;
+			len = 0;
+			free(doc);
+			doc = xstrdup("");
+			continue;
+		}
+		if (in && strncmp(line, ".Ed", 3) == 0) {
+			in = 0;
+			if (strncmp(doc, "name:", 5) != 0 && doc[0] != '{')
+				continue;
+			found++;
+			a = parse(doc, AUTO_FMT_AUTO);
+			if (a != NULL)
+				good++;
+			else
+				diag("  example %zu: %s", found, e.msg);
+			automation_free(a);
+			continue;
+		}
+		if (!in)
+			continue;
+		n = strlen(line);
+		doc = xreallocarray(doc, len + n + 1, 1);
+		for (char *p = line; *p != '\0'; p++) {
+			if (p[0] == '\\' && p[1] == 'e')
+				doc[len++] = '\\', p++;
+			else
+				doc[len++] = *p;
+		}
+		doc[len] = '\0';
+	}
+	fclose(f);
+	free(doc);
+	free(path);
+	ok(found == 3 && good == found, "the man page's %zu examples parse "
+	    "(%zu)", found, good);
+}
+
 int
 main(void)
 {
@@ -554,5 +612,6 @@ main(void)
 	test_unknown_keys();
 	test_duplicates_and_yaml_features();
 	test_bounds();
+	test_manpage();
 	return exit_status();
 }
