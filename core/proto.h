@@ -248,7 +248,8 @@ struct secret;
 	 * gives; the daemon parses it (the name is the document's)	\
 	 * and adds a version when anything changed. show, history	\
 	 * and export take version 0 or none for the latest; export's	\
-	 * doc is base64 of the file as applied. */			\
+	 * doc is base64 of the file as applied, and with files the	\
+	 * version's files come too, [{path, data}] as in apply. */	\
 	X(PROTO_AUTOMATION_APPLY, 225, "automation-apply",		\
 	    PROTO_REQ | PROTO_SECRET,					\
 	    "format:s doc:t files:l? source:s?",			\
@@ -263,8 +264,8 @@ struct secret;
 	X(PROTO_AUTOMATION_HISTORY, 228, "automation-history",		\
 	    PROTO_REQ, "name:s", "[o]")					\
 	X(PROTO_AUTOMATION_EXPORT, 229, "automation-export",		\
-	    PROTO_REQ | PROTO_SECRET_REPLY, "name:s version:i?",	\
-	    "name:s version:i format:s doc:t sha256:s")		\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "name:s version:i? files:b?", \
+	    "name:s version:i format:s doc:t sha256:s files:l?")	\
 	X(PROTO_AUTOMATION_RM, 230, "automation-rm", PROTO_REQ,	\
 	    "name:s", "")						\
 	/* automation run (232-239): the latest version of name on the	\

@@ -345,6 +345,29 @@ handle_automation_rm(struct ops_ctx *ctx, struct client *c, json_t *msg,
 
 /* ---- automation-export -------------------------------------------------- */
 
+/* The version's files as apply sends them: [{path, data}], base64. */
+static json_t *
+files_b64(const struct store_automation_doc *d)
+{
+	json_t	*l = json_array(), *o;
+	char	*b64;
+	size_t	 i;
+
+	for (i = 0; l != NULL && i < d->nfiles; i++) {
+		b64 = autodoc_b64(d->files[i].data, d->files[i].len);
+		if (b64 == NULL || (o = json_object()) == NULL) {
+			free(b64);
+			json_decref(l);
+			return NULL;
+		}
+		set_str(o, "path", d->files[i].path);
+		set_str(o, "data", b64);
+		free(b64);
+		json_array_append_new(l, o);
+	}
+	return l;
+}
+
 int
 handle_automation_export(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
@@ -353,16 +376,19 @@ handle_automation_export(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	const char			*name;
 	char				*b64 = NULL;
 	json_t				*o = NULL;
-	int				 rc, version;
+	int				 rc, version, files = 0;
 
 	(void)c;
 	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
 	    (rc = opt_version(msg, &version, err)) != OPS_OK ||
+	    (proto_has(msg, "files") && (rc = proto_get_bool(msg, "files",
+	    &files, err)) != OPS_OK) ||
 	    (rc = store_automation_doc_get(ctx->store, name, version, &d,
 	    err)) != OPS_OK)
 		return rc;
 	if ((b64 = autodoc_b64(d->doc, d->doc_len)) == NULL ||
-	    (o = json_object()) == NULL) {
+	    (o = json_object()) == NULL ||
+	    (files && json_object_set_new(o, "files", files_b64(d)) != 0)) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "export automation %s",
 		    name);
 		goto out;

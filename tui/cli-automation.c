@@ -66,7 +66,8 @@ const struct cmd_entry cmd_automation_history_entry = {
 const struct cmd_entry cmd_automation_diff_entry = {
 	.name = "automation diff",
 	.usage = "automation diff NAME V1 V2 [--json]",
-	.help = "a unified diff of two versions' documents",
+	.help = "a unified diff of two versions' documents, then of each "
+	    "file they store that differs",
 	.min_args = 3, .max_args = 3,
 	.options = "json",
 	/* Its own requests (two automation-export). */
@@ -526,7 +527,7 @@ cli_automation_show(const struct cli_args *a)
  * exit code with the reason printed. */
 static int
 fetch_doc(const struct cli_args *a, struct cli_conn *c, const char *name,
-    int v, unsigned char **doc, size_t *len, json_t **reply)
+    int v, int files, unsigned char **doc, size_t *len, json_t **reply)
 {
 	struct ops_err	 err;
 	const char	*b64;
@@ -544,6 +545,8 @@ fetch_doc(const struct cli_args *a, struct cli_conn *c, const char *name,
 	proto_add_str(m, "name", name, NULL);
 	if (v > 0)
 		proto_add_int(m, "version", v, NULL);
+	if (files)
+		proto_add_bool(m, "files", 1, NULL);
 	rc = client_request(c, m, &r, &err);
 	json_decref(m);
 	if (rc == OPS_OK && (b64 = json_string_value(json_object_get(r,
@@ -627,7 +630,7 @@ cli_automation_export(const struct cli_args *a)
 		return EXIT_USAGE;
 	if ((rc = open_conn(a, &c)) != 0)
 		return rc;
-	rc = fetch_doc(a, &c, a->pos[0], v, &doc, &len, a->json ? &r : NULL);
+	rc = fetch_doc(a, &c, a->pos[0], v, 0, &doc, &len, a->json ? &r : NULL);
 	client_close(&c);
 	if (rc != 0)
 		return rc;
@@ -672,14 +675,129 @@ diff_json(const char *name, int v1, int v2, const char *out, size_t olen)
 	return 0;
 }
 
+/* The file at path in an export reply with files, decoded: 0, 1 when the
+ * version has no such file (*p "", *len 0), -1 on a bad reply. */
+static int
+reply_file(const json_t *r, const char *path, unsigned char **p,
+    size_t *len)
+{
+	const json_t	*l = json_object_get(r, "files"), *o;
+	const char	*data;
+	size_t		 i;
+
+	*p = NULL;
+	*len = 0;
+	for (i = 0; i < json_array_size(l); i++) {
+		o = json_array_get(l, i);
+		if (strcmp(cli_str(o, "path"), path) != 0)
+			continue;
+		data = json_string_value(json_object_get(o, "data"));
+		return data != NULL && autodoc_unb64(path, data, strlen(data),
+		    STORE_AUTOTOTAL_MAX, p, len, NULL) == OPS_OK ? 0 : -1;
+	}
+	return (*p = calloc(1, 1)) != NULL ? 1 : -1;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The paths of both replies' files, sorted, each once; caller frees. */
+static const char **
+file_union(const json_t *r1, const json_t *r2, size_t *n)
+{
+	const json_t	 *l1 = json_object_get(r1, "files");
+	const json_t	 *l2 = json_object_get(r2, "files");
+	const char	**v;
+	size_t		  i, k = 0, n1 = json_array_size(l1);
+
+	*n = 0;
+	if ((v = calloc(n1 + json_array_size(l2) + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < n1; i++)
+		v[k++] = cli_str(json_array_get(l1, i), "path");
+	for (i = 0; i < json_array_size(l2); i++)
+		v[k++] = cli_str(json_array_get(l2, i), "path");
+	qsort(v, k, sizeof(*v), cmp_str);
+	for (i = 0; i < k; i++)
+		if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)
+			v[(*n)++] = v[i];
+	return v;
+}
+
+struct diff_out {
+	char	*p;
+	size_t	 len;
+};
+
+/* Append the diff of x and y (labelled) to o: 0, or -1. */
+static int
+diff_add(struct diff_out *o, const unsigned char *x, size_t xl,
+    const char *lx, const unsigned char *y, size_t yl, const char *ly)
+{
+	struct ops_err	 err;
+	char		*d = NULL, *np;
+	size_t		 dl;
+
+	if (textdiff_unified((const char *)x, xl, (const char *)y, yl, lx, ly,
+	    3, &d, &dl, &err) != OPS_OK)
+		return -1;
+	if ((np = realloc(o->p, o->len + dl + 1)) == NULL) {
+		free(d);
+		return -1;
+	}
+	o->p = np;
+	memcpy(o->p + o->len, d, dl + 1);
+	o->len += dl;
+	free(d);
+	return 0;
+}
+
+/* The document's diff, then each file's that differs (a file only one
+ * version has is diffed against nothing, labelled "(none)"). */
+static int
+diff_versions(const char *name, int v1, int v2, json_t *r1, json_t *r2,
+    const unsigned char *d1, size_t n1, const unsigned char *d2, size_t n2,
+    struct diff_out *o)
+{
+	const char	**paths;
+	unsigned char	 *f1, *f2;
+	char		  l1[4096 + 160], l2[4096 + 160];
+	size_t		  np, fl1, fl2, i;
+	int		  rc = 0, h1, h2;
+
+	snprintf(l1, sizeof(l1), "%s version %d", name, v1);
+	snprintf(l2, sizeof(l2), "%s version %d", name, v2);
+	if (diff_add(o, d1, n1, l1, d2, n2, l2) != 0 ||
+	    (paths = file_union(r1, r2, &np)) == NULL)
+		return -1;
+	for (i = 0; i < np && rc == 0; i++) {
+		h1 = reply_file(r1, paths[i], &f1, &fl1);
+		h2 = reply_file(r2, paths[i], &f2, &fl2);
+		snprintf(l1, sizeof(l1), "%s version %d: %s%s", name, v1,
+		    paths[i], h1 == 1 ? " (none)" : "");
+		snprintf(l2, sizeof(l2), "%s version %d: %s%s", name, v2,
+		    paths[i], h2 == 1 ? " (none)" : "");
+		if (h1 < 0 || h2 < 0 || diff_add(o, f1, fl1, l1, f2, fl2,
+		    l2) != 0)
+			rc = -1;
+		free(f1);
+		free(f2);
+	}
+	free(paths);
+	return rc;
+}
+
 static int
 cli_automation_diff(const struct cli_args *a)
 {
 	struct cli_conn	 c;
-	struct ops_err	 err;
+	struct diff_out	 o = { NULL, 0 };
 	unsigned char	*d1 = NULL, *d2 = NULL;
-	char		*out = NULL, l1[128], l2[128];
-	size_t		 n1, n2, olen = 0;
+	json_t		*r1 = NULL, *r2 = NULL;
+	size_t		 n1, n2;
 	int		 rc, v1, v2;
 
 	if ((v1 = version_arg(a, a->pos[1])) == 0 ||
@@ -687,23 +805,24 @@ cli_automation_diff(const struct cli_args *a)
 		return EXIT_USAGE;
 	if ((rc = open_conn(a, &c)) != 0)
 		return rc;
-	if ((rc = fetch_doc(a, &c, a->pos[0], v1, &d1, &n1, NULL)) == 0)
-		rc = fetch_doc(a, &c, a->pos[0], v2, &d2, &n2, NULL);
+	if ((rc = fetch_doc(a, &c, a->pos[0], v1, 1, &d1, &n1, &r1)) == 0)
+		rc = fetch_doc(a, &c, a->pos[0], v2, 1, &d2, &n2, &r2);
 	client_close(&c);
 	if (rc != 0)
 		goto out;
-	snprintf(l1, sizeof(l1), "%s version %d", a->pos[0], v1);
-	snprintf(l2, sizeof(l2), "%s version %d", a->pos[0], v2);
-	if (textdiff_unified((const char *)d1, n1, (const char *)d2, n2, l1,
-	    l2, 3, &out, &olen, &err) != OPS_OK) {
-		cli_errmsg(a->e->name, ops_err_msg(&err));
+	if (diff_versions(a->pos[0], v1, v2, r1, r2, d1, n1, d2, n2,
+	    &o) != 0) {
+		cli_errmsg(a->e->name, "diff: out of memory or a bad reply");
 		rc = EXIT_REFUSED;
 	} else if (a->json)
-		rc = diff_json(a->pos[0], v1, v2, out, olen);
-	else if (put_bytes(out, olen) != 0)
+		rc = diff_json(a->pos[0], v1, v2, o.p != NULL ? o.p : "",
+		    o.len);
+	else if (put_bytes(o.p != NULL ? o.p : "", o.len) != 0)
 		rc = EXIT_REFUSED;
 out:
-	free(out);
+	json_decref(r1);
+	json_decref(r2);
+	free(o.p);
 	free(d1);
 	free(d2);
 	return rc;

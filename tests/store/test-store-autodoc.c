@@ -53,6 +53,7 @@ test_put(struct store *st)
 	struct store_automation_doc	*d = NULL;
 	struct ops_err			 err;
 	char				 hex[65];
+	int64_t				 id;
 	int				 v, ch, rc;
 
 	rc = store_automation_put(st, "web", "yaml", DOC1, sizeof(DOC1) - 1,
@@ -105,9 +106,10 @@ test_put(struct store *st)
 	ok(store_automation_doc_get(st, "web", 0, &d, &err) == OPS_OK &&
 	    d->version == 4 && strcmp(d->format, "json") == 0 &&
 	    strcmp(d->actor, "uid:1002") == 0, "version 0 is the latest");
-	if (d != NULL)
-		rc = store_automation_doc_get_id(st, d->automation_id, 1, &d,
-		    &err);
+	id = d != NULL ? d->automation_id : 0;
+	store_automation_doc_free(d);
+	d = NULL;
+	rc = store_automation_doc_get_id(st, id, 1, &d, &err);
 	ok(d != NULL && rc == OPS_OK && d->version == 1 && d->nfiles == 0 &&
 	    d->doc_len == sizeof(DOC1) - 1 && memcmp(d->doc, DOC1,
 	    d->doc_len) == 0 && strcmp(d->actor, "uid:1000") == 0,
