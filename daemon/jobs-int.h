@@ -95,6 +95,10 @@ struct job {
 	size_t			 active;	/* slots RUNNING */
 	size_t			 ndone, nok;
 	int			 ending;	/* cancel or interrupt */
+	/* while ending: what running slots end as, once their batches
+	 * (ssh_batch_cancel) have ended the remote processes */
+	enum store_run_state	 end_rstate;
+	enum store_job_state	 end_jstate;
 	struct job_input	*input;		/* owned; NULL when none */
 	struct job		*next_job;
 };
@@ -116,6 +120,7 @@ struct jobs {
 	long long		 retention_ms;	/* last prune */
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
+	int			 locked_end;	/* said so once */
 	int			 shut;		/* drained is on its way */
 	void			(*drained)(struct ops_ctx *);	/* main.c */
 };

@@ -450,6 +450,8 @@ class_of(enum ssh_class c)
 		return RUN_CLASS_SFTP;
 	case SSH_CLASS_SUDO:
 		return RUN_CLASS_SUDO;
+	case SSH_CLASS_CANCELLED:
+		return RUN_CLASS_NONE;	/* the state says it */
 	}
 	return RUN_CLASS_INTERNAL;
 }
@@ -469,6 +471,25 @@ run_msg(const struct ssh_result *r, const char *msg)
 	return r->msg;
 }
 
+/* A run ssh_batch_cancel ended (job_end): the job's end state, and the
+ * engine's message (what became of the remote processes). */
+static void
+on_cancelled(struct job_slot *s, const struct ssh_result *r)
+{
+	struct job		*j = s->job;
+	enum store_run_state	 state = j->ending ? j->end_rstate :
+	    STORE_RUN_CANCELLED;
+	enum run_class		 cls = state == STORE_RUN_INTERRUPTED ?
+	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
+
+	jobs_slot_end(s, state, cls, r->msg);
+	log_info(&slot_ctx(s)->log, "job %lld on %s: %s: %s", (long long)j->id,
+	    s->target, store_run_state_name(state), r->msg);
+	s->state = SLOT_DONE;	/* its batch is still to free */
+	j->active--;
+	jobs_kick(slot_ctx(s));
+}
+
 static void
 on_done(void *arg, size_t idx, const struct ssh_result *r)
 {
@@ -481,6 +502,10 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 
 	(void)idx;
 	msg[0] = '\0';
+	if (r->cls == SSH_CLASS_CANCELLED) {
+		on_cancelled(s, r);
+		return;
+	}
 	if (!r->ok)
 		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
 		    r->msg);

@@ -144,15 +144,25 @@ job_fill(struct job *j)
 	while (!j->ending && j->active < (size_t)j->forks && j->next < j->n)
 		jobs_slot_start(&j->slots[j->next++]);
 	if (j->ndone == j->n && j->active == 0)
-		job_finish(j, 0);
+		job_finish(j, j->ending ? j->end_jstate : 0);
 }
 
-/* Stop every run of j now with state (cancelled or interrupted; the
- * latter with class "interrupted" and why as its message). */
+/*
+ * Stop every run of j with state (cancelled or interrupted; the latter
+ * with class "interrupted" and why as its message). Runs not started
+ * end now. Running ones are cancelled in the engine, which ends their
+ * remote process groups first (bounded: a target that no longer answers
+ * costs a few seconds); their on_done records the state, and the job
+ * finishes in job_fill when the last one is in. hard (the loop no
+ * longer runs: the daemon exits): running ones are cut off at once,
+ * their remote processes left as they are.
+ */
 static void
 job_end(struct job *j, enum store_run_state rstate,
-    enum store_job_state jstate, const char *why)
+    enum store_job_state jstate, const char *why, int hard)
 {
+	struct ops_ctx	*ctx = j->js->ctx;
+	struct ops_err	 err;
 	struct job_slot	*s;
 	size_t		 i;
 
@@ -160,10 +170,17 @@ job_end(struct job *j, enum store_run_state rstate,
 	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
 
 	j->ending = 1;
+	j->end_rstate = rstate;
+	j->end_jstate = jstate;
 	for (i = 0; i < j->n; i++) {
 		s = &j->slots[i];
 		switch (s->state) {
 		case SLOT_RUNNING:
+			if (!hard) {
+				/* on_done may run now: s is DONE then */
+				ssh_batch_cancel(s->b, why);
+				break;
+			}
 			jobs_slot_release(s);	/* aborts the channel */
 			j->active--;
 			jobs_slot_end(s, rstate, cls, why);
@@ -179,7 +196,31 @@ job_end(struct job *j, enum store_run_state rstate,
 			break;
 		}
 	}
-	job_finish(j, jstate);
+	if (hard || j->active == 0) {
+		job_finish(j, jstate);
+		return;
+	}
+	/* The job reads as ended at once; its running runs follow as
+	 * their kills come back (job_finish writes the state again). */
+	if (ctx->store != NULL && store_job_set_state(ctx->store, j->id,
+	    jstate, &err) != OPS_OK)
+		log_warnx(&ctx->log, "job %lld: %s", (long long)j->id,
+		    ops_err_msg(&err));
+	jobs_kick(ctx);
+}
+
+/* job_end on every running job not ending already. */
+static void
+jobs_end_all(struct jobs *js, enum store_run_state rstate,
+    enum store_job_state jstate, const char *why, int hard)
+{
+	struct job	*j, *next;
+
+	for (j = js->running; j != NULL; j = next) {
+		next = j->next_job;
+		if (hard || !j->ending)
+			job_end(j, rstate, jstate, why, hard);
+	}
 }
 
 static int
@@ -357,12 +398,14 @@ jobs_pass(struct jobs *js)
 	/* The store was locked (or reopened) under running jobs: they
 	 * cannot record anything more; recovery marks them on unlock. */
 	if (js->running != NULL && ctx->store != js->recovered) {
-		log_warnx(&ctx->log, "the store was locked: interrupting %zu "
-		    "running jobs", js->nrunning);
-		while (js->running != NULL)
-			job_end(js->running, STORE_RUN_INTERRUPTED,
-			    STORE_JOB_INTERRUPTED, "the store was locked");
-	}
+		if (!js->locked_end)
+			log_warnx(&ctx->log, "the store was locked: "
+			    "interrupting %zu running jobs", js->nrunning);
+		js->locked_end = 1;
+		jobs_end_all(js, STORE_RUN_INTERRUPTED, STORE_JOB_INTERRUPTED,
+		    "the store was locked", 0);
+	} else
+		js->locked_end = 0;
 	for (j = js->running; j != NULL; j = next) {
 		next = j->next_job;
 		job_fill(j);
@@ -555,9 +598,8 @@ jobs_free(struct ops_ctx *ctx)
 
 	if (js != NULL) {
 		evloop_set_before_sleep(ctx->loop, NULL, NULL);
-		while (js->running != NULL)
-			job_end(js->running, STORE_RUN_INTERRUPTED,
-			    STORE_JOB_INTERRUPTED, "opsicled stopped");
+		jobs_end_all(js, STORE_RUN_INTERRUPTED, STORE_JOB_INTERRUPTED,
+		    "opsicled stopped", 1);
 		if (js->kick_timer != 0)
 			evloop_timer_del(ctx->loop, js->kick_timer);
 		if (js->flush_timer != 0)
@@ -587,10 +629,10 @@ grace_timer(struct evloop *loop, long long id, void *arg)
 	js->grace_timer = 0;
 	if (js->running != NULL)
 		log_info(&js->ctx->log, "grace period over: interrupting %zu "
-		    "running jobs", js->nrunning);
-	while (js->running != NULL)
-		job_end(js->running, STORE_RUN_INTERRUPTED,
-		    STORE_JOB_INTERRUPTED, "opsicled stopped");
+		    "running jobs (their remote processes are ended first)",
+		    js->nrunning);
+	jobs_end_all(js, STORE_RUN_INTERRUPTED, STORE_JOB_INTERRUPTED,
+	    "opsicled stopped", 0);
 	jobs_pass(js);
 	return EVLOOP_NOMORE;
 }
@@ -650,9 +692,11 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 	for (j = ctx->jobs != NULL ? ctx->jobs->running : NULL; j != NULL;
 	    j = j->next_job)
 		if (j->id == id) {
+			if (j->ending)
+				return OPS_OK;	/* on its way already */
 			log_info(&ctx->log, "job %lld cancelled", id);
 			job_end(j, STORE_RUN_CANCELLED, STORE_JOB_CANCELLED,
-			    "cancelled");
+			    "cancelled", 0);
 			return OPS_OK;
 		}
 	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
