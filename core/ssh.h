@@ -297,6 +297,10 @@ struct ssh_xfer {
 	const unsigned char	*data;
 	size_t			 len;
 	const char		*remote;	/* remote file path */
+	/* pull: write into this open directory (borrowed; duplicated)
+	 * instead of opening local, which then only names it */
+	int			 has_ldirfd;
+	int			 ldirfd;
 	/* keep_mode: push the local file's mode / keep the remote mode
 	 * on pull; else mode (0: 0644 on push, 0600 on pull). Only the
 	 * permission bits (0777) are ever set. */

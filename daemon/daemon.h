@@ -587,7 +587,33 @@ struct job_spec {
 	 * sudo) with become_cred's password (NULL: the target's) */
 	const char		*become_user;
 	const char		*become_cred;
+	/* ---- i12-kill: push and pull (handlers-xfer.c, jobs-xfer.c) ----
+	 * xfer_dir SSH_PUSH or SSH_PULL (0: not a transfer). Held only in
+	 * memory, like stdin_data, and taken by runner_submit whatever it
+	 * returns: push's bytes (xfer_data, malloc'd, wiped when freed) and
+	 * pull's directory (xfer_dirfd, opened by the client, closed with
+	 * the job). The command is then a shell comment describing it
+	 * ("#opsicle-push LOCAL -> REMOTE"): job rerun refuses such a job,
+	 * and one whose input a restart lost fails instead of running. */
+	int			 xfer_dir;
+	const char		*xfer_local;	/* the client's name for it */
+	const char		*xfer_remote;
+	unsigned		 xfer_mode;	/* push; 0: 0644 */
+	unsigned char		*xfer_data;	/* push */
+	size_t			 xfer_len;
+	int			 xfer_dirfd;	/* pull */
 };
+/* handlers-jobs.c: the targets sel minus excl select (names borrowed
+ * from *l, which the caller frees; *out too, the array alone). */
+struct store_target_list;
+int	jobs_resolve_targets(struct ops_ctx *ctx, const char **sel,
+	    size_t nsel, const char **excl, size_t nexcl,
+	    struct store_target_list *l, const char ***out, size_t *nout,
+	    struct ops_err *err);
+/* jobs-xfer.c: the comment a transfer job's command starts with, and 1
+ * when a job's command is such a description */
+#define JOBS_XFER_TAG	"#opsicle-"
+int	jobs_xfer_is(const char *command);
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);
 /* jobs-become.c: OPS_E_INVAL (or NOTFOUND) unless user is NULL or a login

@@ -92,8 +92,8 @@ items_text(const struct selector_set *set, const char *picked_none,
  * listed: a mistyped "!name" must not go unnoticed), and a set whose
  * terms each match but together select nothing.
  */
-static int
-resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
+int
+jobs_resolve_targets(struct ops_ctx *ctx, const char **sel, size_t nsel,
     const char **excl, size_t nexcl, struct store_target_list *l,
     const char ***out, size_t *nout, struct ops_err *err)
 {
@@ -318,8 +318,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
 		goto out;
 	}
-	if ((nsel > 0 || nexcl > 0) && (rc = resolve(ctx, sel, nsel, excl,
-	    nexcl, &l, &names, &n, err)) != OPS_OK)
+	if ((nsel > 0 || nexcl > 0) && (rc = jobs_resolve_targets(ctx, sel,
+	    nsel, excl, nexcl, &l, &names, &n, err)) != OPS_OK)
 		goto out;
 	s.command = body;
 	s.script = script;
@@ -614,6 +614,13 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
 		return rc;
 	memset(&s, 0, sizeof(s));
+	/* A push's bytes and a pull's directory were the client's. */
+	if (!j->script && jobs_xfer_is(j->command)) {
+		rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld: it was a "
+		    "transfer (its local file or directory was the client's): "
+		    "run opsicle push or pull again", (long long)j->id);
+		goto out;
+	}
 	if ((names = calloc(rl.n + 1, sizeof(*names))) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "rerun job");
 		goto out;

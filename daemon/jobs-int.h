@@ -52,6 +52,14 @@ struct job_input {
 	char			*cred;		/* their credential, or NULL */
 	int			 accept_new;	/* trust a new key, this run */
 	char			*actor;		/* who asked, for the audit */
+	/* push and pull (jobs-xfer.c): as struct job_spec's */
+	int			 xfer_dir;
+	char			*xfer_local;
+	char			*xfer_remote;
+	unsigned		 xfer_mode;
+	unsigned char		*xfer_data;
+	size_t			 xfer_len;
+	int			 xfer_dirfd;	/* -1: none */
 	struct job_input	*next;		/* parked, not yet started */
 };
 
@@ -63,6 +71,7 @@ struct job_slot {
 	struct ssh_batch	*b;
 	struct ssh_target	 t;
 	struct ssh_exec		 x;
+	struct ssh_xfer		 xf;		/* push and pull */
 	struct jobs_auth	*auth;		/* a reference while held */
 	struct secret		*sudo_pw;	/* become_cred's, owned */
 	char			*host;
@@ -165,6 +174,17 @@ int	jobs_adhoc_accept_new(const struct job_slot *s);
  * for an unknown key to say how to trust it. */
 void	jobs_adhoc_result(struct job_slot *s, const struct ssh_result *r,
 	    char *msg, size_t len);
+
+/* jobs-run.c: the engine's callbacks of a slot (arg is the slot) */
+void	jobs_run_output(void *arg, size_t idx, const char *target,
+	    enum ssh_stream stream, const unsigned char *buf, size_t len);
+void	jobs_run_done(void *arg, size_t idx, const struct ssh_result *r);
+
+/* jobs-xfer.c */
+/* Start s's transfer batch (after s->t is set); OPS_OK, or a failure
+ * with err set and *cls the run's class. */
+int	jobs_xfer_start(struct job_slot *s, enum run_class *cls,
+	    struct ops_err *err);
 
 /* jobs-become.c */
 struct store_cred;

@@ -332,8 +332,9 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	s->job->ndone++;
 }
 
-static void
-on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
+void
+jobs_run_output(void *arg, size_t idx, const char *target,
+    enum ssh_stream stream,
     const unsigned char *buf, size_t len)
 {
 	struct job_slot		*s = arg;
@@ -490,8 +491,8 @@ on_cancelled(struct job_slot *s, const struct ssh_result *r)
 	jobs_kick(slot_ctx(s));
 }
 
-static void
-on_done(void *arg, size_t idx, const struct ssh_result *r)
+void
+jobs_run_done(void *arg, size_t idx, const struct ssh_result *r)
 {
 	struct job_slot		*s = arg;
 	struct ops_ctx		*ctx = slot_ctx(s);
@@ -648,8 +649,8 @@ jobs_slot_start(struct job_slot *s)
 	s->x.timeout_ms = j->timeout_ms;
 	s->t.connect_timeout_ms = j->connect_timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
-	s->x.on_output = on_output;
-	s->x.on_done = on_done;
+	s->x.on_output = jobs_run_output;
+	s->x.on_done = jobs_run_done;
 	s->x.arg = s;
 	if ((rc = jobs_become_setup(s, cr, &err)) != OPS_OK) {
 		cls = RUN_CLASS_CONFIG;
@@ -666,10 +667,13 @@ jobs_slot_start(struct job_slot *s)
 	s->state = SLOT_RUNNING;
 	j->active++;
 	/* on_done may run before this returns; s->b is set before. */
-	if ((rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b,
-	    &err)) != OPS_OK) {
+	cls = RUN_CLASS_INTERNAL;
+	if (jobs_xfer_is(j->command))
+		rc = jobs_xfer_start(s, &cls, &err);
+	else
+		rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b, &err);
+	if (rc != OPS_OK) {
 		j->active--;
-		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}

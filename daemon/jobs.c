@@ -729,16 +729,31 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
     const char *actor, int64_t *job, struct ops_err *err)
 {
 	struct store_job_spec	s;
+	/* what a transfer holds, taken whatever happens (daemon.h) */
+	struct job_input	*xin = NULL;
 	int			rc;
 
 	*job = 0;
+	if (spec->xfer_dir != 0) {
+		xin = jobs_input_new();
+		xin->xfer_dir = spec->xfer_dir;
+		xin->xfer_remote = xstrdup(spec->xfer_remote);
+		xin->xfer_local = xstrdup(spec->xfer_local);
+		xin->xfer_mode = spec->xfer_mode;
+		xin->xfer_data = spec->xfer_data;
+		xin->xfer_len = spec->xfer_len;
+		if (spec->xfer_dir == SSH_PULL)
+			xin->xfer_dirfd = spec->xfer_dirfd;
+	}
 	if (ctx->store == NULL) {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
 		return ops_err_set(err, OPS_E_LOCKED, "store is locked; run "
 		    "opsicle unlock");
 	}
 	if (jobs_stopping(ctx)) {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
 		return ops_err_set(err, OPS_E_LOCKED, "%s: opsicled is "
 		    "stopping and takes no new jobs", spec->rerun_of != 0 ?
 		    "rerun" : "run");
@@ -763,11 +778,12 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	/* A target removed since fails with the store's message. */
 	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
 		return rc;
 	}
-	if ((spec->stdin_data != NULL || spec->nhosts > 0) &&
+	if ((spec->stdin_data != NULL || spec->nhosts > 0 || xin != NULL) &&
 	    ctx->jobs != NULL) {
-		struct job_input *in = jobs_input_new();
+		struct job_input *in = xin != NULL ? xin : jobs_input_new();
 
 		in->stdin_data = spec->stdin_data;
 		in->adhoc = spec->nhosts > 0;
@@ -776,8 +792,10 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 		in->accept_new = spec->accept_new_hostkey;
 		in->actor = xstrdup(actor);
 		jobs_input_park(ctx->jobs, *job, in);
-	} else
+	} else {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
+	}
 	if (spec->rerun_of != 0)
 		log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
 		    (long long)*job, actor, (long long)spec->rerun_of);
