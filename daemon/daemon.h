@@ -543,8 +543,13 @@ void	jobs_kick(struct ops_ctx *ctx);
 void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms,
 	    void (*drained)(struct ops_ctx *));
 int	jobs_stopping(const struct ops_ctx *ctx);
-/* Cancel job id: running or queued. */
-int	jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err);
+/* Cancel job id: running or queued. A running job's runs end their
+ * remote processes first (a few seconds at most); ended(arg), when not
+ * NULL, is called once the job has ended (at once for a queued one),
+ * so "job cancel" can answer with the job's record final. ended is not
+ * called when this fails. */
+int	jobs_cancel(struct ops_ctx *ctx, long long id,
+	    void (*ended)(void *), void *arg, struct ops_err *err);
 /* Store the output runs hold back, all in one transaction. The runner
  * does it from the loop's before-sleep hook once output is JOBS_FLUSH_MS
  * old; a request that reads output calls it first. */
@@ -603,7 +608,7 @@ struct job_spec {
 	size_t			 xfer_len;
 	int			 xfer_dirfd;	/* pull */
 };
-/* handlers-jobs.c: the targets sel minus excl select (names borrowed
+/* targets-select.c: the targets sel minus excl select (names borrowed
  * from *l, which the caller frees; *out too, the array alone). */
 struct store_target_list;
 int	jobs_resolve_targets(struct ops_ctx *ctx, const char **sel,

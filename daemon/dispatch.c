@@ -96,7 +96,7 @@ static const struct dispatch_op ops[] = {
 	[PROTO_JOB_SHOW] = { handle_job_show, VIEWER, STORE, "job.show" },
 	[PROTO_JOB_LOGS] = { handle_job_logs, VIEWER, STORE | DEFER,
 	    "job.logs" },
-	[PROTO_JOB_CANCEL] = { handle_job_cancel, OPERATOR, STORE | TX,
+	[PROTO_JOB_CANCEL] = { handle_job_cancel, OPERATOR, STORE | TX | DEFER,
 	    "job.cancel" },
 	[PROTO_JOB_RERUN] = { handle_job_rerun, OPERATOR, STORE | TX,
 	    "job.rerun" },

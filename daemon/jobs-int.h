@@ -108,6 +108,12 @@ struct job {
 	 * (ssh_batch_cancel) have ended the remote processes */
 	enum store_run_state	 end_rstate;
 	enum store_job_state	 end_jstate;
+	/* told when the job has ended ("job cancel" answers then) */
+	struct job_waiter {
+		void		(*ended)(void *);
+		void		*arg;
+	}			*waiters;
+	size_t			 nwaiters;
 	struct job_input	*input;		/* owned; NULL when none */
 	struct job		*next_job;
 };

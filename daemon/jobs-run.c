@@ -482,8 +482,14 @@ on_cancelled(struct job_slot *s, const struct ssh_result *r)
 	    STORE_RUN_CANCELLED;
 	enum run_class		 cls = state == STORE_RUN_INTERRUPTED ?
 	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
+	const char		*text = r->msg, *semi = strstr(text, "; ");
 
-	jobs_slot_end(s, state, cls, r->msg);
+	/* cancelled: the state says why, the text what became of the
+	 * remote processes ("remote process group 4242 terminated");
+	 * interrupted keeps why ("opsicled stopped on web1; ...") */
+	if (state == STORE_RUN_CANCELLED && semi != NULL)
+		text = semi + 2;
+	jobs_slot_end(s, state, cls, text);
 	log_info(&slot_ctx(s)->log, "job %lld on %s: %s: %s", (long long)j->id,
 	    s->target, store_run_state_name(state), r->msg);
 	s->state = SLOT_DONE;	/* its batch is still to free */

@@ -91,6 +91,7 @@ job_free(struct job *j)
 	jobs_input_free(j->input);
 	free(j->become_user);
 	free(j->become_cred);
+	free(j->waiters);
 	free(j);
 }
 
@@ -114,6 +115,7 @@ job_finish(struct job *j, enum store_job_state forced)
 	struct ops_ctx		*ctx = j->js->ctx;
 	struct ops_err		 err;
 	enum store_job_state	 state = forced;
+	size_t			 i;
 
 	if (state == 0)
 		state = j->nok == j->n ? STORE_JOB_DONE : STORE_JOB_FAILED;
@@ -125,6 +127,9 @@ job_finish(struct job *j, enum store_job_state forced)
 	    (long long)j->id, store_job_state_name(state), j->nok,
 	    j->n - j->nok);
 	emit_job_state(ctx, j->id, state, j->nok, j->n - j->nok, j->n);
+	for (i = 0; i < j->nwaiters; i++)
+		j->waiters[i].ended(j->waiters[i].arg);
+	j->nwaiters = 0;
 	job_unlink(j);
 	job_free(j);
 }
@@ -161,8 +166,6 @@ static void
 job_end(struct job *j, enum store_run_state rstate,
     enum store_job_state jstate, const char *why, int hard)
 {
-	struct ops_ctx	*ctx = j->js->ctx;
-	struct ops_err	 err;
 	struct job_slot	*s;
 	size_t		 i;
 
@@ -196,17 +199,10 @@ job_end(struct job *j, enum store_run_state rstate,
 			break;
 		}
 	}
-	if (hard || j->active == 0) {
+	if (hard || j->active == 0)
 		job_finish(j, jstate);
-		return;
-	}
-	/* The job reads as ended at once; its running runs follow as
-	 * their kills come back (job_finish writes the state again). */
-	if (ctx->store != NULL && store_job_set_state(ctx->store, j->id,
-	    jstate, &err) != OPS_OK)
-		log_warnx(&ctx->log, "job %lld: %s", (long long)j->id,
-		    ops_err_msg(&err));
-	jobs_kick(ctx);
+	else
+		jobs_kick(j->js->ctx);
 }
 
 /* job_end on every running job not ending already. */
@@ -680,8 +676,27 @@ jobs_is_running(const struct ops_ctx *ctx, long long id)
 	return 0;
 }
 
+/* ended(arg) when j has ended (now, when out of memory). */
+static void
+job_wait_for_end(struct job *j, void (*ended)(void *), void *arg)
+{
+	struct job_waiter	*nw;
+
+	if (ended == NULL)
+		return;
+	nw = realloc(j->waiters, (j->nwaiters + 1) * sizeof(*nw));
+	if (nw == NULL) {
+		ended(arg);
+		return;
+	}
+	j->waiters = nw;
+	j->waiters[j->nwaiters].ended = ended;
+	j->waiters[j->nwaiters++].arg = arg;
+}
+
 int
-jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
+jobs_cancel(struct ops_ctx *ctx, long long id, void (*ended)(void *),
+    void *arg, struct ops_err *err)
 {
 	struct store_job	*sj = NULL;
 	struct store_run_list	 rl = { NULL, 0 };
@@ -692,11 +707,14 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 	for (j = ctx->jobs != NULL ? ctx->jobs->running : NULL; j != NULL;
 	    j = j->next_job)
 		if (j->id == id) {
-			if (j->ending)
-				return OPS_OK;	/* on its way already */
-			log_info(&ctx->log, "job %lld cancelled", id);
-			job_end(j, STORE_RUN_CANCELLED, STORE_JOB_CANCELLED,
-			    "cancelled", 0);
+			if (!j->ending) {
+				log_info(&ctx->log, "job %lld cancelled", id);
+				/* the answer first: job_end may finish j */
+				job_wait_for_end(j, ended, arg);
+				job_end(j, STORE_RUN_CANCELLED,
+				    STORE_JOB_CANCELLED, "cancelled", 0);
+			} else
+				job_wait_for_end(j, ended, arg);
 			return OPS_OK;
 		}
 	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
@@ -718,6 +736,8 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 	    err)) != OPS_OK)
 		goto out;
 	emit_job_state(ctx, id, STORE_JOB_CANCELLED, 0, rl.n, rl.n);
+	if (ended != NULL)
+		ended(arg);
 out:
 	store_job_free(sj);
 	store_run_list_free(&rl);

@@ -84,7 +84,7 @@ run "$O" job cancel "$jc"
 wait_for 10 gone 'sleep 41[.]3'; ok $? "job cancel ends nobody's processes"
 wait_for 10 sh -c "\"$O\" job show $jc --json | grep -q 'remote process group'"
 run "$O" job show "$jc" --json
-like "$out" '"state":"cancelled".*cancelled on u1; remote process group [0-9]+ terminated' \
+like "$out" '"state":"cancelled",[^}]*"error":"remote process group [0-9]+ terminated"' \
     "the run is cancelled and says the group was terminated"
 
 # ---- --script under sudo to root: timeout ----------------------------------
