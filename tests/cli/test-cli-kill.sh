@@ -24,7 +24,7 @@ U=$(sshd_user)
 B=$SSHD_BASE
 H=$OPSICLE_HOME
 
-plan_tests 38
+plan_tests 41
 
 "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 track_pid "$(cat "$OPSICLE_HOME/opsicled.lock")"
@@ -118,6 +118,30 @@ run "$O" job show "$js" --json
 like "$out" 'remote process group [0-9]+ killed after 2 s grace' "its run says it was killed after the grace"
 ls /tmp/.opsicle-* >"$H/tmpfiles" 2>/dev/null
 is "$(cat "$H/tmpfiles")" "" "and its temp file is removed"
+
+# ---- a target that stops answering: the cancel is bounded --------------------
+# sshd_tree PID: the sshd processes under listener PID (not the shells)
+sshd_tree() {
+	for _c in $(sshd_children "$1"); do
+		case $(cat /proc/$_c/comm 2>/dev/null) in sshd*) echo "$_c"; sshd_tree "$_c" ;; esac
+	done
+}
+"$O" run t1 -- "s''leep 39.9" >/dev/null 2>&1 &
+track_pid $!
+wait_for 10 pgrep -f 'sleep 39[.]9' >/dev/null
+jh=$(last_job)
+hung=$(sshd_tree "$SSHD_PID")
+for p in $hung; do kill -STOP "$p"; done
+t0=$(date +%s)
+run "$O" job cancel "$jh"
+t1=$(date +%s)
+for p in $hung; do kill -CONT "$p"; done
+is "$rc" 0 "job cancel of a job whose target stopped answering"
+ok "$([ $((t1 - t0)) -le 12 ]; echo $?)" "returns within the kill's bound ($((t1 - t0)) s)"
+run "$O" job show "$jh" --json
+like "$out" '"state":"cancelled",[^}]*remote process group [0-9]+ did not answer the kill in time; it may still run' \
+    "and the run says the group may still run"
+for p in $(pgrep -f 'sleep 39[.]9'); do kill "$p"; done
 
 # ---- daemon stop with a running job: interrupted after the grace ------------
 "$O" run t1 -- "s''leep 37.7; echo late > '$H/late6'" >/dev/null 2>&1 &
