@@ -57,6 +57,11 @@
  * random bits, hex> created with O_EXCL semantics and mode 0700, run as
  * "[interpreter or command] PATH" (under sudo if asked), and removed
  * afterwards, also after a failure or timeout while the session lives.
+ * Under sudo as a user other than root nothing is uploaded (that user
+ * could not read the file): the script goes on the channel's stdin to a
+ * shell under sudo that writes it to a mktemp file of its own, opens it
+ * on fd 3, removes it and runs /dev/fd/3 (ssh-task-script.c); such a
+ * run cannot have stdin data of its own (class sudo).
  *
  * sudo: the command becomes "sudo -S -p PROMPT -u USER -- sh -c 'echo
  * MARKER; COMMAND'" with a random PROMPT and MARKER. The password is
