@@ -552,8 +552,13 @@ void	jobs_kick(struct ops_ctx *ctx);
 void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms,
 	    void (*drained)(struct ops_ctx *));
 int	jobs_stopping(const struct ops_ctx *ctx);
-/* Cancel job id: running or queued. */
-int	jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err);
+/* Cancel job id: running or queued. A running job's runs end their
+ * remote processes first (a few seconds at most); ended(arg), when not
+ * NULL, is called once the job has ended (at once for a queued one),
+ * so "job cancel" can answer with the job's record final. ended is not
+ * called when this fails. */
+int	jobs_cancel(struct ops_ctx *ctx, long long id,
+	    void (*ended)(void *), void *arg, struct ops_err *err);
 /* Store the output runs hold back, all in one transaction. The runner
  * does it from the loop's before-sleep hook once output is JOBS_FLUSH_MS
  * old; a request that reads output calls it first. */
@@ -596,6 +601,21 @@ struct job_spec {
 	 * sudo) with become_cred's password (NULL: the target's) */
 	const char		*become_user;
 	const char		*become_cred;
+	/* ---- i12-kill: push and pull (handlers-xfer.c, jobs-xfer.c) ----
+	 * xfer_dir SSH_PUSH or SSH_PULL (0: not a transfer). Held only in
+	 * memory, like stdin_data, and taken by runner_submit whatever it
+	 * returns: push's bytes (xfer_data, malloc'd, wiped when freed) and
+	 * pull's directory (xfer_dirfd, opened by the client, closed with
+	 * the job). The command is then a shell comment describing it
+	 * ("#opsicle-push LOCAL -> REMOTE"): job rerun refuses such a job,
+	 * and one whose input a restart lost fails instead of running. */
+	int			 xfer_dir;
+	const char		*xfer_local;	/* the client's name for it */
+	const char		*xfer_remote;
+	unsigned		 xfer_mode;	/* push; 0: 0644 */
+	unsigned char		*xfer_data;	/* push */
+	size_t			 xfer_len;
+	int			 xfer_dirfd;	/* pull */
 	/* automation run (jobs-automation.c): the pinned version, its
 	 * parameter values and steps; command is then the job's label.
 	 * NULL for an ad hoc command or script. */
@@ -611,6 +631,17 @@ struct job_auto_plan {
 	const struct store_param_spec	*params; /* bound values */
 	size_t				 nparams;
 };
+/* targets-select.c: the targets sel minus excl select (names borrowed
+ * from *l, which the caller frees; *out too, the array alone). */
+struct store_target_list;
+int	jobs_resolve_targets(struct ops_ctx *ctx, const char **sel,
+	    size_t nsel, const char **excl, size_t nexcl,
+	    struct store_target_list *l, const char ***out, size_t *nout,
+	    struct ops_err *err);
+/* jobs-xfer.c: the comment a transfer job's command starts with, and 1
+ * when a job's command is such a description */
+#define JOBS_XFER_TAG	"#opsicle-"
+int	jobs_xfer_is(const char *command);
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);
 /* jobs-become.c: OPS_E_INVAL (or NOTFOUND) unless user is NULL or a login
@@ -619,11 +650,6 @@ int	jobs_become_check(struct ops_ctx *ctx, const char *user,
 	    const char *cred, struct ops_err *err);
 
 /* handlers-jobs.c: what "run" and "automation run" share */
-/* The targets the selectors sel and the -x selectors excl select
- * (sorted; names borrowed from *l, which the caller frees; *out too). */
-int	run_resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
-	    const char **excl, size_t nexcl, struct store_target_list *l,
-	    const char ***out, size_t *nout, struct ops_err *err);
 /* A run's output_cap and connect_timeout from msg into s. */
 int	run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
 	    struct ops_err *err);

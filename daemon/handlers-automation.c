@@ -323,8 +323,8 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		    "no targets; give selectors", a->name);
 		goto out;
 	}
-	if ((rc = run_resolve(ctx, sel, nsel, excl, nexcl, &l, &names, &n,
-	    err)) != OPS_OK)
+	if ((rc = jobs_resolve_targets(ctx, sel, nsel, excl, nexcl, &l,
+	    &names, &n, err)) != OPS_OK)
 		goto out;
 	order_names(a, &l, names, n);
 	t = json_array();

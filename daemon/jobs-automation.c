@@ -460,6 +460,12 @@ step_done(void *arg, size_t idx, const struct ssh_result *r)
 	(void)idx;
 	mask_stream_end(&sa->ms[0], emit_out, s);
 	mask_stream_end(&sa->ms[1], emit_err, s);
+	if (r->cls == SSH_CLASS_CANCELLED) {
+		/* job_end recorded the steps; now what became of it */
+		step_record(s, sa->step, "failed", -1, r->msg);
+		jobs_slot_cancelled(s, r);
+		return;
+	}
 	if (!r->ok && ssh_class_reached(ssh_class_name(r->cls)) == 0 &&
 	    sa->attempt < st->retries) {
 		sa->attempt++;

@@ -54,6 +54,14 @@ struct job_input {
 	char			*cred;		/* their credential, or NULL */
 	int			 accept_new;	/* trust a new key, this run */
 	char			*actor;		/* who asked, for the audit */
+	/* push and pull (jobs-xfer.c): as struct job_spec's */
+	int			 xfer_dir;
+	char			*xfer_local;
+	char			*xfer_remote;
+	unsigned		 xfer_mode;
+	unsigned char		*xfer_data;
+	size_t			 xfer_len;
+	int			 xfer_dirfd;	/* -1: none */
 	struct job_input	*next;		/* parked, not yet started */
 };
 
@@ -65,6 +73,7 @@ struct job_slot {
 	struct ssh_batch	*b;
 	struct ssh_target	 t;
 	struct ssh_exec		 x;
+	struct ssh_xfer		 xf;		/* push and pull */
 	struct jobs_auth	*auth;		/* a reference while held */
 	struct secret		*sudo_pw;	/* become_cred's, owned */
 	char			*host;
@@ -98,6 +107,16 @@ struct job {
 	size_t			 active;	/* slots RUNNING */
 	size_t			 ndone, nok;
 	int			 ending;	/* cancel or interrupt */
+	/* while ending: what running slots end as, once their batches
+	 * (ssh_batch_cancel) have ended the remote processes */
+	enum store_run_state	 end_rstate;
+	enum store_job_state	 end_jstate;
+	/* told when the job has ended ("job cancel" answers then) */
+	struct job_waiter {
+		void		(*ended)(void *);
+		void		*arg;
+	}			*waiters;
+	size_t			 nwaiters;
 	struct job_input	*input;		/* owned; NULL when none */
 	struct job_auto		*au;		/* an automation, else NULL */
 	struct job		*next_job;
@@ -120,6 +139,7 @@ struct jobs {
 	long long		 retention_ms;	/* last prune */
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
+	int			 locked_end;	/* said so once */
 	int			 shut;		/* drained is on its way */
 	void			(*drained)(struct ops_ctx *);	/* main.c */
 };
@@ -132,6 +152,9 @@ void	jobs_slot_output(struct job_slot *s, enum ssh_stream stream,
 void	jobs_slot_record(struct job_slot *s, const struct ssh_result *r);
 /* s has its result: SLOT_DONE, counted, the runner kicked. */
 void	jobs_slot_finished(struct job_slot *s, int ok);
+/* s's batch was cancelled (job_end): the job's end state, with what
+ * became of the remote processes; SLOT_DONE. */
+void	jobs_slot_cancelled(struct job_slot *s, const struct ssh_result *r);
 /* Start slot s: on failure the run is recorded as an error and the slot
  * is over (the caller just moves on). */
 void	jobs_slot_start(struct job_slot *s);
@@ -200,6 +223,17 @@ int	jobs_adhoc_accept_new(const struct job_slot *s);
  * for an unknown key to say how to trust it. */
 void	jobs_adhoc_result(struct job_slot *s, const struct ssh_result *r,
 	    char *msg, size_t len);
+
+/* jobs-run.c: the engine's callbacks of a slot (arg is the slot) */
+void	jobs_run_output(void *arg, size_t idx, const char *target,
+	    enum ssh_stream stream, const unsigned char *buf, size_t len);
+void	jobs_run_done(void *arg, size_t idx, const struct ssh_result *r);
+
+/* jobs-xfer.c */
+/* Start s's transfer batch (after s->t is set); OPS_OK, or a failure
+ * with err set and *cls the run's class. */
+int	jobs_xfer_start(struct job_slot *s, enum run_class *cls,
+	    struct ops_err *err);
 
 /* jobs-become.c */
 struct store_cred;

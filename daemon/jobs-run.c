@@ -333,8 +333,9 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	s->job->ndone++;
 }
 
-static void
-on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
+void
+jobs_run_output(void *arg, size_t idx, const char *target,
+    enum ssh_stream stream,
     const unsigned char *buf, size_t len)
 {
 	(void)idx;
@@ -459,6 +460,8 @@ class_of(enum ssh_class c)
 		return RUN_CLASS_SFTP;
 	case SSH_CLASS_SUDO:
 		return RUN_CLASS_SUDO;
+	case SSH_CLASS_CANCELLED:
+		return RUN_CLASS_NONE;	/* the state says it */
 	}
 	return RUN_CLASS_INTERNAL;
 }
@@ -476,6 +479,31 @@ run_msg(const struct ssh_result *r, const char *msg)
 	    strcmp(msg + n + 2, r->msg) != 0)
 		return msg + n + 2;
 	return r->msg;
+}
+
+/* A run ssh_batch_cancel ended (job_end): the job's end state, and the
+ * engine's message (what became of the remote processes). */
+void
+jobs_slot_cancelled(struct job_slot *s, const struct ssh_result *r)
+{
+	struct job		*j = s->job;
+	enum store_run_state	 state = j->ending ? j->end_rstate :
+	    STORE_RUN_CANCELLED;
+	enum run_class		 cls = state == STORE_RUN_INTERRUPTED ?
+	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
+	const char		*text = r->msg, *semi = strstr(text, "; ");
+
+	/* cancelled: the state says why, the text what became of the
+	 * remote processes ("remote process group 4242 terminated");
+	 * interrupted keeps why ("opsicled stopped on web1; ...") */
+	if (state == STORE_RUN_CANCELLED && semi != NULL)
+		text = semi + 2;
+	jobs_slot_end(s, state, cls, text);
+	log_info(&slot_ctx(s)->log, "job %lld on %s: %s: %s", (long long)j->id,
+	    s->target, store_run_state_name(state), r->msg);
+	s->state = SLOT_DONE;	/* its batch is still to free */
+	j->active--;
+	jobs_kick(slot_ctx(s));
 }
 
 void
@@ -530,12 +558,16 @@ jobs_slot_finished(struct job_slot *s, int ok)
 	jobs_kick(slot_ctx(s));
 }
 
-static void
-on_done(void *arg, size_t idx, const struct ssh_result *r)
+void
+jobs_run_done(void *arg, size_t idx, const struct ssh_result *r)
 {
 	struct job_slot	*s = arg;
 
 	(void)idx;
+	if (r->cls == SSH_CLASS_CANCELLED) {
+		jobs_slot_cancelled(s, r);
+		return;
+	}
 	jobs_slot_record(s, r);
 	jobs_slot_finished(s, r->ok);
 }
@@ -657,8 +689,8 @@ jobs_slot_start(struct job_slot *s)
 	}
 	s->x.timeout_ms = j->timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
-	s->x.on_output = on_output;
-	s->x.on_done = on_done;
+	s->x.on_output = jobs_run_output;
+	s->x.on_done = jobs_run_done;
 	s->x.arg = s;
 	if ((rc = jobs_become_setup(s, cr, &err)) != OPS_OK) {
 		cls = RUN_CLASS_CONFIG;
@@ -675,10 +707,13 @@ jobs_slot_start(struct job_slot *s)
 	s->state = SLOT_RUNNING;
 	j->active++;
 	/* on_done may run before this returns; s->b is set before. */
-	if ((rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b,
-	    &err)) != OPS_OK) {
+	cls = RUN_CLASS_INTERNAL;
+	if (jobs_xfer_is(j->command))
+		rc = jobs_xfer_start(s, &cls, &err);
+	else
+		rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b, &err);
+	if (rc != OPS_OK) {
 		j->active--;
-		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}

@@ -5,7 +5,7 @@
  * the parameter values given; the daemon checks them (automation_bind)
  * before a job exists, and a refused value is a usage error (exit 2). The
  * job's live output, summary, --group, --json and exit codes are run's
- * (cli-run.c, cli_run_follow). --detach prints the job id and leaves it
+ * (cli-run.c, cli_run_submit). --detach prints the job id and leaves it
  * running; --dry-run prints the targets, batches, steps and values
  * (secrets as ***) and opens no connection to any target.
  *
@@ -286,25 +286,6 @@ out:
 	return rc;
 }
 
-/* --forks, --timeout: a number from 1 to max; -1 absent, 0 bad (said). */
-static long
-num(const struct cli_args *a, const char *name, long max)
-{
-	const char	*v = cli_opt(a, name);
-	char		*end;
-	long		 n;
-
-	if (v == NULL)
-		return -1;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
-		fprintf(stderr, "opsicle automation run: --%s needs a number "
-		    "from 1 to %ld, not \"%s\"\n", name, max, v);
-		return 0;
-	}
-	return n;
-}
-
 int
 cli_automation_run(const struct cli_args *a)
 {
@@ -322,8 +303,8 @@ cli_automation_run(const struct cli_args *a)
 		    "do not go together\n");
 		return EXIT_USAGE;
 	}
-	if ((forks = num(a, "forks", 4096)) == 0 ||
-	    (timeout = num(a, "timeout", 7 * 24 * 3600)) == 0)
+	if ((forks = cli_num_opt(a, "forks", 4096)) == 0 ||
+	    (timeout = cli_num_opt(a, "timeout", 7 * 24 * 3600)) == 0)
 		return EXIT_USAGE;
 	m = cli_msg(a);
 	(void)proto_add_str(m, "name", a->pos[0], NULL);
@@ -358,7 +339,7 @@ cli_automation_run(const struct cli_args *a)
 	else if (dry || detach)
 		rc = ask_once(&c, a, m, dry);
 	else
-		rc = cli_run_follow(&c, a, "automation run", m,
+		rc = cli_run_submit(&c, a, m, -1, "automation run",
 		    cli_flag(a, "group"));
 	client_close(&c);
 out:

@@ -33,6 +33,8 @@ extern const struct cmd_entry cmd_audit_list_entry;
 extern const struct cmd_entry cmd_audit_verify_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_automation_run_entry;
+extern const struct cmd_entry cmd_push_entry;
+extern const struct cmd_entry cmd_pull_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_job_list_entry;
 extern const struct cmd_entry cmd_job_show_entry;
@@ -75,6 +77,8 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_audit_list_entry,
 	&cmd_audit_verify_entry,
 	&cmd_run_entry,
+	&cmd_push_entry,
+	&cmd_pull_entry,
 	&cmd_events_entry,
 	&cmd_job_list_entry,
 	&cmd_job_show_entry,

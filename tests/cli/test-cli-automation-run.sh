@@ -44,7 +44,7 @@ apply() {
 	"$O" automation apply "$W/$1.yaml" >/dev/null 2>&1
 }
 
-plan_tests 87
+plan_tests 89
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -343,7 +343,7 @@ name: slow
 targets: [t01]
 steps:
   - name: nap
-    command: sleep 30
+    command: sleep 37.5
   - name: after
     command: echo after
 EOF2
@@ -353,6 +353,9 @@ step_running() { "$O" job show "$js" | grep -q '1\. nap  *running'; }
 wait_for 10 step_running
 run "$O" job cancel "$js"
 is "$rc" 0 "job cancel of a running automation job"
+nap_gone() { ! pgrep -f 'sleep 37[.]5' >/dev/null; }
+wait_for 5 nap_gone
+ok $? "the cancelled step's remote process is gone"
 run "$O" job show "$js"
 like "$out" "state +cancelled" "the job is cancelled"
 like "$out" "t01 +1 +1\\. nap +failed .*cancelled" "its running step says so"
@@ -380,13 +383,16 @@ name: tmo
 targets: [t01]
 timeout: 60s
 steps:
-  - command: sleep 20; echo late
+  - command: sleep 21.5; echo late
     timeout: 1s
 EOF2
 run "$O" automation run tmo
 is "$rc" 1 "a step over its own timeout fails"
 like "$err" "timeout" "as a timeout"
 unlike "$out" "late" "and never finishes"
+tmo_gone() { ! pgrep -f 'sleep 21[.]5' >/dev/null; }
+wait_for 5 tmo_gone
+ok $? "its remote process is gone"
 
 # ---- step-state events ---------------------------------------------------
 "$O" events --json >"$W/ev.out" 2>&1 &
