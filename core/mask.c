@@ -203,6 +203,38 @@ mask_stream_end(struct mask_stream *s, mask_emit_fn *emit, void *arg)
 		scan(s, 1, emit, arg);
 }
 
+struct text_out {
+	char	*buf;
+	size_t	 len, used;
+};
+
+static void
+text_emit(void *arg, const unsigned char *p, size_t len)
+{
+	struct text_out	*t = arg;
+	size_t		 n = len < t->len - 1 - t->used ? len :
+			    t->len - 1 - t->used;
+
+	memcpy(t->buf + t->used, p, n);
+	t->used += n;
+	t->buf[t->used] = '\0';
+}
+
+void
+mask_text(const struct mask *m, const char *s, char *buf, size_t len)
+{
+	struct mask_stream	ms;
+	struct text_out		t = { buf, len, 0 };
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	mask_stream_init(&ms, m);
+	if (mask_stream_feed(&ms, s, strlen(s), text_emit, &t) == 0)
+		mask_stream_end(&ms, text_emit, &t);
+	mask_stream_done(&ms);
+}
+
 void
 mask_stream_done(struct mask_stream *s)
 {

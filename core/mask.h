@@ -50,5 +50,9 @@ void		 mask_stream_end(struct mask_stream *s, mask_emit_fn *emit,
 		    void *arg);
 /* Wipe and free what the stream holds. */
 void		 mask_stream_done(struct mask_stream *s);
+/* s with every secret masked, into buf (len bytes, cut to fit, always
+ * NUL-ended); for error texts. */
+void		 mask_text(const struct mask *m, const char *s, char *buf,
+		    size_t len);
 
 #endif

@@ -307,6 +307,13 @@ step_record(struct job_slot *s, size_t idx, const char *state, int exit_st,
 
 	struct ops_event ev = { .kind = OPS_EV_STEP_STATE,
 			    .job = s->job->id, .target = s->target };
+	char		 msg[OPS_ERR_MSG_MAX];
+
+	/* an error text may quote the target's output: masked too */
+	if (error != NULL) {
+		mask_text(s->job->au->mask, error, msg, sizeof(msg));
+		error = msg;
+	}
 
 	if (ctx->store != NULL && store_run_step_set(ctx->store, s->run_id,
 	    (int)idx, state, exit_st, error, &err) != OPS_OK)
@@ -456,6 +463,7 @@ step_done(void *arg, size_t idx, const struct ssh_result *r)
 	struct ops_ctx		*ctx = ctx_of(j);
 	struct slot_auto	*sa = s->au;
 	const struct auto_step	*st = &j->au->a->steps[sa->step];
+	char			 msg[OPS_ERR_MSG_MAX];
 
 	(void)idx;
 	mask_stream_end(&sa->ms[0], emit_out, s);
@@ -489,6 +497,8 @@ step_done(void *arg, size_t idx, const struct ssh_result *r)
 		if (r->cls == SSH_CLASS_EXIT)
 			snprintf(sa->fail.msg, sizeof(sa->fail.msg), "step %s "
 			    "exited %d", st->name, r->exit_status);
+		mask_text(j->au->mask, sa->fail.msg, msg, sizeof(msg));
+		snprintf(sa->fail.msg, sizeof(sa->fail.msg), "%s", msg);
 	}
 	if ((!r->ok && st->on_failure == AUTO_FAIL_STOP) ||
 	    sa->step + 1 >= j->au->a->nsteps) {

@@ -108,6 +108,15 @@ test_mask(void)
 	ok(mask_add(m, "hunter2xyz", 10, &err) == OPS_OK, "a longer one");
 	ok(every_cut(m, "hunter2xyz hunter2", "*** ***"),
 	    "overlapping secrets: the longest wins, at every cut");
+	{
+		char	buf[64], small[8];
+
+		mask_text(m, "sudo: it's wrong", buf, sizeof(buf));
+		ok(strcmp(buf, "sudo: *** wrong") == 0, "mask_text: an error "
+		    "text masked");
+		mask_text(m, "0123456789", small, sizeof(small));
+		ok(strcmp(small, "0123456") == 0, "mask_text cuts to fit");
+	}
 	mask_free(m);
 	mask_free(none);
 }
@@ -194,7 +203,7 @@ main(void)
 {
 	struct ops_err	err;
 
-	plan(21);
+	plan(23);
 	if (ops_crypto_init(&err) != OPS_OK)
 		return 1;
 	test_mask();
