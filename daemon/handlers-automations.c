@@ -192,6 +192,7 @@ handle_automation_apply(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
 	struct apply_in	 in;
+	struct ops_err	 why;
 	char		 hex[65], detail[160];
 	const char	*name;
 	int		 rc, version = 0, changed = 0;
@@ -213,9 +214,14 @@ handle_automation_apply(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		goto out;
 	if ((rc = store_automation_put(ctx->store, name, in.format, in.doc,
 	    in.doc_len, in.files, in.nfiles, c->actor, &version, &changed,
-	    err)) == OPS_OK && changed)
-		rc = store_automation_update(ctx->store, name, NULL,
-		    in.a->description != NULL ? in.a->description : "", err);
+	    err)) == OPS_OK && changed &&
+	    (rc = store_automation_update(ctx->store, name, NULL,
+	    in.a->description != NULL ? in.a->description : "", err)) !=
+	    OPS_OK) {
+		why = *err;
+		rc = ops_err_set(err, rc, "automation %s: %s", name,
+		    ops_err_msg(&why));
+	}
 	if (rc == OPS_OK) {
 		snprintf(detail, sizeof(detail), "%sversion %d sha256 %s",
 		    changed ? "" : "unchanged ", version, hex);

@@ -17,8 +17,8 @@ static const struct key_binding key_table[] = {
 	    "Tab, Right", "next screen" },
 	{ KC_GLOBAL, KA_PREV_SCREEN, { TK_FN(KEY_BTAB), TK_FN(KEY_LEFT) },
 	    "S-Tab, Left", "previous screen" },
-	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6', '7' },
-	    "1-7", "go to screen N" },
+	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6', '7', '8' },
+	    "1-8", "go to screen N" },
 	{ KC_GLOBAL, KA_CMDLINE, { ':' }, ":",
 	    "command line: q, refresh, run CMD, target add, unlock, "
 	    "screen NAME, job N" },
@@ -78,6 +78,12 @@ static const struct key_binding key_table[] = {
 	{ KC_HOSTKEYS, KA_REMOVE, { 'x', 'd', TK_FN(KEY_DC) }, "x, d, Del",
 	    "reject the pending host key (y/n): it is forgotten" },
 
+	{ KC_AUTOMATIONS, KA_ENTER, { TK_ENTER, 13, TK_FN(KEY_ENTER) },
+	    "Enter", "the automation's versions; on a version, its file as "
+	    "applied" },
+	{ KC_AUTOMATIONS, KA_BACK, { TK_ESC }, "Esc",
+	    "up: from the file to the versions, from them to the list" },
+
 	{ KC_FORM, KA_FIELD_NEXT, { TK_TAB, TK_FN(KEY_DOWN) }, "Tab, Down",
 	    "next field" },
 	{ KC_FORM, KA_FIELD_PREV, { TK_FN(KEY_BTAB), TK_FN(KEY_UP) },
@@ -104,7 +110,7 @@ static const struct key_binding key_table[] = {
 
 static const char *const ctx_names[KC_COUNT] = {
 	"Everywhere", "Lists", "Targets", "Jobs", "Job", "Host keys",
-	"Forms", "Prompts",
+	"Automations", "Forms", "Prompts",
 	"Lost daemon",
 };
 

@@ -13,6 +13,21 @@
 
 #include "tui-screen.h"
 
+void
+frame_rows_done(struct tui *t, int rc, const json_t *result,
+    const char *message, void *arg)
+{
+	const struct frame_rows	*fr = arg;
+
+	if (rc != OPS_OK) {
+		if (rc != OPS_E_CONNECT)
+			tui_message(t, 1, "%s: %s", fr->what, message);
+		return;
+	}
+	view_list_set_rows(fr->view(t), json_deep_copy(result));
+	t->dirty = 1;
+}
+
 int
 frame_put(int y, int x, int w, int attr, int pad, const char *s)
 {

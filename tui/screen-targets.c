@@ -41,19 +41,7 @@ targets_view(struct tui *t)
 	return &t->targets;
 }
 
-static void
-list_done(struct tui *t, int rc, const json_t *result, const char *message,
-    void *arg)
-{
-	(void)arg;
-	if (rc != OPS_OK) {
-		if (rc != OPS_E_CONNECT)
-			tui_message(t, 1, "target list: %s", message);
-		return;
-	}
-	view_list_set_rows(targets_view(t), json_deep_copy(result));
-	t->dirty = 1;
-}
+static const struct frame_rows list_rows = { targets_view, "target list" };
 
 static void
 targets_refresh(struct tui *t)
@@ -62,7 +50,7 @@ targets_refresh(struct tui *t)
 
 	if (m == NULL)
 		return;
-	(void)tconn_request(&t->conn, m, list_done, NULL);
+	(void)tconn_request(&t->conn, m, frame_rows_done, (void *)&list_rows);
 	json_decref(m);
 }
 

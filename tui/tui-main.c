@@ -30,7 +30,7 @@
 #include "secret.h"
 #include "tui-screen.h"
 
-/* The screen table: tab order (and the 1-7 keys). A new screen is one
+/* The screen table: tab order (and the 1-8 keys). A new screen is one
  * screen-*.c file and one line here. */
 static const struct screen *const screen_table[] = {
 	&screen_targets,
@@ -39,6 +39,7 @@ static const struct screen *const screen_table[] = {
 	&screen_hostkeys,
 	&screen_creds,
 	&screen_audit,
+	&screen_automations,
 	&screen_help,
 };
 
@@ -618,6 +619,7 @@ tui_free(struct tui *t)
 	view_list_done(&t->creds);
 	view_list_done(&t->audit);
 	view_list_done(&t->hostkeys);
+	screen_automations_done(t);
 	jobs_done(t);
 }
 

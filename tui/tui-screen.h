@@ -65,13 +65,14 @@ enum key_ctx {
 	KC_JOBS,
 	KC_JOB,
 	KC_HOSTKEYS,
+	KC_AUTOMATIONS,
 	KC_FORM,
 	KC_PROMPT,
 	KC_LOST,
 	KC_COUNT,
 };
 
-#define KEYS_MAX	8
+#define KEYS_MAX	10
 
 struct key_binding {
 	enum key_ctx	 ctx;
@@ -258,6 +259,16 @@ struct tui {
 	struct view_list	 hostkeys;
 	struct view_list	 jobs;		/* rows built from jobv */
 	struct view_list	 runs;		/* of job_cur */
+	/* the Automations screen (screen-automations.c): a list, one
+	 * automation's versions, or one version's document */
+	struct view_list	 autos;
+	struct view_list	 auto_versions;
+	int			 auto_mode;
+	char			 auto_name[OPS_PROTO_MAX_NAME + 1];
+	int			 auto_version;
+	char			*auto_doc;	/* escaped for the terminal */
+	long			 auto_top;	/* its first line shown */
+	int			 auto_rows;	/* lines it was drawn in */
 	int			 target_detail;	/* detail panel open */
 
 	/* jobs model (tui-jobs.c) */
@@ -449,6 +460,14 @@ void	frame_draw(struct tui *t);
 /* Column widths for a view over the given width (*w gets ncols). */
 void	frame_widths(const struct view_list *v, int width, int *w);
 void	frame_list(struct tui *t, struct view_list *v, int y, int h);
+/* A list request's reply (a tconn_cb whose arg is a const struct
+ * frame_rows): the rows into the view, or "WHAT: message" on failure. */
+struct frame_rows {
+	struct view_list	*(*view)(struct tui *);
+	const char		*what;		/* "target list" */
+};
+void	frame_rows_done(struct tui *t, int rc, const json_t *result,
+	    const char *message, void *arg);
 
 /* form.c */
 struct form *form_new(const char *title, int kind);
@@ -470,6 +489,9 @@ extern const struct screen screen_help;
 extern const struct screen screen_jobs;
 extern const struct screen screen_job;
 extern const struct screen screen_hostkeys;
+extern const struct screen screen_automations;
+/* Free the Automations screen's lists and document. */
+void	screen_automations_done(struct tui *t);
 /* The targets a run goes to: the marked ones, else the cursor's (borrowed
  * names; *sel is the caller's to free). */
 size_t	screen_targets_selection(struct tui *t, const char ***sel);

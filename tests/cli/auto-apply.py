@@ -3,7 +3,8 @@
 # automation-apply with DOCFILE's bytes and the files given (as PATH,
 # read from FILE), past the CLI's own checks, and print the reply as
 # "ok NAME VERSION" or "error CODE MESSAGE".
-import base64, os, socket, sys
+# auto-apply.py SOCKET --raw JSON: the request's fields are JSON's.
+import base64, json, os, socket, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from opsproto import V, frame, read_frame
@@ -12,14 +13,17 @@ def b64(path):
     with open(path, "rb") as f:
         return base64.b64encode(f.read()).decode()
 
-req = {"v": V, "id": 2, "type": "automation-apply", "format": sys.argv[2],
-       "doc": b64(sys.argv[3])}
-files = []
-for arg in sys.argv[4:]:
-    p, f = arg.split("=", 1)
-    files.append({"path": p, "data": b64(f)})
-if files:
-    req["files"] = files
+req = {"v": V, "id": 2, "type": "automation-apply"}
+if sys.argv[2] == "--raw":
+    req.update(json.loads(sys.argv[3]))
+else:
+    req.update({"format": sys.argv[2], "doc": b64(sys.argv[3])})
+    files = []
+    for arg in sys.argv[4:]:
+        p, f = arg.split("=", 1)
+        files.append({"path": p, "data": b64(f)})
+    if files:
+        req["files"] = files
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(60)
 s.connect(sys.argv[1])

@@ -18,7 +18,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan_tests 67
+plan_tests 73
 
 H=$OPSICLE_HOME
 W=$H/pub
@@ -183,6 +183,15 @@ python3 "$OPS_SRCDIR/tests/cli/auto-apply.py" "$H/opsicled.sock" yaml \
     extra=/etc/hostname >"$H/direct.out" 2>&1
 like "$(cat "$H/direct.out")" "^error -1 .*extra was sent but no step names it" \
     "and one with a file it does not name"
+AP="python3 $OPS_SRCDIR/tests/cli/auto-apply.py $H/opsicled.sock --raw"
+like "$($AP '{"format": "yaml", "doc": "!!not base64!!"}' 2>&1)" \
+    "^error -1 the document is not base64" "a document that is not base64 is refused"
+like "$($AP '{"format": "toml", "doc": "bmFtZTogeAo="}' 2>&1)" \
+    '^error -1 apply: format "toml" is not yaml or json' "so is an unknown format"
+like "$($AP '{"format": "yaml", "doc": "bmFtZTogeAo=", "files": ["x"]}' 2>&1)" \
+    "^error -19 apply: files\\[0\\] is not \\{path, data\\}" "and a malformed file list"
+run "$O" daemon status
+is "$rc" 0 "the daemon carries on after them"
 sed 's/migrate.sh/missing.sh/' "$W/web.yaml" >"$W/missing.yaml"
 run "$O" automation apply "$W/missing.yaml"
 is "$rc" 1 "a named file that is missing is refused"
@@ -196,6 +205,11 @@ printf 'name: big\nsteps:\n  - upload: {src: files/big.bin, dest: /tmp/b}\n' >"$
 run "$O" automation apply "$W/bigfile.yaml"
 is "$rc" 2 "document and files over 8 MiB are a usage error"
 like "$err" "more than 8388608 bytes \\(8 MiB\\)" "saying the limit"
+printf 'name: web\ndescription: "\\e[31mred"\nsteps:\n  - command: "true"\n' >"$W/esc.yaml"
+run "$O" automation apply "$W/esc.yaml"
+is "$rc" 2 "a description with a control character is refused (exit 2)"
+like "$err" "automation web: automation description holds control character 0x1b" \
+    "naming the automation and the character"
 run "$O" automation list --json
 is "$out" "$before" "no refused apply changed anything"
 
