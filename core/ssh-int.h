@@ -238,7 +238,8 @@ struct ssh_batch {
 	/* script and transfers */
 	struct ssh_exec		 xbuf;		/* x for transfer batches */
 	const struct ssh_xfer	*xf;
-	unsigned char		*data;		/* push: the bytes to send */
+	const unsigned char	*data;		/* push: the bytes to send */
+	unsigned char		*own;		/* push: data when read here */
 	size_t			 len;
 	unsigned		 mode;		/* push: remote mode */
 	unsigned char		 digest[32];	/* push: sha256 of data */

@@ -42,8 +42,8 @@ xfer_done(void *arg, size_t idx, const struct ssh_result *r)
 		else
 			n = snprintf(line, sizeof(line), "sha256 %s  %llu "
 			    "bytes  mode %04o  %s/%s/%s\n", r->sha256,
-			    r->bytes, r->mode & 0777, s->xf.local, s->target,
-			    base);
+			    r->bytes, r->mode & 0777, s->job->input->xfer_local,
+			    s->target, base);
 		if (n > 0 && (size_t)n < sizeof(line))
 			jobs_run_output(arg, idx, s->target, SSH_STDOUT,
 			    (const unsigned char *)line, (size_t)n);
@@ -69,12 +69,15 @@ jobs_xfer_start(struct job_slot *s, enum run_class *cls, struct ops_err *err)
 	memset(&s->xf, 0, sizeof(s->xf));
 	s->xf.dir = in->xfer_dir;
 	s->xf.remote = in->xfer_remote;
-	s->xf.local = in->xfer_local;
 	if (in->xfer_dir == SSH_PUSH) {
+		/* the bytes the client's descriptor gave; never the path,
+		 * which the engine would open with the daemon's rights */
+		s->xf.local = NULL;
 		s->xf.data = in->xfer_data;
 		s->xf.len = in->xfer_len;
 		s->xf.mode = in->xfer_mode;
 	} else {
+		s->xf.local = in->xfer_local;	/* its name, for messages */
 		s->xf.has_ldirfd = 1;
 		s->xf.ldirfd = in->xfer_dirfd;
 	}

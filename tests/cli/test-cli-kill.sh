@@ -24,7 +24,7 @@ U=$(sshd_user)
 B=$SSHD_BASE
 H=$OPSICLE_HOME
 
-plan_tests 41
+plan_tests 42
 
 "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 track_pid "$(cat "$OPSICLE_HOME/opsicled.lock")"
@@ -68,14 +68,16 @@ run "$O" run --quiet --no-prefix t1 -- 'printf "e1\n" >&2; printf "o1\n"'
 is "$err" "e1" "stderr is the command's own, byte for byte (no group report)"
 
 # ---- --script: the interpreter and its children, and the temp file ----------
-printf 'sleep 34.4 &\nsleep 34.5\necho late > "%s/late3"\n' "$H" >"$H/s1.sh"
-run "$O" run --timeout 1 --script "$H/s1.sh" t1
+# (each script says where it was uploaded: other tests upload too)
+printf 'echo "at $0"\nsleep 34.4 &\nsleep 34.5\necho late > "%s/late3"\n' "$H" >"$H/s1.sh"
+run "$O" run --timeout 1 --no-prefix --script "$H/s1.sh" t1
 is "$rc" 1 "a timed-out --script run exits 1"
 like "$err" 't1: .*timed out after 1000 ms; remote process group [0-9]+ terminated' \
     "its error says the script's process group was terminated"
 wait_for 5 gone 'sleep 34[.][45]'; ok $? "no process of the script is left (its background child included)"
-ls /tmp/.opsicle-* >"$H/tmpfiles" 2>/dev/null
-is "$(cat "$H/tmpfiles")" "" "and its uploaded temp file is removed"
+up=$(printf '%s\n' "$out" | sed -n 's/^at \(\/tmp\/\.opsicle-[0-9a-f]*\)$/\1/p')
+like "$up" '^/tmp/\.opsicle-[0-9a-f]{32}$' "the script ran from its uploaded temp file"
+test ! -e "$up"; ok $? "and that file is removed"
 sleep 1
 test ! -e "$H/late3"; ok $? "and the rest of the script never ran"
 
@@ -106,8 +108,8 @@ sleep 1
 test ! -e "$H/late4"; ok $? "the cancelled command line never went on"
 
 # ---- job cancel of a running script ----------------------------------------
-printf 'trap "" TERM\nsleep 36.6\necho late > "%s/late5"\n' "$H" >"$H/s2.sh"
-"$O" run --script "$H/s2.sh" t1 >/dev/null 2>&1 &
+printf 'echo "at $0"\ntrap "" TERM\nsleep 36.6\necho late > "%s/late5"\n' "$H" >"$H/s2.sh"
+"$O" run --no-prefix --script "$H/s2.sh" t1 >"$H/s2.out" 2>&1 &
 track_pid $!
 wait_for 10 pgrep -f 'sleep 36[.]6' >/dev/null; ok $? "a running script's process is there"
 js=$(last_job)
@@ -116,8 +118,8 @@ wait_for 15 gone 'sleep 36[.]6'; ok $? "the cancelled script (it ignores TERM) i
 wait_for 10 sh -c "\"$O\" job show $js --json | grep -q 'remote process group'"
 run "$O" job show "$js" --json
 like "$out" 'remote process group [0-9]+ killed after 2 s grace' "its run says it was killed after the grace"
-ls /tmp/.opsicle-* >"$H/tmpfiles" 2>/dev/null
-is "$(cat "$H/tmpfiles")" "" "and its temp file is removed"
+up=$(sed -n 's/^at \(\/tmp\/\.opsicle-[0-9a-f]*\)$/\1/p' "$H/s2.out")
+test -n "$up" && test ! -e "$up"; ok $? "and its temp file is removed"
 
 # ---- a target that stops answering: the cancel is bounded --------------------
 # sshd_tree PID: the sshd processes under listener PID (not the shells)

@@ -31,7 +31,7 @@ trap cleanup EXIT
 command -v sha256sum >/dev/null || skip_all "sha256sum not installed"
 sshd_client_key "$B"
 sshd_start s1 127.0.0.7 || skip_all "could not start sshd"
-plan_tests 30
+plan_tests 38
 U=$(sshd_user)
 
 "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null >/dev/null 2>&1
@@ -57,6 +57,14 @@ is "$(stat -c %a "$R/payload.bin")" 640 "with the mode asked for"
 ls -a "$R" | grep -q opsicle; is $? 1 "no temp file is left next to it"
 run "$O" job show "$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')" --json
 like "$out" '"state":"done"' "the push is a job, done"
+mkdir "$H/sub"
+(cd "$H/sub" && "$O" pull t1 "$R/payload.bin" . >/dev/null 2>&1); is $? 0 "pull into a relative LOCALDIR"
+cmp -s "$H/payload" "$H/sub/t1/payload.bin"; ok $? "lands in the client's directory"
+
+# relative names: only the client resolves them (the daemon runs elsewhere
+# and gets the open descriptor, never the path)
+(cd "$H" && "$O" push t1 payload "$R/rel.bin" >/dev/null 2>&1); is $? 0 "push of a relative LOCAL"
+cmp -s "$H/payload" "$R/rel.bin"; ok $? "the file the client opened is the one sent"
 
 # ---- pull: round trip -------------------------------------------------------
 mkdir "$H/got"
@@ -89,6 +97,22 @@ is "$rc" 1 "a pull where LOCALDIR/t1 is a symlink exits 1"
 like "$err" "t1: .*local directory $H/got2/t1" "t1 fails, naming its directory"
 is "$(ls -A "$H/elsewhere")" "" "nothing was written where the symlink points"
 cmp -s "$H/payload" "$H/got2/t2/payload.bin"; ok $? "t2 got its copy all the same"
+
+# a symlink at the file's own name is replaced, never written through
+mkdir "$H/elsewhere2"
+rm -f "$H/got2/t2/payload.bin"
+ln -s "$H/elsewhere2/victim" "$H/got2/t2/payload.bin"
+run "$O" pull t2 "$R/payload.bin" "$H/got2"
+is "$rc" 0 "a pull over a symlink at LOCALDIR/t2/payload.bin exits 0"
+test ! -e "$H/elsewhere2/victim" && test ! -L "$H/got2/t2/payload.bin" &&
+    cmp -s "$H/payload" "$H/got2/t2/payload.bin"
+ok $? "the symlink was replaced by the copy, its target never created"
+
+# ---- usage ---------------------------------------------------------------------
+run "$O" push --mode 0999 t1 "$H/payload" "$R/y"
+is "$rc" 2 "push --mode with a bad mode exits 2"
+run "$O" push --help
+like "$out" "push \[--mode MODE\].*SELECTOR\.\.\. LOCAL REMOTE" "push --help shows the usage"
 
 # ---- rerun refused -----------------------------------------------------------
 jp=$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')
