@@ -1,5 +1,5 @@
 #!/bin/sh
-# test-tui-automation.sh: the console's Job screen follows an automation
+# test-tui-automation-run.sh: the console's Job screen follows an automation
 # job's steps per target: the batch and the step a target is at ("batch
 # 1, step 2/2 wait: running", live from step-state events), then how it
 # ended. A real daemon and a loopback sshd; the second step waits for a
