@@ -146,9 +146,73 @@ proto_reader_init(struct proto_reader *r, int accept)
 	r->accept = accept;
 }
 
+static void
+reader_close_fds(struct proto_reader *r)
+{
+	while (r->nfds > 0)
+		close(r->fds[--r->nfds]);
+}
+
+int
+proto_reader_take_fd(struct proto_reader *r)
+{
+	int	fd;
+
+	if (r->nfds == 0)
+		return -1;
+	fd = r->fds[0];
+	memmove(r->fds, r->fds + 1, (r->nfds - 1) * sizeof(r->fds[0]));
+	r->nfds--;
+	return fd;
+}
+
+/* One recvmsg: data into the buffer, passed descriptors kept. */
+static ssize_t
+reader_recv(struct proto_reader *r, int fd, size_t want)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * 8)];
+	}		 cm;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*c;
+	ssize_t		 n;
+	size_t		 i, k;
+	int		 pfd;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = r->buf + r->len;
+	iov.iov_len = want;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0 && errno == ENOTSOCK)
+		return read(fd, r->buf + r->len, want);
+	if (n < 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			memcpy(&pfd, CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+			if (r->nfds < OPS_PROTO_MAX_FDS)
+				r->fds[r->nfds++] = pfd;
+			else
+				close(pfd);
+		}
+	}
+	return n;
+}
+
 void
 proto_reader_done(struct proto_reader *r)
 {
+	reader_close_fds(r);
 	if (r->buf != NULL) {
 		sodium_memzero(r->buf, r->size);
 		free(r->buf);
@@ -232,7 +296,7 @@ proto_reader_fill(struct proto_reader *r, int fd, int *eof,
 		return ops_err_set(err, reader_fail(r, OPS_E_NOMEM),
 		    "read message: buffer of %zu bytes",
 		    proto_reader_pending(r) + want);
-	n = read(fd, r->buf + r->len, want);
+	n = reader_recv(r, fd, want);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return OPS_OK;
@@ -295,6 +359,8 @@ proto_reader_next(struct proto_reader *r, json_t **msg, enum proto_type *type,
 	if (r->failed)
 		return ops_err_set(err, r->failed, "read message: the "
 		    "connection already failed (%s)", ops_strerror(r->failed));
+	if (proto_reader_pending(r) == 0)
+		reader_close_fds(r);	/* no frame they could go with */
 	if (proto_reader_pending(r) < OPS_PROTO_HEADER)
 		return OPS_OK;
 	p = r->buf + r->off;
@@ -403,6 +469,46 @@ proto_writer_queue(struct proto_writer *w, const json_t *msg,
 	return rc;
 }
 
+void
+proto_writer_attach_fd(struct proto_writer *w, int fd)
+{
+	w->pass_fd = fd;
+	w->pass_set = 1;
+}
+
+/* send(2), with the attached descriptor when there is one. */
+static ssize_t
+writer_send(struct proto_writer *w, int fd, size_t left)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	}		 cm;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*c;
+	ssize_t		 n;
+
+	if (!w->pass_set)
+		return send(fd, w->buf + w->off, left, MSG_NOSIGNAL);
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = w->buf + w->off;
+	iov.iov_len = left;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &w->pass_fd, sizeof(int));
+	if ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) > 0)
+		w->pass_set = 0;
+	return n;
+}
+
 int
 proto_writer_flush(struct proto_writer *w, int fd, struct ops_err *err)
 {
@@ -410,7 +516,7 @@ proto_writer_flush(struct proto_writer *w, int fd, struct ops_err *err)
 	size_t	left;
 
 	while ((left = proto_writer_pending(w)) > 0) {
-		n = send(fd, w->buf + w->off, left, MSG_NOSIGNAL);
+		n = writer_send(w, fd, left);
 		if (n < 0 && errno == ENOTSOCK)
 			n = write(fd, w->buf + w->off, left);
 		if (n < 0) {

@@ -91,7 +91,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	11
+#define OPS_PROTO_VERSION	12
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -107,6 +107,8 @@ struct secret;
 /* Most bytes "run --stdin" forwards: base64 in the run request, they
  * and a command of STORE_BODY_MAX fit a frame. */
 #define OPS_RUN_STDIN_MAX	(8 * 1024 * 1024)
+/* Descriptors a reader holds for handlers at most (proto_reader_take_fd). */
+#define OPS_PROTO_MAX_FDS	4
 /* Default cap on bytes queued for one peer before it counts as stuck. */
 #define OPS_PROTO_WRITER_CAP	(2 * (OPS_PROTO_MAX_FRAME + OPS_PROTO_HEADER))
 
@@ -219,13 +221,15 @@ struct secret;
 	    "id:i state:s kind:s command:t requested_by:s timeout:i? "	\
 	    "forks:i? created:i started:i? finished:i? total:i ok:i "	\
 	    "failed:i runs:l output_cap:i? connect_timeout:i? "	\
-	    "become:s? become_cred:s?")					\
+	    "become:s? become_cred:s? automation:s? version:i? "	\
+	    "params:l? batches:i?")					\
 	/* see "Logs" above */						\
 	X(PROTO_JOB_LOGS, 215, "job-logs", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "job:i follow:b? target:s?", "job:i state:s")		\
 	X(PROTO_JOB_CANCEL, 216, "job-cancel", PROTO_REQ, "job:i", "")	\
 	X(PROTO_JOB_RERUN, 217, "job-rerun",				\
-	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i", "job:i rerun_of:i") \
+	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i failed:b?",		\
+	    "job:i rerun_of:i targets:l?")				\
 	X(PROTO_DAEMON_STATUS, 218, "daemon-status", PROTO_REQ, "",	\
 	    "pid:i version:s started:i uptime:i store:t socket:t "	\
 	    "locked:b key:s")						\
@@ -266,6 +270,26 @@ struct secret;
 	    "name:s version:i format:s doc:t sha256:s files:l?")	\
 	X(PROTO_AUTOMATION_RM, 230, "automation-rm", PROTO_REQ,	\
 	    "name:s", "")						\
+	/* automation run (232-239): the latest version of name on the	\
+	 * selectors (default: its targets); params are "NAME=VALUE"	\
+	 * strings (secrets among them: the body is never logged);	\
+	 * dry_run answers with the plan and starts nothing */		\
+	X(PROTO_AUTOMATION_RUN, 232, "automation-run",			\
+	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
+	    "name:s selectors:a? exclude:a? params:l? dry_run:b? "	\
+	    "forks:i? follow:b? group:b? timeout:i? output_cap:i? "	\
+	    "connect_timeout:i?",					\
+	    "job:i? targets:l automation:s version:i dry_run:b? "	\
+	    "batches:l? steps:l? params:l?")				\
+	/* push and pull: the client opens local (push: the file, pull:	\
+	 * the directory) and passes it with the frame (SCM_RIGHTS); the	\
+	 * string is only its name for messages */			\
+	X(PROTO_PUSH, 240, "push", PROTO_REQ,				\
+	    "selectors:a exclude:a? local:t remote:t mode:i? timeout:i? " \
+	    "forks:i? follow:b?", "job:i targets:l")			\
+	X(PROTO_PULL, 241, "pull", PROTO_REQ,				\
+	    "selectors:a exclude:a? local:t remote:t timeout:i? "	\
+	    "forks:i? follow:b?", "job:i targets:l")			\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\
@@ -291,7 +315,11 @@ struct secret;
 	    "error:t? stdout_bytes:i? stdout_kept:i? stderr_bytes:i? "	\
 	    "stderr_kept:i?", NULL)					\
 	X(PROTO_TARGET_STATUS, 403, "target-status", PROTO_F_EVENT,	\
-	    "target:s status:s message:t?", NULL)
+	    "target:s status:s message:t?", NULL)				\
+	/* an automation job's step (step from 1) started or ended on	\
+	 * a target: queued running ok failed skipped */		\
+	X(PROTO_STEP_STATE, 404, "step-state", PROTO_F_EVENT,		\
+	    "job:i target:s step:i name:s state:s exit:i? error:t?", NULL)
 
 #define PROTO_ENUM_VALUE(e, n, name, flags, fields, reply)	e = n,
 enum proto_type {
@@ -432,6 +460,9 @@ struct proto_reader {
 	long long	 bad_id;	/* id of a refused message, when known */
 	long long	 peer_version;	/* "v" of the last message seen, or 0 */
 	size_t		 max_frame;	/* body bytes taken; 0: MAX_FRAME */
+	/* descriptors the peer passed (SCM_RIGHTS), oldest first */
+	int		 fds[OPS_PROTO_MAX_FDS];
+	size_t		 nfds;
 };
 
 void		 proto_reader_init(struct proto_reader *r, int accept);
@@ -462,6 +493,17 @@ int		 proto_reader_next(struct proto_reader *r, json_t **msg,
 		     enum proto_type *type, struct ops_err *err);
 /* Bytes received but not yet returned as a message (a partial frame). */
 size_t		 proto_reader_pending(const struct proto_reader *r);
+/*
+ * Descriptor passing (push and pull: the client opens its own files, so
+ * the daemon never opens a client's path with its own privileges). The
+ * sender attaches a descriptor to a frame (proto_writer_attach_fd); it
+ * travels with the frame's first byte, and proto_reader_fill keeps it
+ * (O_CLOEXEC; more than OPS_PROTO_MAX_FDS held are closed at once). The
+ * handler of that frame takes it: the oldest one held, the caller owns
+ * it; -1 when none came. Descriptors nobody took are closed once the
+ * reader holds no partial frame (proto_reader_next), and by done.
+ */
+int		 proto_reader_take_fd(struct proto_reader *r);
 
 /*
  * Output queue for a non-blocking socket, bounded by cap bytes (0 means
@@ -474,9 +516,15 @@ struct proto_writer {
 	size_t		 off;		/* first unsent byte */
 	size_t		 len;		/* end of data */
 	size_t		 cap;
+	int		 pass_fd;	/* goes with the next byte sent */
+	int		 pass_set;
 };
 
 void		 proto_writer_init(struct proto_writer *w, size_t cap);
+/* Send fd (borrowed: close it after the flush) with the first byte the
+ * next flush writes, i.e. with the frame queued last when nothing else
+ * was pending (see proto_reader_take_fd). */
+void		 proto_writer_attach_fd(struct proto_writer *w, int fd);
 void		 proto_writer_done(struct proto_writer *w);
 /* Encode msg and queue the frame. */
 int		 proto_writer_queue(struct proto_writer *w, const json_t *msg,

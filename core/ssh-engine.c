@@ -13,6 +13,7 @@
 
 #define DEFAULT_CAP	(1024 * 1024)
 #define CLEANUP_MS	10000	/* to remove a temp file after a failure */
+#define CANCEL_MS	6000	/* a cancel's kill: 2 s grace, round trips */
 
 static int	engine_run_task(struct ssh_task *tk);
 static void	engine_task_failed(struct ssh_task *tk);
@@ -181,11 +182,12 @@ task_cleanup_expired(struct evloop *loop, long long id, void *arg)
  * driving); else the session is dropped.
  */
 static int
-task_abort(struct ssh_task *tk)
+task_abort_within(struct ssh_task *tk, int ms)
 {
 	const struct ssh_task_ops *ops = tk->b->ops;
 	struct evloop *loop = tk->b->eng->loop;
 
+	tk->cleaning = 1;
 	if (ops->cleanup == NULL || tk->conn == NULL ||
 	    ops->cleanup(tk) != STEP_NEXT)
 		return task_drop(tk);
@@ -193,10 +195,16 @@ task_abort(struct ssh_task *tk)
 		evloop_timer_del(loop, tk->timer);
 		tk->timer = 0;
 	}
-	if (evloop_timer_add(loop, CLEANUP_MS, task_cleanup_expired, tk,
+	if (evloop_timer_add(loop, ms, task_cleanup_expired, tk,
 	    &tk->timer, NULL) != 0)
 		return task_drop(tk);
 	return DRIVE_NEXT;
+}
+
+static int
+task_abort(struct ssh_task *tk)
+{
+	return task_abort_within(tk, CLEANUP_MS);
 }
 
 static long long
@@ -391,7 +399,8 @@ batch_command(struct ssh_batch *b, struct ops_err *err)
 	/* scripts and transfers build their commands per task */
 	if (x->script != NULL || b->xf != NULL || x->command == NULL)
 		return 0;
-	if ((b->command = ssh_batch_wrap(b, x->command)) == NULL)
+	/* built to report its process group, for the kill */
+	if ((b->command = ssh_batch_wrap_cmd(b, x->command, 1)) == NULL)
 		return ops_err_errno(err, OPS_E_NOMEM, "build command");
 	return 0;
 }
@@ -549,27 +558,81 @@ ssh_batch_result(const struct ssh_batch *b, size_t i)
 	return i < b->n ? &b->results[i] : NULL;
 }
 
-void
-ssh_batch_free(struct ssh_batch *b)
+/* Drop b's pending tasks from the engine's queue. */
+static void
+batch_unqueue(struct ssh_batch *b)
 {
-	struct ssh_engine *eng;
-	struct ssh_task **tp, *tk;
-	size_t i;
+	struct ssh_engine *eng = b->eng;
+	struct ssh_task **tp = &eng->pend_head, *tk;
 
-	if (b == NULL)
-		return;
-	eng = b->eng;
-	/* drop our pending tasks from the queue */
-	tp = &eng->pend_head;
 	eng->pend_tail = NULL;
 	while ((tk = *tp) != NULL) {
 		if (tk->b == b) {
 			*tp = tk->next_pending;
+			tk->next_pending = NULL;
 			continue;
 		}
 		eng->pend_tail = tk;
 		tp = &tk->next_pending;
 	}
+}
+
+/*
+ * Cancel: a task not started yet finishes at once, one still connecting
+ * is dropped (nothing of it runs remotely yet); a running one fails with
+ * why and aborts like a timed-out one: its kill (and temp file removal)
+ * runs first, within CANCEL_MS, then its session is closed. Tasks that
+ * clean up already go on. Results come through on_done as usual.
+ */
+void
+ssh_batch_cancel(struct ssh_batch *b, const char *why)
+{
+	struct ssh_task *tk;
+	struct ssh_conn *c;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	batch_unqueue(b);
+	for (i = 0; i < b->n; i++) {
+		tk = &b->tasks[i];
+		if (tk->state == TASK_FINISHED || tk->cleaning)
+			continue;
+		switch (tk->state) {
+		case TASK_PENDING:
+			ssh_result_fail(tk->r, SSH_CLASS_CANCELLED, OPS_E_INVAL,
+			    "%s before it started on %s", why, tk->t->name);
+			task_finish(tk, 0);
+			break;
+		case TASK_CONNECTING:
+			ssh_result_fail(tk->r, SSH_CLASS_CANCELLED, OPS_E_INVAL,
+			    "%s while connecting to %s (nothing ran)", why,
+			    tk->t->name);
+			task_drop(tk);
+			break;
+		default:
+			c = tk->conn;
+			ssh_result_fail(tk->r, SSH_CLASS_CANCELLED, OPS_E_INVAL,
+			    "%s on %s; channel closed", why, tk->t->name);
+			if (task_abort_within(tk, CANCEL_MS) == DRIVE_NEXT &&
+			    c != NULL)
+				ssh_conn_drive(c);
+			break;
+		}
+	}
+}
+
+void
+ssh_batch_free(struct ssh_batch *b)
+{
+	struct ssh_engine *eng;
+	struct ssh_task *tk;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	eng = b->eng;
+	batch_unqueue(b);
 	for (i = 0; i < b->n; i++) {
 		tk = &b->tasks[i];
 		if (tk->state == TASK_FINISHED)

@@ -138,9 +138,12 @@ struct ssh_exec_run {
 	int			 sudo_sent;	/* password lines sent */
 	unsigned char		*sudo_buf[2];	/* held stdout, stderr */
 	size_t			 sudo_len[2];
-	/* the process group report (ssh-task-kill.c): wrap asks for it */
+	/* what goes to the command's stdin (ssh_exec_begin: the batch's) */
+	const unsigned char	*in;
+	size_t			 in_len;
+	/* the process group report (ssh-task-kill.c): wrap says the
+	 * command was built to send it (ssh_batch_wrap_cmd) */
 	int			 wrap;		/* report the group first */
-	char			*wrapped;	/* the command as sent */
 	int			 pgid_wait;	/* the report not seen yet */
 	unsigned char		 pgid_buf[64];	/* stderr until then */
 	size_t			 pgid_len;
@@ -149,6 +152,7 @@ struct ssh_exec_run {
 	int			 quiet;
 	char			 quiet_out[64];
 	size_t			 quiet_len;
+	int			 sudo_refused;	/* quiet: sudo said no */
 };
 
 /* SFTP state of a script, push or pull task (ssh-task-sftp.c). */
@@ -181,7 +185,8 @@ struct ssh_task {
 	int			 clock;		/* run timeout started */
 	int			 retried;	/* pooled session replaced */
 	int			 active;	/* holds a concurrency slot */
-	int			 killing;	/* its kill command runs */
+	int			 killing;	/* 1: its kill runs, 2: ran */
+	int			 cleaning;	/* aborted: cleans up */
 	struct ssh_task		*next_pending;
 	char			*command;	/* its own (script, mv) */
 	struct ssh_exec_run	 ex;
@@ -233,7 +238,8 @@ struct ssh_batch {
 	/* script and transfers */
 	struct ssh_exec		 xbuf;		/* x for transfer batches */
 	const struct ssh_xfer	*xf;
-	unsigned char		*data;		/* push: the bytes to send */
+	const unsigned char	*data;		/* push: the bytes to send */
+	unsigned char		*own;		/* push: data when read here */
 	size_t			 len;
 	unsigned		 mode;		/* push: remote mode */
 	unsigned char		 digest[32];	/* push: sha256 of data */
@@ -267,6 +273,10 @@ unsigned ssh_target_port(const struct ssh_target *t);
 char	*ssh_shell_quote(const char *s);
 /* cmd, wrapped for sudo when the batch asks for it; caller frees */
 char	*ssh_batch_wrap(const struct ssh_batch *b, const char *cmd);
+/* The same; with report, built to report its process group first
+ * (ssh_kill_wrap, or from inside sudo); caller frees */
+char	*ssh_batch_wrap_cmd(const struct ssh_batch *b, const char *cmd,
+	    int report);
 /* 2*nbytes random hex digits (nbytes <= 32) and a NUL into buf */
 void	 ssh_rand_hex(char *buf, size_t nbytes);
 /* the last component of path (borrowed from path) */
@@ -320,6 +330,17 @@ char	*ssh_kill_wrap(const char *cmd);
 void	ssh_kill_filter(struct ssh_task *t, const unsigned char *p, size_t n,
 	    void (*emit)(struct ssh_task *, enum ssh_stream,
 	    const unsigned char *, size_t));
+
+/* ssh-task-kill.c: ending a failed run's remote process group */
+/* After a failure: STEP_NEXT when the kill command starts on a second
+ * channel (the task's steps then go to ssh_kill_step), else STEP_DROP
+ * (no group known, or the kill ran already). */
+enum ssh_step ssh_kill_begin(struct ssh_task *t);
+/* One step of the kill; STEP_DROP when it is over (the outcome is in
+ * the result's message, t->killing is 2). */
+enum ssh_step ssh_kill_step(struct ssh_task *t);
+/* the clean-up deadline passed while the kill ran: say so */
+void	ssh_kill_expire(struct ssh_task *t);
 
 /* ssh-task-sftp.c: SFTP plumbing of script, push and pull */
 /* The first states of an SFTP kind; its own ones start at SFTP_FIRST. */

@@ -51,6 +51,19 @@ exec_emit(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 	size_t room, take, cap = tk->b->cap;
 	unsigned char *nd;
 
+	if (tk->ex.quiet) {
+		/* a kill command: its stdout is its answer, nothing shown */
+		struct ssh_exec_run *ex = &tk->ex;
+		size_t qroom = sizeof(ex->quiet_out) - 1 - ex->quiet_len;
+
+		if (st == SSH_STDOUT) {
+			n = n < qroom ? n : qroom;
+			memcpy(ex->quiet_out + ex->quiet_len, p, n);
+			ex->quiet_len += n;
+			ex->quiet_out[ex->quiet_len] = '\0';
+		}
+		return;
+	}
 	if (x->on_output != NULL)
 		x->on_output(x->arg, tk->idx, tk->t->name, st, p, n);
 	b->total += n;
@@ -89,6 +102,17 @@ mem_find(unsigned char *h, size_t hl, const char *needle)
 	return NULL;
 }
 
+/* The command's own bytes (after sudo): the group report first. */
+static void
+exec_cmd_out(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
+    size_t n)
+{
+	if (st == SSH_STDERR && tk->ex.pgid_wait)
+		ssh_kill_filter(tk, p, n, exec_emit);
+	else
+		exec_emit(tk, st, p, n);
+}
+
 /* Free what sudo held back (nothing shown). */
 static void
 exec_free_sudo(struct ssh_task *tk)
@@ -111,9 +135,20 @@ sudo_flush(struct ssh_task *tk)
 
 	ex->sudo_wait = 0;
 	for (s = 1; s >= 0; s--) {
-		if (ex->sudo_len[s] > 0)
+		unsigned char *tag;
+		size_t k = ex->sudo_len[s];
+
+		/* stderr held back is sudo's, up to the group report that
+		 * may have come in the same read as the marker */
+		if (s == 1 && ex->pgid_wait && k > 0 && (tag = mem_find(
+		    ex->sudo_buf[1], k, "\036opsicle-pgid:")) != NULL) {
+			k = (size_t)(tag - ex->sudo_buf[1]);
+			if (k > 0)
+				exec_emit(tk, SSH_STDERR, ex->sudo_buf[1], k);
+			exec_cmd_out(tk, SSH_STDERR, tag, ex->sudo_len[1] - k);
+		} else if (k > 0)
 			exec_emit(tk, s == 0 ? SSH_STDOUT : SSH_STDERR,
-			    ex->sudo_buf[s], ex->sudo_len[s]);
+			    ex->sudo_buf[s], k);
 		free(ex->sudo_buf[s]);
 		ex->sudo_buf[s] = NULL;
 		ex->sudo_len[s] = 0;
@@ -136,13 +171,13 @@ sudo_feed(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 
 	if (ex->sudo_len[s] + n > SUDO_HOLD) {
 		sudo_flush(tk);
-		exec_emit(tk, st, p, n);
+		exec_cmd_out(tk, st, p, n);
 		return;
 	}
 	nb = realloc(ex->sudo_buf[s], ex->sudo_len[s] + n + 1);
 	if (nb == NULL) {
 		sudo_flush(tk);
-		exec_emit(tk, st, p, n);
+		exec_cmd_out(tk, st, p, n);
 		return;
 	}
 	ex->sudo_buf[s] = nb;
@@ -156,6 +191,8 @@ sudo_feed(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 		if (b->pre != NULL && ex->sudo_sent == 0) {
 			ex->sudo_sent = 1;
 			ex->pre_off = 0;	/* exec_write sends it */
+		} else if (ex->quiet) {
+			ex->sudo_refused = 1;	/* the run's result stays */
 		} else if (tk->r->cls != SSH_CLASS_SUDO) {
 			const struct ssh_auth *a = tk->t->auth;
 
@@ -183,36 +220,13 @@ sudo_feed(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
 }
 
 static void
-exec_output_cmd(struct ssh_task *tk, enum ssh_stream st,
-    const unsigned char *p, size_t n)
+exec_output(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
+    size_t n)
 {
 	if (tk->ex.sudo_wait)
 		sudo_feed(tk, st, p, n);
 	else
-		exec_emit(tk, st, p, n);
-}
-
-static void
-exec_output(struct ssh_task *tk, enum ssh_stream st, const unsigned char *p,
-    size_t n)
-{
-	struct ssh_exec_run *ex = &tk->ex;
-
-	if (ex->quiet) {
-		size_t room = sizeof(ex->quiet_out) - 1 - ex->quiet_len;
-
-		if (st == SSH_STDOUT) {
-			n = n < room ? n : room;
-			memcpy(ex->quiet_out + ex->quiet_len, p, n);
-			ex->quiet_len += n;
-			ex->quiet_out[ex->quiet_len] = '\0';
-		}
-		return;
-	}
-	if (st == SSH_STDERR && ex->pgid_wait)
-		ssh_kill_filter(tk, p, n, exec_output_cmd);
-	else
-		exec_output_cmd(tk, st, p, n);
+		exec_cmd_out(tk, st, p, n);
 }
 
 /* Something became writable while reading (sudo asked, or finished). */
@@ -225,7 +239,7 @@ exec_write_pending(const struct ssh_task *tk)
 		return 1;
 	if (ex->sudo_wait)
 		return 0;
-	return ex->stdin_off < tk->b->x->stdin_len || !ex->eof_sent;
+	return ex->stdin_off < ex->in_len || !ex->eof_sent;
 }
 
 /* Write pending stdin (sudo password line first). */
@@ -233,7 +247,6 @@ static int
 exec_write(struct ssh_task *tk)
 {
 	struct ssh_exec_run *ex = &tk->ex;
-	const struct ssh_exec *x = tk->b->x;
 	const struct secret *pre = tk->b->pre;
 	const unsigned char *p;
 	size_t len;
@@ -245,9 +258,9 @@ exec_write(struct ssh_task *tk)
 			len = secret_len(pre) - ex->pre_off;
 		} else if (ex->sudo_wait) {
 			return 0;	/* stdin waits until sudo is done */
-		} else if (ex->stdin_off < x->stdin_len) {
-			p = x->stdin_data + ex->stdin_off;
-			len = x->stdin_len - ex->stdin_off;
+		} else if (ex->stdin_off < ex->in_len) {
+			p = ex->in + ex->stdin_off;
+			len = ex->in_len - ex->stdin_off;
 		} else
 			break;
 		w = libssh2_channel_write(ex->ch, (const char *)p, len);
@@ -419,16 +432,6 @@ exec_start(struct ssh_task *tk)
 	const char *cmd = tk->ex.command != NULL ? tk->ex.command : b->command;
 	int rc;
 
-	if (tk->ex.wrap && tk->ex.wrapped == NULL) {
-		if ((tk->ex.wrapped = ssh_kill_wrap(cmd)) == NULL) {
-			ssh_result_fail(tk->r, SSH_CLASS_INTERNAL, OPS_E_NOMEM,
-			    "start command on %s: out of memory", tk->t->name);
-			return STEP_FAIL;
-		}
-		tk->ex.pgid_wait = 1;
-	}
-	if (tk->ex.wrapped != NULL)
-		cmd = tk->ex.wrapped;
 	rc = libssh2_channel_exec(tk->ex.ch, cmd);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return STEP_WAIT;
@@ -437,11 +440,11 @@ exec_start(struct ssh_task *tk)
 		    "start command on %s: %s", tk->t->name, exec_errmsg(tk));
 		return STEP_FAIL;
 	}
-	if (tk->ex.quiet) {
-		/* a kill command: none of the run's input goes to it */
-		tk->ex.pre_off = b->pre ? secret_len(b->pre) : 0;
-		tk->ex.stdin_off = b->x->stdin_len;
-	} else if (b->x->sudo) {
+	tk->ex.pgid_wait = tk->ex.wrap;
+	if (tk->ex.quiet)
+		tk->ex.in_len = 0;	/* a kill: none of the run's input */
+	if (b->x->sudo) {
+		/* the password only when sudo's prompt shows */
 		tk->ex.sudo_wait = 1;
 		tk->ex.pre_off = b->pre ? secret_len(b->pre) : 0;
 	}
@@ -465,7 +468,7 @@ exec_io(struct ssh_task *tk)
 			return STEP_DROP;
 		}
 		tk->ex.pre_off = b->pre ? secret_len(b->pre) : 0;
-		tk->ex.stdin_off = b->x->stdin_len;
+		tk->ex.stdin_off = tk->ex.in_len;
 		tk->ex.eof_sent = 1;
 	}
 	err = exec_read(tk);
@@ -481,7 +484,7 @@ exec_io(struct ssh_task *tk)
 		    exec_errmsg(tk));
 		return STEP_FAIL;
 	}
-	if (tk->r->cls == SSH_CLASS_SUDO)
+	if (tk->ex.quiet ? tk->ex.sudo_refused : tk->r->cls == SSH_CLASS_SUDO)
 		return STEP_FAIL;	/* refused password */
 	if (err == 0 && rc != LIBSSH2_ERROR_EAGAIN && exec_write_pending(tk))
 		return STEP_NEXT;
@@ -522,10 +525,11 @@ void
 ssh_exec_begin(struct ssh_task *tk, const char *command)
 {
 	exec_free_sudo(tk);
-	free(tk->ex.wrapped);
 	memset(&tk->ex, 0, sizeof(tk->ex));
 	tk->ex.state = EX_OPEN;
 	tk->ex.command = command;
+	tk->ex.in = tk->b->x->stdin_data;
+	tk->ex.in_len = tk->b->x->stdin_len;
 }
 
 enum ssh_step
@@ -560,8 +564,6 @@ void
 ssh_exec_free(struct ssh_task *tk)
 {
 	exec_free_sudo(tk);
-	free(tk->ex.wrapped);
-	tk->ex.wrapped = NULL;
 	free(tk->command);
 	tk->command = NULL;
 	tk->ex.command = NULL;

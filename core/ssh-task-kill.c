@@ -8,8 +8,12 @@
  * to report its process group first (ssh_kill_wrap), and the clean-up of
  * a failed run opens a second channel on the same session that sends
  * TERM to the group, waits up to KILL_GRACE for it to go, then sends
- * KILL. The outcome is part of the run's error; the session is closed
- * afterwards, as for any failed run.
+ * KILL. Under sudo the report comes from inside sudo and the kill runs
+ * under sudo as the same user (the password fed again when sudo asks),
+ * since the login user cannot signal another user's processes. The
+ * outcome is part of the run's error; the session is closed afterwards,
+ * as for any failed run. The script task uses the same kill
+ * (ssh_kill_begin/step) before it removes its temp file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,19 +27,17 @@ static void
 kill_task_start(struct ssh_task *tk)
 {
 	ssh_exec_begin(tk, NULL);
-	/* Under sudo the group holds processes of another user, which a
-	 * kill as the login user cannot reach (and kill -0 then fails as
-	 * if they were gone): not claimed until the kill runs under sudo. */
-	tk->ex.wrap = !tk->b->x->sudo;
+	/* the batch's command was built to report (ssh_batch_wrap_cmd) */
+	tk->ex.wrap = 1;
 }
 
-static enum ssh_step
-kill_cleanup(struct ssh_task *tk)
+enum ssh_step
+ssh_kill_begin(struct ssh_task *tk)
 {
 	long pg = tk->ex.pgid;
 	char cmd[512];
 
-	if (pg <= 1 || tk->killing)
+	if (pg <= 1 || tk->killing || tk->conn == NULL)
 		return STEP_DROP;
 	/* dash's kill takes -PGID after the signal, without "--" */
 	snprintf(cmd, sizeof(cmd), "exec /bin/sh -c 'g=$1; "
@@ -45,7 +47,9 @@ kill_cleanup(struct ssh_task *tk)
 	    "kill -KILL -$g 2>/dev/null; echo killed' sh %ld",
 	    KILL_GRACE_TICKS, pg);
 	free(tk->command);
-	if ((tk->command = strdup(cmd)) == NULL)
+	/* Under sudo the group is the become user's (or root's): the kill
+	 * runs under sudo too, the password fed again on sudo's prompt. */
+	if ((tk->command = ssh_batch_wrap(tk->b, cmd)) == NULL)
 		return STEP_DROP;
 	ssh_exec_begin(tk, tk->command);
 	tk->ex.quiet = 1;
@@ -69,51 +73,61 @@ kill_outcome(struct ssh_task *tk, const char *what)
 	    "; remote process group %ld %s", tk->ex.pgid, what);
 }
 
-static enum ssh_step
-kill_task_step(struct ssh_task *tk)
+enum ssh_step
+ssh_kill_step(struct ssh_task *tk)
 {
 	enum ssh_step s = ssh_exec_step(tk);
 	const char *out = tk->ex.quiet_out;
 
-	if (!tk->killing)
-		return s;
 	switch (s) {
 	case STEP_NEXT:
 	case STEP_WAIT:
 	case STEP_DEADLINE:
-		return s;
+		return s == STEP_DEADLINE ? STEP_NEXT : s;
 	case STEP_DONE:
+		tk->killing = 2;
 		if (strncmp(out, "terminated", 10) == 0 ||
 		    strncmp(out, "gone", 4) == 0)
 			kill_outcome(tk, "terminated");
 		else if (strncmp(out, "killed", 6) == 0)
 			kill_outcome(tk, "killed after 2 s grace (it ignored "
 			    "TERM)");
+		else if (tk->ex.sudo_refused)
+			kill_outcome(tk, "could not be stopped (sudo refused "
+			    "the kill); it may still run");
 		else
 			kill_outcome(tk, "could not be stopped; it may still "
 			    "run");
 		return STEP_DROP;
 	default:
-		kill_outcome(tk, "could not be stopped (no second channel); "
-		    "it may still run");
+		tk->killing = 2;
+		kill_outcome(tk, tk->ex.sudo_refused ? "could not be stopped "
+		    "(sudo refused the kill); it may still run" : "could not "
+		    "be stopped (no second channel); it may still run");
 		return STEP_DROP;
 	}
 }
 
-static void
-kill_expire(struct ssh_task *tk)
+void
+ssh_kill_expire(struct ssh_task *tk)
 {
-	if (tk->killing)
+	if (tk->killing == 1)
 		kill_outcome(tk, "did not answer the kill in time; it may "
 		    "still run");
+}
+
+static enum ssh_step
+kill_task_step(struct ssh_task *tk)
+{
+	return tk->killing ? ssh_kill_step(tk) : ssh_exec_step(tk);
 }
 
 const struct ssh_task_ops ssh_task_exec_ops = {
 	.name = "exec",
 	.start = kill_task_start,
 	.step = kill_task_step,
-	.cleanup = kill_cleanup,
-	.expire = kill_expire,
+	.cleanup = ssh_kill_begin,
+	.expire = ssh_kill_expire,
 	.release = ssh_exec_release,
 	.free = ssh_exec_free,
 };

@@ -39,7 +39,11 @@ pull_prepare(struct ssh_batch *b, struct ops_err *err)
 		return ops_err_set(err, OPS_E_INVAL,
 		    "transfer %s: the remote path must name a file",
 		    xf->remote);
-	b->ldirfd = open(xf->local, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (xf->has_ldirfd)
+		b->ldirfd = fcntl(xf->ldirfd, F_DUPFD_CLOEXEC, 3);
+	else
+		b->ldirfd = open(xf->local, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
 	if (b->ldirfd < 0)
 		return ops_err_errno(err, OPS_E_IO,
 		    "open local directory %s for pulling", xf->local);

@@ -85,18 +85,16 @@ push_prepare(struct ssh_batch *b, struct ops_err *err)
 		if ((fd = open(xf->local, O_RDONLY | O_CLOEXEC)) < 0)
 			return ops_err_errno(err, OPS_E_IO, "open %s",
 			    xf->local);
-		rc = read_all(fd, &b->data, &b->len, xf->local, err);
+		rc = read_all(fd, &b->own, &b->len, xf->local, err);
+		b->data = b->own;
 		if (rc == 0 && xf->keep_mode && fstat(fd, &st) == 0)
 			b->mode = st.st_mode & 0777;
 		close(fd);
 		if (rc != 0)
 			return rc;
 	} else {
-		if ((b->data = malloc(xf->len ? xf->len : 1)) == NULL)
-			return ops_err_errno(err, OPS_E_NOMEM,
-			    "copy data to push");
-		if (xf->len > 0)
-			memcpy(b->data, xf->data, xf->len);
+		/* borrowed, like the rest of xf (one copy for many batches) */
+		b->data = xf->data;
 		b->len = xf->len;
 	}
 	crypto_hash_sha256(b->digest, b->data, b->len);
@@ -106,7 +104,8 @@ push_prepare(struct ssh_batch *b, struct ops_err *err)
 static void
 push_unprepare(struct ssh_batch *b)
 {
-	free(b->data);
+	free(b->own);
+	b->own = NULL;
 	b->data = NULL;
 }
 

@@ -30,6 +30,7 @@ static const char *const class_names[] = {
 	[SSH_CLASS_INTERNAL] = "internal",
 	[SSH_CLASS_SFTP] = "sftp",
 	[SSH_CLASS_SUDO] = "sudo",
+	[SSH_CLASS_CANCELLED] = "cancelled",
 };
 
 const char *
@@ -62,6 +63,7 @@ ssh_class_reached(const char *cls)
 		case SSH_CLASS_AUTH:
 			return 0;
 		case SSH_CLASS_INTERNAL:
+		case SSH_CLASS_CANCELLED:
 			return -1;
 		default:
 			return 1;
@@ -160,20 +162,34 @@ ssh_shell_quote(const char *s)
 	return q;
 }
 
+/*
+ * Under sudo the group is reported from inside, by the shell sudo
+ * starts (as the become user): its own process group, read from
+ * /proc/$$/stat (sudo with use_pty gives the command a group of its
+ * own, without it the command shares sudo's), or its pid where there is
+ * no /proc. The variables are unset before the command runs.
+ */
+#define SUDO_REPORT	"_opsicle_g=$$; if read -r _opsicle_s " \
+	"</proc/$$/stat 2>/dev/null; then _opsicle_s=${_opsicle_s##*) }; " \
+	"set -- $_opsicle_s; _opsicle_g=$3; set --; fi; " \
+	"printf '\\036opsicle-pgid:%s\\n' \"$_opsicle_g\" >&2; " \
+	"unset _opsicle_g _opsicle_s; "
+
 char *
-ssh_batch_wrap(const struct ssh_batch *b, const char *cmd)
+ssh_batch_wrap_cmd(const struct ssh_batch *b, const char *cmd, int report)
 {
 	const struct ssh_exec *x = b->x;
 	char *inner = NULL, *qc = NULL, *qu = NULL, *out = NULL;
 	size_t n;
 
 	if (!x->sudo)
-		return strdup(cmd);
-	n = strlen(b->marker) + strlen(cmd) + 16;
+		return report ? ssh_kill_wrap(cmd) : strdup(cmd);
+	n = strlen(b->marker) + strlen(cmd) + sizeof(SUDO_REPORT) + 16;
 	if ((inner = malloc(n)) == NULL)
 		return NULL;
 	/* the marker says sudo is done: stdin is the command's from here */
-	snprintf(inner, n, "echo %s; %s", b->marker, cmd);
+	snprintf(inner, n, "echo %s; %s%s", b->marker, report ? SUDO_REPORT :
+	    "", cmd);
 	if ((qc = ssh_shell_quote(inner)) == NULL ||
 	    (qu = ssh_shell_quote(x->sudo_user ? x->sudo_user : "root")) ==
 	    NULL)
@@ -189,6 +205,12 @@ out:
 	free(qc);
 	free(qu);
 	return out;
+}
+
+char *
+ssh_batch_wrap(const struct ssh_batch *b, const char *cmd)
+{
+	return ssh_batch_wrap_cmd(b, cmd, 0);
 }
 
 /*

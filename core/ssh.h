@@ -45,14 +45,23 @@
  * output); when the run fails after that (its timeout, a broken
  * channel), a second channel on the same session sends the group TERM
  * and, after a 2 s grace, KILL, and the result's message says what
- * became of it (ssh-task-kill.c). Scripts, sudo runs and batches freed
- * unfinished (a cancel) only close the channel so far.
+ * became of it (ssh-task-kill.c). Scripts are run the same way (the
+ * group is ended before the temp file is removed). Under sudo the group
+ * is reported from inside sudo (the command's own group, from
+ * /proc/self/stat) and the kill runs under sudo as the same user, with
+ * the password fed again on sudo's prompt (never in argv). A cancel
+ * (ssh_batch_cancel) ends the group the same way, within a short bound.
  *
  * Scripts: with ssh_exec.script set, the script is uploaded over SFTP
  * (on the target's session, no thread) to a fresh file /tmp/.opsicle-<128
  * random bits, hex> created with O_EXCL semantics and mode 0700, run as
  * "[interpreter or command] PATH" (under sudo if asked), and removed
  * afterwards, also after a failure or timeout while the session lives.
+ * Under sudo as a user other than root nothing is uploaded (that user
+ * could not read the file): the script goes on the channel's stdin to a
+ * shell under sudo that writes it to a mktemp file of its own, opens it
+ * on fd 3, removes it and runs /dev/fd/3 (ssh-task-script.c); such a
+ * run cannot have stdin data of its own (class sudo).
  *
  * sudo: the command becomes "sudo -S -p PROMPT -u USER -- sh -c 'echo
  * MARKER; COMMAND'" with a random PROMPT and MARKER. The password is
@@ -108,6 +117,7 @@ enum ssh_class {
 	SSH_CLASS_INTERNAL,		/* "internal" */
 	SSH_CLASS_SFTP,			/* "sftp": upload/transfer failed */
 	SSH_CLASS_SUDO,			/* "sudo": become failed */
+	SSH_CLASS_CANCELLED,		/* "cancelled": ssh_batch_cancel */
 };
 
 const char	*ssh_class_name(enum ssh_class cls);
@@ -265,7 +275,18 @@ void	ssh_batch_counts(const struct ssh_batch *b, size_t *nok,
 	    size_t *nfail);
 const struct ssh_result *ssh_batch_result(const struct ssh_batch *b,
 	    size_t i);
-/* Unfinished targets are aborted (their sessions closed). NULL ok. */
+/*
+ * Cancel the unfinished targets of b (class "cancelled", the message
+ * starting with why, e.g. "cancelled"): those not started finish at
+ * once; running ones end their remote process group first (as after a
+ * timeout; the message says what became of it), bounded to a few
+ * seconds even on a target that no longer answers. Their results come
+ * through on_done while the loop runs; the batch is done after that.
+ * NULL ok.
+ */
+void	ssh_batch_cancel(struct ssh_batch *b, const char *why);
+/* Unfinished targets are aborted (their sessions closed, no kill: use
+ * ssh_batch_cancel first and wait). NULL ok. */
 void	ssh_batch_free(struct ssh_batch *b);
 
 enum ssh_xfer_dir {
@@ -281,6 +302,10 @@ struct ssh_xfer {
 	const unsigned char	*data;
 	size_t			 len;
 	const char		*remote;	/* remote file path */
+	/* pull: write into this open directory (borrowed; duplicated)
+	 * instead of opening local, which then only names it */
+	int			 has_ldirfd;
+	int			 ldirfd;
 	/* keep_mode: push the local file's mode / keep the remote mode
 	 * on pull; else mode (0: 0644 on push, 0600 on pull). Only the
 	 * permission bits (0777) are ever set. */

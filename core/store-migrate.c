@@ -373,6 +373,37 @@ migrate_autodoc(struct store *st, struct ops_err *err)
 	return OPS_OK;
 }
 
+/*
+ * 10: automation jobs (store-jobauto.c): a job's parameter values (a
+ * secret's sealed like a credential's, under a random owner id, never in
+ * plaintext), each run's rollout batch and whether it was skipped, and
+ * each step's state per run.
+ */
+static const char m10[] =
+	"CREATE TABLE IF NOT EXISTS job_params ("
+	" job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value TEXT,"			/* NULL for a secret */
+	" sealed BLOB,"			/* a secret, seal.h */
+	" owner TEXT,"			/* its sealing owner id */
+	" PRIMARY KEY (job_id, idx));"
+	"CREATE TABLE IF NOT EXISTS run_auto ("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	" batch INTEGER NOT NULL,"
+	" skipped INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS run_steps ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'ok',"
+	"  'failed', 'skipped')),"
+	" exit_status INTEGER,"
+	" started INTEGER,"
+	" finished INTEGER,"
+	" error TEXT,"
+	" PRIMARY KEY (run_id, idx)) WITHOUT ROWID;";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -389,6 +420,7 @@ static const struct migration migrations[] = {
 	{ .sql = m7 },
 	{ .sql = m8, .before = migrate_agent_socket },
 	{ .sql = m9, .before = migrate_autodoc },
+	{ .sql = m10 },
 };
 
 #define STORE_SCHEMA_LATEST \

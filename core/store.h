@@ -699,6 +699,93 @@ int	store_output_prune(struct store *st, int64_t before,
 void	store_run_free(struct store_run *r);
 void	store_run_list_free(struct store_run_list *l);
 
+/* ---- store-jobauto.c: automation jobs -------------------------------- */
+
+/*
+ * An automation job pins (automation id, name, version) in its jobs row;
+ * its parameter values are rows of their own, a secret sealed (seal.h)
+ * under a random owner id and never kept in plaintext. Each run has its
+ * rollout batch (from 1) and, per step, a state: queued, running, ok,
+ * failed or skipped. A target a rollout never started is skipped: its run
+ * is cancelled with that message and flagged skipped.
+ */
+struct store_job_param {
+	char		*name;
+	char		*value;		/* NULL for a secret */
+	int		 secret;
+	struct secret	*sealed_value;	/* a secret, opened on request */
+};
+
+struct store_job_param_list {
+	struct store_job_param	*v;
+	size_t			 n;
+};
+
+struct store_param_spec {
+	const char		*name;
+	const char		*value;		/* not a secret */
+	const struct secret	*secret;	/* or a secret (sealed) */
+};
+
+struct store_run_step {
+	int64_t		 run_id;
+	int		 idx;		/* from 0 */
+	char		*name;
+	char		*state;		/* queued running ok failed skipped */
+	int		 exit_status;	/* -1: none */
+	int64_t		 started, finished;
+	char		*error;		/* or NULL */
+};
+
+struct store_run_step_list {
+	struct store_run_step	*v;
+	size_t			 n;
+};
+
+struct store_run_auto {
+	int64_t		 run_id;
+	int		 batch;
+	int		 skipped;
+};
+
+struct store_run_auto_list {
+	struct store_run_auto	*v;
+	size_t			 n;
+};
+
+/* Pin the automation on job (inside the submit's transaction). */
+int	store_job_auto_set(struct store *st, int64_t job, int64_t automation_id,
+	    const char *name, int version, struct ops_err *err);
+int	store_job_params_add(struct store *st, int64_t job,
+	    const struct store_param_spec *v, size_t n, struct ops_err *err);
+/* In order; open: unseal secrets into sealed_value (else NULL). */
+int	store_job_params_get(struct store *st, int64_t job, int open,
+	    struct store_job_param_list *out, struct ops_err *err);
+void	store_job_param_list_free(struct store_job_param_list *l);
+/* The run's batch and its steps, all queued. */
+int	store_run_auto_add(struct store *st, int64_t run_id, int batch,
+	    const char *const *steps, size_t nsteps, struct ops_err *err);
+/* Step idx of run_id: its state (running sets started; ok, failed and
+ * skipped set finished), exit status (-1: none) and error (or NULL). */
+int	store_run_step_set(struct store *st, int64_t run_id, int idx,
+	    const char *state, int exit_status, const char *error,
+	    struct ops_err *err);
+/* Every step of the job's runs (run id, then step order). */
+int	store_run_steps_get(struct store *st, int64_t job,
+	    struct store_run_step_list *out, struct ops_err *err);
+void	store_run_step_list_free(struct store_run_step_list *l);
+/* Batches and skipped flags of the job's runs (run id order); an ad hoc
+ * job has none. */
+int	store_run_auto_get(struct store *st, int64_t job,
+	    struct store_run_auto_list *out, struct ops_err *err);
+void	store_run_auto_list_free(struct store_run_auto_list *l);
+/* At start: steps a stopped daemon left running failed ("interrupted"),
+ * and queued steps of runs that ended skipped. */
+int	store_run_steps_recover(struct store *st, struct ops_err *err);
+/* The run was never started by its rollout (the caller finishes it as
+ * cancelled): flagged skipped, its queued steps skipped. */
+int	store_run_skip(struct store *st, int64_t run_id, struct ops_err *err);
+
 /* ---- store-audit.c --------------------------------------------------- */
 
 struct store_audit_entry {

@@ -459,6 +459,7 @@ enum ops_event_kind {
 	OPS_EV_RUN_STATE,	/* a run started or ended */
 	OPS_EV_JOB_OUTPUT,	/* a piece of a run's live output */
 	OPS_EV_TARGET_STATUS,	/* a run's result says how a target is */
+	OPS_EV_STEP_STATE,	/* an automation step started or ended */
 };
 struct ops_event {
 	enum ops_event_kind	 kind;
@@ -492,6 +493,13 @@ struct ops_event {
 			enum reach		 reach;
 			const char		*message; /* or NULL */
 		}		 target;
+		struct {
+			int			 idx;	/* from 0 */
+			const char		*name;
+			const char		*state;
+			int			 exit_status; /* -1: none */
+			const char		*error;	/* or NULL */
+		}		 step;
 	}			 u;
 };
 #define EVENTS_MAX_SINKS	8
@@ -522,9 +530,10 @@ int	events_job_final(enum store_job_state state);
 #define EV_JOB_STATE		0x2
 #define EV_RUN_STATE		0x4
 #define EV_TARGET_STATUS	0x8
+#define EV_STEP_STATE		0x10
 events_sink_fn	events_client_sink;
-/* Attach c to job's job-output, job-state and run-state streams, and to
- * no other job's ("run" with follow). */
+/* Attach c to job's job-output, job-state, run-state and step-state
+ * streams, and to no other job's ("run" with follow). */
 void	events_client_follow(struct client *c, int64_t job);
 
 /* jobs.c: the persistent job queue and the runner */
@@ -543,8 +552,13 @@ void	jobs_kick(struct ops_ctx *ctx);
 void	jobs_shutdown(struct ops_ctx *ctx, long long grace_ms,
 	    void (*drained)(struct ops_ctx *));
 int	jobs_stopping(const struct ops_ctx *ctx);
-/* Cancel job id: running or queued. */
-int	jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err);
+/* Cancel job id: running or queued. A running job's runs end their
+ * remote processes first (a few seconds at most); ended(arg), when not
+ * NULL, is called once the job has ended (at once for a queued one),
+ * so "job cancel" can answer with the job's record final. ended is not
+ * called when this fails. */
+int	jobs_cancel(struct ops_ctx *ctx, long long id,
+	    void (*ended)(void *), void *arg, struct ops_err *err);
 /* Store the output runs hold back, all in one transaction. The runner
  * does it from the loop's before-sleep hook once output is JOBS_FLUSH_MS
  * old; a request that reads output calls it first. */
@@ -587,13 +601,69 @@ struct job_spec {
 	 * sudo) with become_cred's password (NULL: the target's) */
 	const char		*become_user;
 	const char		*become_cred;
+	/* ---- i12-kill: push and pull (handlers-xfer.c, jobs-xfer.c) ----
+	 * xfer_dir SSH_PUSH or SSH_PULL (0: not a transfer). Held only in
+	 * memory, like stdin_data, and taken by runner_submit whatever it
+	 * returns: push's bytes (xfer_data, malloc'd, wiped when freed) and
+	 * pull's directory (xfer_dirfd, opened by the client, closed with
+	 * the job). The command is then a shell comment describing it
+	 * ("#opsicle-push LOCAL -> REMOTE"): job rerun refuses such a job,
+	 * and one whose input a restart lost fails instead of running. */
+	int			 xfer_dir;
+	const char		*xfer_local;	/* the client's name for it */
+	const char		*xfer_remote;
+	unsigned		 xfer_mode;	/* push; 0: 0644 */
+	unsigned char		*xfer_data;	/* push */
+	size_t			 xfer_len;
+	int			 xfer_dirfd;	/* pull */
+	/* automation run (jobs-automation.c): the pinned version, its
+	 * parameter values and steps; command is then the job's label.
+	 * NULL for an ad hoc command or script. */
+	const struct job_auto_plan *automation;
 };
+struct automation;
+struct store_param_spec;
+struct job_auto_plan {
+	int64_t				 automation_id;
+	const char			*name;
+	int				 version;
+	const struct automation		*a;	/* parsed: steps, rollout */
+	const struct store_param_spec	*params; /* bound values */
+	size_t				 nparams;
+};
+/* targets-select.c: the targets sel minus excl select (names borrowed
+ * from *l, which the caller frees; *out too, the array alone). */
+struct store_target_list;
+int	jobs_resolve_targets(struct ops_ctx *ctx, const char **sel,
+	    size_t nsel, const char **excl, size_t nexcl,
+	    struct store_target_list *l, const char ***out, size_t *nout,
+	    struct ops_err *err);
+/* jobs-xfer.c: the comment a transfer job's command starts with, and 1
+ * when a job's command is such a description */
+#define JOBS_XFER_TAG	"#opsicle-"
+int	jobs_xfer_is(const char *command);
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);
 /* jobs-become.c: OPS_E_INVAL (or NOTFOUND) unless user is NULL or a login
  * name, and cred NULL or a password credential; never a secret. */
 int	jobs_become_check(struct ops_ctx *ctx, const char *user,
 	    const char *cred, struct ops_err *err);
+
+/* handlers-jobs.c: what "run" and "automation run" share */
+/* A run's output_cap and connect_timeout from msg into s. */
+int	run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
+	    struct ops_err *err);
+
+/* handlers-automation.c: automation jobs in job show and job rerun */
+/* Add the automation, version, parameters (secrets "***"), and per run
+ * its batch, skipped flag and steps, to the job object o. */
+int	auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
+	    const struct store_run_list *rl, json_t *o, struct ops_err *err);
+/* Rerun automation job j (1 when it is one; 0: an ad hoc job) on the
+ * targets names (n), same version and values (secrets from the store). */
+int	auto_job_rerun(struct ops_ctx *ctx, struct client *c,
+	    const struct store_job *j, const char *const *names, size_t n,
+	    int64_t *id, struct ops_err *err);
 
 /* logs-stream.c: stored output in pieces (see core/proto.h, logs-data) */
 /* 1 when the len bytes at p go as base64 (NUL or not UTF-8). */

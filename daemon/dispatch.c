@@ -38,8 +38,11 @@ handler_fn	handle_cred_add, handle_cred_list, handle_cred_rm;
 handler_fn	handle_hostkey_list, handle_hostkey_accept,
 		handle_hostkey_import, handle_hostkey_reject;
 /* handlers-jobs.c */
+handler_fn	handle_automation_run;
 handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 		handle_job_cancel, handle_job_rerun;
+/* handlers-xfer.c */
+handler_fn	handle_push, handle_pull;
 /* handlers-daemon.c */
 handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-audit.c */
@@ -92,11 +95,15 @@ static const struct dispatch_op ops[] = {
 
 	/* jobs (job logs streams its answer, or follows the job) */
 	[PROTO_RUN] = { handle_run, OPERATOR, STORE | TX, "run" },
+	[PROTO_AUTOMATION_RUN] = { handle_automation_run, OPERATOR,
+	    STORE | TX, "automation.run" },
+	[PROTO_PUSH] = { handle_push, OPERATOR, STORE | TX, "push" },
+	[PROTO_PULL] = { handle_pull, OPERATOR, STORE | TX, "pull" },
 	[PROTO_JOB_LIST] = { handle_job_list, VIEWER, STORE, "job.list" },
 	[PROTO_JOB_SHOW] = { handle_job_show, VIEWER, STORE, "job.show" },
 	[PROTO_JOB_LOGS] = { handle_job_logs, VIEWER, STORE | DEFER,
 	    "job.logs" },
-	[PROTO_JOB_CANCEL] = { handle_job_cancel, OPERATOR, STORE | TX,
+	[PROTO_JOB_CANCEL] = { handle_job_cancel, OPERATOR, STORE | TX | DEFER,
 	    "job.cancel" },
 	[PROTO_JOB_RERUN] = { handle_job_rerun, OPERATOR, STORE | TX,
 	    "job.rerun" },

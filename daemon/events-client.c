@@ -31,6 +31,7 @@ static const struct {
 	{ "job-state", EV_JOB_STATE },
 	{ "run-state", EV_RUN_STATE },
 	{ "target-status", EV_TARGET_STATUS },
+	{ "step-state", EV_STEP_STATE },
 };
 #define NSTREAMS	(sizeof(streams) / sizeof(streams[0]))
 
@@ -46,6 +47,8 @@ stream_bit(enum ops_event_kind kind)
 		return EV_RUN_STATE;
 	case OPS_EV_TARGET_STATUS:
 		return EV_TARGET_STATUS;
+	case OPS_EV_STEP_STATE:
+		return EV_STEP_STATE;
 	}
 	return 0;
 }
@@ -151,6 +154,21 @@ event_json(const struct ops_event *ev)
 			(void)proto_add_str(m, "message",
 			    ev->u.target.message, NULL);
 		break;
+	case OPS_EV_STEP_STATE:
+		if ((m = proto_msg_new(PROTO_STEP_STATE, 0)) == NULL)
+			return NULL;
+		(void)proto_add_int(m, "job", ev->job, NULL);
+		(void)proto_add_str(m, "target", ev->target, NULL);
+		(void)proto_add_int(m, "step", ev->u.step.idx + 1, NULL);
+		(void)proto_add_str(m, "name", ev->u.step.name, NULL);
+		rc = proto_add_str(m, "state", ev->u.step.state, NULL);
+		if (ev->u.step.exit_status >= 0)
+			(void)proto_add_int(m, "exit", ev->u.step.exit_status,
+			    NULL);
+		if (ev->u.step.error != NULL)
+			(void)proto_add_str(m, "error", ev->u.step.error,
+			    NULL);
+		break;
 	}
 	if (rc != OPS_OK) {
 		json_decref(m);
@@ -223,7 +241,8 @@ events_client_sink(struct ops_ctx *ctx, const struct ops_event *ev,
 void
 events_client_follow(struct client *c, int64_t job)
 {
-	c->ev_streams = EV_JOB_OUTPUT | EV_JOB_STATE | EV_RUN_STATE;
+	c->ev_streams = EV_JOB_OUTPUT | EV_JOB_STATE | EV_RUN_STATE |
+	    EV_STEP_STATE;
 	c->ev_job = job;
 }
 
@@ -246,7 +265,7 @@ parse_streams(const json_t *msg, unsigned *bits, struct ops_err *err)
 		if (k == NSTREAMS) {
 			rc = ops_err_set(err, OPS_E_PROTO, "subscribe: unknown "
 			    "stream %s (job-output, job-state, run-state, "
-			    "target-status)", names[i]);
+			    "target-status, step-state)", names[i]);
 			free(names);
 			return rc;
 		}

@@ -34,7 +34,7 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
  * A run's own limits: output_cap (bytes per stream, up to output-cap-max
  * or output-cap, whichever is larger) and connect_timeout (seconds).
  */
-static int
+int
 run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
     struct ops_err *err)
 {
@@ -62,97 +62,6 @@ run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
 		s->connect_timeout_ms = (int)v * 1000;
 	}
 	return OPS_OK;
-}
-
-/* "a, !b, &c": the items of set, as written, into buf. */
-static void
-items_text(const struct selector_set *set, const char *picked_none,
-    char *buf, size_t len)
-{
-	size_t	i, off = 0;
-	int	n;
-
-	buf[0] = '\0';
-	for (i = 0; i < set->n && off < len; i++) {
-		if (picked_none != NULL && !picked_none[i])
-			continue;
-		n = snprintf(buf + off, len - off, "%s%s%s", off > 0 ? ", " :
-		    "", selector_op_prefix(set->v[i].op), set->v[i].text);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-}
-
-/*
- * The names selected by the expressions sel and the -x expressions
- * excl (sorted, no duplicates; the strings in *out are borrowed from
- * *l): model.h says how they combine. A malformed selector is refused;
- * so is a term that matches no target at all (every such term is
- * listed: a mistyped "!name" must not go unnoticed), and a set whose
- * terms each match but together select nothing.
- */
-static int
-resolve(struct ops_ctx *ctx, const char **sel, size_t nsel,
-    const char **excl, size_t nexcl, struct store_target_list *l,
-    const char ***out, size_t *nout, struct ops_err *err)
-{
-	struct selector_set	 set;
-	char			*none = NULL;
-	char			 bad[OPS_ERR_MSG_MAX];
-	const struct store_target *t;
-	size_t			 i, k, nbad = 0;
-	int			 rc;
-
-	*out = NULL;
-	*nout = 0;
-	if ((rc = selector_set_parse(&set, sel, nsel, err)) != OPS_OK)
-		return rc;
-	for (i = 0; i < nexcl; i++)
-		if ((rc = selector_set_add(&set, excl[i], 1, err)) != OPS_OK)
-			goto out;
-	if ((rc = store_target_list(ctx->store, NULL, l, err)) != OPS_OK)
-		goto out;
-	none = xcalloc(set.n + 1, 1);
-	*out = xcalloc(l->n + 1, sizeof(**out));
-	for (i = 0; i < set.n; i++) {
-		none[i] = 1;
-		for (k = 0; k < l->n && none[i]; k++) {
-			t = &l->v[k];
-			if (selector_match(&set.v[i].sel, t->name,
-			    (const char *const *)t->tags, t->ntags))
-				none[i] = 0;
-		}
-		nbad += none[i];
-	}
-	if (nbad > 0) {
-		items_text(&set, none, bad, sizeof(bad));
-		rc = ops_err_set(err, OPS_E_NOTFOUND, "run: %s no target: "
-		    "%s", nbad > 1 ? "these selectors match" :
-		    "this selector matches", bad);
-		goto out;
-	}
-	for (k = 0; k < l->n; k++) {
-		t = &l->v[k];
-		if (selector_set_match(&set, t->name,
-		    (const char *const *)t->tags, t->ntags))
-			(*out)[(*nout)++] = t->name;
-	}
-	if (*nout == 0) {
-		items_text(&set, NULL, bad, sizeof(bad));
-		rc = ops_err_set(err, OPS_E_NOTFOUND, "run: together these "
-		    "selectors match no target (each term matches some): %s",
-		    bad);
-	}
-out:
-	if (rc != OPS_OK) {
-		free(*out);
-		*out = NULL;
-		*nout = 0;
-	}
-	free(none);
-	selector_set_done(&set);
-	return rc;
 }
 
 /*
@@ -318,8 +227,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		rc = ops_err_set(err, OPS_E_INVAL, "run: no targets selected");
 		goto out;
 	}
-	if ((nsel > 0 || nexcl > 0) && (rc = resolve(ctx, sel, nsel, excl,
-	    nexcl, &l, &names, &n, err)) != OPS_OK)
+	if ((nsel > 0 || nexcl > 0) && (rc = jobs_resolve_targets(ctx, sel,
+	    nsel, excl, nexcl, &l, &names, &n, err)) != OPS_OK)
 		goto out;
 	s.command = body;
 	s.script = script;
@@ -503,6 +412,8 @@ handle_job_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if ((*result = job_json(j, &rl, 1)) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "build job %lld",
 		    (long long)j->id);
+	else
+		rc = auto_job_show(ctx, j, &rl, *result, err);
 	store_job_free(j);
 	store_run_list_free(&rl);
 	return rc;
@@ -583,12 +494,19 @@ out:
 	return rc;
 }
 
+static void
+cancel_answer(void *arg)
+{
+	client_defer_ok(arg, NULL);
+}
+
 int
 handle_job_cancel(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	long long	id;
-	int		rc;
+	struct client_defer	*d;
+	long long		 id;
+	int			 rc;
 
 	(void)result;
 	if ((rc = proto_get_int(msg, "job", 1, INT64_MAX, &id,
@@ -596,7 +514,11 @@ handle_job_cancel(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		return rc;
 	log_info(&ctx->log, "job %lld: cancel requested by %s", id,
 	    c->actor);
-	return jobs_cancel(ctx, id, err);
+	/* A running job ends its remote processes first: the answer
+	 * waits for the job's end, so its record is final by then. */
+	if (jobs_is_running(ctx, id) && (d = client_defer(c, msg)) != NULL)
+		return jobs_cancel(ctx, id, cancel_answer, d, err);
+	return jobs_cancel(ctx, id, NULL, NULL, err);
 }
 
 int
@@ -607,19 +529,40 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct store_run_list	 rl;
 	struct job_spec		 s;
 	const char		**names = NULL;
-	int64_t			 id;
-	size_t			 i;
-	int			 rc;
+	int64_t			 id = 0;
+	size_t			 i, n = 0;
+	int			 rc, failed = 0;
+	json_t			*t;
 
 	if ((rc = load(ctx, msg, 0, &j, &rl, err)) != OPS_OK)
 		return rc;
 	memset(&s, 0, sizeof(s));
+	if (proto_has(msg, "failed") && (rc = proto_get_bool(msg, "failed",
+	    &failed, err)) != OPS_OK)
+		goto out;
+	/* A push's bytes and a pull's directory were the client's. */
+	if (!j->script && jobs_xfer_is(j->command)) {
+		rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld: it was a "
+		    "transfer (its local file or directory was the client's): "
+		    "run opsicle push or pull again", (long long)j->id);
+		goto out;
+	}
 	if ((names = calloc(rl.n + 1, sizeof(*names))) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "rerun job");
 		goto out;
 	}
-	for (i = 0; i < rl.n; i++) {
-		names[i] = rl.v[i].target;
+	/* --failed: the targets that did not end ok (skipped ones too) */
+	for (i = 0; i < rl.n; i++)
+		if (!failed || rl.v[i].state != STORE_RUN_OK)
+			names[n++] = rl.v[i].target;
+	if (n == 0) {
+		rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld --failed: "
+		    "no target failed or was skipped", (long long)j->id);
+		goto out;
+	}
+	if ((rc = auto_job_rerun(ctx, c, j, names, n, &id, err)) != OPS_OK)
+		goto out;
+	for (i = 0; i < n && id == 0; i++) {
 		/* Its credential and host-key choice were never kept. */
 		if (adhoc_host_is_name(names[i])) {
 			rc = ops_err_set(err, OPS_E_INVAL, "rerun job %lld: "
@@ -635,15 +578,24 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.output_cap = (size_t)j->output_cap;
 	s.connect_timeout_ms = j->connect_timeout_ms;
 	s.targets = names;
-	s.ntargets = rl.n;
+	s.ntargets = n;
 	s.rerun_of = j->id;
 	s.become_user = j->become_user;
 	s.become_cred = j->become_cred;
-	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
+	if (id == 0 && (rc = runner_submit(ctx, &s, c->actor, &id,
+	    err)) != OPS_OK)
 		goto out;
 	if ((*result = json_pack("{s:I, s:I}", "job", (json_int_t)id,
-	    "rerun_of", (json_int_t)j->id)) == NULL)
+	    "rerun_of", (json_int_t)j->id)) == NULL) {
 		rc = ops_err_set(err, OPS_E_NOMEM, "build rerun reply");
+		goto out;
+	}
+	/* --failed: which targets it picked */
+	if (failed && (t = json_array()) != NULL) {
+		for (i = 0; i < n; i++)
+			json_array_append_new(t, json_string(names[i]));
+		json_object_set_new(*result, "targets", t);
+	}
 out:
 	free(names);
 	store_job_free(j);

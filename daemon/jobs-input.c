@@ -1,7 +1,8 @@
 /*
  * jobs-input.c: what a job holds only in this daemon's memory, never in
  * the store: the bytes "run --stdin" forwards to every target's command,
- * and for "run --host" the credential and the host-key choice.
+ * for "run --host" the credential and the host-key choice, and what a
+ * push sends or the directory a pull writes into (jobs-xfer.c).
  * A job with an input skips the queue: jobs_pass starts it on the next
  * loop pass (after the run reply), so its input never waits through a
  * restart. The input belongs to the job from then on and is wiped with
@@ -10,6 +11,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "jobs-int.h"
 #include "xmalloc.h"
@@ -17,7 +21,10 @@
 struct job_input *
 jobs_input_new(void)
 {
-	return xcalloc(1, sizeof(struct job_input));
+	struct job_input	*in = xcalloc(1, sizeof(struct job_input));
+
+	in->xfer_dirfd = -1;
+	return in;
 }
 
 void
@@ -26,6 +33,13 @@ jobs_input_free(struct job_input *in)
 	if (in == NULL)
 		return;
 	secret_free(in->stdin_data);
+	if (in->xfer_data != NULL)
+		sodium_memzero(in->xfer_data, in->xfer_len);
+	free(in->xfer_data);
+	free(in->xfer_remote);
+	free(in->xfer_local);
+	if (in->xfer_dirfd >= 0)
+		close(in->xfer_dirfd);
 	free(in->cred);
 	free(in->actor);
 	free(in);

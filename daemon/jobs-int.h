@@ -37,6 +37,8 @@ struct jobs_auth {
 enum slot_state {
 	SLOT_WAIT = 0,		/* not started */
 	SLOT_RUNNING,		/* batch in flight */
+	SLOT_STEP,		/* automation: a step ended, the next one
+				 * (or a retry) starts from the runner */
 	SLOT_DONE,		/* result recorded; batch still to free */
 	SLOT_OVER,		/* nothing held */
 };
@@ -52,6 +54,14 @@ struct job_input {
 	char			*cred;		/* their credential, or NULL */
 	int			 accept_new;	/* trust a new key, this run */
 	char			*actor;		/* who asked, for the audit */
+	/* push and pull (jobs-xfer.c): as struct job_spec's */
+	int			 xfer_dir;
+	char			*xfer_local;
+	char			*xfer_remote;
+	unsigned		 xfer_mode;
+	unsigned char		*xfer_data;
+	size_t			 xfer_len;
+	int			 xfer_dirfd;	/* -1: none */
 	struct job_input	*next;		/* parked, not yet started */
 };
 
@@ -63,6 +73,7 @@ struct job_slot {
 	struct ssh_batch	*b;
 	struct ssh_target	 t;
 	struct ssh_exec		 x;
+	struct ssh_xfer		 xf;		/* push and pull */
 	struct jobs_auth	*auth;		/* a reference while held */
 	struct secret		*sudo_pw;	/* become_cred's, owned */
 	char			*host;
@@ -72,6 +83,7 @@ struct job_slot {
 	size_t			 seen[3];	/* bytes the target sent */
 	int			 cut[3];	/* the cap was reached */
 	long long		 seq;
+	struct slot_auto	*au;		/* automation jobs, else NULL */
 	struct slot_pending {		/* output not yet stored */
 		unsigned char	*p;
 		size_t		 len, cap;
@@ -95,7 +107,18 @@ struct job {
 	size_t			 active;	/* slots RUNNING */
 	size_t			 ndone, nok;
 	int			 ending;	/* cancel or interrupt */
+	/* while ending: what running slots end as, once their batches
+	 * (ssh_batch_cancel) have ended the remote processes */
+	enum store_run_state	 end_rstate;
+	enum store_job_state	 end_jstate;
+	/* told when the job has ended ("job cancel" answers then) */
+	struct job_waiter {
+		void		(*ended)(void *);
+		void		*arg;
+	}			*waiters;
+	size_t			 nwaiters;
 	struct job_input	*input;		/* owned; NULL when none */
+	struct job_auto		*au;		/* an automation, else NULL */
 	struct job		*next_job;
 };
 
@@ -116,11 +139,22 @@ struct jobs {
 	long long		 retention_ms;	/* last prune */
 	size_t			 max_running;	/* JOBS_MAX_RUNNING */
 	int			 stopping;
+	int			 locked_end;	/* said so once */
 	int			 shut;		/* drained is on its way */
 	void			(*drained)(struct ops_ctx *);	/* main.c */
 };
 
 /* jobs-run.c */
+/* Output of s's command (stored held back and sent as events). */
+void	jobs_slot_output(struct job_slot *s, enum ssh_stream stream,
+	    const unsigned char *buf, size_t len);
+/* Store r as s's result and send its final run-state. */
+void	jobs_slot_record(struct job_slot *s, const struct ssh_result *r);
+/* s has its result: SLOT_DONE, counted, the runner kicked. */
+void	jobs_slot_finished(struct job_slot *s, int ok);
+/* s's batch was cancelled (job_end): the job's end state, with what
+ * became of the remote processes; SLOT_DONE. */
+void	jobs_slot_cancelled(struct job_slot *s, const struct ssh_result *r);
 /* Start slot s: on failure the run is recorded as an error and the slot
  * is over (the caller just moves on). */
 void	jobs_slot_start(struct job_slot *s);
@@ -135,6 +169,35 @@ void	jobs_slot_flush(struct job_slot *s);
 void	jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	    enum run_class cls, const char *error);
 void	jobs_auth_free_all(struct jobs *js);
+
+/*
+ * jobs-automation.c: a job that runs an automation's pinned version. At
+ * job start jobs_auto_load reads the version's document from the store,
+ * parses it, opens the job's parameter values and reads each run's
+ * batch (nothing to do for an ad hoc job: j->au stays NULL). The runner
+ * then calls jobs_auto_fill instead of starting slots in order: it moves
+ * each target to its next step when its own step ends (targets never
+ * wait for each other within a batch), starts a batch only when the one
+ * before ended, and skips the later batches once more targets failed
+ * than max_failures allows.
+ */
+struct job_auto;
+struct slot_auto;
+struct store_job;
+int	jobs_auto_load(struct job *j, const struct store_job *sj,
+	    struct ops_err *err);
+void	jobs_auto_free(struct job *j);
+/* From jobs_slot_start once s->t and s->auth are set: step 1. */
+int	jobs_auto_begin(struct job_slot *s, const struct store_cred *cr,
+	    struct ops_err *err);
+/* job_fill's part for an automation job (j->au set). */
+void	jobs_auto_fill(struct job *j);
+/* The job ends under s (cancel, interrupt): its step states say so. */
+void	jobs_auto_slot_abort(struct job_slot *s, const char *why);
+void	jobs_auto_slot_release(struct job_slot *s);
+/* runner_submit's part: the pin, values and steps of job id. */
+int	jobs_auto_submit(struct ops_ctx *ctx, int64_t id,
+	    const struct job_spec *spec, struct ops_err *err);
 
 /* jobs-input.c */
 struct job_input *jobs_input_new(void);
@@ -160,6 +223,17 @@ int	jobs_adhoc_accept_new(const struct job_slot *s);
  * for an unknown key to say how to trust it. */
 void	jobs_adhoc_result(struct job_slot *s, const struct ssh_result *r,
 	    char *msg, size_t len);
+
+/* jobs-run.c: the engine's callbacks of a slot (arg is the slot) */
+void	jobs_run_output(void *arg, size_t idx, const char *target,
+	    enum ssh_stream stream, const unsigned char *buf, size_t len);
+void	jobs_run_done(void *arg, size_t idx, const struct ssh_result *r);
+
+/* jobs-xfer.c */
+/* Start s's transfer batch (after s->t is set); OPS_OK, or a failure
+ * with err set and *cls the run's class. */
+int	jobs_xfer_start(struct job_slot *s, enum run_class *cls,
+	    struct ops_err *err);
 
 /* jobs-become.c */
 struct store_cred;

@@ -277,6 +277,7 @@ jobs_slot_release(struct job_slot *s)
 	ssh_batch_free(s->b);
 	s->b = NULL;
 	jobs_become_release(s);
+	jobs_auto_slot_release(s);
 	auth_release(s->auth);
 	s->auth = NULL;
 	free(s->known);
@@ -332,18 +333,27 @@ jobs_slot_end(struct job_slot *s, enum store_run_state state,
 	s->job->ndone++;
 }
 
-static void
-on_output(void *arg, size_t idx, const char *target, enum ssh_stream stream,
+void
+jobs_run_output(void *arg, size_t idx, const char *target,
+    enum ssh_stream stream,
     const unsigned char *buf, size_t len)
 {
-	struct job_slot		*s = arg;
+	(void)idx;
+	(void)target;
+	jobs_slot_output(arg, stream, buf, len);
+}
+
+void
+jobs_slot_output(struct job_slot *s, enum ssh_stream stream,
+    const unsigned char *buf, size_t len)
+{
 	struct ops_ctx		*ctx = slot_ctx(s);
+	const char		*target = s->target;
 	struct ops_err		 err;
 	struct ops_event	 ev = { .kind = OPS_EV_JOB_OUTPUT };
 	size_t			 take = len;
 	int			 si = stream == SSH_STDERR ? 2 : 1;
 
-	(void)idx;
 	if (ctx->store == NULL)
 		return;
 	if (pending_add(s, si - 1, buf, len) == 0)
@@ -450,6 +460,8 @@ class_of(enum ssh_class c)
 		return RUN_CLASS_SFTP;
 	case SSH_CLASS_SUDO:
 		return RUN_CLASS_SUDO;
+	case SSH_CLASS_CANCELLED:
+		return RUN_CLASS_NONE;	/* the state says it */
 	}
 	return RUN_CLASS_INTERNAL;
 }
@@ -469,17 +481,40 @@ run_msg(const struct ssh_result *r, const char *msg)
 	return r->msg;
 }
 
-static void
-on_done(void *arg, size_t idx, const struct ssh_result *r)
+/* A run ssh_batch_cancel ended (job_end): the job's end state, and the
+ * engine's message (what became of the remote processes). */
+void
+jobs_slot_cancelled(struct job_slot *s, const struct ssh_result *r)
 {
-	struct job_slot		*s = arg;
+	struct job		*j = s->job;
+	enum store_run_state	 state = j->ending ? j->end_rstate :
+	    STORE_RUN_CANCELLED;
+	enum run_class		 cls = state == STORE_RUN_INTERRUPTED ?
+	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
+	const char		*text = r->msg, *semi = strstr(text, "; ");
+
+	/* cancelled: the state says why, the text what became of the
+	 * remote processes ("remote process group 4242 terminated");
+	 * interrupted keeps why ("opsicled stopped on web1; ...") */
+	if (state == STORE_RUN_CANCELLED && semi != NULL)
+		text = semi + 2;
+	jobs_slot_end(s, state, cls, text);
+	log_info(&slot_ctx(s)->log, "job %lld on %s: %s: %s", (long long)j->id,
+	    s->target, store_run_state_name(state), r->msg);
+	s->state = SLOT_DONE;	/* its batch is still to free */
+	j->active--;
+	jobs_kick(slot_ctx(s));
+}
+
+void
+jobs_slot_record(struct job_slot *s, const struct ssh_result *r)
+{
 	struct ops_ctx		*ctx = slot_ctx(s);
 	struct ops_err		 err;
 	enum store_run_state	 state = result_state(r);
 	char			 msg[OPS_ERR_MSG_MAX + 256];
 	int			 sig = 0;
 
-	(void)idx;
 	msg[0] = '\0';
 	if (!r->ok)
 		snprintf(msg, sizeof(msg), "%s: %s", ssh_class_name(r->cls),
@@ -510,12 +545,31 @@ on_done(void *arg, size_t idx, const struct ssh_result *r)
 	jobs_emit_target_status(ctx, s->job->id, s->target, state,
 	    r->ok ? RUN_CLASS_NONE : class_of(r->cls),
 	    msg[0] != '\0' ? msg : NULL);
+}
+
+void
+jobs_slot_finished(struct job_slot *s, int ok)
+{
 	s->state = SLOT_DONE;
 	s->job->active--;
 	s->job->ndone++;
-	if (r->ok)
+	if (ok)
 		s->job->nok++;
-	jobs_kick(ctx);
+	jobs_kick(slot_ctx(s));
+}
+
+void
+jobs_run_done(void *arg, size_t idx, const struct ssh_result *r)
+{
+	struct job_slot	*s = arg;
+
+	(void)idx;
+	if (r->cls == SSH_CLASS_CANCELLED) {
+		jobs_slot_cancelled(s, r);
+		return;
+	}
+	jobs_slot_record(s, r);
+	jobs_slot_finished(s, r->ok);
 }
 
 /* The host keys accepted for the target, as the engine wants them. */
@@ -608,6 +662,19 @@ jobs_slot_start(struct job_slot *s)
 	s->t.known = s->known;
 	s->t.nknown = s->nknown;
 	s->t.accept_new = t == NULL && jobs_adhoc_accept_new(s);
+	s->t.connect_timeout_ms = j->connect_timeout_ms;
+	if (j->au != NULL) {
+		/* an automation: its steps, one after another (on the same
+		 * pooled session) */
+		if ((rc = jobs_auto_begin(s, cr, &err)) != OPS_OK) {
+			cls = RUN_CLASS_INTERNAL;
+			snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
+			goto fail;
+		}
+		store_target_free(t);
+		store_cred_free(cr);
+		return;
+	}
 	memset(&s->x, 0, sizeof(s->x));
 	if (j->script) {
 		/* Uploaded over SFTP to a private temp file and run there;
@@ -621,10 +688,9 @@ jobs_slot_start(struct job_slot *s)
 		s->x.stdin_len = secret_len(j->input->stdin_data);
 	}
 	s->x.timeout_ms = j->timeout_ms;
-	s->t.connect_timeout_ms = j->connect_timeout_ms;
 	s->x.output_cap = ENGINE_OUT_KEEP;
-	s->x.on_output = on_output;
-	s->x.on_done = on_done;
+	s->x.on_output = jobs_run_output;
+	s->x.on_done = jobs_run_done;
 	s->x.arg = s;
 	if ((rc = jobs_become_setup(s, cr, &err)) != OPS_OK) {
 		cls = RUN_CLASS_CONFIG;
@@ -641,10 +707,13 @@ jobs_slot_start(struct job_slot *s)
 	s->state = SLOT_RUNNING;
 	j->active++;
 	/* on_done may run before this returns; s->b is set before. */
-	if ((rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b,
-	    &err)) != OPS_OK) {
+	cls = RUN_CLASS_INTERNAL;
+	if (jobs_xfer_is(j->command))
+		rc = jobs_xfer_start(s, &cls, &err);
+	else
+		rc = ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b, &err);
+	if (rc != OPS_OK) {
 		j->active--;
-		cls = RUN_CLASS_INTERNAL;
 		snprintf(emsg, sizeof(emsg), "%s", ops_err_msg(&err));
 		goto fail;
 	}
@@ -654,6 +723,8 @@ jobs_slot_start(struct job_slot *s)
 fail:
 	store_target_free(t);
 	store_cred_free(cr);
+	if (j->au != NULL)
+		jobs_auto_slot_abort(s, emsg);
 	jobs_slot_release(s);
 	jobs_slot_end(s, STORE_RUN_ERROR, cls, emsg);
 }

@@ -86,11 +86,13 @@ job_free(struct job *j)
 		jobs_slot_release(&j->slots[i]);
 		free(j->slots[i].target);
 	}
+	jobs_auto_free(j);	/* the slots' parts too */
 	free(j->slots);
 	free(j->command);
 	jobs_input_free(j->input);
 	free(j->become_user);
 	free(j->become_cred);
+	free(j->waiters);
 	free(j);
 }
 
@@ -114,6 +116,7 @@ job_finish(struct job *j, enum store_job_state forced)
 	struct ops_ctx		*ctx = j->js->ctx;
 	struct ops_err		 err;
 	enum store_job_state	 state = forced;
+	size_t			 i;
 
 	if (state == 0)
 		state = j->nok == j->n ? STORE_JOB_DONE : STORE_JOB_FAILED;
@@ -125,6 +128,9 @@ job_finish(struct job *j, enum store_job_state forced)
 	    (long long)j->id, store_job_state_name(state), j->nok,
 	    j->n - j->nok);
 	emit_job_state(ctx, j->id, state, j->nok, j->n - j->nok, j->n);
+	for (i = 0; i < j->nwaiters; i++)
+		j->waiters[i].ended(j->waiters[i].arg);
+	j->nwaiters = 0;
 	job_unlink(j);
 	job_free(j);
 }
@@ -141,17 +147,29 @@ job_fill(struct job *j)
 			j->slots[i].state = SLOT_OVER;
 		}
 	}
-	while (!j->ending && j->active < (size_t)j->forks && j->next < j->n)
-		jobs_slot_start(&j->slots[j->next++]);
+	if (j->au != NULL)
+		jobs_auto_fill(j);
+	else
+		while (!j->ending && j->active < (size_t)j->forks &&
+		    j->next < j->n)
+			jobs_slot_start(&j->slots[j->next++]);
 	if (j->ndone == j->n && j->active == 0)
-		job_finish(j, 0);
+		job_finish(j, j->ending ? j->end_jstate : 0);
 }
 
-/* Stop every run of j now with state (cancelled or interrupted; the
- * latter with class "interrupted" and why as its message). */
+/*
+ * Stop every run of j with state (cancelled or interrupted; the latter
+ * with class "interrupted" and why as its message). Runs not started
+ * end now. Running ones are cancelled in the engine, which ends their
+ * remote process groups first (bounded: a target that no longer answers
+ * costs a few seconds); their on_done records the state, and the job
+ * finishes in job_fill when the last one is in. hard (the loop no
+ * longer runs: the daemon exits): running ones are cut off at once,
+ * their remote processes left as they are.
+ */
 static void
 job_end(struct job *j, enum store_run_state rstate,
-    enum store_job_state jstate, const char *why)
+    enum store_job_state jstate, const char *why, int hard)
 {
 	struct job_slot	*s;
 	size_t		 i;
@@ -160,10 +178,21 @@ job_end(struct job *j, enum store_run_state rstate,
 	    RUN_CLASS_INTERRUPTED : RUN_CLASS_NONE;
 
 	j->ending = 1;
+	j->end_rstate = rstate;
+	j->end_jstate = jstate;
 	for (i = 0; i < j->n; i++) {
 		s = &j->slots[i];
+		if (j->au != NULL)
+			jobs_auto_slot_abort(s, why);
 		switch (s->state) {
 		case SLOT_RUNNING:
+			if (!hard) {
+				/* on_done may run now: s is DONE then */
+				ssh_batch_cancel(s->b, why);
+				break;
+			}
+			/* FALLTHROUGH */
+		case SLOT_STEP:	/* automation: no step in flight */
 			jobs_slot_release(s);	/* aborts the channel */
 			j->active--;
 			jobs_slot_end(s, rstate, cls, why);
@@ -179,7 +208,24 @@ job_end(struct job *j, enum store_run_state rstate,
 			break;
 		}
 	}
-	job_finish(j, jstate);
+	if (hard || j->active == 0)
+		job_finish(j, jstate);
+	else
+		jobs_kick(j->js->ctx);
+}
+
+/* job_end on every running job not ending already. */
+static void
+jobs_end_all(struct jobs *js, enum store_run_state rstate,
+    enum store_job_state jstate, const char *why, int hard)
+{
+	struct job	*j, *next;
+
+	for (j = js->running; j != NULL; j = next) {
+		next = j->next_job;
+		if (hard || !j->ending)
+			job_end(j, rstate, jstate, why, hard);
+	}
 }
 
 static int
@@ -226,7 +272,8 @@ job_start(struct jobs *js, int64_t id, struct ops_err *err)
 		j->slots[i].target = rl.v[i].target;
 		rl.v[i].target = NULL;
 	}
-	if ((rc = store_job_set_state(ctx->store, id, STORE_JOB_RUNNING,
+	if ((rc = jobs_auto_load(j, sj, err)) != OPS_OK ||
+	    (rc = store_job_set_state(ctx->store, id, STORE_JOB_RUNNING,
 	    err)) != OPS_OK)
 		goto out;
 	j->next_job = js->running;
@@ -294,7 +341,8 @@ jobs_recover(struct jobs *js)
 	int64_t		 n = 0;
 
 	js->recovered = ctx->store;
-	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK)
+	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK ||
+	    store_run_steps_recover(ctx->store, &err) != OPS_OK)
 		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
 	else if (n > 0)
 		log_info(&ctx->log, "marked %lld runs interrupted (the daemon "
@@ -357,12 +405,14 @@ jobs_pass(struct jobs *js)
 	/* The store was locked (or reopened) under running jobs: they
 	 * cannot record anything more; recovery marks them on unlock. */
 	if (js->running != NULL && ctx->store != js->recovered) {
-		log_warnx(&ctx->log, "the store was locked: interrupting %zu "
-		    "running jobs", js->nrunning);
-		while (js->running != NULL)
-			job_end(js->running, STORE_RUN_INTERRUPTED,
-			    STORE_JOB_INTERRUPTED, "the store was locked");
-	}
+		if (!js->locked_end)
+			log_warnx(&ctx->log, "the store was locked: "
+			    "interrupting %zu running jobs", js->nrunning);
+		js->locked_end = 1;
+		jobs_end_all(js, STORE_RUN_INTERRUPTED, STORE_JOB_INTERRUPTED,
+		    "the store was locked", 0);
+	} else
+		js->locked_end = 0;
 	for (j = js->running; j != NULL; j = next) {
 		next = j->next_job;
 		job_fill(j);
@@ -438,6 +488,7 @@ flush_all(struct jobs *js)
 	for (j = js->running; j != NULL; j = j->next_job)
 		for (i = 0; i < j->n; i++)
 			if (j->slots[i].state == SLOT_RUNNING ||
+			    j->slots[i].state == SLOT_STEP ||
 			    j->slots[i].state == SLOT_DONE)
 				jobs_slot_flush(&j->slots[i]);
 	if (tx && store_tx_commit(ctx->store, &err) != OPS_OK)
@@ -555,9 +606,8 @@ jobs_free(struct ops_ctx *ctx)
 
 	if (js != NULL) {
 		evloop_set_before_sleep(ctx->loop, NULL, NULL);
-		while (js->running != NULL)
-			job_end(js->running, STORE_RUN_INTERRUPTED,
-			    STORE_JOB_INTERRUPTED, "opsicled stopped");
+		jobs_end_all(js, STORE_RUN_INTERRUPTED, STORE_JOB_INTERRUPTED,
+		    "opsicled stopped", 1);
 		if (js->kick_timer != 0)
 			evloop_timer_del(ctx->loop, js->kick_timer);
 		if (js->flush_timer != 0)
@@ -587,10 +637,10 @@ grace_timer(struct evloop *loop, long long id, void *arg)
 	js->grace_timer = 0;
 	if (js->running != NULL)
 		log_info(&js->ctx->log, "grace period over: interrupting %zu "
-		    "running jobs", js->nrunning);
-	while (js->running != NULL)
-		job_end(js->running, STORE_RUN_INTERRUPTED,
-		    STORE_JOB_INTERRUPTED, "opsicled stopped");
+		    "running jobs (their remote processes are ended first)",
+		    js->nrunning);
+	jobs_end_all(js, STORE_RUN_INTERRUPTED, STORE_JOB_INTERRUPTED,
+	    "opsicled stopped", 0);
 	jobs_pass(js);
 	return EVLOOP_NOMORE;
 }
@@ -638,8 +688,27 @@ jobs_is_running(const struct ops_ctx *ctx, long long id)
 	return 0;
 }
 
+/* ended(arg) when j has ended (now, when out of memory). */
+static void
+job_wait_for_end(struct job *j, void (*ended)(void *), void *arg)
+{
+	struct job_waiter	*nw;
+
+	if (ended == NULL)
+		return;
+	nw = realloc(j->waiters, (j->nwaiters + 1) * sizeof(*nw));
+	if (nw == NULL) {
+		ended(arg);
+		return;
+	}
+	j->waiters = nw;
+	j->waiters[j->nwaiters].ended = ended;
+	j->waiters[j->nwaiters++].arg = arg;
+}
+
 int
-jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
+jobs_cancel(struct ops_ctx *ctx, long long id, void (*ended)(void *),
+    void *arg, struct ops_err *err)
 {
 	struct store_job	*sj = NULL;
 	struct store_run_list	 rl = { NULL, 0 };
@@ -650,9 +719,14 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 	for (j = ctx->jobs != NULL ? ctx->jobs->running : NULL; j != NULL;
 	    j = j->next_job)
 		if (j->id == id) {
-			log_info(&ctx->log, "job %lld cancelled", id);
-			job_end(j, STORE_RUN_CANCELLED, STORE_JOB_CANCELLED,
-			    "cancelled");
+			if (!j->ending) {
+				log_info(&ctx->log, "job %lld cancelled", id);
+				/* the answer first: job_end may finish j */
+				job_wait_for_end(j, ended, arg);
+				job_end(j, STORE_RUN_CANCELLED,
+				    STORE_JOB_CANCELLED, "cancelled", 0);
+			} else
+				job_wait_for_end(j, ended, arg);
 			return OPS_OK;
 		}
 	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
@@ -674,6 +748,8 @@ jobs_cancel(struct ops_ctx *ctx, long long id, struct ops_err *err)
 	    err)) != OPS_OK)
 		goto out;
 	emit_job_state(ctx, id, STORE_JOB_CANCELLED, 0, rl.n, rl.n);
+	if (ended != NULL)
+		ended(arg);
 out:
 	store_job_free(sj);
 	store_run_list_free(&rl);
@@ -685,16 +761,31 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
     const char *actor, int64_t *job, struct ops_err *err)
 {
 	struct store_job_spec	s;
+	/* what a transfer holds, taken whatever happens (daemon.h) */
+	struct job_input	*xin = NULL;
 	int			rc;
 
 	*job = 0;
+	if (spec->xfer_dir != 0) {
+		xin = jobs_input_new();
+		xin->xfer_dir = spec->xfer_dir;
+		xin->xfer_remote = xstrdup(spec->xfer_remote);
+		xin->xfer_local = xstrdup(spec->xfer_local);
+		xin->xfer_mode = spec->xfer_mode;
+		xin->xfer_data = spec->xfer_data;
+		xin->xfer_len = spec->xfer_len;
+		if (spec->xfer_dir == SSH_PULL)
+			xin->xfer_dirfd = spec->xfer_dirfd;
+	}
 	if (ctx->store == NULL) {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
 		return ops_err_set(err, OPS_E_LOCKED, "store is locked; run "
 		    "opsicle unlock");
 	}
 	if (jobs_stopping(ctx)) {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
 		return ops_err_set(err, OPS_E_LOCKED, "%s: opsicled is "
 		    "stopping and takes no new jobs", spec->rerun_of != 0 ?
 		    "rerun" : "run");
@@ -717,13 +808,17 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	s.become_user = spec->become_user;
 	s.become_cred = spec->become_cred;
 	/* A target removed since fails with the store's message. */
-	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK) {
+	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK ||
+	    (spec->automation != NULL && (rc = jobs_auto_submit(ctx, *job,
+	    spec, err)) != OPS_OK)) {
 		secret_free(spec->stdin_data);
+		*job = 0;
+		jobs_input_free(xin);
 		return rc;
 	}
-	if ((spec->stdin_data != NULL || spec->nhosts > 0) &&
+	if ((spec->stdin_data != NULL || spec->nhosts > 0 || xin != NULL) &&
 	    ctx->jobs != NULL) {
-		struct job_input *in = jobs_input_new();
+		struct job_input *in = xin != NULL ? xin : jobs_input_new();
 
 		in->stdin_data = spec->stdin_data;
 		in->adhoc = spec->nhosts > 0;
@@ -732,8 +827,10 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 		in->accept_new = spec->accept_new_hostkey;
 		in->actor = xstrdup(actor);
 		jobs_input_park(ctx->jobs, *job, in);
-	} else
+	} else {
 		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
+	}
 	if (spec->rerun_of != 0)
 		log_info(&ctx->log, "job %lld queued by %s (rerun of %lld)",
 		    (long long)*job, actor, (long long)spec->rerun_of);

@@ -1,7 +1,8 @@
 /*
  * cli-args.c: a command line parsed against its table entry: options
  * checked against the entry's spec (--name VALUE, --name=VALUE, -f for
- * --follow, -x for --exclude, -S for --max-exit, -o for --output), positional bounds, and the getters the cli-*.c files use.
+ * --follow, -x for --exclude, -p for --param, -S for --max-exit, -o for
+ * --output), positional bounds, and the getters the cli-*.c files use.
  */
 #include "config.h"
 
@@ -91,6 +92,10 @@ cli_parse(struct cli_args *a, int argc, char **argv, int *help)
 		if (strcmp(arg, "-x") == 0 &&
 		    cmd_option_kind(a->e, "exclude", 7) >= 2)
 			arg = "--exclude";
+		/* -p is --param where the command has it. */
+		if (strcmp(arg, "-p") == 0 &&
+		    cmd_option_kind(a->e, "param", 5) >= 2)
+			arg = "--param";
 		/* -S is --max-exit (pdsh's -S) where the command has it. */
 		if (strcmp(arg, "-S") == 0 &&
 		    cmd_option_kind(a->e, "max-exit", 8) == 1)

@@ -28,8 +28,8 @@ static cli_exec_fn	cli_events, cli_job_list, cli_job_show, cli_job_logs,
 const struct cmd_entry cmd_events_entry = {
 	.name = "events",
 	.usage = "events [--job JOB] [--stream STREAM]... [--json]",
-	.help = "print live events (job-output, job-state, run-state); "
-	    "with --job until that job ends",
+	.help = "print live events (job-output, job-state, run-state, "
+	    "step-state); with --job until that job ends",
 	.min_args = 0, .max_args = 0,
 	.options = "job= stream=* json",
 	.flags = CMD_RO,
@@ -85,10 +85,14 @@ const struct cmd_entry cmd_job_cancel_entry = {
 
 const struct cmd_entry cmd_job_rerun_entry = {
 	.name = "job rerun",
-	.usage = "job rerun JOB [--json]",
-	.help = "queue a new job with the same command and targets",
+	.usage = "job rerun [--failed] JOB [--json]",
+	.help = "queue a new job with the same command (or automation "
+	    "version and parameters) and targets",
+	.details = "  --failed               only the targets that did not "
+	    "end ok (failed,\n"
+	    "                         skipped, cancelled ...)",
 	.min_args = 1, .max_args = 1,
-	.options = "json",
+	.options = "failed json",
 	.flags = CMD_RW,
 	.type = PROTO_JOB_RERUN,
 	.exec = cli_job_rerun,
@@ -244,6 +248,7 @@ show_job(const struct cli_args *a, const json_t *o)
 	printf("kind      %s\n", j.script ? "script" : "command");
 	printf("command   %s\n", cli_dash(j.command));
 	printf("by        %s\n", cli_dash(j.requested_by));
+	cli_job_auto_head(o);
 	if (j.become_user != NULL) {
 		printf("become    ");
 		cli_safe_puts(stdout, j.become_user);
@@ -273,7 +278,9 @@ show_job(const struct cli_args *a, const json_t *o)
 	for (i = 0; i < j.nruns; i++) {
 		r = &j.runs[i];
 		cells[k++] = strdup(r->target[0] != '\0' ? r->target : "-");
-		cells[k++] = strdup(run_state_name(r->state));
+		cells[k++] = strdup(json_is_true(json_object_get(
+		    json_array_get(json_object_get(o, "runs"), i),
+		    "skipped")) ? "skipped" : run_state_name(r->state));
 		if (r->exit_status >= 0)
 			snprintf(buf, sizeof(buf), "%d", r->exit_status);
 		else if (r->signal > 0)
@@ -294,6 +301,7 @@ show_job(const struct cli_args *a, const json_t *o)
 			goto out;
 	cli_table(cells, j.nruns + 1, nc);
 	cli_cut_lines(stdout, j.runs, j.nruns);
+	cli_job_auto_steps(o);
 out:
 	for (i = 0; i < k; i++)
 		free(cells[i]);
@@ -452,8 +460,19 @@ cli_job_cancel(const struct cli_args *a)
 static void
 show_rerun(const struct cli_args *a, const json_t *o)
 {
+	const json_t	*t;
+	size_t		 i;
+
 	(void)a;
-	printf("job %lld\n", cli_int(o, "job"));
+	printf("job %lld", cli_int(o, "job"));
+	if (json_array_size(json_object_get(o, "targets")) > 0) {
+		printf(" on");
+		json_array_foreach(json_object_get(o, "targets"), i, t) {
+			putchar(' ');
+			cli_safe_puts(stdout, json_string_value(t));
+		}
+	}
+	putchar('\n');
 }
 
 int
@@ -464,6 +483,8 @@ cli_job_rerun(const struct cli_args *a)
 
 	if (m == NULL)
 		return EXIT_USAGE;
+	if (cli_flag(a, "failed"))
+		(void)proto_add_bool(m, "failed", 1, NULL);
 	rc = cli_send(a, m, show_rerun);
 	json_decref(m);
 	return rc;
@@ -493,6 +514,13 @@ print_event(const struct cli_args *a, struct cli_lines *l, enum proto_type t,
 		}
 		putchar('\n');
 		break;
+	case PROTO_STEP_STATE:
+		printf("job %lld ", cli_int(ev, "job"));
+		cli_safe_puts(stdout, cli_str(ev, "target"));
+		printf(" step %lld ", cli_int(ev, "step"));
+		cli_safe_puts(stdout, cli_str(ev, "name"));
+		printf(" %s\n", cli_str(ev, "state"));
+		break;
 	case PROTO_JOB_STATE:
 		printf("job %lld %s (%lld ok, %lld failed of %lld)\n",
 		    cli_int(ev, "job"), cli_str(ev, "state"), cli_int(ev, "ok"),
@@ -511,7 +539,7 @@ int
 cli_events(const struct cli_args *a)
 {
 	static const char *const all[] = { "job-output", "job-state",
-	    "run-state", "target-status" };
+	    "run-state", "target-status", "step-state" };
 	struct cli_lines	*l = cli_lines_new(1, 0);
 	struct cli_conn		 c;
 	struct ops_err		 err;
@@ -532,7 +560,7 @@ cli_events(const struct cli_args *a)
 	if ((n = cli_opt_all(a, "stream", &streams)) > 0)
 		(void)proto_add_str_array(m, "streams", streams, n, NULL);
 	else
-		(void)proto_add_str_array(m, "streams", all, 4, NULL);
+		(void)proto_add_str_array(m, "streams", all, 5, NULL);
 	free(streams);
 	if (job > 0)
 		(void)proto_add_int(m, "job", job, NULL);

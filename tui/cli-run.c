@@ -294,9 +294,8 @@ cli_lines_free(struct cli_lines *l)
 	free(l);
 }
 
-/* A positive number option; -1 when absent, 0 on a usage error. */
-static long
-num_opt(const struct cli_args *a, const char *name, long max)
+long
+cli_num_opt(const struct cli_args *a, const char *name, long max)
 {
 	const char	*v = cli_opt(a, name);
 	char		*end;
@@ -307,8 +306,8 @@ num_opt(const struct cli_args *a, const char *name, long max)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 || n > max) {
-		fprintf(stderr, "opsicle run: --%s needs a number from 1 to "
-		    "%ld, not \"%s\"\n", name, max, v);
+		fprintf(stderr, "opsicle %s: --%s needs a number from 1 to "
+		    "%ld, not \"%s\"\n", a->e->name, name, max, v);
 		return 0;
 	}
 	return n;
@@ -330,7 +329,7 @@ run_limit_opts(const struct cli_args *a, struct run_limits *lim)
 	const char	*v = cli_opt(a, "output-cap");
 
 	lim->output_cap = -1;
-	if ((lim->connect_timeout = num_opt(a, "connect-timeout",
+	if ((lim->connect_timeout = cli_num_opt(a, "connect-timeout",
 	    600)) == 0)
 		return -1;
 	if (v != NULL && (!config_parse_size(v, &lim->output_cap) ||
@@ -740,18 +739,71 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 }
 
 int
+cli_run_submit(struct cli_conn *c, const struct cli_args *a, json_t *m,
+    int fd, const char *who, int group)
+{
+	struct ops_err	 err;
+	struct sigaction sa;
+	json_t		*r = NULL;
+	enum proto_type	 type;
+	long long	 rid, id;
+	int		 rc;
+
+	/* The daemon attaches us to the job it creates: no event is
+	 * missed, and other jobs' events never come. */
+	(void)proto_add_bool(m, "follow", 1, NULL);
+	/* Ctrl-C from here on detaches (the message gets the job id). */
+	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached\n");
+	detach_len = strlen(detach_msg);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	if ((rc = client_send_msg_fd(c, m, fd, &rid, &err)) != OPS_OK) {
+		cli_errmsg(who, ops_err_msg(&err));
+		return EXIT_NODAEMON;
+	}
+	/* The reply comes before our job's events (skip anything else). */
+	for (;;) {
+		json_decref(r);
+		if ((rc = client_recv(c, &r, &type, &err)) != OPS_OK) {
+			cli_errmsg(who, ops_err_msg(&err));
+			return EXIT_NODAEMON;
+		}
+		if (!(proto_type_flags(type) & PROTO_F_EVENT) &&
+		    proto_msg_id(r) == rid)
+			break;
+	}
+	if (type == PROTO_ERROR) {
+		cli_errmsg(who, cli_str(r, "message"));
+		/* a parameter's value refused: a usage error */
+		rc = cli_int(r, "code") == OPS_E_INVAL && strncmp(cli_str(r,
+		    "message"), "parameter ", 10) == 0 ? EXIT_USAGE :
+		    EXIT_REFUSED;
+		json_decref(r);
+		return rc;
+	}
+	id = cli_int(json_object_get(r, "result"), "job");
+	detach_len = 0;
+	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
+	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);
+	detach_len = strlen(detach_msg);
+	rc = follow_job(c, a, id, json_object_get(json_object_get(r,
+	    "result"), "targets"), group);
+	json_decref(r);
+	return rc;
+}
+
+int
 cli_run(const struct cli_args *a)
 {
 	struct cli_conn	 c;
 	struct ops_err	 err;
-	struct sigaction sa;
 	const char	*script_path = cli_opt(a, "script");
 	char		*body = NULL;
-	json_t		*m = NULL, *r = NULL;
-	enum proto_type	 type;
+	json_t		*m = NULL;
 	struct run_limits lim;
 	long		 timeout, forks;
-	long long	 rid, id;
 	int		 nsel, ncmd, rc, group = cli_flag(a, "group");
 
 	nsel = a->dashdash > 0 ? a->dashdash - 1 : a->npos;
@@ -763,8 +815,8 @@ cli_run(const struct cli_args *a)
 		cli_usage(stderr, a->e);
 		return EXIT_USAGE;
 	}
-	if ((timeout = num_opt(a, "timeout", 7 * 24 * 3600)) == 0 ||
-	    (forks = num_opt(a, "forks", 4096)) == 0 ||
+	if ((timeout = cli_num_opt(a, "timeout", 7 * 24 * 3600)) == 0 ||
+	    (forks = cli_num_opt(a, "forks", 4096)) == 0 ||
 	    run_limit_opts(a, &lim) != 0)
 		return EXIT_USAGE;
 	body = script_path != NULL ? read_script(script_path) :
@@ -790,50 +842,22 @@ cli_run(const struct cli_args *a)
 	if (group)
 		(void)proto_add_bool(m, "group", 1, NULL);
 	run_limit_add(m, &lim);
-	/* The daemon attaches us to the job it creates: no event is
-	 * missed, and other jobs' events never come. */
-	(void)proto_add_bool(m, "follow", 1, NULL);
-	/* Ctrl-C from here on detaches (the message gets the job id). */
-	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached\n");
-	detach_len = strlen(detach_msg);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	if ((rc = client_send_msg(&c, m, &rid, &err)) != OPS_OK) {
-		cli_errmsg("run", ops_err_msg(&err));
-		rc = EXIT_NODAEMON;
-		goto out;
-	}
-	/* The reply comes before our job's events (skip anything else). */
-	for (;;) {
-		json_decref(r);
-		if ((rc = client_recv(&c, &r, &type, &err)) != OPS_OK) {
-			cli_errmsg("run", ops_err_msg(&err));
-			rc = EXIT_NODAEMON;
-			goto out;
-		}
-		if (!(proto_type_flags(type) & PROTO_F_EVENT) &&
-		    proto_msg_id(r) == rid)
-			break;
-	}
-	if (type == PROTO_ERROR) {
-		cli_errmsg("run", cli_str(r, "message"));
-		rc = EXIT_REFUSED;
-		goto out;
-	}
-	id = cli_int(json_object_get(r, "result"), "job");
-	detach_len = 0;
-	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
-	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);
-	detach_len = strlen(detach_msg);
-	rc = follow_job(&c, a, id, json_object_get(json_object_get(r,
-	    "result"), "targets"), group);
+	rc = cli_run_submit(&c, a, m, -1, "run", group);
 out:
 	cli_run_wipe(m);
 	json_decref(m);
-	json_decref(r);
 	free(body);
 	client_close(&c);
 	return rc;
+}
+
+int
+cli_run_limits(const struct cli_args *a, json_t *m)
+{
+	struct run_limits lim;
+
+	if (run_limit_opts(a, &lim) != 0)
+		return EXIT_USAGE;
+	run_limit_add(m, &lim);
+	return 0;
 }

@@ -32,6 +32,9 @@ extern const struct cmd_entry cmd_cred_rm_entry;
 extern const struct cmd_entry cmd_audit_list_entry;
 extern const struct cmd_entry cmd_audit_verify_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_automation_run_entry;
+extern const struct cmd_entry cmd_push_entry;
+extern const struct cmd_entry cmd_pull_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_job_list_entry;
 extern const struct cmd_entry cmd_job_show_entry;
@@ -74,6 +77,8 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_audit_list_entry,
 	&cmd_audit_verify_entry,
 	&cmd_run_entry,
+	&cmd_push_entry,
+	&cmd_pull_entry,
 	&cmd_events_entry,
 	&cmd_job_list_entry,
 	&cmd_job_show_entry,
@@ -88,6 +93,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_automation_apply_entry,
 	&cmd_automation_list_entry,
 	&cmd_automation_show_entry,
+	&cmd_automation_run_entry,
 	&cmd_automation_history_entry,
 	&cmd_automation_diff_entry,
 	&cmd_automation_export_entry,

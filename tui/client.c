@@ -256,7 +256,7 @@ client_request(struct cli_conn *c, json_t *msg, json_t **result,
 }
 
 int
-client_send_msg(struct cli_conn *c, json_t *msg, long long *id,
+client_send_msg_fd(struct cli_conn *c, json_t *msg, int fd, long long *id,
     struct ops_err *err)
 {
 	int	rc;
@@ -264,9 +264,19 @@ client_send_msg(struct cli_conn *c, json_t *msg, long long *id,
 	if (id != NULL)
 		*id = c->next_id;
 	json_object_set_new(msg, "id", json_integer(c->next_id++));
+	/* the queue is empty (every send flushes): fd goes with msg */
 	if ((rc = proto_writer_queue(&c->wr, msg, err)) != OPS_OK)
 		return rc;
+	if (fd >= 0)
+		proto_writer_attach_fd(&c->wr, fd);
 	return client_flush(c, err);
+}
+
+int
+client_send_msg(struct cli_conn *c, json_t *msg, long long *id,
+    struct ops_err *err)
+{
+	return client_send_msg_fd(c, msg, -1, id, err);
 }
 
 int

@@ -88,6 +88,7 @@ run_free(struct trun *r)
 {
 	free(r->target);
 	free(r->error);
+	free(r->step);
 	buf_free(&r->out);
 	buf_free(&r->err);
 }
@@ -244,6 +245,8 @@ set_signal(struct trun *r, int signal)
 		r->signal[0] = '\0';
 }
 
+static void	apply_steps(struct trun *, const json_t *);
+
 /* A job object from job-list or job-show. */
 static void
 apply_job(struct tui *t, struct tjob *j, const json_t *o)
@@ -278,6 +281,7 @@ apply_job(struct tui *t, struct tjob *j, const json_t *o)
 		r->finished = rr->finished;
 		r->duration = rr->started > 0 && rr->finished >= rr->started ?
 		    rr->finished - rr->started : -1;
+		apply_steps(r, json_array_get(json_object_get(o, "runs"), i));
 	}
 	if (rec.has_runs)
 		j->have_runs = 1;
@@ -418,14 +422,14 @@ void
 jobs_reload(struct tui *t)
 {
 	static const char *const streams[] = { "job-state", "run-state",
-	    "target-status" };
+	    "target-status", "step-state" };
 	json_t	*m;
 
 	if (t->lost)
 		return;
 	if (!t->subscribed && (m = proto_msg_new(PROTO_SUBSCRIBE, 0)) !=
 	    NULL) {
-		(void)proto_add_str_array(m, "streams", streams, 3, NULL);
+		(void)proto_add_str_array(m, "streams", streams, 4, NULL);
 		(void)tconn_request(&t->conn, m, sub_done, NULL);
 		json_decref(m);
 		t->subscribed = 1;
@@ -437,6 +441,63 @@ jobs_reload(struct tui *t)
 	}
 	if (t->job_cur > 0)
 		jobs_open(t, t->job_cur);
+}
+
+/* r is at step idx (from 1) name, in state: its text for the INFO
+ * column. */
+static void
+set_step(struct trun *r, long long idx, const char *name, const char *state)
+{
+	char	buf[160];
+
+	if (r->nsteps > 0)
+		snprintf(buf, sizeof(buf), "batch %d, step %lld/%zu %s: %s",
+		    r->batch, idx, r->nsteps, name, state);
+	else
+		snprintf(buf, sizeof(buf), "step %lld %s: %s", idx, name,
+		    state);
+	set_str(&r->step, buf);
+}
+
+/* job show's steps of run o (an automation job's): the step it is at,
+ * the last one that left the queue. */
+static void
+apply_steps(struct trun *r, const json_t *o)
+{
+	const json_t	*steps = json_object_get(o, "steps"), *st, *at = NULL;
+	size_t		 i, k = 0;
+
+	if (!json_is_array(steps) || json_array_size(steps) == 0)
+		return;
+	r->batch = (int)jint(o, "batch", 0);
+	r->nsteps = json_array_size(steps);
+	json_array_foreach(steps, i, st)
+		if (at == NULL || (jstr(st, "state") != NULL &&
+		    strcmp(jstr(st, "state"), "queued") != 0 &&
+		    strcmp(jstr(st, "state"), "skipped") != 0)) {
+			at = st;
+			k = i;
+		}
+	set_step(r, (long long)k + 1, jstr(at, "name") != NULL ?
+	    jstr(at, "name") : "?", jstr(at, "state") != NULL ?
+	    jstr(at, "state") : "?");
+	if (json_is_true(json_object_get(o, "skipped")))
+		snprintf(r->state, sizeof(r->state), "skipped");
+}
+
+static void
+on_step_state(struct tui *t, struct tjob *j, const json_t *msg)
+{
+	struct trun	*r;
+
+	if (jstr(msg, "target") == NULL || jstr(msg, "name") == NULL ||
+	    jstr(msg, "state") == NULL ||
+	    (r = jobs_run(j, jstr(msg, "target"), 1)) == NULL)
+		return;
+	set_step(r, jint(msg, "step", 0), jstr(msg, "name"),
+	    jstr(msg, "state"));
+	if (t->job_cur == j->id)
+		t->runs_changed = 1;
 }
 
 static void
@@ -542,6 +603,9 @@ jobs_event(struct tui *t, enum proto_type type, const json_t *msg)
 	case PROTO_JOB_OUTPUT:
 		on_output(t, j, msg);
 		break;
+	case PROTO_STEP_STATE:
+		on_step_state(t, j, msg);
+		break;
 	default:
 		return;
 	}
@@ -596,9 +660,18 @@ jobs_sync_views(struct tui *t)
 			if (r->duration >= 0)
 				json_object_set_new(o, "ms",
 				    json_integer(r->duration));
-			json_object_set_new(o, "info", json_string(
-			    r->error != NULL ? r->error : r->signal[0] != '\0' ?
-			    r->signal : ""));
+			if (r->step != NULL) {
+				char	info[512];
+
+				snprintf(info, sizeof(info), "%s%s%s", r->step,
+				    r->error != NULL ? " - " : "",
+				    r->error != NULL ? r->error : "");
+				json_object_set_new(o, "info",
+				    json_string(info));
+			} else
+				json_object_set_new(o, "info", json_string(
+				    r->error != NULL ? r->error :
+				    r->signal[0] != '\0' ? r->signal : ""));
 			json_array_append_new(rows, o);
 		}
 		view_list_set_rows(&t->runs, rows);

@@ -200,6 +200,11 @@ struct trun {
 	long long	 duration;	/* ms, -1 unknown */
 	long long	 seen_start;	/* monotonic ms when seen running */
 	struct tbuf	 out, err;
+	/* an automation job: the run's batch, its number of steps and
+	 * the step it is at ("2/3 deploy: running"), else 0 and NULL */
+	int		 batch;
+	size_t		 nsteps;
+	char		*step;
 };
 
 struct tjob {

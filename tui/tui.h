@@ -91,6 +91,9 @@ int	client_request(struct cli_conn *c, json_t *msg, json_t **result,
 
 /* client.c: for streams. Send msg without waiting (its id is set; *id,
  * may be NULL, gets it); receive the next message of any kind. */
+/* The same, with fd (>= 0; borrowed) passed along (SCM_RIGHTS). */
+int	client_send_msg_fd(struct cli_conn *c, json_t *msg, int fd,
+	    long long *id, struct ops_err *err);
 int	client_send_msg(struct cli_conn *c, json_t *msg, long long *id,
 	    struct ops_err *err);
 int	client_recv(struct cli_conn *c, json_t **msg, enum proto_type *type,
@@ -150,9 +153,28 @@ void	cli_lines_feed(struct cli_lines *l, const json_t *ev);
 void	cli_lines_flush(struct cli_lines *l);
 void	cli_lines_free(struct cli_lines *l);
 
+/* --connect-timeout and --output-cap into m; 0 or EXIT_USAGE. */
+int	cli_run_limits(const struct cli_args *a, json_t *m);
+
+/* cli-automation-run.c */
+int	cli_automation_run(const struct cli_args *a);
+/* job show of an automation job (job show's object o): its automation,
+ * version, parameters (secrets come as ***) and batches; then each
+ * target's steps. Nothing for an ad hoc job. */
+void	cli_job_auto_head(const json_t *o);
+void	cli_job_auto_steps(const json_t *o);
+
 /* cli-run-targets.c: run's SELECTOR... (the first nsel positionals),
  * -x and --stdin into m; 0 or an exit code (the reason printed).
  * cli_run_wipe wipes what m holds of our stdin. */
+/* cli-run.c: a positive number option; -1 when absent, 0 on a usage
+ * error (said on stderr). */
+long	cli_num_opt(const struct cli_args *a, const char *name, long max);
+/* cli-run.c: send the run-like request m (with fd when >= 0, e.g.
+ * push's file), then follow its job as run does (live output, summary,
+ * exit code; Ctrl-C detaches). who names the command in errors. */
+int	cli_run_submit(struct cli_conn *c, const struct cli_args *a,
+	    json_t *m, int fd, const char *who, int group);
 int	cli_run_targets(const struct cli_args *a, char *const *sel,
 	    int nsel, json_t *m);
 void	cli_run_wipe(json_t *m);

@@ -20,22 +20,8 @@ export OPSICLE_DAEMON
 H=$OPSICLE_HOME
 B=$SSHD_BASE
 
-UB= SUDOERS=
-# The daemon first: its pooled sessions keep the user's processes alive,
-# and userdel refuses a user with processes.
-cleanup() {
-	[ -n "$SUDOERS" ] && rm -f "$SUDOERS"
-	_ops_cleanup
-	if [ -n "$UB" ]; then
-		_n=0
-		while [ -n "$(ps -u "$UB" -o pid= 2>/dev/null)" ] && [ $_n -lt 50 ]; do
-			sleep 0.1; _n=$((_n + 1))
-		done
-		userdel "$UB" 2>/dev/null || echo "# could not remove user $UB" >&2
-	fi
-	rm -rf "$B"
-}
-trap cleanup EXIT
+. "$OPS_SRCDIR/tests/lib/become.sh"
+trap become_cleanup EXIT
 
 plan_tests 42
 
@@ -92,36 +78,19 @@ like "$out" "^r1: root$" "under sudo (SUDO_USER is set)"
 unlike "$out$err" "opsicle-sudo|OPSICLE-SUDO" "no prompt or marker in the output"
 
 # ---- a throwaway user with a sudoers rule --------------------------------
-UB=opsb$$
-PW=pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-if ! useradd -M -d / -s /bin/sh "$UB" 2>/dev/null ||
-    ! echo "$UB:$PW" | chpasswd 2>/dev/null; then
-	userdel "$UB" 2>/dev/null; UB=
+if ! become_user; then
 	skip 29 "could not create a throwaway user"
 	tap_finish
 	exit
 fi
+UB=$BECOME_USER PW=$BECOME_PW
 # root with the user's password, nobody without; never a cached ticket
-rule=$(mktemp "${TMPDIR:-/tmp}/opsicle-sudoers.XXXXXX")
-cat >"$rule" <<EOF
-Defaults:$UB timestamp_timeout=0, !lecture
-$UB ALL=(root) ALL
-$UB ALL=(nobody) NOPASSWD: ALL
-EOF
-if visudo -cqf "$rule" >/dev/null 2>&1; then
-	SUDOERS=/etc/sudoers.d/opsicle-test-$$
-	install -m 0440 "$rule" "$SUDOERS"
-fi
-rm -f "$rule"
-if [ -z "$SUDOERS" ] || ! visudo -cq >/dev/null 2>&1; then
-	[ -n "$SUDOERS" ] && rm -f "$SUDOERS"; SUDOERS=
+if ! become_rule 'Defaults:USER timestamp_timeout=0, !lecture' \
+    'USER ALL=(root) ALL' 'USER ALL=(nobody) NOPASSWD: ALL'; then
 	skip 29 "could not install a sudoers rule"
 	tap_finish
 	exit
 fi
-# the user reads the shared client key's authorized_keys
-chmod 711 "$B"
-chmod 644 "$B/authorized_keys"
 
 printf '%s\n' "$PW" | "$O" cred add sp --password >/dev/null 2>&1
 printf 'wrong-%s\n' "$PW" | "$O" cred add bad --password >/dev/null 2>&1

@@ -166,7 +166,8 @@ like "$err" "job $job_long has not ended after 1 s" "and says so"
 run "$O" job cancel "$job_long"
 run "$O" job wait "$job_long"
 is "$rc" 1 "job wait on a cancelled job exits 1"
-like "$err" '^  t2: cancelled$' "and names the cancelled target once"
+like "$err" '^  t2: cancelled: remote process group [0-9]+ terminated$' \
+    "and names the cancelled target once, with what became of its remote processes"
 run "$O" job wait "$job_long" --json
 is "$rc" 1 "job wait --json on a cancelled job exits 1"
 like "$out" "^\\{\"id\":$job_long,\"state\":\"cancelled\"" "and prints the job"

@@ -9,6 +9,8 @@
 #                                and appends to $SSHD_BASE/known_hosts;
 #                                lines in $SSHD_EXTRA (if set) end its
 #                                sshd_config
+#   (SSHD_LOGLEVEL: sshd's LogLevel, ERROR by default; INFO logs each
+#   accepted login, which tests count sessions by)
 #   sshd_stop DIR                stop the sshd started in DIR, by its pid
 #   sshd_user                    the login user (root, or the current user)
 #   sshd_require                 skip_all unless sshd, ssh-keygen and ss exist
@@ -103,7 +105,7 @@ PrintMotd no
 PrintLastLog no
 AcceptEnv OPS_*
 Subsystem sftp $_sftp
-LogLevel ERROR
+LogLevel ${SSHD_LOGLEVEL:-ERROR}
 SetEnv SHLVL=1
 ${SSHD_EXTRA:-}
 EOF

@@ -215,7 +215,7 @@ main(void)
 	load_sshds();
 	if (nsshd < 4)
 		skip_all("needs 4 sshd processes (run through test-ssh.sh)");
-	plan(53);
+	plan(54);
 	ops_crypto_init(NULL);
 	if (evloop_new(&loop, &err) != 0 ||
 	    ssh_engine_new(loop, NULL, &eng, &err) != 0) {
@@ -317,6 +317,42 @@ main(void)
 	ssh_batch_free(b);
 	x.timeout_ms = 0;
 	x.command = "true";
+
+	/* 6b. cancel: running targets end their process groups first */
+	{
+		struct ssh_target tc[2];
+		struct counter cc = { 0, 0 };
+		struct ssh_batch *cb = NULL;
+		long long dl;
+
+		target_init(&tc[0], "c1", 0, &auth);
+		target_init(&tc[1], "c2", 0, &auth);
+		x.command = "echo started; sleep 30";
+		x.on_output = count_output;
+		x.arg = &cc;
+		bad = ssh_batch_start(eng, tc, 2, &x, &cb, &err) != 0;
+		dl = evloop_now_ms() + 10000;
+		while (!bad && cc.started < 2 && evloop_now_ms() < dl)
+			(void)evloop_run_once(loop, 0, &err);
+		ssh_batch_cancel(cb, "cancelled");
+		dl = evloop_now_ms() + 10000;
+		while (!bad && !ssh_batch_done(cb) && evloop_now_ms() < dl)
+			(void)evloop_run_once(loop, 0, &err);
+		for (i = 0; i < 2 && !bad; i++) {
+			r = ssh_batch_result(cb, i);
+			if (r == NULL || r->cls != SSH_CLASS_CANCELLED ||
+			    strstr(r->msg, "remote process group") == NULL ||
+			    strstr(r->msg, "terminated") == NULL)
+				bad = 1;
+			show(r);
+		}
+		ok(!bad && cc.started == 2 && ssh_batch_done(cb),
+		    "cancel: running targets end as cancelled, their process "
+		    "groups terminated");
+		ssh_batch_free(cb);
+		x.on_output = NULL;
+		x.arg = NULL;
+	}
 
 	/* 7. host keys */
 	target_init(&t, "t2", 1, &auth);
