@@ -649,12 +649,24 @@ int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 int	jobs_become_check(struct ops_ctx *ctx, const char *user,
 	    const char *cred, struct ops_err *err);
 
-/* handlers-jobs.c: what "run" and "automation run" share */
+/* jobs-limits.c: what "run" and "automation run" share */
 /* A run's output_cap and connect_timeout from msg into s. */
 int	run_limits(struct ops_ctx *ctx, json_t *msg, struct job_spec *s,
 	    struct ops_err *err);
 
-/* handlers-automation.c: automation jobs in job show and job rerun */
+/* auto-jobs.c: automation jobs for automation run, job show and rerun */
+struct automation;
+struct store_automation_doc;
+/* The latest (version 0) or given version of name (or, name NULL, of
+ * automation id), its stored document parsed into *a. */
+int	auto_load_doc(struct ops_ctx *ctx, const char *name, int64_t id,
+	    int version, struct store_automation_doc **doc,
+	    struct automation **a, struct ops_err *err);
+/* OPS_E_PERM unless a's download steps may run for client c (only the
+ * daemon's own user: they write on its host), OPS_E_INVAL unless their
+ * directories are absolute. */
+int	auto_check_download(const struct automation *a,
+	    const struct client *c, struct ops_err *err);
 /* Add the automation, version, parameters (secrets "***"), and per run
  * its batch, skipped flag and steps, to the job object o. */
 int	auto_job_show(struct ops_ctx *ctx, const struct store_job *j,

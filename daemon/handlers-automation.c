@@ -1,6 +1,6 @@
 /*
- * handlers-automation.c: "automation run" (and its dry run), and the
- * parts of job show and job rerun that are an automation job's.
+ * handlers-automation.c: "automation run" and its dry run (auto-jobs.c
+ * has what job show and job rerun add for an automation job).
  *
  * automation run takes the latest version of the automation, parses the
  * stored document again (the daemon never trusts a client's parse),
@@ -75,54 +75,6 @@ wipe_assign(json_t *msg)
 		if (json_is_string(v))
 			sodium_memzero((void *)(uintptr_t)json_string_value(v),
 			    json_string_length(v));
-}
-
-/* The latest (version 0) or given version of name, parsed. */
-static int
-load_doc(struct ops_ctx *ctx, const char *name, int64_t id, int version,
-    struct store_automation_doc **doc, struct automation **a,
-    struct ops_err *err)
-{
-	struct ops_err	e;
-	int		rc;
-
-	*a = NULL;
-	rc = name != NULL ? store_automation_doc_get(ctx->store, name,
-	    version, doc, err) : store_automation_doc_get_id(ctx->store, id,
-	    version, doc, err);
-	if (rc != OPS_OK)
-		return rc;
-	if ((rc = automation_parse((const char *)(*doc)->doc, (*doc)->doc_len,
-	    strcmp((*doc)->format, "json") == 0 ? AUTO_FMT_JSON :
-	    AUTO_FMT_YAML, a, &e)) != OPS_OK)
-		return ops_err_set(err, rc, "automation %s version %d: %s",
-		    (*doc)->name, (*doc)->version, ops_err_msg(&e));
-	return OPS_OK;
-}
-
-/* Download steps write here, on the daemon's host: only for its user. */
-static int
-check_download(const struct automation *a, const struct client *c,
-    struct ops_err *err)
-{
-	size_t	i;
-
-	for (i = 0; i < a->nsteps; i++) {
-		if (a->steps[i].kind != AUTO_STEP_DOWNLOAD)
-			continue;
-		if (c->uid != geteuid())
-			return ops_err_set(err, OPS_E_PERM, "automation %s: "
-			    "step %s downloads into %s on the daemon's host; "
-			    "only the daemon's own user (uid %ld) may run it, "
-			    "not %s", a->name, a->steps[i].name,
-			    a->steps[i].dest, (long)geteuid(), c->actor);
-		if (a->steps[i].dest[0] != '/')
-			return ops_err_set(err, OPS_E_INVAL, "automation %s: "
-			    "step %s downloads into %s: the directory must be "
-			    "an absolute path on the daemon's host", a->name,
-			    a->steps[i].name, a->steps[i].dest);
-	}
-	return OPS_OK;
 }
 
 /* The bound values as the store takes them (secrets copied into
@@ -301,9 +253,9 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    FORKS_MAX, &forks, err)) != OPS_OK) ||
 	    (rc = run_limits(ctx, msg, &s, err)) != OPS_OK)
 		goto out;
-	if ((rc = load_doc(ctx, name, 0, 0, &doc, &a, err)) != OPS_OK ||
+	if ((rc = auto_load_doc(ctx, name, 0, 0, &doc, &a, err)) != OPS_OK ||
 	    (rc = automation_bind(a, assign, nassign, &vals, err)) != OPS_OK ||
-	    (rc = check_download(a, c, err)) != OPS_OK)
+	    (rc = auto_check_download(a, c, err)) != OPS_OK)
 		goto out;
 	if (proto_has(msg, "selectors") && (rc = proto_get_str_array(msg,
 	    "selectors", OPS_PROTO_MAX_ITEMS, S, &sel, &nsel, err)) != OPS_OK)
@@ -382,147 +334,5 @@ out:
 	free(excl);
 	free(names);
 	store_target_list_free(&l);
-	return rc;
-}
-
-/* ---- job show ---------------------------------------------------------- */
-
-int
-auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
-    const struct store_run_list *rl, json_t *o, struct ops_err *err)
-{
-	struct store_run_auto_list	 ral = { NULL, 0 };
-	struct store_run_step_list	 sl = { NULL, 0 };
-	struct store_job_param_list	 pl = { NULL, 0 };
-	json_t				*runs = json_object_get(o, "runs");
-	json_t				*params, *steps, *r;
-	size_t				 i, k;
-	int				 rc, nb = 0;
-
-	if ((rc = store_run_auto_get(ctx->store, j->id, &ral, err)) != OPS_OK ||
-	    ral.n == 0)
-		return rc;
-	if ((rc = store_run_steps_get(ctx->store, j->id, &sl, err)) != OPS_OK ||
-	    (rc = store_job_params_get(ctx->store, j->id, 0, &pl,
-	    err)) != OPS_OK)
-		goto out;
-	params = json_array();
-	for (i = 0; i < pl.n; i++)
-		json_array_append_new(params, json_pack("{s:s, s:s, s:b}",
-		    "name", pl.v[i].name, "value", pl.v[i].secret ? MASKED :
-		    pl.v[i].value != NULL ? pl.v[i].value : "", "secret",
-		    pl.v[i].secret));
-	json_object_set_new(o, "params", params);
-	if (j->automation != NULL)
-		json_object_set_new(o, "automation", json_string(
-		    j->automation));
-	json_object_set_new(o, "version", json_integer(j->version));
-	for (i = 0; i < rl->n; i++) {
-		if ((r = json_array_get(runs, i)) == NULL)
-			continue;
-		for (k = 0; k < ral.n; k++)
-			if (ral.v[k].run_id == rl->v[i].id) {
-				json_object_set_new(r, "batch",
-				    json_integer(ral.v[k].batch));
-				json_object_set_new(r, "skipped",
-				    json_boolean(ral.v[k].skipped));
-				if (ral.v[k].batch > nb)
-					nb = ral.v[k].batch;
-			}
-		steps = json_array();
-		for (k = 0; k < sl.n; k++) {
-			const struct store_run_step *st = &sl.v[k];
-			json_t *so;
-
-			if (st->run_id != rl->v[i].id)
-				continue;
-			so = json_pack("{s:s, s:s}", "name", st->name,
-			    "state", st->state);
-			if (st->exit_status >= 0)
-				json_object_set_new(so, "exit",
-				    json_integer(st->exit_status));
-			if (st->error != NULL)
-				json_object_set_new(so, "error",
-				    json_string(st->error));
-			if (st->started > 0)
-				json_object_set_new(so, "started",
-				    json_integer(st->started));
-			if (st->finished > 0)
-				json_object_set_new(so, "finished",
-				    json_integer(st->finished));
-			json_array_append_new(steps, so);
-		}
-		json_object_set_new(r, "steps", steps);
-	}
-	json_object_set_new(o, "batches", json_integer(nb));
-out:
-	store_run_auto_list_free(&ral);
-	store_run_step_list_free(&sl);
-	store_job_param_list_free(&pl);
-	return rc;
-}
-
-/* ---- job rerun --------------------------------------------------------- */
-
-int
-auto_job_rerun(struct ops_ctx *ctx, struct client *c,
-    const struct store_job *j, const char *const *names, size_t n,
-    int64_t *id, struct ops_err *err)
-{
-	struct store_run_auto_list	 ral = { NULL, 0 };
-	struct store_job_param_list	 pl = { NULL, 0 };
-	struct store_automation_doc	*doc = NULL;
-	struct automation		*a = NULL;
-	struct store_param_spec		*specs = NULL;
-	struct job_auto_plan		 plan;
-	struct job_spec			 s;
-	size_t				 i;
-	int				 rc;
-
-	*id = 0;
-	if ((rc = store_run_auto_get(ctx->store, j->id, &ral, err)) != OPS_OK ||
-	    ral.n == 0)
-		goto out;
-	if (j->automation_id == 0) {
-		rc = ops_err_set(err, OPS_E_NOTFOUND, "rerun job %lld: "
-		    "automation %s was removed", (long long)j->id,
-		    j->automation != NULL ? j->automation : "?");
-		goto out;
-	}
-	if ((rc = load_doc(ctx, NULL, j->automation_id, j->version, &doc, &a,
-	    err)) != OPS_OK || (rc = check_download(a, c, err)) != OPS_OK ||
-	    (rc = store_job_params_get(ctx->store, j->id, 1, &pl,
-	    err)) != OPS_OK)
-		goto out;
-	specs = xcalloc(pl.n + 1, sizeof(*specs));
-	for (i = 0; i < pl.n; i++) {
-		specs[i].name = pl.v[i].name;
-		specs[i].value = pl.v[i].value;
-		specs[i].secret = pl.v[i].sealed_value;
-	}
-	memset(&plan, 0, sizeof(plan));
-	plan.automation_id = j->automation_id;
-	plan.name = doc->name;
-	plan.version = j->version;
-	plan.a = a;
-	plan.params = specs;
-	plan.nparams = pl.n;
-	memset(&s, 0, sizeof(s));
-	s.command = j->command;
-	s.timeout_ms = j->timeout_ms;
-	s.forks = j->forks;
-	s.output_cap = (size_t)j->output_cap;
-	s.connect_timeout_ms = j->connect_timeout_ms;
-	s.targets = names;
-	s.ntargets = n;
-	s.rerun_of = j->id;
-	s.automation = &plan;
-	rc = runner_submit(ctx, &s, c->actor, id, err);
-out:
-	free(specs);
-	store_job_param_list_free(&pl);
-	automation_free(a);
-	store_automation_doc_free(doc);
-	store_run_auto_list_free(&ral);
 	return rc;
 }
