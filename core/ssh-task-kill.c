@@ -35,14 +35,25 @@ enum ssh_step
 ssh_kill_begin(struct ssh_task *tk)
 {
 	long pg = tk->ex.pgid;
-	char cmd[512];
+	char cmd[1024];
 
 	if (pg <= 1 || tk->killing || tk->conn == NULL)
 		return STEP_DROP;
-	/* dash's kill takes -PGID after the signal, without "--" */
+	/*
+	 * dash's kill takes -PGID after the signal, without "--". A member
+	 * that ended but is not reaped yet (a zombie, e.g. an orphan whose
+	 * init reaps late) still answers kill -0: where there is /proc,
+	 * only members that are not zombies count as alive.
+	 */
 	snprintf(cmd, sizeof(cmd), "exec /bin/sh -c 'g=$1; "
+	    "alive() { kill -0 -$g 2>/dev/null || return 1; "
+	    "[ -r /proc/self/stat ] || return 0; "
+	    "for f in /proc/[0-9]*/stat; do read -r l <$f 2>/dev/null || "
+	    "continue; l=${l##*) }; set -- $l; "
+	    "[ \"$3\" = $g ] && [ \"$1\" != Z ] && return 0; done; "
+	    "return 1; }; "
 	    "kill -TERM -$g 2>/dev/null || { echo gone; exit 0; }; i=0; "
-	    "while [ $i -lt %d ]; do kill -0 -$g 2>/dev/null || "
+	    "while [ $i -lt %d ]; do alive || "
 	    "{ echo terminated; exit 0; }; sleep 0.1; i=$((i + 1)); done; "
 	    "kill -KILL -$g 2>/dev/null; echo killed' sh %ld",
 	    KILL_GRACE_TICKS, pg);
