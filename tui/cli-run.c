@@ -113,17 +113,68 @@ struct cli_lines {
 	size_t		 n;
 };
 
-/* The Ctrl-C message, ready before the handler can run. */
+/*
+ * Ctrl-C on a followed job cancels it, as with ssh or pdsh: the handler
+ * writes a job-cancel frame encoded beforehand (write is async-signal
+ * safe, and nothing else writes to the socket while we follow) and the
+ * follow loop shows the job ending. A second Ctrl-C detaches at once.
+ * The messages are ready before the handler can run.
+ */
 static char		 detach_msg[160];
 static volatile size_t	 detach_len;
+static char		 cancel_msg[160];
+static unsigned char	*cancel_frame;
+static volatile size_t	 cancel_len;
+static int		 cancel_fd = -1;
+static volatile sig_atomic_t cancel_sent;
 
 static void
 on_sigint(int sig)
 {
+	size_t	len = cancel_len;
+
 	(void)sig;
+	if (len > 0) {
+		cancel_len = 0;
+		cancel_sent = 1;
+		(void)!write(STDERR_FILENO, cancel_msg, strlen(cancel_msg));
+		(void)!write(cancel_fd, cancel_frame, len);
+		return;
+	}
 	if (detach_len > 0)
 		(void)!write(STDERR_FILENO, detach_msg, detach_len);
 	_exit(130);
+}
+
+/* Arm Ctrl-C to cancel job id over c (else it only detaches). */
+static void
+arm_cancel(struct cli_conn *c, long long id)
+{
+	struct ops_err	 err;
+	json_t		*m = proto_msg_new(PROTO_JOB_CANCEL, c->next_id++);
+	unsigned char	*f = NULL;
+	size_t		 len = 0;
+
+	if (m == NULL || proto_add_int(m, "job", id, &err) != OPS_OK ||
+	    proto_frame_encode(m, &f, &len, &err) != OPS_OK) {
+		json_decref(m);
+		return;
+	}
+	json_decref(m);
+	snprintf(cancel_msg, sizeof(cancel_msg), "\nopsicle: cancelling job "
+	    "%lld (Ctrl-C again detaches)\n", id);
+	cancel_frame = f;
+	cancel_fd = c->fd;
+	cancel_len = len;
+}
+
+/* Ctrl-C only detaches again; the frame is freed. */
+static void
+disarm_cancel(void)
+{
+	cancel_len = 0;
+	free(cancel_frame);
+	cancel_frame = NULL;
 }
 
 struct cli_lines *
@@ -788,10 +839,13 @@ cli_run_submit(struct cli_conn *c, const struct cli_args *a, json_t *m,
 	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
 	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);
 	detach_len = strlen(detach_msg);
+	arm_cancel(c, id);
 	rc = follow_job(c, a, id, json_object_get(json_object_get(r,
 	    "result"), "targets"), group);
+	disarm_cancel();
 	json_decref(r);
-	return rc;
+	/* cancelled with Ctrl-C: the summary said how each run ended */
+	return cancel_sent ? 130 : rc;
 }
 
 int

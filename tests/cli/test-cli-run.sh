@@ -55,7 +55,7 @@ job_ended() {
 	return 1
 }
 
-plan_tests 70
+plan_tests 74
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add with the sshd's client key"
@@ -188,22 +188,41 @@ is "$(job_state "$job_re")" done "the rerun is done"
 run "$O" job logs "$job_re"
 like "$out" "t2: Linux" "with the same output"
 
-# ---- Ctrl-C detaches -------------------------------------------------------
-"$O" run t3 -- 'sleep 3; echo late' >"$OPSICLE_HOME/detach.out" 2>&1 &
+# ---- Ctrl-C cancels; a second Ctrl-C detaches -------------------------------
+"$O" run t3 -- 'sleep 13.3; echo late' >"$OPSICLE_HOME/cancel.out" 2>&1 &
 runpid=$!
 track_pid $runpid
 wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'echo late'"
 job_late=$(newest_job)
 wait_for 30 job_running "$job_late"
+wait_for 10 pgrep -f 'sleep 13[.]3' >/dev/null
 kill -INT "$runpid"
 wait "$runpid"; rrc=$?
 is "$rrc" 130 "Ctrl-C ends run with 130"
-like "$(cat "$OPSICLE_HOME/detach.out")" "detached; job $job_late keeps running" \
-    "and says the job keeps running"
-wait_for 60 job_ended "$job_late"
-is "$(job_state "$job_late")" done "the detached job finishes"
-run "$O" job logs "$job_late"
-like "$out" "t3: late" "and its output is recorded"
+like "$(cat "$OPSICLE_HOME/cancel.out")" "cancelling job $job_late" \
+    "and says it cancels the job"
+is "$(job_state "$job_late")" cancelled "the job was cancelled before run returned"
+! pgrep -f 'sleep 13[.]3' >/dev/null; ok $? "no remote process of it is left"
+
+# a command that ignores TERM keeps the job running for the kill's grace
+"$O" run t3 -- 'trap "" TERM; sleep 14.4; echo late' >"$OPSICLE_HOME/detach.out" 2>&1 &
+runpid=$!
+track_pid $runpid
+wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'sleep 14.4'"
+job_det=$(newest_job)
+wait_for 30 job_running "$job_det"
+wait_for 10 pgrep -f 'sleep 14[.]4' >/dev/null
+kill -INT "$runpid"
+wait_for 10 grep -q "cancelling job $job_det" "$OPSICLE_HOME/detach.out"
+kill -INT "$runpid"
+wait "$runpid"; rrc=$?
+is "$rrc" 130 "a second Ctrl-C ends run with 130"
+like "$(cat "$OPSICLE_HOME/detach.out")" "detached; job $job_det keeps running" \
+    "and detaches at once"
+wait_for 60 job_ended "$job_det"
+is "$(job_state "$job_det")" cancelled "the detached job still ends cancelled"
+run "$O" job logs "$job_det"
+unlike "$out" "late" "and the rest of its command never ran"
 
 # ---- unknown host key ---------------------------------------------------
 run "$O" target add t4 --host 127.0.0.2 --port "$P1" --user "$U" --cred k
