@@ -278,6 +278,14 @@ step(struct auto_step *s, size_t idx, const struct anode *n,
 	s->retry_delay_ms = 1000;
 	AUTO_OPT(n, "name", afield_name(v_, sub, &s->name, err));
 	AUTO_OPT(n, "become", become(v_, sub, &s->become, err));
+	/* a download writes on the daemon's host as the daemon's user; the
+	 * remote file is read over SFTP as the login user */
+	if (s->become != NULL && s->kind == AUTO_STEP_DOWNLOAD) {
+		afield_path(sub, sizeof(sub), path, "become");
+		return anode_err(err, anode_get(n, "become"), sub, "is not "
+		    "supported for a download step (the file is read as the "
+		    "login user)");
+	}
 	AUTO_OPT(n, "timeout", afield_duration(v_, sub, &s->timeout_ms, err));
 	AUTO_OPT(n, "retries", afield_int(v_, sub, 0, RETRIES_MAX, &s->retries,
 	    err));

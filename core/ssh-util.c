@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "net-connect.h"
+#include "runenv.h"
 #include "ssh-int.h"
 #include "termsafe.h"
 
@@ -137,29 +138,12 @@ ssh_target_port(const struct ssh_target *t)
 	return t->port ? t->port : 22;
 }
 
-/* sh single-quote s into a malloc'd string. */
+/* sh single-quote s into a malloc'd string (runenv.c has the one
+ * quoting routine). */
 char *
 ssh_shell_quote(const char *s)
 {
-	size_t n = 3, i;
-	char *q, *p;
-
-	for (i = 0; s[i]; i++)
-		n += s[i] == '\'' ? 4 : 1;
-	if ((q = malloc(n)) == NULL)
-		return NULL;
-	p = q;
-	*p++ = '\'';
-	for (i = 0; s[i]; i++) {
-		if (s[i] == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else
-			*p++ = s[i];
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return q;
+	return runenv_quote(s, strlen(s));
 }
 
 /*

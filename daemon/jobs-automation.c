@@ -27,9 +27,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "automation.h"
 #include "jobs-int.h"
 #include "mask.h"
+#include "remote-write.h"
 #include "runenv.h"
 #include "xmalloc.h"
 
@@ -344,6 +347,55 @@ target_end(struct job_slot *s, const struct ssh_result *r)
 
 static void step_done(void *, size_t, const struct ssh_result *);
 
+/* Start s->x (command and stdin set) as step st's exec, under sudo
+ * when st has become. */
+static int
+exec_start(struct job_slot *s, const struct auto_step *st, int timeout,
+    struct ops_err *err)
+{
+	struct slot_auto	*sa = s->au;
+
+	s->x.timeout_ms = timeout;
+	s->x.output_cap = AUTO_OUT_KEEP;
+	s->x.on_output = on_output;
+	s->x.on_done = step_done;
+	s->x.arg = s;
+	if (st->become != NULL) {
+		s->x.sudo = 1;
+		s->x.sudo_user = st->become;
+		s->x.sudo_password = sa->target_password && s->auth != NULL ?
+		    s->auth->auth.password : NULL;
+	}
+	return ssh_batch_start(ctx_of(s->job)->ssh, &s->t, 1, &s->x, &s->b,
+	    err);
+}
+
+/*
+ * An upload with become: SFTP would write as the login user, so the
+ * bytes go on the stdin of a command that writes them under sudo, checks
+ * their SHA-256 and renames them into place (core/remote-write.h).
+ */
+static int
+upload_become(struct job_slot *s, const struct auto_step *st, int timeout,
+    struct ops_err *err)
+{
+	struct slot_auto	*sa = s->au;
+	unsigned char		 h[crypto_hash_sha256_BYTES];
+	char			 hex[crypto_hash_sha256_BYTES * 2 + 1];
+	int			 rc;
+
+	crypto_hash_sha256(h, sa->xf.data, sa->xf.len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if ((rc = remote_write_command(st->dest, sa->xf.mode, hex, &sa->cmd,
+	    err)) != OPS_OK)
+		return rc;
+	s->x.command = sa->cmd;
+	s->x.stdin_data = sa->xf.data;
+	s->x.stdin_len = sa->xf.len;
+	memset(&sa->xf, 0, sizeof(sa->xf));
+	return exec_start(s, st, timeout, err);
+}
+
 /* Start step sa->step of s; OPS_OK, or err says why it could not. */
 static int
 step_start(struct job_slot *s, struct ops_err *err)
@@ -391,18 +443,7 @@ step_start(struct job_slot *s, struct ops_err *err)
 			s->x.stdin_data = secret_cdata(sa->in);
 			s->x.stdin_len = secret_len(sa->in);
 		}
-		s->x.timeout_ms = timeout;
-		s->x.output_cap = AUTO_OUT_KEEP;
-		s->x.on_output = on_output;
-		s->x.on_done = step_done;
-		s->x.arg = s;
-		if (st->become != NULL) {
-			s->x.sudo = 1;
-			s->x.sudo_user = st->become;
-			s->x.sudo_password = sa->target_password && s->auth !=
-			    NULL ? s->auth->auth.password : NULL;
-		}
-		return ssh_batch_start(ctx->ssh, &s->t, 1, &s->x, &s->b, err);
+		return exec_start(s, st, timeout, err);
 	case AUTO_STEP_UPLOAD:
 		if (st->src != NULL && (f = doc_file(au, st->src)) == NULL)
 			return ops_err_set(err, OPS_E_NOTFOUND, "step %s: file "
@@ -416,6 +457,8 @@ step_start(struct job_slot *s, struct ops_err *err)
 		    strlen(st->content) : 0;
 		sa->xf.remote = st->dest;
 		sa->xf.mode = st->mode != 0 ? st->mode : 0644;
+		if (st->become != NULL)
+			return upload_become(s, st, timeout, err);
 		break;
 	case AUTO_STEP_DOWNLOAD:
 		/* the per-target directories are the engine's (0700) */

@@ -37,7 +37,7 @@ become_rule 'Defaults:USER timestamp_timeout=0, !lecture' \
     'USER ALL=(root) ALL' 'USER ALL=(nobody) NOPASSWD: ALL' ||
     skip_all "could not install a sudoers rule"
 UB=$BECOME_USER
-plan_tests 24
+plan_tests 30
 
 printf '%s\n' "$BECOME_PW" | "$O" cred add sp --password >/dev/null 2>&1
 track_pid "$(cat "$H/opsicled.lock")"
@@ -126,5 +126,35 @@ run "$O" job cancel "$js"
 wait_for 10 gone 'sleep 41[.]6'; ok $? "job cancel ends it"
 sleep 1
 test ! -e "$L/l6"; ok $? "and its later part never ran"
+
+# ---- an automation's upload with become writes as that user ---------------
+N=$L/nob; mkdir "$N"; chown nobody "$N"; chmod 755 "$N"
+printf 'payload\n' >"$H/payload.txt"
+cat >"$H/up.yml" <<EOF2
+name: up
+targets: [u1]
+steps:
+  - upload: {src: payload.txt, dest: $N/f1, mode: "0640"}
+    become: nobody
+  - command: stat -c '%U %a' $N/f1
+EOF2
+cat >"$H/upno.yml" <<EOF2
+name: upno
+targets: [u1]
+steps:
+  - upload: {src: payload.txt, dest: $N/f2}
+EOF2
+(cd "$H" && "$O" automation apply up.yml && "$O" automation apply upno.yml) >/dev/null
+run "$O" automation run up
+is "$rc" 0 "an upload with become nobody succeeds in nobody's directory"
+like "$out" "u1: nobody 640" "the file is nobody's, with the mode asked for"
+cmp -s "$H/payload.txt" "$N/f1"; ok $? "and holds the bytes uploaded"
+run "$O" automation run upno
+[ "$rc" != 0 ]; ok $? "without become the login user cannot write there"
+ls "$N" | grep -q opsicle-up; is $? 1 "no temp file is left behind"
+printf 'name: dn\ntargets: [u1]\nsteps:\n  - download: {src: /etc/hostname, dest: /tmp}\n    become: nobody\n' >"$H/dn.yml"
+run sh -c "cd '$H' && '$O' automation apply dn.yml"
+like "$err" "steps\\[0\\]\\.become.*not supported for a download step" \
+    "a download with become is refused, naming the field"
 
 tap_finish

@@ -191,6 +191,9 @@ test_steps(void)
 	refused("steps: [{command: ls, become: 'a b'}]\n", "steps[0].become: "
 	    "'a b' is not a name");
 	refused("steps: [{command: ls, become: -u}]\n", "'-u' is not a name");
+	refused("steps: [{download: {src: /etc/motd, dest: /tmp}, "
+	    "become: root}]\n", "steps[0].become: is not supported for a "
+	    "download step");
 	refused("steps: [{command: ls, name: a}, {command: ls, name: a}]\n",
 	    "steps[1]: step name 'a' given twice");
 	refused("steps: [{command: ls, name: step-2}, {command: ls}]\n",
