@@ -18,7 +18,7 @@ O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan_tests 73
+plan_tests 75
 
 H=$OPSICLE_HOME
 W=$H/pub
@@ -266,6 +266,14 @@ run "$O" automation apply "$W/web.yaml"
 is "$out" "created web version 1" "applied again after rm it starts at version 1"
 run "$O" automation --help
 like "$out" "automation apply" "automation --help lists the commands"
+complete_words() {
+	bash -c '. "$0"/share/completions/opsicle && COMP_WORDS=("$@") &&
+	    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) && _opsicle "$1" && echo " ${COMPREPLY[*]} "' \
+	    "$OPS_SRCDIR" "$O" "$@"
+}
+like "$(complete_words automation run "")" " conf web | web conf " \
+    "bash completes automation names from the running daemon"
+like "$(complete_words automation run w)" "^ web $" "matching what is typed"
 
 run "$O" daemon stop
 is "$rc" 0 "daemon stop"
