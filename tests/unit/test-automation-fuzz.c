@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-rng.h"
 #include "tap.h"
 
 struct fuzz_automation_stats {
@@ -98,19 +99,13 @@ static uint64_t	rng_state = 0x6f70736963656c32ULL;	/* "opsicel2" */
 static uint64_t
 rng(void)
 {
-	uint64_t	x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
+	return fuzz_rng(&rng_state);
 }
 
 static size_t
 rnd(size_t n)
 {
-	return n == 0 ? 0 : (size_t)(rng() % n);
+	return fuzz_rnd(&rng_state, n);
 }
 
 /* Insert len bytes of s at off in buf (length *n, capacity cap). */

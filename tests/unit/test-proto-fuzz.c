@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "fuzz-rng.h"
 #include "tap.h"
 
 struct fuzz_proto_stats {
@@ -48,19 +49,13 @@ static uint64_t	rng_state = 0x6f70736963656c31ULL;	/* "opsicel1" */
 static uint64_t
 rng(void)
 {
-	uint64_t	x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
+	return fuzz_rng(&rng_state);
 }
 
 static size_t
 rnd(size_t n)
 {
-	return n == 0 ? 0 : (size_t)(rng() % n);
+	return fuzz_rnd(&rng_state, n);
 }
 
 static json_t *

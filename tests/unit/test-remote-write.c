@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "remote-write.h"
-#include "../lib/tap.h"
+#include "tap.h"
 
 /* Run cmd under /bin/sh with data on stdin; its exit status. */
 static int
