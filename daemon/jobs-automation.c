@@ -13,7 +13,7 @@
  * output before it is stored or sent (core/mask.h). A step that fails
  * for a connection-class reason (ssh_class_reached: it never got past
  * authentication) is tried again up to its retries, retry_delay apart
- * (the runner's tick: a second at least); a non-zero exit never is.
+ * (a timer wakes the runner); a non-zero exit never is.
  * on_failure stop skips the target's remaining steps; continue goes on
  * with them. Either way the target ends failed (with the first failing
  * step's result), as a Rundeck "keepgoing" run does.
@@ -347,6 +347,15 @@ target_end(struct job_slot *s, const struct ssh_result *r)
 
 static void step_done(void *, size_t, const struct ssh_result *);
 
+static long long
+retry_due(struct evloop *loop, long long id, void *arg)
+{
+	(void)loop;
+	(void)id;
+	jobs_kick(arg);
+	return EVLOOP_NOMORE;
+}
+
 /* Start s->x (command and stdin set) as step st's exec, under sudo
  * when st has become. */
 static int
@@ -521,6 +530,9 @@ step_done(void *arg, size_t idx, const struct ssh_result *r)
 	    sa->attempt < st->retries) {
 		sa->attempt++;
 		sa->not_before = evloop_now_ms() + st->retry_delay_ms;
+		/* wake the runner when the delay is up, not on its tick */
+		(void)evloop_timer_add(ctx->loop, st->retry_delay_ms,
+		    retry_due, ctx, NULL, NULL);
 		log_info(&ctx->log, "job %lld on %s: step %s: %s: %s; retry "
 		    "%d of %d", (long long)j->id, s->target, st->name,
 		    ssh_class_name(r->cls), r->msg, sa->attempt, st->retries);

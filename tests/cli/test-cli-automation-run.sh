@@ -290,7 +290,7 @@ targets: [down]
 steps:
   - command: "true"
     retries: 2
-    retry_delay: 1s
+    retry_delay: 300ms
 EOF2
 run "$O" automation run retry
 is "$rc" 1 "a target that refuses connections fails"
