@@ -306,13 +306,15 @@ struct secret;
 	X(PROTO_TOTP_DISABLE, 261, "totp-disable", PROTO_REQ | PROTO_SECRET, \
 	    "code:t? user:s?", "user:s")				\
 	/* approver links: a one-time code (10 min) the user sends to	\
-	 * the service's bot; with unlink, remove account's link */	\
+	 * the service's bot; the links; unlink (278: after the	\
+	 * numbers issue 13 gave out) */				\
 	X(PROTO_APPROVER_LINK, 262, "approver-link",			\
-	    PROTO_REQ | PROTO_SECRET_REPLY,				\
-	    "service:s account:s? unlink:b?",				\
-	    "service:s code:s? expires:i? account:s? unlinked:b?")	\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "service:s",		\
+	    "service:s code:s expires:i")				\
 	X(PROTO_APPROVER_LINKS, 263, "approver-links", PROTO_REQ, "",	\
 	    "[o]")							\
+	X(PROTO_APPROVER_UNLINK, 278, "approver-unlink", PROTO_REQ,	\
+	    "service:s account:s", "service:s account:s")		\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

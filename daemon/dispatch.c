@@ -55,7 +55,8 @@ handler_fn	handle_automation_apply, handle_automation_list,
 		handle_automation_export, handle_automation_rm;
 /* handlers-totp.c */
 handler_fn	handle_totp_enroll, handle_totp_confirm, handle_totp_status,
-		handle_totp_disable, handle_approver_link, handle_approver_links;
+		handle_totp_disable, handle_approver_link, handle_approver_links,
+		handle_approver_unlink;
 
 static const struct dispatch_op ops[] = {
 	/* 100s: the handshake, and what opens or closes the store */
@@ -142,6 +143,8 @@ static const struct dispatch_op ops[] = {
 	    "approver.link" },
 	[PROTO_APPROVER_LINKS] = { handle_approver_links, VIEWER, STORE,
 	    "approver.links" },
+	[PROTO_APPROVER_UNLINK] = { handle_approver_unlink, VIEWER,
+	    STORE | SELF, "approver.unlink" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

@@ -24,7 +24,8 @@
 
 /* Their rows are in dispatch.c, which declares them too. */
 handler_fn	handle_totp_enroll, handle_totp_confirm, handle_totp_status,
-		handle_totp_disable, handle_approver_link, handle_approver_links;
+		handle_totp_disable, handle_approver_link, handle_approver_links,
+		handle_approver_unlink;
 
 #define S	OPS_PROTO_MAX_NAME
 #define CODE_MAX	32
@@ -268,54 +269,57 @@ out:
 	    c->actor, NULL, rc, err);
 }
 
+/* Only telegram links today (slack's come with the controller). */
+static int
+check_service(const char *service, struct ops_err *err)
+{
+	if (!store_link_service_valid(service) ||
+	    strcmp(service, "telegram") != 0)
+		return ops_err_set(err, OPS_E_INVAL, "unknown approver service "
+		    "\"%.32s\" (known: telegram)", service);
+	return OPS_OK;
+}
+
 int
 handle_approver_link(struct ops_ctx *ctx, struct client *c, json_t *msg,
     json_t **result, struct ops_err *err)
 {
-	const char	*service = NULL, *account = NULL;
-	char		 code[LINK_CODE_LEN + 1] = "", object[128];
+	const char	*service = NULL;
+	char		 code[LINK_CODE_LEN + 1] = "";
 	long long	 expires = 0;
-	int		 rc, unlink = 0;
+	int		 rc;
 
-	if ((rc = proto_get_str(msg, "service", &service, S, err)) != OPS_OK ||
-	    (proto_has(msg, "unlink") && (rc = proto_get_bool(msg, "unlink",
-	    &unlink, err)) != OPS_OK) ||
-	    (proto_has(msg, "account") && (rc = proto_get_str(msg, "account",
-	    &account, S, err)) != OPS_OK))
+	if ((rc = proto_get_str(msg, "service", &service, S, err)) != OPS_OK)
 		return rc;
-	if (!store_link_service_valid(service) ||
-	    strcmp(service, "telegram") != 0) {
-		/* slack links come with the controller */
-		rc = ops_err_set(err, OPS_E_INVAL, "unknown approver service "
-		    "\"%.32s\" (known: telegram)", service);
-		return audit_self(ctx, c, "approver.link", service, NULL, rc,
-		    err);
-	}
-	if (unlink) {
-		if (account == NULL)
-			return ops_err_set(err, OPS_E_INVAL, "unlink needs the "
-			    "account");
-		snprintf(object, sizeof(object), "%s:%.64s", service, account);
-		rc = store_link_delete(ctx->store, service, account,
-		    acl_allows(c->role, CMD_ROLE_ADMIN) ? -1 :
-		    (int64_t)c->uid, err);
-		if (rc == OPS_OK && (*result = json_pack("{s:s,s:s,s:b}",
-		    "service", service, "account", account, "unlinked",
-		    1)) == NULL)
-			rc = ops_err_set(err, OPS_E_NOMEM, "build reply");
-		return audit_self(ctx, c, "approver.unlink", object, NULL, rc,
-		    err);
-	}
-	if (account != NULL)
-		return ops_err_set(err, OPS_E_INVAL, "an account is only given "
-		    "with unlink");
-	if ((rc = approver_link_make(ctx, c->uid, service, code, &expires,
+	if ((rc = check_service(service, err)) == OPS_OK &&
+	    (rc = approver_link_make(ctx, c->uid, service, code, &expires,
 	    err)) == OPS_OK && (*result = json_pack("{s:s,s:s,s:I}",
 	    "service", service, "code", code, "expires",
 	    (json_int_t)expires)) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "build reply");
 	sodium_memzero(code, sizeof(code));
-	return audit_self(ctx, c, "approver.code", service, NULL, rc, err);
+	return audit_self(ctx, c, "approver.link", service, NULL, rc, err);
+}
+
+int
+handle_approver_unlink(struct ops_ctx *ctx, struct client *c, json_t *msg,
+    json_t **result, struct ops_err *err)
+{
+	const char	*service = NULL, *account = NULL;
+	char		 object[128];
+	int		 rc;
+
+	if ((rc = proto_get_str(msg, "service", &service, S, err)) != OPS_OK ||
+	    (rc = proto_get_str(msg, "account", &account, S, err)) != OPS_OK)
+		return rc;
+	snprintf(object, sizeof(object), "%.32s:%.64s", service, account);
+	if ((rc = check_service(service, err)) == OPS_OK &&
+	    (rc = store_link_delete(ctx->store, service, account,
+	    acl_allows(c->role, CMD_ROLE_ADMIN) ? -1 : (int64_t)c->uid,
+	    err)) == OPS_OK && (*result = json_pack("{s:s,s:s}", "service",
+	    service, "account", account)) == NULL)
+		rc = ops_err_set(err, OPS_E_NOMEM, "build reply");
+	return audit_self(ctx, c, "approver.unlink", object, NULL, rc, err);
 }
 
 int
