@@ -73,6 +73,30 @@ step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
 	return OPS_OK;
 }
 
+/* Run sql with the integers v[0..n) as ?1..?n in its own transaction
+ * level; *changes (may be NULL) gets the rows it changed. */
+static int
+exec_ints(struct store *st, const char *sql, const int64_t *v, int n,
+    const char *what, int *changes, struct ops_err *err)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, i;
+
+	if (changes != NULL)
+		*changes = 0;
+	if ((rc = store_tx_enter(st, err)) != OPS_OK)
+		return rc;
+	if ((rc = store_stmt(st, sql, &stmt, err)) == OPS_OK) {
+		for (i = 0; i < n; i++)
+			sqlite3_bind_int64(stmt, i + 1, v[i]);
+		rc = step_done(st, stmt, what, err);
+		store_stmt_done(stmt);
+		if (rc == OPS_OK && changes != NULL)
+			*changes = sqlite3_changes(st->db);
+	}
+	return store_tx_leave(st, rc, err);
+}
+
 int
 store_link_service_valid(const char *s)
 {
@@ -199,61 +223,36 @@ int
 store_totp_accept(struct store *st, int64_t uid, int64_t step, int activate,
     struct ops_err *err)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
+	const int64_t	v[] = { uid, step, activate != 0 };
+	int		rc, changed;
 
-	if ((rc = store_tx_enter(st, err)) != OPS_OK)
-		return rc;
-	if ((rc = store_stmt(st, sql_totp_accept, &stmt, err)) == OPS_OK) {
-		sqlite3_bind_int64(stmt, 1, uid);
-		sqlite3_bind_int64(stmt, 2, step);
-		sqlite3_bind_int(stmt, 3, activate != 0);
-		rc = step_done(st, stmt, "record a TOTP code", err);
-		store_stmt_done(stmt);
-		if (rc == OPS_OK && sqlite3_changes(st->db) == 0 &&
-		    (rc = totp_exists(st, uid, err)) == OPS_OK)
-			rc = ops_err_set(err, OPS_E_PERM, "wrong or reused "
-			    "TOTP code");
-	}
-	return store_tx_leave(st, rc, err);
+	if ((rc = exec_ints(st, sql_totp_accept, v, 3, "record a TOTP code",
+	    &changed, err)) == OPS_OK && changed == 0 &&
+	    (rc = totp_exists(st, uid, err)) == OPS_OK)
+		rc = ops_err_set(err, OPS_E_PERM, "wrong or reused TOTP code");
+	return rc;
 }
 
 int
 store_totp_failures(struct store *st, int64_t uid, int64_t failures,
     int64_t window_start, struct ops_err *err)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
+	const int64_t	v[] = { uid, failures, window_start };
 
-	if ((rc = store_tx_enter(st, err)) != OPS_OK)
-		return rc;
-	if ((rc = store_stmt(st, sql_totp_failures, &stmt, err)) == OPS_OK) {
-		sqlite3_bind_int64(stmt, 1, uid);
-		sqlite3_bind_int64(stmt, 2, failures);
-		sqlite3_bind_int64(stmt, 3, window_start);
-		rc = step_done(st, stmt, "record a failed TOTP code", err);
-		store_stmt_done(stmt);
-	}
-	return store_tx_leave(st, rc, err);
+	return exec_ints(st, sql_totp_failures, v, 3,
+	    "record a failed TOTP code", NULL, err);
 }
 
 int
 store_totp_delete(struct store *st, int64_t uid, struct ops_err *err)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
+	int	rc, changed;
 
-	if ((rc = store_tx_enter(st, err)) != OPS_OK)
-		return rc;
-	if ((rc = store_stmt(st, sql_totp_delete, &stmt, err)) == OPS_OK) {
-		sqlite3_bind_int64(stmt, 1, uid);
-		rc = step_done(st, stmt, "remove a TOTP secret", err);
-		store_stmt_done(stmt);
-		if (rc == OPS_OK && sqlite3_changes(st->db) == 0)
-			rc = ops_err_set(err, OPS_E_NOTFOUND, "uid %lld has no "
-			    "TOTP enrolled", (long long)uid);
-	}
-	return store_tx_leave(st, rc, err);
+	if ((rc = exec_ints(st, sql_totp_delete, &uid, 1,
+	    "remove a TOTP secret", &changed, err)) == OPS_OK && changed == 0)
+		rc = ops_err_set(err, OPS_E_NOTFOUND, "uid %lld has no TOTP "
+		    "enrolled", (long long)uid);
+	return rc;
 }
 
 int

@@ -19,17 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-base32.h"
 #include "totp.h"
 
-struct fuzz_base32_stats {
-	unsigned long	inputs;
-	unsigned long	accepted;
-	unsigned long	refused;
-	char		why[256];
-};
-
-int	fuzz_base32_one(const uint8_t *data, size_t size,
-	    struct fuzz_base32_stats *st);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int

@@ -13,17 +13,9 @@
 #include <string.h>
 
 #include "tap.h"
+#include "fuzz-base32.h"
 #include "totp.h"
 
-struct fuzz_base32_stats {
-	unsigned long	inputs;
-	unsigned long	accepted;
-	unsigned long	refused;
-	char		why[256];
-};
-
-int	fuzz_base32_one(const uint8_t *data, size_t size,
-	    struct fuzz_base32_stats *st);
 
 static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
 
