@@ -187,6 +187,7 @@ handle_totp_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	char			 actor[64];
 	uid_t			 uid = c->uid;
 	time_t			 now = time(NULL);
+	int64_t			 max, window;
 	json_t			*o;
 	int			 rc;
 
@@ -215,12 +216,13 @@ handle_totp_status(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (u.last_step > 0)
 		json_object_set_new(o, "last_used", json_integer(
 		    (json_int_t)u.last_step * TOTP_PERIOD * 1000));
-	if (u.failures > 0 && u.window_start + TOTP_FAIL_WINDOW > now) {
+	totp_fail_limits(ctx, &max, &window);
+	if (u.failures > 0 && u.window_start + window > now) {
 		json_object_set_new(o, "failures",
 		    json_integer((json_int_t)u.failures));
-		if (u.failures >= TOTP_FAIL_MAX)
+		if (u.failures >= max)
 			json_object_set_new(o, "retry_in", json_integer(
-			    (json_int_t)(u.window_start + TOTP_FAIL_WINDOW -
+			    (json_int_t)(u.window_start + window -
 			    now)));
 	}
 	*result = o;

@@ -35,6 +35,20 @@ struct totp_state {
 	size_t		next;		/* slot reused when full */
 };
 
+/* totp.max-failures and totp.lockout (the defaults without a config) */
+void
+totp_fail_limits(const struct ops_ctx *ctx, int64_t *max, int64_t *window)
+{
+	*max = TOTP_FAIL_MAX;
+	*window = TOTP_FAIL_WINDOW;
+	if (ctx->config == NULL)
+		return;
+	if (config_num(ctx->config, "totp.max-failures") > 0)
+		*max = config_num(ctx->config, "totp.max-failures");
+	if (config_num(ctx->config, "totp.lockout") > 0)
+		*window = config_num(ctx->config, "totp.lockout");
+}
+
 static const char link_alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 void
@@ -142,7 +156,7 @@ totp_verify_code(struct ops_ctx *ctx, uid_t uid, const char *code,
 	char			 actor[64];
 	time_t			 now = time(NULL);
 	uint64_t		 step = 0;
-	int64_t			 left;
+	int64_t			 left, max, window;
 	unsigned		 typed = 0;
 	int			 rc, valid;
 
@@ -162,6 +176,7 @@ totp_verify_code(struct ops_ctx *ctx, uid_t uid, const char *code,
 		secret_free(key);
 		return ops_err_set(err, OPS_E_NOMEM, "verify a TOTP code");
 	}
+	totp_fail_limits(ctx, &max, &window);
 	/* the stricter of memory and store */
 	if (u.last_step > m->last_step)
 		m->last_step = u.last_step;
@@ -170,13 +185,13 @@ totp_verify_code(struct ops_ctx *ctx, uid_t uid, const char *code,
 		m->window_start = u.window_start;
 		m->failures = u.failures;
 	}
-	if (m->window_start + TOTP_FAIL_WINDOW <= (int64_t)now) {
+	if (m->window_start + window <= (int64_t)now) {
 		m->window_start = 0;
 		m->failures = 0;
 	}
-	if (m->failures >= TOTP_FAIL_MAX) {
+	if (m->failures >= max) {
 		secret_free(key);
-		left = m->window_start + TOTP_FAIL_WINDOW - (int64_t)now;
+		left = m->window_start + window - (int64_t)now;
 		rc = ops_err_set(err, OPS_E_LOCKED, "too many failed TOTP "
 		    "codes; try again in %lld s", (long long)left);
 		audit_fail(ctx, uid, channel, ops_err_msg(err));

@@ -7,8 +7,9 @@
  * totp_verify_user accepts a code of step now-1, now or now+1 (one step
  * of skew, RFC 6238 5.2) only when that step is after the last accepted
  * one (a code is good once: RFC 6238 5.2's replay rule), and stores the
- * step. Failures are rate-limited per uid: TOTP_FAIL_MAX wrong codes
- * within TOTP_FAIL_WINDOW seconds of the first, then every attempt is
+ * step. Failures are rate-limited per uid: totp.max-failures wrong
+ * codes (opsicle.conf; default TOTP_FAIL_MAX) within totp.lockout
+ * seconds (TOTP_FAIL_WINDOW) of the first, then every attempt is
  * refused until the window ends, with "try again in N s"; each failure
  * and each refusal is audited with the channel ("cli", "telegram", ...).
  *
@@ -29,6 +30,9 @@
 #define OPS_TOTP_USER_H
 
 #include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -75,5 +79,8 @@ int	approver_link_make(struct ops_ctx *ctx, uid_t uid, const char *service,
 	    char code[LINK_CODE_LEN + 1], long long *expires_ms,
 	    struct ops_err *err);
 void	totp_user_free(struct ops_ctx *ctx);
+/* totp.max-failures and totp.lockout, or their defaults. */
+void	totp_fail_limits(const struct ops_ctx *ctx, int64_t *max,
+	    int64_t *window);
 
 #endif

@@ -7,7 +7,7 @@
  * a right code, with "try again in N s"); approver_link_make and
  * approver_link_redeem: the code is taken as typed (lower case, a dash),
  * works once, links the account (approver_link_lookup), and redemptions
- * and refusals are audited.
+ * and refusals are audited; totp.max-failures is obeyed.
  */
 #include "config.h"
 
@@ -49,7 +49,7 @@ main(void)
 	sqlite3		*db;
 	int		 i, rc;
 
-	plan(22);
+	plan(24);
 	ops_crypto_init(NULL);
 	memset(&ctx, 0, sizeof(ctx));
 	log_init(&ctx.log, "test-totp-user", LOG_LEVEL_WARN);
@@ -156,6 +156,18 @@ main(void)
 	sqlite3_close(db);
 	ok(approver_link_redeem(&ctx, "telegram", "ABCDEFGHJ", "1", &uid,
 	    &err) == OPS_E_NOTFOUND, "a code of another length is refused");
+
+	/* totp.max-failures from opsicle.conf */
+	ok(config_parse("totp.max-failures = 2\n", 22, "test", &ctx.config,
+	    &err) == OPS_OK, "a config with totp.max-failures = 2");
+	(void)totp_verify_user(&ctx, 1000, "000000", "cli", &err);
+	rc = totp_verify_user(&ctx, 1000, "000000", "cli", &err);
+	code_at(totp_step(time(NULL)) + 1, c);
+	rc = totp_verify_user(&ctx, 1000, c, "cli", &err);
+	ok(rc == OPS_E_LOCKED, "uid 1000 (4 failures before) is now locked "
+	    "out: %s", err.msg);
+	config_free(ctx.config);
+	ctx.config = NULL;
 
 	totp_user_free(&ctx);
 	store_close(ctx.store);
