@@ -13,7 +13,20 @@
 O="$OPS_BUILDDIR/tui/opsicle"
 D="$OPS_BUILDDIR/daemon/opsicled"
 command -v python3 >/dev/null || skip_all "python3 is not installed"
-plan_tests 42
+plan_tests 48
+
+# a second user (nobody, a viewer) where root can make one
+G=daemon
+as_viewer=0
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
+    id nobody >/dev/null 2>&1 && getent group "$G" >/dev/null 2>&1; then
+	printf 'socket-group = %s\nrole.viewer = nobody\n' "$G" >"$OPSICLE_HOME/opsicle.conf"
+	as_viewer=1
+fi
+viewer() {
+	setpriv --reuid=nobody --regid="$G" --clear-groups \
+	    env OPSICLE_HOME="$OPSICLE_HOME" LC_ALL=C "$O" --no-start "$@"
+}
 
 "$D" -d >"$OPSICLE_HOME/daemon.log" 2>&1 &
 pid=$!
@@ -120,6 +133,28 @@ is "$out" "[]" "no links yet"
 run "$O" --no-start approver unlink telegram 12345
 is "$rc" 1 "unlinking an unknown account is refused"
 
+# another user's TOTP: only an admin
+if [ "$as_viewer" -eq 1 ]; then
+	out=$(viewer totp enroll 2>&1); rc=$?
+	is "$rc" 0 "a viewer enrolls for themself"
+	VSECRET=$(printf '%s\n' "$out" | sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p')
+	out=$(viewer totp status --user root 2>&1); rc=$?
+	like "$rc:$out" "^1:.*permission denied: totp status of another user needs role admin" \
+	    "a viewer may not read another user's TOTP status"
+	out=$(viewer totp disable --user root 2>&1); rc=$?
+	like "$rc:$out" "^1:.*permission denied: totp disable --user needs role admin" \
+	    "nor disable another user's TOTP"
+	run "$O" --no-start totp status --user nobody
+	like "$out" "nobody\(65534\): TOTP pending" "an admin reads a viewer's status"
+	run "$O" --no-start totp disable --user nobody
+	like "$rc:$out" "^0:TOTP removed for nobody" "and removes it without a code"
+	out=$(viewer totp status 2>&1)
+	like "$out" "TOTP none" "the viewer has no TOTP now"
+else
+	skip 6 "not root, or setpriv, nobody or group $G missing"
+	VSECRET=$SECRET
+fi
+
 "$O" --no-start daemon stop >/dev/null 2>&1
 wait_for 20 sh -c "! kill -0 $pid 2>/dev/null"
 ok $? "the daemon stopped"
@@ -129,7 +164,7 @@ is "$out" 7 "each wrong code's audit record names the channel (cli)"
 out=$("$SQL" "SELECT state, failures, last_step > 0, typeof(secret), length(secret) FROM totp_users" 2>&1)
 is "$out" "active|5|1|blob|61" "the store: active, 5 failures, a last step, the secret sealed (20 + 41 bytes)"
 # (the store is encrypted; the plaintext must be nowhere)
-hits=$(grep -rl -a -i -e "$SECRET" -e "$SECRET2" -e "$RAWHEX" -e "$RAWHEX2" "$OPSICLE_HOME" 2>/dev/null)
+hits=$(grep -rl -a -i -e "$SECRET" -e "$SECRET2" -e "$RAWHEX" -e "$RAWHEX2" -e "$VSECRET" "$OPSICLE_HOME" 2>/dev/null)
 is "$hits" "" "no file under OPSICLE_HOME (log included) has the secret in base32 or hex"
 hits=$(python3 - "$OPSICLE_HOME" "$SECRET" "$SECRET2" "$LCODE" <<'PY'
 import base64, os, sys
