@@ -138,6 +138,22 @@ static const struct config_option options[] = {
 		.choices = log_levels,
 		.help = "least important messages logged: warn, info or debug",
 	},
+	{
+		.name = "totp.max-failures",
+		.type = CONFIG_NUMBER,
+		.def = "5",
+		.min = 1, .max = 100,
+		.help = "wrong TOTP codes a user may send within "
+		    "totp.lockout seconds before every code is refused",
+	},
+	{
+		.name = "totp.lockout",
+		.type = CONFIG_NUMBER,
+		.def = "300",
+		.min = 30, .max = 86400,
+		.help = "seconds from a user's first wrong TOTP code in which "
+		    "totp.max-failures count, and refusals last",
+	},
 };
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 

@@ -91,7 +91,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	12
+#define OPS_PROTO_VERSION	13
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -290,6 +290,31 @@ struct secret;
 	X(PROTO_PULL, 241, "pull", PROTO_REQ,				\
 	    "selectors:a exclude:a? local:t remote:t timeout:i? "	\
 	    "forks:i? follow:b?", "job:i targets:l")			\
+	/* TOTP step-up (258-263): enroll answers with the otpauth URI	\
+	 * (it holds the secret: the reply is never logged, and it is	\
+	 * the only time the secret leaves the daemon); confirm		\
+	 * activates it with a code; disable needs a current code, or	\
+	 * admin for another user; state "none", "pending", "active" */	\
+	X(PROTO_TOTP_ENROLL, 258, "totp-enroll",			\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "",				\
+	    "uri:t account:s state:s")					\
+	X(PROTO_TOTP_CONFIRM, 259, "totp-confirm",			\
+	    PROTO_REQ | PROTO_SECRET, "code:t", "state:s")		\
+	X(PROTO_TOTP_STATUS, 260, "totp-status", PROTO_REQ, "user:s?",	\
+	    "user:s uid:i state:s created:i? last_used:i? "		\
+	    "failures:i? retry_in:i?")					\
+	X(PROTO_TOTP_DISABLE, 261, "totp-disable", PROTO_REQ | PROTO_SECRET, \
+	    "code:t? user:s?", "user:s")				\
+	/* approver links: a one-time code (10 min) the user sends to	\
+	 * the service's bot; the links; unlink (278: after the	\
+	 * numbers issue 13 gave out) */				\
+	X(PROTO_APPROVER_LINK, 262, "approver-link",			\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "service:s",		\
+	    "service:s code:s expires:i")				\
+	X(PROTO_APPROVER_LINKS, 263, "approver-links", PROTO_REQ, "",	\
+	    "[o]")							\
+	X(PROTO_APPROVER_UNLINK, 278, "approver-unlink", PROTO_REQ,	\
+	    "service:s account:s", "service:s account:s")		\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

@@ -35,6 +35,7 @@ struct jobs;
 struct events;
 struct unlock_fails;
 struct unlock_kdf;
+struct totp_state;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -60,6 +61,7 @@ struct ops_ctx {
 	long long		 stop_grace_ms;
 	/* main.c: -v/-d log at least this much, whatever log-level says */
 	enum log_level		 log_min;
+	struct totp_state	*totp;		/* totp-user.c: counters */
 };
 
 /*
