@@ -20,6 +20,7 @@
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 . "$OPS_SRCDIR/tests/lib/sshd.sh"
+. "$OPS_SRCDIR/tests/lib/become.sh"
 
 O="$OPS_BUILDDIR/tui/opsicle"
 OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
@@ -39,13 +40,7 @@ _users=
 apr_cleanup() {
 	for _p in $_ops_pids; do kill "$_p" 2>/dev/null; done
 	for _u in $_users; do
-		_n=0
-		while [ -n "$(ps -u "$_u" -o pid= 2>/dev/null)" ] &&
-		    [ $_n -lt 50 ]; do
-			sleep 0.1; _n=$((_n + 1))
-		done
-		userdel "$_u" 2>/dev/null ||
-		    echo "# could not remove user $_u" >&2
+		become_userdel "$_u"
 	done
 	_ops_cleanup
 }
@@ -103,6 +98,25 @@ awaiting_id() {
 	printf '%s\n' "$1" | sed -n 's/^job \([0-9]*\) awaiting approval by .*/\1/p'
 }
 
+# deploy_doc WORD: the deploy automation whose step echoes WORD-$VER
+deploy_doc() {
+	cat <<EOF
+name: deploy
+parameters:
+  - name: ver
+    type: string
+  - name: token
+    type: secret
+targets: [t2]
+approval:
+  required: 2
+  approvers: [$UA, $UB]
+  expires: 1h
+steps:
+  - command: echo "$1-\$OPSICLE_PARAM_VER"
+EOF
+}
+
 plan_tests 88
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
@@ -117,21 +131,7 @@ run "$O" hostkey import "$B/known_hosts"
 is "$rc" 0 "two targets (t1 prod, t2 dev), host keys imported"
 
 SECRET='s3cret-apr-77'
-apply deploy <<EOF
-name: deploy
-parameters:
-  - name: ver
-    type: string
-  - name: token
-    type: secret
-targets: [t2]
-approval:
-  required: 2
-  approvers: [$UA, $UB]
-  expires: 1h
-steps:
-  - command: echo "one-\$OPSICLE_PARAM_VER"
-EOF
+deploy_doc one | apply deploy
 ok $? "apply deploy (required: 2 of $UA, $UB)"
 
 # ---- a job awaiting approval opens no connection ---------------------------
@@ -152,21 +152,7 @@ py "[x['id'] for x in j] == [$J1]" "$out"
 ok $? "job list --state awaiting-approval"
 
 # a new version while it waits: the job keeps version 1
-apply deploy <<EOF
-name: deploy
-parameters:
-  - name: ver
-    type: string
-  - name: token
-    type: secret
-targets: [t2]
-approval:
-  required: 2
-  approvers: [$UA, $UB]
-  expires: 1h
-steps:
-  - command: echo "two-\$OPSICLE_PARAM_VER"
-EOF
+deploy_doc two | apply deploy
 ok $? "version 2 of deploy applied while job $J1 waits"
 
 # ---- the requester never approves, whatever roles -------------------------
