@@ -495,6 +495,8 @@ migrate_job_states(struct store *st, struct ops_err *err)
 		    st->path);
 	return OPS_OK;
 }
+
+/*
  * Issue 13, TOTP (store-totp.c): per-user TOTP secrets (sealed under
  * owner "totp:<uid>"), pending until a code confirms them, with the
  * last accepted step (replays refused) and the failure counters of the
