@@ -22,6 +22,7 @@
 # is in the audit chain with the channel.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+. "$OPS_SRCDIR/tests/lib/totp.sh"
 . "$OPS_SRCDIR/tests/lib/sshd.sh"
 . "$OPS_SRCDIR/tests/lib/become.sh"
 
@@ -120,23 +121,6 @@ steps:
 EOF
 }
 
-# code URI OFFSET: the TOTP code of the step OFFSET steps from now
-code() {
-	python3 -c '
-import base64, hashlib, hmac, struct, sys, time, urllib.parse
-q = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
-s = q["secret"][0]
-key = base64.b32decode(s + "=" * (-len(s) % 8))
-t = int(time.time()) // 30 + int(sys.argv[2])
-h = hmac.new(key, struct.pack(">Q", t), hashlib.sha1).digest()
-o = h[-1] & 15
-print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
-' "$1" "$2"
-}
-# wait until at least 3 s remain in this 30 s step
-step_fresh() {
-	while [ $(( $(date +%s) % 30 )) -gt 26 ]; do sleep 0.5; done
-}
 
 plan_tests 99
 
@@ -343,14 +327,14 @@ is "$rc" 1 "approving without a code is refused"
 like "$err" "a TOTP code is required" "saying a code is required"
 LANG=C LC_ALL=C as "$UA" totp enroll
 uri=$(printf '%s\n' "$out" | grep '^otpauth://')
-step_fresh
-as "$UA" totp confirm "$(code "$uri" 0)"
+totp_step_fresh
+as "$UA" totp confirm "$(totp_code "$uri" 0)"
 is "$rc" 0 "$UA enrols TOTP and confirms it"
-as "$UA" approve "$J8" --code "$(code "$uri" 0)"
+as "$UA" approve "$J8" --code "$(totp_code "$uri" 0)"
 is "$rc" 1 "the code just used to confirm is refused (replay)"
 like "$err" "wrong or reused TOTP code" "saying so"
 is "$(state_of "$J8")" "awaiting-approval" "the job still waits"
-code "$uri" 1 >"$H/code"
+totp_code "$uri" 1 >"$H/code"
 as "$UA" approve "$J8" --code-stdin <"$H/code"
 is "$rc" 0 "the next step's code, from stdin, approves"
 run "$O" job wait "$J8"
