@@ -122,7 +122,7 @@ EOF
 }
 
 
-plan_tests 99
+plan_tests 100
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -152,6 +152,9 @@ is "$(state_of "$J1")" "awaiting-approval" "the job is stored awaiting-approval"
 run "$O" approval list --json
 py "[a['job'] for a in j] == [$J1] and j[0]['required'] == 2 and j[0]['approvals'] == 0 and j[0]['state'] == 'pending' and j[0]['automation'] == 'deploy'" "$out"
 ok $? "approval list: the job, 0 of 2, pending"
+run "$O" job show "$J1"
+like "$out" "^approval  pending, 0 of 2 \\(approvers: $UA, $UB\\), expires " \
+    "job show says the approval it awaits"
 run "$O" job list --state awaiting-approval --json
 py "[x['id'] for x in j] == [$J1]" "$out"
 ok $? "job list --state awaiting-approval"
