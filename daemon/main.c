@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http.h"
 #include "secret.h"
 #include "unlock.h"
 #include "vfs-crypt.h"
@@ -188,6 +189,7 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	    (rc = evloop_timer_add(ctx->loop, 100, signal_timer, ctx, NULL,
 	    err)) != OPS_OK ||
 	    (rc = events_init(ctx, err)) != OPS_OK ||
+	    (rc = http_init(ctx, err)) != OPS_OK ||
 	    (rc = events_sink_add(ctx, events_client_sink, NULL,
 	    err)) != OPS_OK ||
 	    (rc = jobs_init(ctx, err)) != OPS_OK)
@@ -216,6 +218,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_throttle_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
+	http_done(ctx);
 	events_done(ctx);
 	evloop_free(ctx->loop);
 	ctx->loop = NULL;
