@@ -91,7 +91,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	12
+#define OPS_PROTO_VERSION	13
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -290,6 +290,23 @@ struct secret;
 	X(PROTO_PULL, 241, "pull", PROTO_REQ,				\
 	    "selectors:a exclude:a? local:t remote:t timeout:i? "	\
 	    "forks:i? follow:b?", "job:i targets:l")			\
+	/* notifications (i13-notify): kind webhook|slack|telegram|email; \
+	 * target the URL, chat or address (a Slack URL is secret);	\
+	 * events the names subscribed (none: all); secret a webhook	\
+	 * signing key "whsec_..." (none: generated, returned once) */	\
+	X(PROTO_NOTIFY_ADD, 264, "notify-add",				\
+	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
+	    "name:s kind:s target:t events:a? secret:t?",		\
+	    "name:s kind:s shown:t events:a secret:t?")		\
+	X(PROTO_NOTIFY_LIST, 265, "notify-list", PROTO_REQ, "", "[o]")	\
+	X(PROTO_NOTIFY_RM, 266, "notify-rm", PROTO_REQ, "name:s", "")	\
+	/* answered after the test notification's first attempt */	\
+	X(PROTO_NOTIFY_TEST, 267, "notify-test", PROTO_REQ, "name:s",	\
+	    "id:i webhook_id:s state:s attempts:i status:i? error:t?")	\
+	X(PROTO_NOTIFY_LOG, 268, "notify-log", PROTO_REQ, "limit:i?",	\
+	    "[o]")							\
+	X(PROTO_NOTIFY_SMTP_PASSWORD, 269, "notify-smtp-password",	\
+	    PROTO_REQ | PROTO_SECRET, "password:t", "")		\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

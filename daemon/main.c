@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "notify.h"
 #include "secret.h"
 #include "unlock.h"
 #include "vfs-crypt.h"
@@ -190,6 +191,7 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	    err)) != OPS_OK ||
 	    (rc = events_init(ctx, err)) != OPS_OK ||
 	    (rc = http_init(ctx, err)) != OPS_OK ||
+	    (rc = notify_init(ctx, err)) != OPS_OK ||
 	    (rc = events_sink_add(ctx, events_client_sink, NULL,
 	    err)) != OPS_OK ||
 	    (rc = jobs_init(ctx, err)) != OPS_OK)
@@ -218,6 +220,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_throttle_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
+	notify_done(ctx);
 	http_done(ctx);
 	events_done(ctx);
 	evloop_free(ctx->loop);

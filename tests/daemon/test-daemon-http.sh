@@ -18,15 +18,15 @@ plan_tests 22
 fake_webhook w1 --codes 200,200,429,200 --retry-after 7
 is "$?" 0 "the fake receiver listens"
 U="http://127.0.0.1:$FAKE_PORT"
-run "$D" -o "$H/body" "$U/get/path?token=SECRETQ"
+run "$D" -o "$FAKE_DIR/body" "$U/get/path?token=SECRETQ"
 like "$out" "^status 200 retry_after -1 len 3 error -" "GET: 200 and its body"
-is "$(cat "$H/body")" "ok" "the body is the receiver's"
+is "$(cat "$FAKE_DIR/body")" "ok" "the body is the receiver's"
 unlike "$err" "SECRETQ|/get/path" "the debug log has no URL path or query"
 like "$err" "http: GET http://127.0.0.1: 200" "... but the host and status"
 run "$D" -X POST -H "Content-Type: application/json" -H "webhook-id: msg_X1" \
     -d '{"a":1}' "$U/hook"
 like "$out" "^status 200" "POST: 200"
-last=$(tail -n 1 "$H/w1.log")
+last=$(tail -n 1 "$FAKE_DIR/w1.log")
 like "$last" '"method": "POST".*"webhook-id": "msg_X1".*"body": "\{\\"a\\": ?1\}"' \
     "the receiver got the method, header and body"
 unlike "$last" '"expect"' "no Expect: 100-continue"
@@ -59,14 +59,14 @@ if [ -z "$FAKE_SMTP_PY" ] || ! command -v openssl >/dev/null; then
 	skip 5 "python3-aiosmtpd or openssl not installed"
 else
 	fake_cert
-	printf 'Pw-Smtp-77x\n' >"$H/smtp.pw"
-	fake_smtp mailer "$H/smtp.pw"
+	printf 'Pw-Smtp-77x\n' >"$FAKE_DIR/smtp.pw"
+	fake_smtp mailer "$FAKE_DIR/smtp.pw"
 	is "$?" 0 "the fake SMTP server listens"
 	msg=$(printf 'From: ops@example.test\r\nTo: you@example.test\r\nSubject: hi\r\n\r\nplain body MARK-m1\r\n')
 	run sh -c "printf 'Pw-Smtp-77x\n' | '$D' -c '$FAKE_CERT' -f ops@example.test \
 	    -r you@example.test -u mailer -p -d '$msg' smtp://127.0.0.1:$FAKE_PORT"
 	like "$out" "^status 250 " "SMTP: 250"
-	m=$(tail -n 1 "$H/smtp.log")
+	m=$(tail -n 1 "$FAKE_DIR/smtp.log")
 	like "$m" '"tls": true, "auth": "mailer"' "under STARTTLS, authenticated"
 	like "$m" 'plain body MARK-m1' "the plain body arrived"
 	unlike "$err" "Pw-Smtp-77x" "the password is not in the debug log"
