@@ -17,6 +17,7 @@
 #define ADMIN		CMD_ROLE_ADMIN
 #define OPERATOR	CMD_ROLE_OPERATOR
 #define VIEWER		CMD_ROLE_VIEWER
+#define APPROVER	CMD_ROLE_APPROVER
 #define STORE		OP_STORE
 #define TX		OP_TX
 #define SELF		OP_SELF_AUDIT
@@ -47,6 +48,9 @@ handler_fn	handle_push, handle_pull;
 handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
+/* handlers-approval.c */
+handler_fn	handle_approval_list, handle_approval_show, handle_approve,
+		handle_reject;
 /* events-client.c */
 handler_fn	handle_subscribe, handle_unsubscribe;
 /* handlers-notify.c */
@@ -57,6 +61,10 @@ handler_fn	handle_notify_add, handle_notify_list, handle_notify_rm,
 handler_fn	handle_automation_apply, handle_automation_list,
 		handle_automation_show, handle_automation_history,
 		handle_automation_export, handle_automation_rm;
+/* handlers-totp.c */
+handler_fn	handle_totp_enroll, handle_totp_confirm, handle_totp_status,
+		handle_totp_disable, handle_approver_link, handle_approver_links,
+		handle_approver_unlink;
 
 static const struct dispatch_op ops[] = {
 	/* 100s: the handshake, and what opens or closes the store */
@@ -140,6 +148,36 @@ static const struct dispatch_op ops[] = {
 	    STORE, "automation.export" },
 	[PROTO_AUTOMATION_RM] = { handle_automation_rm, OPERATOR,
 	    STORE | TX, "automation.rm" },
+
+	/* approvals: approve and reject decide in their own transaction
+	 * (approval.c) and audit every decision and refusal with its
+	 * channel; who may decide is checked there too (the approver
+	 * role, the policy's approvers, never the requester) */
+	[PROTO_APPROVAL_LIST] = { handle_approval_list, VIEWER, STORE,
+	    "approval.list" },
+	[PROTO_APPROVAL_SHOW] = { handle_approval_show, VIEWER, STORE,
+	    "approval.show" },
+	[PROTO_APPROVE] = { handle_approve, APPROVER, STORE | SELF,
+	    "approve" },
+	[PROTO_REJECT] = { handle_reject, APPROVER, STORE | SELF,
+	    "reject" },
+	/* TOTP and approver links: each user their own (admin: anyone's);
+	 * they audit themselves, so a wrong code's record and counters
+	 * outlive the refusal */
+	[PROTO_TOTP_ENROLL] = { handle_totp_enroll, VIEWER, STORE | SELF,
+	    "totp.enroll" },
+	[PROTO_TOTP_CONFIRM] = { handle_totp_confirm, VIEWER, STORE | SELF,
+	    "totp.confirm" },
+	[PROTO_TOTP_STATUS] = { handle_totp_status, VIEWER, STORE,
+	    "totp.status" },
+	[PROTO_TOTP_DISABLE] = { handle_totp_disable, VIEWER, STORE | SELF,
+	    "totp.disable" },
+	[PROTO_APPROVER_LINK] = { handle_approver_link, VIEWER, STORE | SELF,
+	    "approver.link" },
+	[PROTO_APPROVER_LINKS] = { handle_approver_links, VIEWER, STORE,
+	    "approver.links" },
+	[PROTO_APPROVER_UNLINK] = { handle_approver_unlink, VIEWER,
+	    STORE | SELF, "approver.unlink" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "notify.h"
 #include "secret.h"
+#include "totp-user.h"
 #include "unlock.h"
 #include "vfs-crypt.h"
 #include "xmalloc.h"
@@ -218,6 +219,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_kdf_abandon(ctx->unlock_kdf);
 	ctx->unlock_kdf = NULL;
 	unlock_throttle_free(ctx);
+	totp_user_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
 	notify_done(ctx);

@@ -88,6 +88,9 @@ notify_payload(struct ops_ctx *ctx, const struct notify_ev *e, char **out,
 	if (j != NULL && j->requested_by != NULL)
 		json_object_set_new(o, "requester",
 		    json_string(j->requested_by));
+	if (e->detail != NULL)
+		json_object_set_new(o, strncmp(e->event, "approval-", 9) == 0 ?
+		    "channel" : "message", json_string(e->detail));
 	if (e->actor != NULL)
 		json_object_set_new(o, "actor", json_string(e->actor));
 	if (e->reason != NULL)

@@ -48,6 +48,10 @@ extern const struct cmd_entry cmd_job_logs_entry;
 extern const struct cmd_entry cmd_job_wait_entry;
 extern const struct cmd_entry cmd_job_cancel_entry;
 extern const struct cmd_entry cmd_job_rerun_entry;
+extern const struct cmd_entry cmd_approval_list_entry;
+extern const struct cmd_entry cmd_approval_show_entry;
+extern const struct cmd_entry cmd_approve_entry;
+extern const struct cmd_entry cmd_reject_entry;
 extern const struct cmd_entry cmd_hostkey_list_entry;
 extern const struct cmd_entry cmd_hostkey_accept_entry;
 extern const struct cmd_entry cmd_hostkey_import_entry;
@@ -59,6 +63,13 @@ extern const struct cmd_entry cmd_automation_history_entry;
 extern const struct cmd_entry cmd_automation_diff_entry;
 extern const struct cmd_entry cmd_automation_export_entry;
 extern const struct cmd_entry cmd_automation_rm_entry;
+extern const struct cmd_entry cmd_totp_enroll_entry;
+extern const struct cmd_entry cmd_totp_confirm_entry;
+extern const struct cmd_entry cmd_totp_status_entry;
+extern const struct cmd_entry cmd_totp_disable_entry;
+extern const struct cmd_entry cmd_approver_link_entry;
+extern const struct cmd_entry cmd_approver_links_entry;
+extern const struct cmd_entry cmd_approver_unlink_entry;
 
 static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_help_entry,
@@ -92,6 +103,10 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_job_wait_entry,
 	&cmd_job_cancel_entry,
 	&cmd_job_rerun_entry,
+	&cmd_approval_list_entry,
+	&cmd_approval_show_entry,
+	&cmd_approve_entry,
+	&cmd_reject_entry,
 	&cmd_hostkey_list_entry,
 	&cmd_hostkey_accept_entry,
 	&cmd_hostkey_import_entry,
@@ -110,6 +125,13 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_notify_test_entry,
 	&cmd_notify_log_entry,
 	&cmd_notify_smtp_entry,
+	&cmd_totp_enroll_entry,
+	&cmd_totp_confirm_entry,
+	&cmd_totp_status_entry,
+	&cmd_totp_disable_entry,
+	&cmd_approver_link_entry,
+	&cmd_approver_links_entry,
+	&cmd_approver_unlink_entry,
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
 

@@ -26,6 +26,10 @@
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
 #define EXIT_NODAEMON	3
+/* run, automation run, job wait, job logs -f: the job needed approval
+ * and never ran (opsicle(1), EXIT STATUS) */
+#define EXIT_REJECTED	4
+#define EXIT_EXPIRED	5
 
 #define CLI_MAX_OPTS	64
 
@@ -140,6 +144,11 @@ json_t	*cli_msg(const struct cli_args *a);
 int	cli_send(const struct cli_args *a, json_t *msg,
 	    void (*show)(const struct cli_args *, const json_t *));
 
+/* cli-qr.c: text as a QR code on fp, half blocks when utf8, else ASCII
+ * "##"; OPS_E_INVAL when it cannot be encoded. */
+int	cli_qr_print(FILE *fp, const char *text, int utf8, struct ops_err *err);
+/* Whether the locale's character set is UTF-8 (sets LC_CTYPE from it). */
+int	cli_qr_utf8(void);
 /* tui-main.c: the ncurses console; returns the exit code. */
 int	tui_main(int no_start);
 
@@ -214,9 +223,19 @@ void	cli_logs_json_data(void *arg, const json_t *piece);
 /* result: the final ok's result (its "state"), may be NULL. */
 void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 
+/* cli-approval.c: job show's "approval" line (ap: its object; nothing
+ * when NULL) */
+void	cli_job_approval(const json_t *ap);
+
 /* cli-jobs.c */
 /* Parse a job id argument; 0 on a usage error (printed). */
 long long cli_job_id(const struct cli_args *a, const char *s);
+/* A new request of a's type with "job" from the first positional; NULL
+ * on a usage error (printed). */
+json_t	*cli_job_msg(const struct cli_args *a);
+/* cli_send of that request; the exit code. */
+int	cli_job_send(const struct cli_args *a,
+	    void (*show)(const struct cli_args *, const json_t *));
 
 /* cli-outcome.c: how a job ended, as run, job logs -f and job wait say */
 #define CLI_OUTCOME_QUIET	0x1	/* --quiet: no summary */
@@ -229,6 +248,15 @@ int	cli_outcome_flags(const struct cli_args *a);
  * status (opsicle(1)).
  */
 int	cli_outcome(const struct run_rec *runs, size_t n, int flags);
+/* A job that needed approval and never ran (state rejected or
+ * expired): say so on stderr and give EXIT_REJECTED or EXIT_EXPIRED;
+ * -1 for any other state. */
+int	cli_unapproved(long long id, const char *state);
+/* When a run or automation run result holds "approval": "job N
+ * awaiting approval by ..." on stderr. */
+void	cli_awaiting(const json_t *result);
+/* An approval-state event as a line on stderr (run follows a job). */
+void	cli_approval_event(const json_t *ev);
 /* The same for a job-show result (its "runs"). */
 int	cli_outcome_show(const json_t *show, int flags);
 /* A job-show of job id on c: its result (caller frees), or NULL with

@@ -26,7 +26,7 @@ command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 sshd_start s1 127.0.0.2 || skip_all "could not start sshd on 127.0.0.2"
 U=$(sshd_user)
 B=$SSHD_BASE
-plan_tests 66
+plan_tests 70
 
 conf() {	# extra lines for opsicle.conf
 	{
@@ -229,6 +229,26 @@ is "$(py "$F/hook.log" '" ".join(json.loads(x["body"])["type"] for x in r['"$n0"
 is "$(py "$F/hook.log" 'all(x["verified"] for x in r)')" True "all signed"
 like "$(py "$F/hook.log" 'json.loads(r[-1]["body"])["text"]')" \
     "job [0-9]+ failed: 0 of 1 targets ok, 1 failed" "the failure's text"
+
+# ---- approvals: requested (with approval_describe's text), expired -------
+fake_webhook apr --secret "$WHSEC"
+printf '%s\n' "$WHSEC" | "$O" notify add apr --secret-stdin \
+    --on approval-requested,approval-decided,approval-expired \
+    --webhook "http://127.0.0.1:$FAKE_PORT/a" >/dev/null
+conf "approval.adhoc-selector = tag:prod" "approval.adhoc-expires = 2"
+hup
+run "$O" target add p1 --host 127.0.0.2 --port "$SSHD_PORT" --user "$U" \
+    --cred k --tag prod
+run "$O" run p1 --detach -- true
+like "$out$err" "awaiting approval" "a run on tag:prod awaits approval"
+wait_for 30 sh -c "[ \"\$(wc -l <'$F/apr.log')\" -ge 2 ]"
+ok $? "two approval notifications arrive"
+is "$(py "$F/apr.log" '" ".join(json.loads(x["body"])["type"] for x in r)')" \
+    "approval-requested approval-expired" "requested, then expired"
+is "$(py "$F/apr.log" '"awaits approval" in json.loads(r[0]["body"])["text"] and "approve: opsicle approve " in json.loads(r[0]["body"])["text"]')" \
+    True "the request carries approval_describe's text: the command to approve"
+conf
+hup
 
 # ---- no secret in any file under $OPSICLE_HOME, nor in the log -----------
 "$O" daemon stop >/dev/null 2>&1
