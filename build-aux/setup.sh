@@ -19,7 +19,7 @@ esac
 pkgs="build-essential autoconf automake pkg-config libsqlite3-dev
 libsodium-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libjansson-dev
 libncurses-dev libyaml-dev libqrencode-dev openssh-server openssh-client tmux procps iproute2 xz-utils sudo
-python3 python3-paramiko tzdata"
+python3 python3-paramiko python3-aiosmtpd openssl tzdata"
 
 missing=""
 for p in $pkgs; do

@@ -190,6 +190,15 @@ set_value(const struct config_option *t, const char *value,
 			}
 		}
 		break;
+	case CONFIG_STRING:
+		for (p = value; *p != '\0'; p++) {
+			if (*p <= ' ' || *p > '~') {
+				snprintf(why, whylen, "%s needs printable "
+				    "characters without blanks", t->name);
+				return OPS_E_INVAL;
+			}
+		}
+		break;
 	case CONFIG_CHOICE:
 		for (i = 0; t->choices[i] != NULL; i++)
 			if (strcmp(t->choices[i], value) == 0)
@@ -321,6 +330,7 @@ parse_line(struct ops_config *cfg, char *line, char *why, size_t whylen)
 		return OPS_E_INVAL;
 	}
 	if (*value == '\0' && t->type != CONFIG_LIST &&
+	    t->type != CONFIG_STRING &&
 	    t->type != CONFIG_SELECTOR &&
 	    t->type != CONFIG_WORD) {
 		snprintf(why, whylen, "%s needs a value", t->name);

@@ -206,6 +206,77 @@ static const struct config_option options[] = {
 		.min = 30, .max = 86400,
 		.help = "seconds from a user's first wrong TOTP code in which "
 		    "totp.max-failures count, and refusals last",
+		.name = "notify.give-up",
+		.type = CONFIG_NUMBER,
+		.def = "86400",
+		.min = 1, .max = 30 * 86400,
+		.help = "seconds a notification is retried before it is "
+		    "marked failed (notify log)",
+	},
+	{
+		.name = "notify.retry-base",
+		.type = CONFIG_NUMBER,
+		.def = "5",
+		.min = 1, .max = 3600,
+		.help = "seconds before the first retry of a notification; "
+		    "each retry doubles it (with jitter)",
+	},
+	{
+		.name = "notify.retry-max",
+		.type = CONFIG_NUMBER,
+		.def = "3600",
+		.min = 1, .max = 86400,
+		.help = "the longest wait between two attempts (a "
+		    "Retry-After may ask for more)",
+	},
+	{
+		.name = "notify.timeout",
+		.type = CONFIG_NUMBER,
+		.def = "15",
+		.min = 1, .max = 300,
+		.help = "seconds one delivery attempt may take",
+	},
+	{
+		.name = "notify.ca-file",
+		.type = CONFIG_STRING,
+		.def = "",
+		.help = "CA certificates (PEM) for https webhooks and Slack; "
+		    "empty: the system's",
+	},
+	{
+		.name = "smtp.url",
+		.type = CONFIG_STRING,
+		.def = "",
+		.help = "the mail server for email notifications: "
+		    "smtp://HOST[:PORT] (STARTTLS) or smtps://HOST[:PORT]",
+	},
+	{
+		.name = "smtp.from",
+		.type = CONFIG_STRING,
+		.def = "",
+		.help = "the sender address of email notifications",
+	},
+	{
+		.name = "smtp.user",
+		.type = CONFIG_STRING,
+		.def = "",
+		.help = "the SMTP AUTH login (the password: opsicle notify "
+		    "smtp-password); empty: no AUTH",
+	},
+	{
+		.name = "smtp.starttls",
+		.type = CONFIG_CHOICE,
+		.def = "yes",
+		.choices = yes_no,
+		.help = "require STARTTLS on smtp:// (no sends mail and "
+		    "password in the clear)",
+	},
+	{
+		.name = "smtp.ca-file",
+		.type = CONFIG_STRING,
+		.def = "",
+		.help = "CA certificates (PEM) for the mail server; empty: "
+		    "the system's",
 	},
 };
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))

@@ -334,6 +334,23 @@ struct secret;
 	    "[o]")							\
 	X(PROTO_APPROVER_UNLINK, 278, "approver-unlink", PROTO_REQ,	\
 	    "service:s account:s", "service:s account:s")		\
+	/* notifications (i13-notify): kind webhook|slack|telegram|email; \
+	 * target the URL, chat or address (a Slack URL is secret);	\
+	 * events the names subscribed (none: all); secret a webhook	\
+	 * signing key "whsec_..." (none: generated, returned once) */	\
+	X(PROTO_NOTIFY_ADD, 264, "notify-add",				\
+	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
+	    "name:s kind:s target:t events:a? secret:t?",		\
+	    "name:s kind:s shown:t events:a secret:t?")		\
+	X(PROTO_NOTIFY_LIST, 265, "notify-list", PROTO_REQ, "", "[o]")	\
+	X(PROTO_NOTIFY_RM, 266, "notify-rm", PROTO_REQ, "name:s", "")	\
+	/* answered after the test notification's first attempt */	\
+	X(PROTO_NOTIFY_TEST, 267, "notify-test", PROTO_REQ, "name:s",	\
+	    "id:i webhook_id:s state:s attempts:i status:i? error:t?")	\
+	X(PROTO_NOTIFY_LOG, 268, "notify-log", PROTO_REQ, "limit:i?",	\
+	    "[o]")							\
+	X(PROTO_NOTIFY_SMTP_PASSWORD, 269, "notify-smtp-password",	\
+	    PROTO_REQ | PROTO_SECRET, "password:t", "")		\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

@@ -526,6 +526,49 @@ static const char m_totp[] =
 	" used INTEGER NOT NULL DEFAULT 0,"
 	" created INTEGER NOT NULL);";
 
+/*
+ * i13-notify: notification channels and the durable outbox. A channel's
+ * secrets (a webhook's signing key, a Slack URL: the URL is the
+ * credential) are sealed (seal.h, owner "notify/<uuid>"); "shown" is its
+ * target as listed (a Slack URL masked). An outbox row is one
+ * notification for one channel, its webhook_id fixed at creation (the
+ * same on every retry); "channel" keeps the name for the log after the
+ * channel is removed. notify_smtp holds the SMTP password, sealed.
+ */
+static const char m_notify[] =
+	"CREATE TABLE IF NOT EXISTS notify_channels ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK (kind IN"
+	"  ('webhook', 'slack', 'telegram', 'email')),"
+	" target TEXT,"			/* URL, chat or address; NULL: sealed */
+	" target_sealed BLOB,"		/* a Slack URL */
+	" shown TEXT NOT NULL,"
+	" events TEXT NOT NULL,"	/* comma list */
+	" secret BLOB,"			/* webhook signing key, sealed */
+	" owner TEXT NOT NULL UNIQUE,"	/* sealing owner id */
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" channel_id INTEGER REFERENCES notify_channels(id) ON DELETE SET NULL,"
+	" channel TEXT NOT NULL,"
+	" event TEXT NOT NULL,"
+	" payload TEXT NOT NULL,"
+	" webhook_id TEXT NOT NULL UNIQUE,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER NOT NULL,"
+	" give_up_at INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN"
+	"  ('pending', 'delivered', 'failed')),"
+	" last_error TEXT,"
+	" created INTEGER NOT NULL,"
+	" delivered INTEGER);"
+	"CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt);"
+	"CREATE TABLE IF NOT EXISTS notify_smtp ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" owner TEXT NOT NULL,"
+	" password BLOB NOT NULL);";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -545,6 +588,7 @@ static const struct migration migrations[] = {
 	{ .sql = m10 },
 	{ .sql = m_approvals, .before = migrate_job_states },
 	{ .sql = m_totp },
+	{ .sql = m_notify },
 };
 
 #define STORE_SCHEMA_LATEST \

@@ -33,6 +33,8 @@ struct server;
 struct ssh_engine;
 struct jobs;
 struct events;
+struct http;
+struct notify;
 struct unlock_fails;
 struct unlock_kdf;
 struct approvals;
@@ -56,6 +58,8 @@ struct ops_ctx {
 	struct ssh_engine	*ssh;		/* the one SSH engine (jobs.c) */
 	struct jobs		*jobs;		/* the runner (jobs.c) */
 	struct events		*events;	/* the event bus (events.c) */
+	struct http		*http;		/* libcurl multi (http.c) */
+	struct notify		*notify;	/* notifications (notify.c) */
 	struct approvals	*approvals;	/* approval.c: deadlines */
 	/* "daemon stop" asked main to stop (daemon_request_stop): main's
 	 * loop acts on it, giving running jobs stop_grace_ms. */

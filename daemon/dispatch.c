@@ -53,6 +53,10 @@ handler_fn	handle_approval_list, handle_approval_show, handle_approve,
 		handle_reject;
 /* events-client.c */
 handler_fn	handle_subscribe, handle_unsubscribe;
+/* handlers-notify.c */
+handler_fn	handle_notify_add, handle_notify_list, handle_notify_rm,
+		handle_notify_test, handle_notify_log,
+		handle_notify_smtp_password;
 /* handlers-automations.c */
 handler_fn	handle_automation_apply, handle_automation_list,
 		handle_automation_show, handle_automation_history,
@@ -106,6 +110,19 @@ static const struct dispatch_op ops[] = {
 	[PROTO_AUTOMATION_RUN] = { handle_automation_run, OPERATOR,
 	    STORE | TX, "automation.run" },
 	[PROTO_PUSH] = { handle_push, OPERATOR, STORE | TX, "push" },
+	/* notifications: channels bind destinations and secrets */
+	[PROTO_NOTIFY_ADD] = { handle_notify_add, ADMIN, STORE | TX,
+	    "notify.add" },
+	[PROTO_NOTIFY_LIST] = { handle_notify_list, VIEWER, STORE,
+	    "notify.list" },
+	[PROTO_NOTIFY_RM] = { handle_notify_rm, ADMIN, STORE | TX,
+	    "notify.rm" },
+	[PROTO_NOTIFY_TEST] = { handle_notify_test, OPERATOR,
+	    STORE | TX | DEFER, "notify.test" },
+	[PROTO_NOTIFY_LOG] = { handle_notify_log, VIEWER, STORE,
+	    "notify.log" },
+	[PROTO_NOTIFY_SMTP_PASSWORD] = { handle_notify_smtp_password, ADMIN,
+	    STORE | TX, "notify.smtp-password" },
 	[PROTO_PULL] = { handle_pull, OPERATOR, STORE | TX, "pull" },
 	[PROTO_JOB_LIST] = { handle_job_list, VIEWER, STORE, "job.list" },
 	[PROTO_JOB_SHOW] = { handle_job_show, VIEWER, STORE, "job.show" },

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http.h"
+#include "notify.h"
 #include "secret.h"
 #include "totp-user.h"
 #include "unlock.h"
@@ -189,6 +191,8 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	    (rc = evloop_timer_add(ctx->loop, 100, signal_timer, ctx, NULL,
 	    err)) != OPS_OK ||
 	    (rc = events_init(ctx, err)) != OPS_OK ||
+	    (rc = http_init(ctx, err)) != OPS_OK ||
+	    (rc = notify_init(ctx, err)) != OPS_OK ||
 	    (rc = events_sink_add(ctx, events_client_sink, NULL,
 	    err)) != OPS_OK ||
 	    (rc = jobs_init(ctx, err)) != OPS_OK)
@@ -218,6 +222,8 @@ serve_done(struct ops_ctx *ctx)
 	totp_user_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
+	notify_done(ctx);
+	http_done(ctx);
 	events_done(ctx);
 	evloop_free(ctx->loop);
 	ctx->loop = NULL;

@@ -29,6 +29,12 @@ extern const struct cmd_entry cmd_target_import_entry;
 extern const struct cmd_entry cmd_cred_add_entry;
 extern const struct cmd_entry cmd_cred_list_entry;
 extern const struct cmd_entry cmd_cred_rm_entry;
+extern const struct cmd_entry cmd_notify_add_entry;
+extern const struct cmd_entry cmd_notify_list_entry;
+extern const struct cmd_entry cmd_notify_rm_entry;
+extern const struct cmd_entry cmd_notify_test_entry;
+extern const struct cmd_entry cmd_notify_log_entry;
+extern const struct cmd_entry cmd_notify_smtp_entry;
 extern const struct cmd_entry cmd_audit_list_entry;
 extern const struct cmd_entry cmd_audit_verify_entry;
 extern const struct cmd_entry cmd_run_entry;
@@ -113,6 +119,12 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_automation_diff_entry,
 	&cmd_automation_export_entry,
 	&cmd_automation_rm_entry,
+	&cmd_notify_add_entry,
+	&cmd_notify_list_entry,
+	&cmd_notify_rm_entry,
+	&cmd_notify_test_entry,
+	&cmd_notify_log_entry,
+	&cmd_notify_smtp_entry,
 	&cmd_totp_enroll_entry,
 	&cmd_totp_confirm_entry,
 	&cmd_totp_status_entry,

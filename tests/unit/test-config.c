@@ -121,7 +121,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		skip_all("libsodium does not initialise");
-	plan(29);
+	plan(30);
 	t = config_options(&n);
 	man = slurp("man/opsicle.conf.5");
 	example = slurp("share/opsicle.conf");
@@ -226,6 +226,23 @@ main(void)
 	memset(longline, 'x', CONFIG_LINE_MAX + 63);
 	memcpy(longline, "forks = 1\n# ", 12);
 	longline[CONFIG_LINE_MAX + 63] = '\0';
+	{
+		struct ops_config	*c3 = NULL;
+		const char		*txt = "smtp.url = smtp://127.0.0.1:2525\n"
+					    "notify.ca-file = /etc/ssl/a.pem\n";
+		struct ops_err		 e3;
+
+		ok(config_parse(txt, strlen(txt), "t", &c3, &e3) == OPS_OK &&
+		    strcmp(config_str(c3, "smtp.url"),
+		    "smtp://127.0.0.1:2525") == 0 &&
+		    strcmp(config_str(c3, "notify.ca-file"),
+		    "/etc/ssl/a.pem") == 0 &&
+		    strcmp(config_str(c3, "smtp.starttls"), "yes") == 0 &&
+		    refused("smtp.url = smtp://a b\n", 1,
+		    "smtp.url needs printable characters without blanks"),
+		    "string keys: a URL and a path read back, a blank refused");
+		config_free(c3);
+	}
 	ok(refused("approval.adhoc-selector = tag:\n", 1,
 	    "approval.adhoc-selector: ") &&
 	    refused("approval.adhoc-selector = web[\n", 1,
