@@ -295,7 +295,9 @@ struct secret;
 	/* approvals (250-257): jobs awaiting approval (state		\
 	 * "pending", the default, or "all" or a decided state), one	\
 	 * with its parameters (secrets "***") and targets, and the	\
-	 * decisions; approve's code is a TOTP code (never logged) */	\
+	 * decisions; approve's code is a TOTP code (never logged);	\
+	 * channel "cli" (the default) or "console" names the socket	\
+	 * client the decision came through, for the audit */		\
 	X(PROTO_APPROVAL_LIST, 250, "approval-list", PROTO_REQ,		\
 	    "state:s?", "[o]")						\
 	X(PROTO_APPROVAL_SHOW, 251, "approval-show",			\
@@ -305,10 +307,10 @@ struct secret;
 	    "totp:b reason_required:b state:s decisions:l params:l "	\
 	    "targets:l")						\
 	X(PROTO_APPROVE, 252, "approve", PROTO_REQ | PROTO_SECRET,	\
-	    "job:i code:t? reason:t? override:b?",			\
+	    "job:i code:t? reason:t? override:b? channel:s?",		\
 	    "job:i state:s approvals:i required:i")			\
-	X(PROTO_REJECT, 253, "reject", PROTO_REQ, "job:i reason:t",	\
-	    "job:i state:s")						\
+	X(PROTO_REJECT, 253, "reject", PROTO_REQ,			\
+	    "job:i reason:t channel:s?", "job:i state:s")		\
 	/* TOTP step-up (258-263): enroll answers with the otpauth URI	\
 	 * (it holds the secret: the reply is never logged, and it is	\
 	 * the only time the secret leaves the daemon); confirm		\

@@ -173,15 +173,30 @@ handle_approval_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	return show_json(ctx, job, result, err);
 }
 
-static void
-actor_of(const struct client *c, struct approval_actor *who)
+/* The peer as an approver; its channel cli, or console when it says
+ * so (a label for the audit: who is the peer's uid either way). */
+static int
+actor_of(const struct client *c, const json_t *msg,
+    struct approval_actor *who, struct ops_err *err)
 {
+	const char	*ch = "cli";
+	int		 rc;
+
 	memset(who, 0, sizeof(*who));
 	who->uid = c->uid;
 	who->gid = c->gid;
 	who->actor = c->actor;
 	who->channel = APPROVAL_CH_CLI;
 	who->account = NULL;
+	if (proto_has(msg, "channel") && (rc = proto_get_str(msg, "channel",
+	    &ch, OPS_PROTO_MAX_NAME, err)) != OPS_OK)
+		return rc;
+	if (strcmp(ch, "console") == 0)
+		who->channel = APPROVAL_CH_CONSOLE;
+	else if (strcmp(ch, "cli") != 0)
+		return ops_err_set(err, OPS_E_INVAL, "channel %s: a socket "
+		    "client decides through cli or console", ch);
+	return OPS_OK;
 }
 
 /* The request's state now, for the reply. */
@@ -229,7 +244,10 @@ handle_approve(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "code") && (rc = proto_take_secret(msg, "code",
 	    64, &code, err)) != OPS_OK)
 		return rc;
-	actor_of(c, &who);
+	if ((rc = actor_of(c, msg, &who, err)) != OPS_OK) {
+		secret_free(code);
+		return rc;
+	}
 	if (code != NULL) {
 		codestr = xcalloc(1, secret_len(code) + 1);
 		memcpy(codestr, secret_data(code), secret_len(code));
@@ -265,7 +283,8 @@ handle_reject(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    (rc = proto_get_str(msg, "reason", &reason, STORE_REASON_MAX,
 	    err)) != OPS_OK)
 		return rc;
-	actor_of(c, &who);
+	if ((rc = actor_of(c, msg, &who, err)) != OPS_OK)
+		return rc;
 	if ((rc = approval_decide(ctx, job, &who, 0, reason, NULL, err)) !=
 	    OPS_OK)
 		return rc;

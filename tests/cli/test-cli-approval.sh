@@ -122,7 +122,7 @@ EOF
 }
 
 
-plan_tests 100
+plan_tests 103
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -289,6 +289,33 @@ run "$O" job show "$J4" --json
 py "j['state'] == 'expired' and all(r['state'] == 'cancelled' and 'approval expired' in r.get('error', '') and r.get('exit') is None for r in j['runs'])" "$out"
 ok $? "job show: its run ended cancelled (approval expired), with no exit status"
 
+# ---- the console's channel: a socket client saying so -----------------------
+run "$O" automation run only-a --detach
+J9=$(awaiting_id "$err")
+cat >"$W/console.py" <<'EOF'
+import os, socket, sys
+sys.path.insert(0, os.path.join(os.environ["OPS_SRCDIR"], "tests", "cli"))
+from opsproto import V, frame, read_frame
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.path.join(os.environ["OPSICLE_HOME"], "opsicled.sock"))
+s.sendall(frame({"v": V, "id": 1, "type": "hello", "client": "console"}))
+read_frame(s)
+s.sendall(frame({"v": V, "id": 2, "type": "reject", "job": int(sys.argv[1]),
+                 "reason": "seen in the console", "channel": sys.argv[2]}))
+r = read_frame(s)
+print(r["type"], r.get("result", {}).get("state", r.get("message")))
+EOF
+chmod 644 "$W/console.py"
+out=$(setpriv --reuid="$UA" --regid="$G" --clear-groups env \
+    OPSICLE_HOME="$H" OPS_SRCDIR="$OPS_SRCDIR" python3 "$W/console.py" \
+    "$J9" telegram 2>&1)
+like "$out" "^error channel telegram: a socket client decides through cli or console" \
+    "a socket client may not claim a chat channel"
+out=$(setpriv --reuid="$UA" --regid="$G" --clear-groups env \
+    OPSICLE_HOME="$H" OPS_SRCDIR="$OPS_SRCDIR" python3 "$W/console.py" \
+    "$J9" console 2>&1)
+is "$out" "ok rejected" "a reject through the console channel"
+
 # ---- restarts: an awaiting job survives; one overdue expires at start ------
 run "$O" automation run quick --detach
 J5=$(awaiting_id "$err")
@@ -387,6 +414,8 @@ like "$out" "approval.override job $J2 $UB\\([0-9]+\\) OVERRIDE by admin: four e
     "the override, loudly"
 like "$out" "approval.reject job $J3 $UA\\([0-9]+\\) channel=cli .*state=rejected reason=not today" \
     "the rejection"
+like "$out" "approval.reject job $J9 $UA\\([0-9]+\\) channel=console .*reason=seen in the console" \
+    "the console's reject names its channel"
 like "$out" "approval.expire job $J4 opsicled approval expired" "the expiry"
 like "$out" "approval.expire job $J5 opsicled approval expired" \
     "the expiry found at start"
