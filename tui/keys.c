@@ -83,14 +83,22 @@ static const struct key_binding key_table[] = {
 	    "applied" },
 	{ KC_AUTOMATIONS, KA_BACK, { TK_ESC }, "Esc",
 	    "up: from the file to the versions, from them to the list" },
+	{ KC_AUTOMATIONS, KA_RUN, { 'r' }, "r",
+	    "run the automation (its latest version) with a parameter form: "
+	    "a field per parameter and the targets; the daemon checks the "
+	    "values (dry run) first, then the Job screen shows the job" },
 
 	{ KC_FORM, KA_FIELD_NEXT, { TK_TAB, TK_FN(KEY_DOWN) }, "Tab, Down",
 	    "next field" },
 	{ KC_FORM, KA_FIELD_PREV, { TK_FN(KEY_BTAB), TK_FN(KEY_UP) },
 	    "S-Tab, Up", "previous field" },
 	{ KC_FORM, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
-	    "save" },
-	{ KC_FORM, KA_CANCEL, { TK_ESC }, "Esc", "cancel" },
+	    "save (a run form: check, then run)" },
+	{ KC_FORM, KA_TOGGLE, { ' ' }, "Space",
+	    "on a yes/no or choice field: its next value (Backspace: the "
+	    "default); elsewhere a space" },
+	{ KC_FORM, KA_CANCEL, { TK_ESC }, "Esc",
+	    "cancel (a secret typed is wiped)" },
 
 	{ KC_PROMPT, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
 	    "accept the filter or command" },

@@ -148,9 +148,11 @@ draw_bottom(struct tui *t, int y)
 	case PROMPT_NONE:
 		break;
 	}
+	if (t->form != NULL)
+		snprintf(line, sizeof(line), "Enter %s  Tab next field  Esc "
+		    "cancel", t->form->submit);
 	frame_put(y, 0, COLS, theme_attr(TH_HINT), 1, t->form != NULL ?
-	    "Enter save  Tab next field  Esc cancel" :
-	    t->screens[t->cur]->hints);
+	    line : t->screens[t->cur]->hints);
 }
 
 static void

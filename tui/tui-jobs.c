@@ -700,6 +700,15 @@ jobs_history_add(struct tui *t, const char *cmd)
 	t->hist[t->nhist++] = dup;
 }
 
+void
+jobs_show_new(struct tui *t, long long id)
+{
+	(void)job_get(t, id, 1);
+	jobs_open(t, id);
+	(void)tui_switch(t, "Job");
+	t->dirty = 1;
+}
+
 static void
 run_done(struct tui *t, int rc, const json_t *result, const char *message,
     void *arg)
@@ -717,10 +726,7 @@ run_done(struct tui *t, int rc, const json_t *result, const char *message,
 	    json_array_size(json_object_get(result, "targets")),
 	    json_array_size(json_object_get(result, "targets")) == 1 ? "" :
 	    "s");
-	(void)job_get(t, id, 1);
-	jobs_open(t, id);
-	(void)tui_switch(t, "Job");
-	t->dirty = 1;
+	jobs_show_new(t, id);
 }
 
 void
@@ -782,9 +788,7 @@ rerun_done(struct tui *t, int rc, const json_t *result, const char *message,
 	id = jint(result, "job", 0);
 	tui_message(t, 0, "job %lld reruns job %lld", id,
 	    jint(result, "rerun_of", 0));
-	(void)job_get(t, id, 1);
-	jobs_open(t, id);
-	(void)tui_switch(t, "Job");
+	jobs_show_new(t, id);
 }
 
 void
