@@ -138,6 +138,42 @@ struct automation {
 	char			*notify;
 };
 
+/*
+ * An approval policy (core/automation-approval.c): an automation's
+ * "approval:" block, or the ad hoc policy of opsicle.conf (approval.*).
+ * required approvals by distinct eligible approvers; approvers are
+ * entries "NAME" or "UID" (a user), "@GROUP", "role:ROLE" (none: any
+ * holder of the approver role); expires_ms the time the request stays
+ * open; totp: each approval needs the approver's TOTP code; a reason is
+ * required for every decision or optional.
+ */
+#define AUTO_APPROVAL_REQUIRED_MAX	16
+#define AUTO_APPROVERS_MAX		64
+#define AUTO_APPROVAL_EXPIRES_MIN	1000LL			/* 1 s */
+#define AUTO_APPROVAL_EXPIRES_MAX	(7LL * 24 * 3600 * 1000) /* 7 d */
+#define AUTO_APPROVAL_EXPIRES_DEF	(24LL * 3600 * 1000)	/* 1 d */
+
+struct auto_approval {
+	int		 required;	/* 1..AUTO_APPROVAL_REQUIRED_MAX */
+	char		**approvers;
+	size_t		 napprovers;
+	long long	 expires_ms;
+	int		 totp;
+	int		 reason_required;
+};
+
+void	automation_approval_free(struct auto_approval *p);
+/* OPS_E_INVAL naming the entry unless it is NAME, UID, @GROUP or
+ * role:ROLE (viewer, operator, approver, admin). */
+int	automation_approver_check(const char *entry, struct ops_err *err);
+/* The policy as compact JSON text ({"required":N,"approvers":[...],
+ * "expires_ms":N,"totp":B,"reason":"required"|"optional"}), caller
+ * frees; NULL when out of memory. */
+char	*automation_approval_json(const struct auto_approval *p);
+/* The inverse (a stored snapshot); OPS_E_CORRUPT when it is not one. */
+int	automation_approval_from_json(const char *text,
+	    struct auto_approval **out, struct ops_err *err);
+
 const char	*automation_param_type_name(enum auto_param_type t);
 const char	*automation_step_kind_name(enum auto_step_kind k);
 

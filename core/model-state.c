@@ -19,6 +19,9 @@ static const char *const job_states[] = {
 	[JOB_STATE_FAILED] = "failed",
 	[JOB_STATE_CANCELLED] = "cancelled",
 	[JOB_STATE_INTERRUPTED] = "interrupted",
+	[JOB_STATE_AWAITING_APPROVAL] = "awaiting-approval",
+	[JOB_STATE_REJECTED] = "rejected",
+	[JOB_STATE_EXPIRED] = "expired",
 };
 
 static const char *const run_states[] = {
@@ -119,7 +122,14 @@ run_state_parse(const char *s, enum run_state *out)
 int
 job_state_is_final(enum job_state s)
 {
-	return s != JOB_STATE_QUEUED && s != JOB_STATE_RUNNING;
+	return s != JOB_STATE_QUEUED && s != JOB_STATE_RUNNING &&
+	    s != JOB_STATE_AWAITING_APPROVAL;
+}
+
+int
+job_state_is_unapproved(enum job_state s)
+{
+	return s == JOB_STATE_REJECTED || s == JOB_STATE_EXPIRED;
 }
 
 int

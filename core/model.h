@@ -28,7 +28,13 @@ enum job_state {
 	JOB_STATE_FAILED,
 	JOB_STATE_CANCELLED,
 	JOB_STATE_INTERRUPTED,	/* the daemon stopped under it */
+	/* approvals (daemon/approval.h): stored waiting for approvers,
+	 * never started (not final); refused by one; not approved in time */
+	JOB_STATE_AWAITING_APPROVAL,	/* "awaiting-approval" */
+	JOB_STATE_REJECTED,		/* "rejected" */
+	JOB_STATE_EXPIRED,		/* "expired" */
 };
+#define JOB_STATE_LAST	JOB_STATE_EXPIRED
 
 enum run_state {
 	RUN_STATE_QUEUED = 1,
@@ -46,7 +52,8 @@ int		 job_state_parse(const char *s, enum job_state *out);
 const char	*run_state_name(enum run_state s);
 int		 run_state_parse(const char *s, enum run_state *out);
 
-/* Final: neither queued nor running; nothing will change it again. */
+/* Final: neither queued, running nor awaiting approval; nothing will
+ * change it again. */
 int		 job_state_is_final(enum job_state s);
 int		 run_state_is_final(enum run_state s);
 /*
@@ -56,6 +63,9 @@ int		 run_state_is_final(enum run_state s);
  */
 int		 job_state_name_is_final(const char *name);
 int		 run_state_name_is_final(const char *name);
+/* 1 for the states a job ends without ever running because of its
+ * approval (rejected, expired). */
+int		 job_state_is_unapproved(enum job_state s);
 /* Ended with a result that says something about the target: ok, failed,
  * timeout or error (cancelled and interrupted runs say nothing). */
 int		 run_state_has_result(enum run_state s);

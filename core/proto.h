@@ -91,7 +91,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	12
+#define OPS_PROTO_VERSION	13
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -213,7 +213,7 @@ struct secret;
 	    "forks:i? group:b? follow:b? stdin:t? hosts:a? cred:s? "	\
 	    "accept_new_hostkey:b? output_cap:i? connect_timeout:i? "	\
 	    "become:s? become_cred:s?",					\
-	    "job:i targets:l")						\
+	    "job:i targets:l approval:o?")				\
 	X(PROTO_JOB_LIST, 213, "job-list", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "limit:i? state:s?", "[o]")					\
 	X(PROTO_JOB_SHOW, 214, "job-show", PROTO_REQ | PROTO_SECRET_REPLY, \
@@ -222,7 +222,7 @@ struct secret;
 	    "forks:i? created:i started:i? finished:i? total:i ok:i "	\
 	    "failed:i runs:l output_cap:i? connect_timeout:i? "	\
 	    "become:s? become_cred:s? automation:s? version:i? "	\
-	    "params:l? batches:i?")					\
+	    "params:l? batches:i? approval:o?")				\
 	/* see "Logs" above */						\
 	X(PROTO_JOB_LOGS, 215, "job-logs", PROTO_REQ | PROTO_SECRET_REPLY, \
 	    "job:i follow:b? target:s?", "job:i state:s")		\
@@ -273,14 +273,16 @@ struct secret;
 	/* automation run (232-239): the latest version of name on the	\
 	 * selectors (default: its targets); params are "NAME=VALUE"	\
 	 * strings (secrets among them: the body is never logged);	\
-	 * dry_run answers with the plan and starts nothing */		\
+	 * dry_run answers with the plan and starts nothing; a job that	\
+	 * needs approval answers with approval {required, approvers,	\
+	 * expires, totp} (run too; job show while it is awaited) */		\
 	X(PROTO_AUTOMATION_RUN, 232, "automation-run",			\
 	    PROTO_REQ | PROTO_SECRET | PROTO_SECRET_REPLY,		\
 	    "name:s selectors:a? exclude:a? params:l? dry_run:b? "	\
 	    "forks:i? follow:b? group:b? timeout:i? output_cap:i? "	\
 	    "connect_timeout:i?",					\
 	    "job:i? targets:l automation:s version:i dry_run:b? "	\
-	    "batches:l? steps:l? params:l?")				\
+	    "batches:l? steps:l? params:l? approval:o?")		\
 	/* push and pull: the client opens local (push: the file, pull:	\
 	 * the directory) and passes it with the frame (SCM_RIGHTS); the	\
 	 * string is only its name for messages */			\
@@ -290,6 +292,23 @@ struct secret;
 	X(PROTO_PULL, 241, "pull", PROTO_REQ,				\
 	    "selectors:a exclude:a? local:t remote:t timeout:i? "	\
 	    "forks:i? follow:b?", "job:i targets:l")			\
+	/* approvals (250-257): jobs awaiting approval (state		\
+	 * "pending", the default, or "all" or a decided state), one	\
+	 * with its parameters (secrets "***") and targets, and the	\
+	 * decisions; approve's code is a TOTP code (never logged) */	\
+	X(PROTO_APPROVAL_LIST, 250, "approval-list", PROTO_REQ,		\
+	    "state:s?", "[o]")						\
+	X(PROTO_APPROVAL_SHOW, 251, "approval-show",			\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i",			\
+	    "job:i automation:s? version:i? command:t requested_by:s "	\
+	    "created:i expires:i required:i approvals:i approvers:l "	\
+	    "totp:b reason_required:b state:s decisions:l params:l "	\
+	    "targets:l")						\
+	X(PROTO_APPROVE, 252, "approve", PROTO_REQ | PROTO_SECRET,	\
+	    "job:i code:t? reason:t? override:b?",			\
+	    "job:i state:s approvals:i required:i")			\
+	X(PROTO_REJECT, 253, "reject", PROTO_REQ, "job:i reason:t",	\
+	    "job:i state:s")						\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\
@@ -319,7 +338,13 @@ struct secret;
 	/* an automation job's step (step from 1) started or ended on	\
 	 * a target: queued running ok failed skipped */		\
 	X(PROTO_STEP_STATE, 404, "step-state", PROTO_F_EVENT,		\
-	    "job:i target:s step:i name:s state:s exit:i? error:t?", NULL)
+	    "job:i target:s step:i name:s state:s exit:i? error:t?", NULL) \
+	/* a job's approval: requested, approved (a decision, more	\
+	 * needed), granted (released to the queue), rejected,	\
+	 * expired or overridden; channel cli console telegram ... */	\
+	X(PROTO_APPROVAL_STATE, 405, "approval-state", PROTO_F_EVENT,	\
+	    "job:i state:s approvals:i? required:i? actor:s? "		\
+	    "channel:s? reason:t?", NULL)
 
 #define PROTO_ENUM_VALUE(e, n, name, flags, fields, reply)	e = n,
 enum proto_type {

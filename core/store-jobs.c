@@ -56,7 +56,8 @@ static const char sql_job_state[] =
 	"UPDATE jobs SET state = ?2,"
 	" started = CASE WHEN ?2 = 'running' AND started IS NULL THEN ?3"
 	"  ELSE started END,"
-	" finished = CASE WHEN ?2 IN ('queued', 'running') THEN finished"
+	" finished = CASE WHEN ?2 IN ('queued', 'running',"
+	"  'awaiting-approval') THEN finished"
 	"  ELSE ?3 END WHERE id = ?1";
 static const char sql_job_delete[] = "DELETE FROM jobs WHERE id = ?1";
 static const char sql_run_list[] = RUN_COLS " WHERE job_id = ?1 ORDER BY id";
@@ -91,13 +92,16 @@ static const char sql_err_count[] =
 	" stderr_truncated = stderr_truncated OR ?4 WHERE id = ?1";
 static const char sql_runs_interrupt[] =
 	"UPDATE runs SET state = 'interrupted', finished = ?1"
-	" WHERE state IN ('queued', 'running')";
+	" WHERE state IN ('queued', 'running') AND job_id NOT IN"
+	" (SELECT id FROM jobs WHERE state = 'awaiting-approval')";
 /* Runs of jobs left running, and runs a job that ended left behind (a
- * finish that failed): only a queued job's runs wait to start. */
+ * finish that failed): only a queued job's runs, and those of a job
+ * awaiting approval, wait to start. */
 static const char sql_recover_runs[] =
 	"UPDATE runs SET state = 'interrupted', finished = ?1"
 	" WHERE state IN ('queued', 'running') AND job_id IN"
-	" (SELECT id FROM jobs WHERE state <> 'queued')";
+	" (SELECT id FROM jobs WHERE state NOT IN ('queued',"
+	" 'awaiting-approval'))";
 static const char sql_recover_jobs[] =
 	"UPDATE jobs SET state = 'interrupted', finished = ?1"
 	" WHERE state = 'running'";
@@ -369,7 +373,7 @@ store_job_list(struct store *st, const struct store_job_filter *f,
 	out->v = NULL;
 	out->n = 0;
 	if (f != NULL && f->state != 0 &&
-	    (f->state < STORE_JOB_QUEUED || f->state > STORE_JOB_INTERRUPTED))
+	    (f->state < STORE_JOB_QUEUED || f->state > JOB_STATE_LAST))
 		return ops_err_set(err, OPS_E_INVAL, "job state %d unknown",
 		    (int)f->state);
 	if ((rc = store_stmt(st, f != NULL && f->state != 0 ?
@@ -413,7 +417,7 @@ store_job_set_state(struct store *st, int64_t id, enum store_job_state state,
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc;
 
-	if (state < STORE_JOB_QUEUED || state > STORE_JOB_INTERRUPTED)
+	if (state < STORE_JOB_QUEUED || state > JOB_STATE_LAST)
 		return ops_err_set(err, OPS_E_INVAL, "job state %d unknown",
 		    (int)state);
 	if ((rc = store_tx_enter(st, err)) != OPS_OK)

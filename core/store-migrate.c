@@ -404,6 +404,98 @@ static const char m10[] =
 	" error TEXT,"
 	" PRIMARY KEY (run_id, idx)) WITHOUT ROWID;";
 
+/*
+ * i13-approve: approvals. A job that needs approval is stored
+ * 'awaiting-approval' and ends 'rejected' or 'expired' when it is not
+ * approved; the step in C widens the jobs.state CHECK to these (the
+ * rows on disk do not change, so the table is not rebuilt: a rebuild
+ * would cascade through the tables that reference jobs). approvals
+ * holds one request per job (the policy as it was when the job was
+ * asked for, the requester's uid, the deadline), approval_decisions
+ * every decision with who, through which channel and why.
+ */
+static const char m_approvals[] =
+	"CREATE TABLE IF NOT EXISTS approvals ("
+	" job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
+	" policy TEXT NOT NULL,"
+	" required INTEGER NOT NULL CHECK (required BETWEEN 1 AND 16),"
+	" requester_uid INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'granted',"
+	"  'rejected', 'expired', 'overridden', 'cancelled')),"
+	" decided INTEGER);"
+	"CREATE INDEX IF NOT EXISTS approvals_state ON approvals(state,"
+	" expires);"
+	"CREATE TABLE IF NOT EXISTS approval_decisions ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL REFERENCES approvals(job_id)"
+	"  ON DELETE CASCADE,"
+	" actor_uid INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" channel TEXT NOT NULL,"
+	" account TEXT,"
+	" decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject',"
+	"  'override')),"
+	" reason TEXT,"
+	" ts INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS approval_decisions_job ON"
+	" approval_decisions(job_id, id);";
+
+static const char sql_jobs_has_awaiting[] =
+	"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND"
+	" name = 'jobs' AND sql LIKE '%awaiting-approval%'";
+
+/*
+ * The documented way to change a constraint that no stored row breaks
+ * (SQLite's ALTER TABLE page, "other kinds of table schema changes"):
+ * rewrite the table's CREATE text and bump schema_version, inside the
+ * migration's transaction. Defensive mode forbids it, so it is lifted
+ * for these statements only.
+ */
+static int
+migrate_job_states(struct store *st, struct ops_err *err)
+{
+	static const char widen[] =
+	    "PRAGMA writable_schema=ON;"
+	    "UPDATE sqlite_schema SET sql = replace(sql,"
+	    " '''interrupted'')', '''interrupted'', ''awaiting-approval'',"
+	    " ''rejected'', ''expired'')')"
+	    " WHERE type = 'table' AND name = 'jobs';"
+	    "PRAGMA writable_schema=OFF;";
+	char	sql[64];
+	int	rc, have = 0, ver = 0;
+
+	if ((rc = store_pragma_int(st, sql_jobs_has_awaiting, &have,
+	    err)) != OPS_OK)
+		return rc;
+	if (have)
+		return OPS_OK;
+	if ((rc = store_pragma_int(st, "PRAGMA schema_version", &ver,
+	    err)) != OPS_OK)
+		return rc;
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 0, NULL);
+	rc = sqlite3_exec(st->db, widen, NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		/* Integer constants only: PRAGMA values cannot be bound. */
+		snprintf(sql, sizeof(sql), "PRAGMA schema_version=%d",
+		    ver + 1);
+		rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (rc != SQLITE_OK)
+		return store_dberr(st, rc, err, "add the approval job states "
+		    "to %s", st->path);
+	if ((rc = store_pragma_int(st, sql_jobs_has_awaiting, &have,
+	    err)) != OPS_OK)
+		return rc;
+	if (!have)
+		return ops_err_set(err, OPS_E_CORRUPT, "add the approval job "
+		    "states to %s: the jobs table is not as expected",
+		    st->path);
+	return OPS_OK;
+}
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -421,6 +513,7 @@ static const struct migration migrations[] = {
 	{ .sql = m8, .before = migrate_agent_socket },
 	{ .sql = m9, .before = migrate_autodoc },
 	{ .sql = m10 },
+	{ .sql = m_approvals, .before = migrate_job_states },
 };
 
 #define STORE_SCHEMA_LATEST \

@@ -532,6 +532,9 @@ int	store_automation_hash(const unsigned char *doc, size_t doc_len,
 #define STORE_JOB_FAILED	JOB_STATE_FAILED
 #define STORE_JOB_CANCELLED	JOB_STATE_CANCELLED
 #define STORE_JOB_INTERRUPTED	JOB_STATE_INTERRUPTED
+#define STORE_JOB_AWAITING	JOB_STATE_AWAITING_APPROVAL
+#define STORE_JOB_REJECTED	JOB_STATE_REJECTED
+#define STORE_JOB_EXPIRED	JOB_STATE_EXPIRED
 #define store_run_state		run_state
 #define STORE_RUN_QUEUED	RUN_STATE_QUEUED
 #define STORE_RUN_RUNNING	RUN_STATE_RUNNING
@@ -843,5 +846,82 @@ int	store_audit_verify(struct store *st, int64_t *first_broken,
 int	store_audit_head(struct store *st, struct store_audit_head *head,
 	    struct ops_err *err);
 void	store_audit_list_free(struct store_audit_list *l);
+
+/* ---- store-approvals.c ----------------------------------------------- */
+
+/*
+ * Approval requests (one per job that needs approval) and their
+ * decisions. state: "pending" (the job is awaiting approval), then
+ * exactly once "granted", "rejected", "expired", "overridden" or
+ * "cancelled" (store_approval_set_state refuses a request that is no
+ * longer pending with OPS_E_INVAL). policy is the policy's JSON text as
+ * it was when the job was asked for. Times are ms since the epoch.
+ * approvals counts the distinct uids that approved.
+ */
+#define STORE_APPROVERS_MAX	16	/* approvals a request may need */
+#define STORE_REASON_MAX	1024	/* bytes in a decision's reason */
+
+struct store_approval {
+	int64_t		 job;
+	char		*policy;
+	int		 required;
+	int64_t		 requester_uid;
+	int64_t		 created;	/* add: 0 means now */
+	int64_t		 expires;
+	char		*state;		/* read only */
+	int64_t		 decided;	/* 0: pending */
+	int		 approvals;	/* read only */
+};
+
+struct store_approval_list {
+	struct store_approval	*v;
+	size_t			 n;
+};
+
+struct store_approval_decision {
+	int64_t		 id;
+	int64_t		 actor_uid;
+	char		*actor;		/* "name(uid)" */
+	char		*channel;	/* "cli", "console", "telegram", ... */
+	char		*account;	/* chat account, or NULL */
+	char		*decision;	/* "approve", "reject", "override" */
+	char		*reason;	/* or NULL */
+	int64_t		 ts;
+};
+
+struct store_approval_decision_list {
+	struct store_approval_decision	*v;
+	size_t				 n;
+};
+
+/* Add the pending request of job (a's policy, required, requester_uid,
+ * created, expires). */
+int	store_approval_add(struct store *st, int64_t job,
+	    const struct store_approval *a, struct ops_err *err);
+/* OPS_E_NOTFOUND when job has none; *out freed with _done. */
+int	store_approval_get(struct store *st, int64_t job,
+	    struct store_approval *out, struct ops_err *err);
+void	store_approval_done(struct store_approval *a);
+/* Requests in state (NULL: all), oldest job first. */
+int	store_approval_list(struct store *st, const char *state,
+	    struct store_approval_list *out, struct ops_err *err);
+void	store_approval_list_free(struct store_approval_list *l);
+/* Pending to state (never back to pending). */
+int	store_approval_set_state(struct store *st, int64_t job,
+	    const char *state, struct ops_err *err);
+/* Record a decision (the strings are borrowed; its time is now). */
+int	store_approval_decision_add(struct store *st, int64_t job,
+	    const struct store_approval_decision *d, struct ops_err *err);
+int	store_approval_decisions(struct store *st, int64_t job,
+	    struct store_approval_decision_list *out, struct ops_err *err);
+void	store_approval_decision_list_free(
+	    struct store_approval_decision_list *l);
+/* The earliest deadline of a pending request, 0 when none. */
+int	store_approval_next_expiry(struct store *st, int64_t *when,
+	    struct ops_err *err);
+/* Jobs whose pending request's deadline is at or before now (caller
+ * frees *jobs). */
+int	store_approval_overdue(struct store *st, int64_t now, int64_t **jobs,
+	    size_t *n, struct ops_err *err);
 
 #endif

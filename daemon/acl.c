@@ -85,6 +85,17 @@ acl_list_matches(const char *list, uid_t uid, gid_t gid, const char *user)
 	return 0;
 }
 
+int
+acl_names(const char *item, uid_t uid, gid_t gid)
+{
+	struct passwd	 pw, *pwp = NULL;
+	char		 buf[4096];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+		return acl_item_matches(item, uid, gid, NULL);
+	return acl_item_matches(item, uid, gid, pw.pw_name);
+}
+
 enum cmd_role
 acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid)
 {

@@ -71,6 +71,20 @@ auto_check_download(const struct automation *a, const struct client *c,
 
 /* ---- job show ---------------------------------------------------------- */
 
+json_t *
+auto_params_json(const struct store_job_param_list *pl)
+{
+	json_t	*params = json_array();
+	size_t	 i;
+
+	for (i = 0; params != NULL && i < pl->n; i++)
+		json_array_append_new(params, json_pack("{s:s, s:s, s:b}",
+		    "name", pl->v[i].name, "value", pl->v[i].secret ? MASKED :
+		    pl->v[i].value != NULL ? pl->v[i].value : "", "secret",
+		    pl->v[i].secret));
+	return params;
+}
+
 int
 auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
     const struct store_run_list *rl, json_t *o, struct ops_err *err)
@@ -79,7 +93,7 @@ auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
 	struct store_run_step_list	 sl = { NULL, 0 };
 	struct store_job_param_list	 pl = { NULL, 0 };
 	json_t				*runs = json_object_get(o, "runs");
-	json_t				*params, *steps, *r;
+	json_t				*steps, *r;
 	size_t				 i, k;
 	int				 rc, nb = 0;
 
@@ -90,13 +104,7 @@ auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
 	    (rc = store_job_params_get(ctx->store, j->id, 0, &pl,
 	    err)) != OPS_OK)
 		goto out;
-	params = json_array();
-	for (i = 0; i < pl.n; i++)
-		json_array_append_new(params, json_pack("{s:s, s:s, s:b}",
-		    "name", pl.v[i].name, "value", pl.v[i].secret ? MASKED :
-		    pl.v[i].value != NULL ? pl.v[i].value : "", "secret",
-		    pl.v[i].secret));
-	json_object_set_new(o, "params", params);
+	json_object_set_new(o, "params", auto_params_json(&pl));
 	if (j->automation != NULL)
 		json_object_set_new(o, "automation", json_string(
 		    j->automation));
@@ -201,6 +209,8 @@ auto_job_rerun(struct ops_ctx *ctx, struct client *c,
 	s.ntargets = n;
 	s.rerun_of = j->id;
 	s.automation = &plan;
+	s.requester_uid = c->uid;
+	s.requester_gid = c->gid;
 	rc = runner_submit(ctx, &s, c->actor, id, err);
 out:
 	free(specs);

@@ -35,6 +35,7 @@ struct jobs;
 struct events;
 struct unlock_fails;
 struct unlock_kdf;
+struct approvals;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -54,6 +55,7 @@ struct ops_ctx {
 	struct ssh_engine	*ssh;		/* the one SSH engine (jobs.c) */
 	struct jobs		*jobs;		/* the runner (jobs.c) */
 	struct events		*events;	/* the event bus (events.c) */
+	struct approvals	*approvals;	/* approval.c: deadlines */
 	/* "daemon stop" asked main to stop (daemon_request_stop): main's
 	 * loop acts on it, giving running jobs stop_grace_ms. */
 	int			 stop_requested;
@@ -242,6 +244,9 @@ void	client_defer_error(struct client_defer *d, int code,
 /* acl.c */
 enum cmd_role	acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid);
 int		acl_allows(enum cmd_role have, enum cmd_role need);
+/* 1 when item ("name", "uid" or "@group", as in the role.* lists)
+ * names the peer uid/gid (approval.c: a policy's approvers). */
+int		acl_names(const char *item, uid_t uid, gid_t gid);
 /* OPS_OK for admin, else OPS_E_PERM "permission denied: <fmt...> needs
  * role admin; <actor> has role <have>" (binding a credential to a
  * destination; opsicled(8), "Credentials and roles"). */
@@ -460,6 +465,8 @@ enum ops_event_kind {
 	OPS_EV_JOB_OUTPUT,	/* a piece of a run's live output */
 	OPS_EV_TARGET_STATUS,	/* a run's result says how a target is */
 	OPS_EV_STEP_STATE,	/* an automation step started or ended */
+	OPS_EV_APPROVAL_STATE,	/* a job's approval was requested or
+				 * decided (daemon/approval.h) */
 };
 struct ops_event {
 	enum ops_event_kind	 kind;
@@ -500,6 +507,15 @@ struct ops_event {
 			int			 exit_status; /* -1: none */
 			const char		*error;	/* or NULL */
 		}		 step;
+		struct {
+			/* requested approved granted rejected expired
+			 * overridden (core/proto.h approval-state) */
+			const char		*state;
+			int			 approvals, required;
+			const char		*actor;	  /* or NULL */
+			const char		*channel; /* or NULL */
+			const char		*reason;  /* or NULL */
+		}		 approval;
 	}			 u;
 };
 #define EVENTS_MAX_SINKS	8
@@ -531,6 +547,7 @@ int	events_job_final(enum store_job_state state);
 #define EV_RUN_STATE		0x4
 #define EV_TARGET_STATUS	0x8
 #define EV_STEP_STATE		0x10
+#define EV_APPROVAL_STATE	0x20
 events_sink_fn	events_client_sink;
 /* Attach c to job's job-output, job-state, run-state and step-state
  * streams, and to no other job's ("run" with follow). */
@@ -620,6 +637,11 @@ struct job_spec {
 	 * parameter values and steps; command is then the job's label.
 	 * NULL for an ad hoc command or script. */
 	const struct job_auto_plan *automation;
+	/* who asked (approvals: the requester never approves its own
+	 * job); runner_submit stores the job awaiting approval when a
+	 * policy covers it (daemon/approval.h) */
+	uid_t			 requester_uid;
+	gid_t			 requester_gid;
 };
 struct automation;
 struct store_param_spec;
@@ -669,6 +691,10 @@ int	auto_check_download(const struct automation *a,
 	    const struct client *c, struct ops_err *err);
 /* Add the automation, version, parameters (secrets "***"), and per run
  * its batch, skipped flag and steps, to the job object o. */
+/* A job's parameter values as job show gives them, [{name, value,
+ * secret}] with every secret's value "***" (approval show too). */
+struct store_job_param_list;
+json_t	*auto_params_json(const struct store_job_param_list *pl);
 int	auto_job_show(struct ops_ctx *ctx, const struct store_job *j,
 	    const struct store_run_list *rl, json_t *o, struct ops_err *err);
 /* Rerun automation job j (1 when it is one; 0: an ad hoc job) on the

@@ -17,6 +17,7 @@
 #define ADMIN		CMD_ROLE_ADMIN
 #define OPERATOR	CMD_ROLE_OPERATOR
 #define VIEWER		CMD_ROLE_VIEWER
+#define APPROVER	CMD_ROLE_APPROVER
 #define STORE		OP_STORE
 #define TX		OP_TX
 #define SELF		OP_SELF_AUDIT
@@ -47,6 +48,9 @@ handler_fn	handle_push, handle_pull;
 handler_fn	handle_daemon_status, handle_daemon_stop;
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
+/* handlers-approval.c */
+handler_fn	handle_approval_list, handle_approval_show, handle_approve,
+		handle_reject;
 /* events-client.c */
 handler_fn	handle_subscribe, handle_unsubscribe;
 /* handlers-automations.c */
@@ -123,6 +127,19 @@ static const struct dispatch_op ops[] = {
 	    STORE, "automation.export" },
 	[PROTO_AUTOMATION_RM] = { handle_automation_rm, OPERATOR,
 	    STORE | TX, "automation.rm" },
+
+	/* approvals: approve and reject decide in their own transaction
+	 * (approval.c) and audit every decision and refusal with its
+	 * channel; who may decide is checked there too (the approver
+	 * role, the policy's approvers, never the requester) */
+	[PROTO_APPROVAL_LIST] = { handle_approval_list, VIEWER, STORE,
+	    "approval.list" },
+	[PROTO_APPROVAL_SHOW] = { handle_approval_show, VIEWER, STORE,
+	    "approval.show" },
+	[PROTO_APPROVE] = { handle_approve, APPROVER, STORE | SELF,
+	    "approve" },
+	[PROTO_REJECT] = { handle_reject, APPROVER, STORE | SELF,
+	    "reject" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

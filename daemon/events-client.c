@@ -32,6 +32,7 @@ static const struct {
 	{ "run-state", EV_RUN_STATE },
 	{ "target-status", EV_TARGET_STATUS },
 	{ "step-state", EV_STEP_STATE },
+	{ "approval-state", EV_APPROVAL_STATE },
 };
 #define NSTREAMS	(sizeof(streams) / sizeof(streams[0]))
 
@@ -49,6 +50,8 @@ stream_bit(enum ops_event_kind kind)
 		return EV_TARGET_STATUS;
 	case OPS_EV_STEP_STATE:
 		return EV_STEP_STATE;
+	case OPS_EV_APPROVAL_STATE:
+		return EV_APPROVAL_STATE;
 	}
 	return 0;
 }
@@ -169,6 +172,27 @@ event_json(const struct ops_event *ev)
 			(void)proto_add_str(m, "error", ev->u.step.error,
 			    NULL);
 		break;
+	case OPS_EV_APPROVAL_STATE:
+		if ((m = proto_msg_new(PROTO_APPROVAL_STATE, 0)) == NULL)
+			return NULL;
+		(void)proto_add_int(m, "job", ev->job, NULL);
+		rc = proto_add_str(m, "state", ev->u.approval.state, NULL);
+		if (ev->u.approval.required > 0) {
+			(void)proto_add_int(m, "approvals",
+			    ev->u.approval.approvals, NULL);
+			(void)proto_add_int(m, "required",
+			    ev->u.approval.required, NULL);
+		}
+		if (ev->u.approval.actor != NULL)
+			(void)proto_add_str(m, "actor", ev->u.approval.actor,
+			    NULL);
+		if (ev->u.approval.channel != NULL)
+			(void)proto_add_str(m, "channel",
+			    ev->u.approval.channel, NULL);
+		if (ev->u.approval.reason != NULL)
+			(void)proto_add_str(m, "reason",
+			    ev->u.approval.reason, NULL);
+		break;
 	}
 	if (rc != OPS_OK) {
 		json_decref(m);
@@ -242,7 +266,7 @@ void
 events_client_follow(struct client *c, int64_t job)
 {
 	c->ev_streams = EV_JOB_OUTPUT | EV_JOB_STATE | EV_RUN_STATE |
-	    EV_STEP_STATE;
+	    EV_STEP_STATE | EV_APPROVAL_STATE;
 	c->ev_job = job;
 }
 
@@ -265,7 +289,7 @@ parse_streams(const json_t *msg, unsigned *bits, struct ops_err *err)
 		if (k == NSTREAMS) {
 			rc = ops_err_set(err, OPS_E_PROTO, "subscribe: unknown "
 			    "stream %s (job-output, job-state, run-state, "
-			    "target-status, step-state)", names[i]);
+			    "target-status, step-state, approval-state)", names[i]);
 			free(names);
 			return rc;
 		}

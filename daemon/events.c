@@ -81,5 +81,5 @@ events_post(struct ops_ctx *ctx, const struct ops_event *e)
 int
 events_job_final(enum store_job_state state)
 {
-	return state != STORE_JOB_QUEUED && state != STORE_JOB_RUNNING;
+	return job_state_is_final(state);
 }

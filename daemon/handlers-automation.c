@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "automation.h"
+#include "approval.h"
 #include "daemon.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -237,7 +238,7 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	size_t				 n = 0, nspecs = 0, i;
 	int64_t				 id;
 	int				 rc, dry = 0, follow = 0;
-	json_t				*t = NULL, *plan_o;
+	json_t				*t = NULL, *plan_o, *ap;
 
 	memset(&s, 0, sizeof(s));
 	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
@@ -311,6 +312,8 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.timeout_ms = (int)timeout * 1000;
 	s.forks = forks > 0 ? (int)forks : a->rollout.forks;
 	s.automation = &plan;
+	s.requester_uid = c->uid;
+	s.requester_gid = c->gid;
 	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((*result = json_pack("{s:I, s:o, s:s, s:i}", "job",
@@ -320,6 +323,8 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		goto out;
 	}
 	t = NULL;
+	if ((ap = approval_brief(ctx, id)) != NULL)
+		json_object_set_new(*result, "approval", ap);
 	if (follow)
 		events_client_follow(c, id);
 out:

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "approval.h"
 #include "daemon.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -152,7 +153,7 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	long long			 timeout = 0, forks = 0;
 	int64_t				 id;
 	size_t				 nsel = 0, nexcl = 0, n = 0, i;
-	json_t				*a;
+	json_t				*a, *ap;
 	int				 rc, script, follow = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -203,6 +204,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	/* Taken last: runner_submit takes it, whatever it returns. */
 	if ((rc = take_stdin(msg, &s.stdin_data, err)) != OPS_OK)
 		goto out;
+	s.requester_uid = c->uid;
+	s.requester_gid = c->gid;
 	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
 		goto out;
 	if ((a = json_array()) == NULL ||
@@ -215,6 +218,8 @@ handle_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		json_array_append_new(a, json_string(names[i]));
 	for (i = 0; i < s.nhosts; i++)
 		json_array_append_new(a, json_string(s.hosts[i]));
+	if ((ap = approval_brief(ctx, id)) != NULL)
+		json_object_set_new(*result, "approval", ap);
 	/* The job's events start on a later loop pass, after this reply:
 	 * the client misses none and sees no other job's. */
 	if (follow)
@@ -368,6 +373,7 @@ handle_job_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 {
 	struct store_job	*j;
 	struct store_run_list	 rl;
+	json_t			*ap;
 	int			 rc;
 
 	(void)c;
@@ -376,8 +382,9 @@ handle_job_show(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if ((*result = job_json(j, &rl, 1)) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "build job %lld",
 		    (long long)j->id);
-	else
-		rc = auto_job_show(ctx, j, &rl, *result, err);
+	else if ((rc = auto_job_show(ctx, j, &rl, *result, err)) == OPS_OK &&
+	    (ap = approval_brief(ctx, j->id)) != NULL)
+		json_object_set_new(*result, "approval", ap);
 	store_job_free(j);
 	store_run_list_free(&rl);
 	return rc;
@@ -546,6 +553,8 @@ handle_job_rerun(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	s.rerun_of = j->id;
 	s.become_user = j->become_user;
 	s.become_cred = j->become_cred;
+	s.requester_uid = c->uid;
+	s.requester_gid = c->gid;
 	if (id == 0 && (rc = runner_submit(ctx, &s, c->actor, &id,
 	    err)) != OPS_OK)
 		goto out;

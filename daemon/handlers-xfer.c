@@ -171,6 +171,8 @@ handle_xfer(struct ops_ctx *ctx, struct client *c, json_t *msg, int dir,
 	s.xfer_remote = remote;
 	s.xfer_mode = (unsigned)mode;
 	/* runner_submit takes the data and the directory */
+	s.requester_uid = c->uid;
+	s.requester_gid = c->gid;
 	rc = runner_submit(ctx, &s, c->actor, &id, err);
 	s.xfer_data = NULL;
 	s.xfer_dirfd = -1;

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "approval.h"
+#include "automation.h"
 #include "jobs-int.h"
 #include "xmalloc.h"
 
@@ -341,6 +343,8 @@ jobs_recover(struct jobs *js)
 	int64_t		 n = 0;
 
 	js->recovered = ctx->store;
+	/* awaiting jobs stay; those whose deadline passed expire now */
+	approval_start(ctx);
 	if (store_jobs_recover(ctx->store, &n, &err) != OPS_OK ||
 	    store_run_steps_recover(ctx->store, &err) != OPS_OK)
 		log_warnx(&ctx->log, "recover jobs: %s", ops_err_msg(&err));
@@ -622,6 +626,7 @@ jobs_free(struct ops_ctx *ctx)
 		jobs_input_free_all(js);
 		free(js);
 		ctx->jobs = NULL;
+		approval_stop(ctx);
 	}
 	ssh_engine_free(ctx->ssh);
 	ctx->ssh = NULL;
@@ -731,6 +736,13 @@ jobs_cancel(struct ops_ctx *ctx, long long id, void (*ended)(void *),
 		}
 	if ((rc = store_job_get(ctx->store, id, &sj, err)) != OPS_OK)
 		return rc;
+	if (sj->state == STORE_JOB_AWAITING) {
+		/* it never started: its request ends with it */
+		if ((rc = approval_cancel(ctx, id, NULL, err)) == OPS_OK &&
+		    ended != NULL)
+			ended(arg);
+		goto out;
+	}
 	if (sj->state == STORE_JOB_QUEUED && ctx->jobs != NULL)
 		jobs_input_free(jobs_input_take(ctx->jobs, id));
 	if (sj->state != STORE_JOB_QUEUED) {
@@ -763,6 +775,8 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	struct store_job_spec	s;
 	/* what a transfer holds, taken whatever happens (daemon.h) */
 	struct job_input	*xin = NULL;
+	struct auto_approval	*adhoc = NULL;
+	const struct auto_approval *policy = NULL;
 	int			rc;
 
 	*job = 0;
@@ -790,6 +804,20 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 		    "stopping and takes no new jobs", spec->rerun_of != 0 ?
 		    "rerun" : "run");
 	}
+	if ((rc = approval_policy_for(ctx, spec, &adhoc, &policy, err)) !=
+	    OPS_OK || (policy != NULL && (spec->stdin_data != NULL ||
+	    spec->nhosts > 0 || xin != NULL))) {
+		if (rc == OPS_OK)
+			rc = ops_err_set(err, OPS_E_INVAL, "%s needs approval, "
+			    "and a job that waits for approval cannot hold "
+			    "input only in memory (run --stdin, run --host, "
+			    "push, pull)", spec->automation != NULL ?
+			    "this automation" : "this run");
+		secret_free(spec->stdin_data);
+		jobs_input_free(xin);
+		automation_approval_free(adhoc);
+		return rc;
+	}
 	memset(&s, 0, sizeof(s));
 	s.command = spec->command;
 	s.script = spec->script;
@@ -810,11 +838,20 @@ runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	/* A target removed since fails with the store's message. */
 	if ((rc = store_job_add(ctx->store, &s, job, err)) != OPS_OK ||
 	    (spec->automation != NULL && (rc = jobs_auto_submit(ctx, *job,
-	    spec, err)) != OPS_OK)) {
+	    spec, err)) != OPS_OK) ||
+	    (policy != NULL && (rc = approval_request(ctx, *job, policy,
+	    spec, actor, err)) != OPS_OK)) {
 		secret_free(spec->stdin_data);
 		*job = 0;
 		jobs_input_free(xin);
+		automation_approval_free(adhoc);
 		return rc;
+	}
+	automation_approval_free(adhoc);
+	if (policy != NULL) {
+		log_info(&ctx->log, "job %lld awaits approval (requested by "
+		    "%s)", (long long)*job, actor);
+		return OPS_OK;
 	}
 	if ((spec->stdin_data != NULL || spec->nhosts > 0 || xin != NULL) &&
 	    ctx->jobs != NULL) {

@@ -29,7 +29,7 @@ const struct cmd_entry cmd_events_entry = {
 	.name = "events",
 	.usage = "events [--job JOB] [--stream STREAM]... [--json]",
 	.help = "print live events (job-output, job-state, run-state, "
-	    "step-state); with --job until that job ends",
+	    "step-state, approval-state); with --job until that job ends",
 	.min_args = 0, .max_args = 0,
 	.options = "job= stream=* json",
 	.flags = CMD_RO,
@@ -114,9 +114,8 @@ cli_job_id(const struct cli_args *a, const char *s)
 	return v;
 }
 
-/* A new request with "job" from the first positional; NULL on usage. */
-static json_t *
-job_msg(const struct cli_args *a)
+json_t *
+cli_job_msg(const struct cli_args *a)
 {
 	long long	 id = cli_job_id(a, a->pos[0]);
 	json_t		*m;
@@ -312,7 +311,7 @@ out:
 int
 cli_job_show(const struct cli_args *a)
 {
-	json_t	*m = job_msg(a);
+	json_t	*m = cli_job_msg(a);
 	int	 rc;
 
 	if (m == NULL)
@@ -428,7 +427,7 @@ out:
 int
 cli_job_logs(const struct cli_args *a)
 {
-	json_t	*m = job_msg(a);
+	json_t	*m = cli_job_msg(a);
 	int	 rc;
 
 	if (m == NULL)
@@ -445,16 +444,23 @@ cli_job_logs(const struct cli_args *a)
 }
 
 int
-cli_job_cancel(const struct cli_args *a)
+cli_job_send(const struct cli_args *a,
+    void (*show)(const struct cli_args *, const json_t *))
 {
-	json_t	*m = job_msg(a);
+	json_t	*m = cli_job_msg(a);
 	int	 rc;
 
 	if (m == NULL)
 		return EXIT_USAGE;
-	rc = cli_send(a, m, NULL);
+	rc = cli_send(a, m, show);
 	json_decref(m);
 	return rc;
+}
+
+int
+cli_job_cancel(const struct cli_args *a)
+{
+	return cli_job_send(a, NULL);
 }
 
 static void
@@ -478,7 +484,7 @@ show_rerun(const struct cli_args *a, const json_t *o)
 int
 cli_job_rerun(const struct cli_args *a)
 {
-	json_t	*m = job_msg(a);
+	json_t	*m = cli_job_msg(a);
 	int	 rc;
 
 	if (m == NULL)
@@ -521,6 +527,20 @@ print_event(const struct cli_args *a, struct cli_lines *l, enum proto_type t,
 		cli_safe_puts(stdout, cli_str(ev, "name"));
 		printf(" %s\n", cli_str(ev, "state"));
 		break;
+	case PROTO_APPROVAL_STATE:
+		printf("job %lld approval %s", cli_int(ev, "job"),
+		    cli_str(ev, "state"));
+		if (json_object_get(ev, "required") != NULL)
+			printf(" (%lld of %lld)", cli_int(ev, "approvals"),
+			    cli_int(ev, "required"));
+		if (json_object_get(ev, "actor") != NULL) {
+			printf(" by ");
+			cli_safe_puts(stdout, cli_str(ev, "actor"));
+		}
+		if (json_object_get(ev, "channel") != NULL)
+			printf(" via %s", cli_str(ev, "channel"));
+		putchar('\n');
+		break;
 	case PROTO_JOB_STATE:
 		printf("job %lld %s (%lld ok, %lld failed of %lld)\n",
 		    cli_int(ev, "job"), cli_str(ev, "state"), cli_int(ev, "ok"),
@@ -539,7 +559,7 @@ int
 cli_events(const struct cli_args *a)
 {
 	static const char *const all[] = { "job-output", "job-state",
-	    "run-state", "target-status", "step-state" };
+	    "run-state", "target-status", "step-state", "approval-state" };
 	struct cli_lines	*l = cli_lines_new(1, 0);
 	struct cli_conn		 c;
 	struct ops_err		 err;
@@ -560,7 +580,8 @@ cli_events(const struct cli_args *a)
 	if ((n = cli_opt_all(a, "stream", &streams)) > 0)
 		(void)proto_add_str_array(m, "streams", streams, n, NULL);
 	else
-		(void)proto_add_str_array(m, "streams", all, 5, NULL);
+		(void)proto_add_str_array(m, "streams", all,
+		    sizeof(all) / sizeof(all[0]), NULL);
 	free(streams);
 	if (job > 0)
 		(void)proto_add_int(m, "job", job, NULL);
@@ -595,8 +616,7 @@ cli_events(const struct cli_args *a)
 			}
 			state = cli_str(json_object_get(r, "result"),
 			    "state");
-			if (strcmp(state, "queued") != 0 &&
-			    strcmp(state, "running") != 0) {
+			if (job_state_name_is_final(state)) {
 				rc = 0;
 				break;
 			}
@@ -604,9 +624,8 @@ cli_events(const struct cli_args *a)
 		}
 		print_event(a, l, type, r);
 		state = json_string_value(json_object_get(r, "state"));
-		if (job > 0 && type == PROTO_JOB_STATE && state != NULL &&
-		    strcmp(state, "queued") != 0 &&
-		    strcmp(state, "running") != 0) {
+		if (job > 0 && type == PROTO_JOB_STATE &&
+		    job_state_name_is_final(state)) {
 			rc = 0;
 			break;
 		}

@@ -6,7 +6,8 @@
  * status: 0 when every run is ok, else 1; with max-exit (pdsh -S) the
  * largest remote status instead: a run's exit status, 128 + N for a
  * signal N, 255 for a run that never got one (unreachable, auth,
- * timeout, cancelled); see opsicle(1), EXIT STATUS.
+ * timeout, cancelled); a job that needed approval and never ran exits
+ * EXIT_REJECTED or EXIT_EXPIRED; see opsicle(1), EXIT STATUS.
  */
 #include "config.h"
 
@@ -178,7 +179,16 @@ cli_outcome_show(const json_t *show, int flags)
 		cli_errmsg(NULL, ops_err_msg(&err));
 		return EXIT_REFUSED;
 	}
-	rc = cli_outcome(j.runs, j.nruns, flags);
+	if (job_state_is_unapproved(j.state)) {
+		/* it never ran: no run says anything */
+		fflush(stdout);
+		fprintf(stderr, "job %lld %s: it never ran\n", (long long)j.id,
+		    j.state == JOB_STATE_REJECTED ? "was rejected" :
+		    "expired before it was approved");
+		rc = j.state == JOB_STATE_REJECTED ? EXIT_REJECTED :
+		    EXIT_EXPIRED;
+	} else
+		rc = cli_outcome(j.runs, j.nruns, flags);
 	job_rec_done(&j);
 	return rc;
 }

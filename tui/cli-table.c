@@ -42,6 +42,10 @@ extern const struct cmd_entry cmd_job_logs_entry;
 extern const struct cmd_entry cmd_job_wait_entry;
 extern const struct cmd_entry cmd_job_cancel_entry;
 extern const struct cmd_entry cmd_job_rerun_entry;
+extern const struct cmd_entry cmd_approval_list_entry;
+extern const struct cmd_entry cmd_approval_show_entry;
+extern const struct cmd_entry cmd_approve_entry;
+extern const struct cmd_entry cmd_reject_entry;
 extern const struct cmd_entry cmd_hostkey_list_entry;
 extern const struct cmd_entry cmd_hostkey_accept_entry;
 extern const struct cmd_entry cmd_hostkey_import_entry;
@@ -86,6 +90,10 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_job_wait_entry,
 	&cmd_job_cancel_entry,
 	&cmd_job_rerun_entry,
+	&cmd_approval_list_entry,
+	&cmd_approval_show_entry,
+	&cmd_approve_entry,
+	&cmd_reject_entry,
 	&cmd_hostkey_list_entry,
 	&cmd_hostkey_accept_entry,
 	&cmd_hostkey_import_entry,

@@ -26,6 +26,10 @@
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
 #define EXIT_NODAEMON	3
+/* run, automation run, job wait, job logs -f: the job needed approval
+ * and never ran (opsicle(1), EXIT STATUS) */
+#define EXIT_REJECTED	4
+#define EXIT_EXPIRED	5
 
 #define CLI_MAX_OPTS	64
 
@@ -217,6 +221,12 @@ void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 /* cli-jobs.c */
 /* Parse a job id argument; 0 on a usage error (printed). */
 long long cli_job_id(const struct cli_args *a, const char *s);
+/* A new request of a's type with "job" from the first positional; NULL
+ * on a usage error (printed). */
+json_t	*cli_job_msg(const struct cli_args *a);
+/* cli_send of that request; the exit code. */
+int	cli_job_send(const struct cli_args *a,
+	    void (*show)(const struct cli_args *, const json_t *));
 
 /* cli-outcome.c: how a job ended, as run, job logs -f and job wait say */
 #define CLI_OUTCOME_QUIET	0x1	/* --quiet: no summary */

@@ -26,7 +26,7 @@ test_states(void)
 	enum run_class	c;
 	int		i, good = 1;
 
-	for (i = JOB_STATE_QUEUED; i <= JOB_STATE_INTERRUPTED; i++)
+	for (i = JOB_STATE_QUEUED; i <= JOB_STATE_LAST; i++)
 		good &= job_state_parse(job_state_name((enum job_state)i),
 		    &j) == OPS_OK && (int)j == i;
 	ok(good, "job state names round-trip");
@@ -57,8 +57,14 @@ test_states(void)
 	ok(!job_state_is_final(JOB_STATE_QUEUED) &&
 	    !job_state_is_final(JOB_STATE_RUNNING) &&
 	    job_state_is_final(JOB_STATE_DONE) &&
-	    job_state_is_final(JOB_STATE_INTERRUPTED),
-	    "job states: queued and running are not final");
+	    job_state_is_final(JOB_STATE_INTERRUPTED) &&
+	    !job_state_is_final(JOB_STATE_AWAITING_APPROVAL) &&
+	    job_state_is_final(JOB_STATE_REJECTED) &&
+	    job_state_is_final(JOB_STATE_EXPIRED) &&
+	    !job_state_name_is_final("awaiting-approval") &&
+	    strcmp(job_state_name(JOB_STATE_AWAITING_APPROVAL),
+	    "awaiting-approval") == 0,
+	    "job states: queued, running and awaiting-approval are not final");
 	ok(!run_state_is_final(RUN_STATE_QUEUED) &&
 	    !run_state_is_final(RUN_STATE_RUNNING) &&
 	    run_state_is_final(RUN_STATE_TIMEOUT) &&
