@@ -422,14 +422,14 @@ void
 jobs_reload(struct tui *t)
 {
 	static const char *const streams[] = { "job-state", "run-state",
-	    "target-status", "step-state" };
+	    "target-status", "step-state", "approval-state" };
 	json_t	*m;
 
 	if (t->lost)
 		return;
 	if (!t->subscribed && (m = proto_msg_new(PROTO_SUBSCRIBE, 0)) !=
 	    NULL) {
-		(void)proto_add_str_array(m, "streams", streams, 4, NULL);
+		(void)proto_add_str_array(m, "streams", streams, 5, NULL);
 		(void)tconn_request(&t->conn, m, sub_done, NULL);
 		json_decref(m);
 		t->subscribed = 1;
@@ -574,6 +574,10 @@ jobs_event(struct tui *t, enum proto_type type, const json_t *msg)
 {
 	struct tjob	*j;
 
+	if (type == PROTO_APPROVAL_STATE) {
+		screen_approvals_event(t, msg);
+		return;
+	}
 	if (type == PROTO_TARGET_STATUS || type == PROTO_RUN_STATE)
 		screen_targets_event(t, type, msg);
 	if (type == PROTO_TARGET_STATUS)

@@ -67,6 +67,7 @@ enum key_ctx {
 	KC_JOB,
 	KC_HOSTKEYS,
 	KC_AUTOMATIONS,
+	KC_APPROVALS,
 	KC_FORM,
 	KC_PROMPT,
 	KC_LOST,
@@ -204,7 +205,7 @@ struct tbuf {
 
 struct trun {
 	char		*target;
-	char		 state[16];
+	char		 state[24];
 	int		 exit;		/* -1: none yet */
 	char		 signal[16];
 	char		*error;
@@ -221,7 +222,7 @@ struct trun {
 
 struct tjob {
 	long long	 id;
-	char		 state[16];
+	char		 state[24];
 	char		*command;
 	long long	 created;
 	size_t		 total, nq, nrun, nok, nfail;
@@ -282,6 +283,13 @@ struct tui {
 	long			 auto_top;	/* its first line shown */
 	int			 auto_rows;	/* lines it was drawn in */
 	int			 target_detail;	/* detail panel open */
+	/* the Approvals screen (screen-approvals.c): the requests, their
+	 * number for the frame, the one shown (0: the list) */
+	struct view_list	 approvals;
+	int			 appr_pending;
+	int			 appr_known;
+	long long		 appr_job;
+	json_t			*appr_show;
 
 	/* jobs model (tui-jobs.c) */
 	struct tjob		**jobv;
@@ -511,6 +519,10 @@ extern const struct screen screen_jobs;
 extern const struct screen screen_job;
 extern const struct screen screen_hostkeys;
 extern const struct screen screen_automations;
+extern const struct screen screen_approvals;
+/* An approval-state event: the list (and the frame's count) again. */
+void	screen_approvals_event(struct tui *t, const json_t *msg);
+void	screen_approvals_done(struct tui *t);
 /* screen-autorun.c: r on the Automations screen: the parameter form of
  * automation name's latest version; checked by a dry run, then run. */
 void	autorun_open(struct tui *t, const char *name);
