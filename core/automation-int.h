@@ -143,6 +143,9 @@ int	auto_params_read(struct automation *a, const struct anode *n,
 int	auto_steps_read(struct automation *a, const struct anode *n,
 	    struct ops_err *err);
 void	auto_param_done(struct auto_param *p);
+/* automation-approval.c: the approval: block into a->approval. */
+int	auto_approval_read(struct automation *a, const struct anode *n,
+	    struct ops_err *err);
 void	auto_step_done(struct auto_step *s);
 
 /* ---- automation-value.c ---------------------------------------------- */

@@ -43,7 +43,7 @@ automation_free(struct automation *a)
 		auto_step_done(&a->steps[i]);
 	free(a->steps);
 	free(a->rollout.order);
-	free(a->approval);
+	automation_approval_free(a->approval);
 	free(a->notify);
 	free(a);
 }
@@ -184,7 +184,7 @@ top(struct automation *a, const struct anode *n, struct ops_err *err)
 	    OPS_OK)
 		return rc;
 	if ((v = anode_get(n, "approval")) != NULL && !anode_is_null(v) &&
-	    (rc = mapping_text(v, "approval", &a->approval, err)) != OPS_OK)
+	    (rc = auto_approval_read(a, v, err)) != OPS_OK)
 		return rc;
 	if ((v = anode_get(n, "notify")) != NULL && !anode_is_null(v) &&
 	    (rc = mapping_text(v, "notify", &a->notify, err)) != OPS_OK)

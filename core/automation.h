@@ -132,9 +132,10 @@ struct automation {
 	size_t			 nsteps;
 	struct auto_rollout	 rollout;
 	int			 timeout_ms;	/* per step; 0: none */
-	/* filled by the approvals and notifications issues: the JSON text
-	 * of the mapping as given (validated as a mapping), or NULL */
-	char			*approval;
+	/* approval: the policy (NULL: the automation needs none) */
+	struct auto_approval	*approval;
+	/* filled by the notifications issue: the JSON text of the
+	 * mapping as given (validated as a mapping), or NULL */
 	char			*notify;
 };
 

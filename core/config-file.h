@@ -9,7 +9,9 @@
  * Types: a number (decimal, optionally with a k/m/g suffix of 1024s for
  * byte sizes, within [min, max]); a word (one token); a choice (one of
  * a fixed list); a list (comma-separated names, uids or @groups, each
- * of [A-Za-z0-9._-], for the role keys).
+ * of [A-Za-z0-9._-], for the role keys); a selector (a target selector
+ * expression, "tag:prod" or "web*,&tag:eu", checked as model.h's
+ * selector_set_add does; empty is allowed and means none).
  *
  * Parsing is strict: an unknown key, a line without '=', an empty or
  * out-of-range value, a key given twice, a NUL byte or a line longer
@@ -39,6 +41,7 @@ enum config_type {
 	CONFIG_WORD,
 	CONFIG_CHOICE,
 	CONFIG_LIST,
+	CONFIG_SELECTOR,	/* a target selector expression (model.h) */
 };
 
 struct config_option {

@@ -17,6 +17,7 @@
 
 #include "config-file.h"
 #include "file-check.h"
+#include "model.h"
 #include "xmalloc.h"
 
 struct config_value {
@@ -139,6 +140,23 @@ parse_list(const char *s, char **canon, char *why, size_t whylen)
  * Check value against option t and store it in v: OPS_OK, OPS_E_INVAL
  * (why says why) or OPS_E_NOMEM. v is unchanged unless OPS_OK.
  */
+/* A selector expression (model.h), as run takes one. */
+static int
+check_selector(const struct config_option *t, const char *value, char *why,
+    size_t whylen)
+{
+	struct selector_set	set;
+	struct ops_err		err;
+	int			rc;
+
+	selector_set_init(&set);
+	rc = selector_set_add(&set, value, 0, &err);
+	selector_set_done(&set);
+	if (rc != OPS_OK)
+		snprintf(why, whylen, "%s: %s", t->name, ops_err_msg(&err));
+	return rc;
+}
+
 static int
 set_value(const struct config_option *t, const char *value,
     struct config_value *v, char *why, size_t whylen)
@@ -191,6 +209,11 @@ set_value(const struct config_option *t, const char *value,
 		free(v->str);
 		v->str = s;
 		return OPS_OK;
+	case CONFIG_SELECTOR:
+		if (*value != '\0' && (rc = check_selector(t, value, why,
+		    whylen)) != OPS_OK)
+			return rc;
+		break;
 	}
 	if ((s = ops_strdup(value)) == NULL)
 		return OPS_E_NOMEM;
@@ -298,6 +321,7 @@ parse_line(struct ops_config *cfg, char *line, char *why, size_t whylen)
 		return OPS_E_INVAL;
 	}
 	if (*value == '\0' && t->type != CONFIG_LIST &&
+	    t->type != CONFIG_SELECTOR &&
 	    t->type != CONFIG_WORD) {
 		snprintf(why, whylen, "%s needs a value", t->name);
 		return OPS_E_INVAL;

@@ -20,6 +20,14 @@ static const char *const log_levels[] = {
 	"warn", "info", "debug", NULL
 };
 
+static const char *const yes_no[] = {
+	"no", "yes", NULL
+};
+
+static const char *const reasons[] = {
+	"optional", "required", NULL
+};
+
 static const struct config_option options[] = {
 	{
 		.name = "role.admin",
@@ -46,6 +54,51 @@ static const struct config_option options[] = {
 		.type = CONFIG_LIST,
 		.def = "",
 		.help = "users, uids and @groups who may only read",
+	},
+	/* approvals of ad hoc runs (daemon/approval.c); an automation's
+	 * own approval: block rules its runs */
+	{
+		.name = "approval.adhoc-selector",
+		.type = CONFIG_SELECTOR,
+		.def = "",
+		.help = "a run (or rerun) of a command or script on any target "
+		    "this selector matches needs approval (empty: none does)",
+	},
+	{
+		.name = "approval.adhoc-required",
+		.type = CONFIG_NUMBER,
+		.def = "1",
+		.min = 1, .max = 16,
+		.help = "distinct approvers such a run needs",
+	},
+	{
+		.name = "approval.adhoc-approvers",
+		.type = CONFIG_LIST,
+		.def = "",
+		.help = "users, uids and @groups who may approve it (empty: "
+		    "anyone with the approver role)",
+	},
+	{
+		.name = "approval.adhoc-expires",
+		.type = CONFIG_NUMBER,
+		.def = "86400",
+		.min = 1, .max = 604800,
+		.help = "seconds the request stays open before the job "
+		    "expires",
+	},
+	{
+		.name = "approval.adhoc-totp",
+		.type = CONFIG_CHOICE,
+		.def = "no",
+		.choices = yes_no,
+		.help = "each approval needs the approver's TOTP code",
+	},
+	{
+		.name = "approval.adhoc-reason",
+		.type = CONFIG_CHOICE,
+		.def = "optional",
+		.choices = reasons,
+		.help = "whether every decision needs a reason",
 	},
 	{
 		.name = "socket-group",

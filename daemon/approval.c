@@ -254,16 +254,92 @@ approval_stop(struct ops_ctx *ctx)
 
 /* ---- policies -------------------------------------------------------- */
 
+/* 1 when the ad hoc selector matches one of spec's targets or hosts. */
+static int
+adhoc_touches(struct ops_ctx *ctx, const struct selector_set *set,
+    const struct job_spec *spec, struct ops_err *err)
+{
+	struct store_target	*t;
+	size_t			 i;
+	int			 hit, rc;
+
+	for (i = 0; i < spec->ntargets; i++) {
+		if ((rc = store_target_get(ctx->store, spec->targets[i], &t,
+		    err)) != OPS_OK)
+			return rc;
+		hit = selector_set_match(set, t->name,
+		    (const char *const *)t->tags, t->ntags);
+		store_target_free(t);
+		if (hit)
+			return 1;
+	}
+	for (i = 0; i < spec->nhosts; i++)
+		if (selector_set_match(set, spec->hosts[i], NULL, 0))
+			return 1;
+	return 0;
+}
+
+/* The ad hoc policy of opsicle.conf (approval.adhoc-*). */
+static struct auto_approval *
+adhoc_policy(const struct ops_config *cfg)
+{
+	struct auto_approval	*p = xcalloc(1, sizeof(*p));
+	const char		*list = config_str(cfg,
+				    "approval.adhoc-approvers"), *q;
+	size_t			 n = 0, len;
+
+	p->required = (int)config_num(cfg, "approval.adhoc-required");
+	p->expires_ms = config_num(cfg, "approval.adhoc-expires") * 1000;
+	p->totp = strcmp(config_str(cfg, "approval.adhoc-totp"), "yes") == 0;
+	p->reason_required = strcmp(config_str(cfg, "approval.adhoc-reason"),
+	    "required") == 0;
+	for (q = list; *q != '\0'; q++)
+		n += *q == ',';
+	p->approvers = xcalloc(n + 2, sizeof(char *));
+	for (q = list; *q != '\0'; q += len + (q[len] == ',')) {
+		len = strcspn(q, ",");
+		if (len > 0)
+			p->approvers[p->napprovers++] = xstrndup(q, len);
+	}
+	return p;
+}
+
 int
 approval_policy_for(struct ops_ctx *ctx, const struct job_spec *spec,
     struct auto_approval **adhoc, const struct auto_approval **out,
     struct ops_err *err)
 {
+	struct selector_set	 set;
+	struct ops_err		 e2;
+	const char		*sel;
+	int			 rc;
+
 	*adhoc = NULL;
 	*out = NULL;
-	(void)ctx;
-	(void)spec;
-	(void)err;
+	if (spec->automation != NULL) {
+		if (spec->automation->a != NULL)
+			*out = spec->automation->a->approval;
+		return OPS_OK;
+	}
+	sel = ctx->config != NULL ? config_str(ctx->config,
+	    "approval.adhoc-selector") : "";
+	if (*sel == '\0')
+		return OPS_OK;
+	selector_set_init(&set);
+	if (selector_set_add(&set, sel, 0, &e2) != OPS_OK) {
+		/* config_load checked it: fail closed all the same */
+		selector_set_done(&set);
+		return ops_err_set(err, OPS_E_INVAL, "approval.adhoc-selector "
+		    "in opsicle.conf: %s", e2.msg);
+	}
+	rc = adhoc_touches(ctx, &set, spec, err);
+	selector_set_done(&set);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		*adhoc = adhoc_policy(ctx->config);
+		*out = *adhoc;
+	}
 	return OPS_OK;
 }
 

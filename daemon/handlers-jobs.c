@@ -448,7 +448,7 @@ handle_job_logs(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		if ((rc = replay_run(ctx, c, j->id, &rl.v[i], err)) != OPS_OK)
 			goto out;
 	}
-	if (jobs_is_running(ctx, j->id) || j->state == STORE_JOB_QUEUED) {
+	if (jobs_is_running(ctx, j->id) || !job_state_is_final(j->state)) {
 		c->follow_id = proto_msg_id(msg);
 		c->follow_job = j->id;
 		snprintf(c->follow_target, sizeof(c->follow_target), "%s",

@@ -211,13 +211,17 @@ ask_once(struct cli_conn *c, const struct cli_args *a, json_t *m, int dry)
 		return err.code == OPS_E_INVAL && strncmp(ops_err_msg(&err),
 		    "parameter ", 10) == 0 ? EXIT_USAGE : EXIT_REFUSED;
 	}
+	if (!dry)
+		cli_awaiting(r);
 	if (a->json)
 		cli_print_json(r);
 	else if (dry)
 		print_plan(r);
 	else
-		printf("job %lld queued (automation %s version %lld); opsicle "
+		printf("job %lld %s (automation %s version %lld); opsicle "
 		    "job show %lld follows it\n", cli_int(r, "job"),
+		    json_object_get(r, "approval") != NULL ?
+		    "awaiting approval" : "queued",
 		    cli_str(r, "automation"), cli_int(r, "version"),
 		    cli_int(r, "job"));
 	json_decref(r);

@@ -169,6 +169,74 @@ cli_outcome(const struct run_rec *runs, size_t n, int flags)
 }
 
 int
+cli_unapproved(long long id, const char *state)
+{
+	enum job_state	s;
+
+	if (state == NULL || job_state_parse(state, &s) != OPS_OK ||
+	    !job_state_is_unapproved(s))
+		return -1;
+	/* it never ran: no run says anything */
+	fflush(stdout);
+	fprintf(stderr, "job %lld %s: it never ran\n", id,
+	    s == JOB_STATE_REJECTED ? "was rejected" :
+	    "expired before it was approved");
+	return s == JOB_STATE_REJECTED ? EXIT_REJECTED : EXIT_EXPIRED;
+}
+
+void
+cli_awaiting(const json_t *result)
+{
+	const json_t	*ap = json_object_get(result, "approval"), *v;
+	char		 when[64];
+	size_t		 i;
+	long long	 id = cli_int(result, "job");
+
+	if (!json_is_object(ap))
+		return;
+	fflush(stdout);
+	fprintf(stderr, "job %lld awaiting approval by ", id);
+	json_array_foreach(json_object_get(ap, "approvers"), i, v) {
+		if (i > 0)
+			fputs(", ", stderr);
+		cli_safe_puts(stderr, json_string_value(v));
+	}
+	cli_time(cli_int(ap, "expires"), when, sizeof(when));
+	fprintf(stderr, " (%lld of %lld needed%s; expires %s): opsicle "
+	    "approve %lld\n", cli_int(ap, "required") -
+	    cli_int(ap, "approvals"), cli_int(ap, "required"),
+	    json_is_true(json_object_get(ap, "totp")) ? ", with a TOTP code" :
+	    "", when, id);
+	fflush(stderr);
+}
+
+void
+cli_approval_event(const json_t *ev)
+{
+	const char	*state = cli_str(ev, "state");
+
+	if (strcmp(state, "requested") == 0)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "job %lld approval %s", cli_int(ev, "job"), state);
+	if (json_object_get(ev, "required") != NULL)
+		fprintf(stderr, " (%lld of %lld)", cli_int(ev, "approvals"),
+		    cli_int(ev, "required"));
+	if (json_object_get(ev, "actor") != NULL) {
+		fputs(" by ", stderr);
+		cli_safe_puts(stderr, cli_str(ev, "actor"));
+	}
+	if (json_object_get(ev, "channel") != NULL)
+		fprintf(stderr, " via %s", cli_str(ev, "channel"));
+	if (json_object_get(ev, "reason") != NULL) {
+		fputs(": ", stderr);
+		cli_safe_puts(stderr, cli_str(ev, "reason"));
+	}
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+int
 cli_outcome_show(const json_t *show, int flags)
 {
 	struct job_rec	j;
@@ -179,15 +247,8 @@ cli_outcome_show(const json_t *show, int flags)
 		cli_errmsg(NULL, ops_err_msg(&err));
 		return EXIT_REFUSED;
 	}
-	if (job_state_is_unapproved(j.state)) {
-		/* it never ran: no run says anything */
-		fflush(stdout);
-		fprintf(stderr, "job %lld %s: it never ran\n", (long long)j.id,
-		    j.state == JOB_STATE_REJECTED ? "was rejected" :
-		    "expired before it was approved");
-		rc = j.state == JOB_STATE_REJECTED ? EXIT_REJECTED :
-		    EXIT_EXPIRED;
-	} else
+	if ((rc = cli_unapproved((long long)j.id, job_state_name(j.state))) <
+	    0)
 		rc = cli_outcome(j.runs, j.nruns, flags);
 	job_rec_done(&j);
 	return rc;

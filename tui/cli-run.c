@@ -78,15 +78,20 @@ const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "run [--timeout SEC] [--connect-timeout SEC] "
 	    "[--output-cap SIZE] [--forks N] [--group] [--raw] [--quiet] "
-	    "[--no-prefix] [-S | --max-exit] [--json] [-x SELECTOR] [--stdin] "
+	    "[--no-prefix] [-S | --max-exit] [--json] [--detach] "
+	    "[-x SELECTOR] [--stdin] "
 	    "[--host [USER@]HOST[:PORT]] [--cred CRED] [--accept-new-hostkey] "
 	    "[--become] [--become-user USER] [--become-cred CRED] "
 	    "[SELECTOR...] -- COMMAND | --script FILE",
 	.help = "run a command or script on targets (selectors: names, "
 	    "globs, tag:TAG, all, lists with ',', &TERM, !TERM)",
-	.details = RUN_DETAILS "\n" RUN_BECOME_DETAILS,
+	.details = RUN_DETAILS "\n" RUN_BECOME_DETAILS "\n"
+	    "  --detach               queue the job, print its number and "
+	    "return (a run\n"
+	    "                         that needs approval waits for it)",
 	.min_args = 0, .max_args = -1,
-	.options = "script= timeout= forks= group raw json " RUN_OPTIONS
+	.options = "script= timeout= forks= group raw json detach "
+	    RUN_OPTIONS
 	    /* cli-run-targets.c */
 	    " exclude=* stdin host=* cred= accept-new-hostkey"
 	    /* cli-run-become.c */
@@ -689,7 +694,7 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 	enum proto_type		 type;
 	json_t			*m, *show = NULL;
 	json_t			*states = json_object();
-	int			 rc = 0, done = 0;
+	int			 rc = 0, done = 0, unapproved = -1;
 
 	while (!done) {
 		if (client_recv(c, &m, &type, &err) != OPS_OK) {
@@ -709,14 +714,23 @@ follow_job(struct cli_conn *c, const struct cli_args *a, long long id,
 			    json_object_get(m, "target") != NULL)
 				json_object_set(states, cli_str(m, "target"),
 				    m);
+			else if (type == PROTO_APPROVAL_STATE && !a->json)
+				cli_approval_event(m);
 			else if (type == PROTO_JOB_STATE &&
-			    job_state_name_is_final(cli_str(m, "state")))
+			    job_state_name_is_final(cli_str(m, "state"))) {
 				done = 1;
+				unapproved = cli_unapproved(id, cli_str(m,
+				    "state"));
+			}
 		}
 		json_decref(m);
 	}
 	cli_lines_flush(lines);
 	cli_lines_free(lines);
+	if (unapproved >= 0) {
+		json_decref(states);
+		return unapproved;
+	}
 	if ((group || a->json) &&
 	    ((show = ask(c, PROTO_JOB_SHOW, id)) == NULL ||
 	    (rc = print_stored(c, show, id, a->json,
@@ -750,8 +764,10 @@ cli_run_submit(struct cli_conn *c, const struct cli_args *a, json_t *m,
 	int		 rc;
 
 	/* The daemon attaches us to the job it creates: no event is
-	 * missed, and other jobs' events never come. */
-	(void)proto_add_bool(m, "follow", 1, NULL);
+	 * missed, and other jobs' events never come. --detach (run):
+	 * the job's number and nothing more. */
+	if (!cli_flag(a, "detach"))
+		(void)proto_add_bool(m, "follow", 1, NULL);
 	/* Ctrl-C from here on detaches (the message gets the job id). */
 	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached\n");
 	detach_len = strlen(detach_msg);
@@ -784,6 +800,15 @@ cli_run_submit(struct cli_conn *c, const struct cli_args *a, json_t *m,
 		return rc;
 	}
 	id = cli_int(json_object_get(r, "result"), "job");
+	cli_awaiting(json_object_get(r, "result"));
+	if (cli_flag(a, "detach")) {
+		if (a->json)
+			cli_print_json(json_object_get(r, "result"));
+		else
+			printf("job %lld\n", id);
+		json_decref(r);
+		return 0;
+	}
 	detach_len = 0;
 	snprintf(detach_msg, sizeof(detach_msg), "\nopsicle: detached; job "
 	    "%lld keeps running (opsicle job cancel %lld stops it)\n", id, id);

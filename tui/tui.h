@@ -243,6 +243,15 @@ int	cli_outcome_flags(const struct cli_args *a);
  * status (opsicle(1)).
  */
 int	cli_outcome(const struct run_rec *runs, size_t n, int flags);
+/* A job that needed approval and never ran (state rejected or
+ * expired): say so on stderr and give EXIT_REJECTED or EXIT_EXPIRED;
+ * -1 for any other state. */
+int	cli_unapproved(long long id, const char *state);
+/* When a run or automation run result holds "approval": "job N
+ * awaiting approval by ..." on stderr. */
+void	cli_awaiting(const json_t *result);
+/* An approval-state event as a line on stderr (run follows a job). */
+void	cli_approval_event(const json_t *ev);
 /* The same for a job-show result (its "runs"). */
 int	cli_outcome_show(const json_t *show, int flags);
 /* A job-show of job id on c: its result (caller frees), or NULL with

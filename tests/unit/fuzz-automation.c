@@ -109,8 +109,14 @@ check_doc(const struct automation *a, const uint8_t *data, size_t size)
 		return "a step count out of bounds";
 	if (a->nparams > AUTO_PARAMS_MAX)
 		return "too many parameters";
-	if (!is_object(a->approval) || !is_object(a->notify))
-		return "approval or notify is not a JSON object";
+	if (!is_object(a->notify))
+		return "notify is not a JSON object";
+	if (a->approval != NULL && (a->approval->required < 1 ||
+	    a->approval->required > AUTO_APPROVAL_REQUIRED_MAX ||
+	    a->approval->expires_ms < AUTO_APPROVAL_EXPIRES_MIN ||
+	    a->approval->expires_ms > AUTO_APPROVAL_EXPIRES_MAX ||
+	    a->approval->napprovers > AUTO_APPROVERS_MAX))
+		return "an approval policy out of bounds";
 	for (i = 0; i < a->nsteps; i++)
 		if ((why = check_step(&a->steps[i])) != NULL)
 			return why;

@@ -65,7 +65,7 @@ static const char *const seeds[] = {
 	"rollout: {batch: 25%, max_failures: 1, order: [tag:canary], "
 	"forks: 4}\n"
 	"timeout: 5m\n"
-	"approval: {group: ops, count: 2}\n"
+	"approval: {required: 2, approvers: [a, \"@ops\"], expires: 1h}\n"
 	"notify: {on: [failure]}\n",
 
 	"{\"name\": \"j\", \"parameters\": [{\"name\": \"n\", \"type\": "
@@ -74,7 +74,8 @@ static const char *const seeds[] = {
 	"\"steps\": [{\"command\": \"echo $OPSICLE_PARAM_N\", \"timeout\": "
 	"30}, {\"script\": {\"content\": \"ls\"}}, {\"download\": {\"src\": "
 	"\"/a\", \"dest\": \"/b\"}}], \"rollout\": {\"batch\": 2, "
-	"\"max_failures\": \"10%\"}, \"approval\": {\"a\": [1, 2.5, null, "
+	"\"max_failures\": \"10%\"}, \"approval\": {\"totp\": true, "
+	"\"reason\": \"optional\"}, \"notify\": {\"a\": [1, 2.5, null, "
 	"true]}}\n",
 
 	"name: small\nsteps:\n  - command: uptime\n",

@@ -41,6 +41,66 @@ refused(const char *body, const char *want)
 	free(d);
 }
 
+/* The approval: block (an approval policy, core/automation.h). */
+static void
+test_approval(void)
+{
+	struct automation	*a;
+
+	a = parse("name: x\nsteps: [{command: ls}]\napproval: {}\n",
+	    AUTO_FMT_YAML);
+	ok(a != NULL && a->approval != NULL && a->approval->required == 1 &&
+	    a->approval->napprovers == 0 &&
+	    a->approval->expires_ms == AUTO_APPROVAL_EXPIRES_DEF &&
+	    !a->approval->totp && !a->approval->reason_required,
+	    "approval: {} is one approver with the approver role, 1d, no "
+	    "TOTP, reason optional");
+	automation_free(a);
+	a = parse("name: x\nsteps: [{command: ls}]\n", AUTO_FMT_YAML);
+	ok(a != NULL && a->approval == NULL, "no approval: none needed");
+	automation_free(a);
+	a = parse("{\"name\": \"x\", \"steps\": [{\"command\": \"ls\"}], "
+	    "\"approval\": {\"required\": 16, \"approvers\": \"@ops\", "
+	    "\"expires\": \"1s\", \"reason\": \"optional\"}}",
+	    AUTO_FMT_JSON);
+	ok(a != NULL && a->approval->required == 16 &&
+	    a->approval->napprovers == 1 &&
+	    strcmp(a->approval->approvers[0], "@ops") == 0 &&
+	    a->approval->expires_ms == 1000, "JSON: the bounds themselves, "
+	    "one approver as a word");
+	automation_free(a);
+	refused("approval:\n  required: 0\n", "line 3, column 13: "
+	    "approval.required: '0' is not an integer from 1 to 16");
+	refused("approval:\n  required: 17\n", "line 3, column 13: "
+	    "approval.required: '17' is not an integer from 1 to 16");
+	refused("approval:\n  quorum: 2\n", "line 3, column 3: "
+	    "approval.quorum: unknown key (want required, approvers, "
+	    "expires, totp, reason)");
+	refused("approval:\n  expires: 500ms\n", "line 3, column 12: "
+	    "approval.expires: at least 1s");
+	refused("approval:\n  expires: 8d\n", "line 3, column 12: "
+	    "approval.expires: '8d' is not a duration");
+	refused("approval:\n  totp: maybe\n", "line 3, column 9: "
+	    "approval.totp: ");
+	refused("approval:\n  reason: sometimes\n", "line 3, column 11: "
+	    "approval.reason: 'sometimes' is neither required nor optional");
+	refused("approval:\n  approvers: [alice, \"b c\"]\n", "line 3, "
+	    "column 22: approval.approvers: approver 'b c' is not a user "
+	    "name, a uid, @group or role:NAME");
+	refused("approval:\n  approvers: [role:boss]\n", "line 3, column 15: "
+	    "approval.approvers: approver 'role:boss': unknown role");
+	refused("approval:\n  approvers: []\n", "line 3, column 14: "
+	    "approval.approvers: an empty list");
+	refused("approval:\n  required: 3\n  approvers: [a, b]\n",
+	    "line 3, column 3: approval: required is 3 but only 2 approvers "
+	    "are named: it could never be approved");
+	refused("approval:\n  approvers: [@ops]\n", "line 3, column 15");
+	a = parse("name: x\nsteps: [{command: ls}]\napproval:\n  required: 3\n"
+	    "  approvers: [a, \"@ops\"]\n", AUTO_FMT_YAML);
+	ok(a != NULL, "required past the named users is fine with a group");
+	automation_free(a);
+}
+
 static void
 test_top(void)
 {
@@ -65,7 +125,8 @@ test_top(void)
 	refused("targets: [\"bad glob[\"]\n", "targets: ");
 	refused("targets: []\n", "targets: an empty list");
 	refused("timeout: soon\n", "timeout: 'soon' is not a duration");
-	refused("approval: yes\n", "approval: must be a mapping");
+	refused("approval: yes\n", "line 2, column 11: approval: must be a "
+	    "mapping (required:, approvers:, expires:, totp:, reason:)");
 	refused("notify: [a]\n", "notify: must be a mapping");
 	refused("parameters: {name: a}\n", "parameters: must be a list");
 }
@@ -351,6 +412,7 @@ main(void)
 {
 	plan_no_plan();
 	test_top();
+	test_approval();
 	test_params();
 	test_steps();
 	test_rollout();

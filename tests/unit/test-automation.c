@@ -96,9 +96,11 @@ static const char full_yaml[] =
 "  forks: 8\n"
 "timeout: 5m\n"
 "approval:\n"
-"  group: ops\n"
-"  count: 2\n"
-"  quorum: [a, b]\n"
+"  required: 2\n"
+"  approvers: [alice, \"@ops\", role:admin]\n"
+"  expires: 4h\n"
+"  totp: yes\n"
+"  reason: required\n"
 "notify:\n"
 "  on: [failure]\n"
 "  mail: ops@example.com\n";
@@ -140,7 +142,9 @@ static const char full_json[] =
 "  \"rollout\": {\"batch\": \"25%\", \"max_failures\": 2,\n"
 "              \"order\": \"tag:canary,tag:eu\", \"forks\": 8},\n"
 "  \"timeout\": 300,\n"
-"  \"approval\": {\"group\": \"ops\", \"count\": 2, \"quorum\": [\"a\", \"b\"]},\n"
+"  \"approval\": {\"required\": 2, \"approvers\": [\"alice\", \"@ops\",\n"
+"               \"role:admin\"], \"expires\": \"4h\", \"totp\": true,\n"
+"               \"reason\": \"required\"},\n"
 "  \"notify\": {\"on\": [\"failure\"], \"mail\": \"ops@example.com\"}\n"
 "}\n";
 
@@ -187,7 +191,19 @@ differ(const struct automation *x, const struct automation *y)
 #define N(f, w) if (x->f != y->f) return w
 	S(name, "name"); S(description, "description");
 	N(nparams, "nparams"); N(ntargets, "ntargets"); N(nsteps, "nsteps");
-	N(timeout_ms, "timeout"); S(approval, "approval"); S(notify, "notify");
+	N(timeout_ms, "timeout"); S(notify, "notify");
+	if ((x->approval == NULL) != (y->approval == NULL))
+		return "approval";
+	if (x->approval != NULL) {
+		char	*ax = automation_approval_json(x->approval);
+		char	*ay = automation_approval_json(y->approval);
+		int	 eq = ax != NULL && ay != NULL && strcmp(ax, ay) == 0;
+
+		free(ax);
+		free(ay);
+		if (!eq)
+			return "approval";
+	}
 	N(rollout.batch.n, "batch"); N(rollout.batch.pct, "batch%");
 	N(rollout.max_failures.n, "max_failures");
 	N(rollout.max_failures.pct, "max_failures%");
@@ -342,8 +358,14 @@ test_full(void)
 	is_str(y->rollout.order, "tag:canary,tag:eu", "order joined");
 	is_int(y->rollout.forks, 8, "forks");
 	is_int(y->timeout_ms, 300000, "timeout 5m");
-	is_str(y->approval, "{\"group\":\"ops\",\"count\":2,\"quorum\":"
-	    "[\"a\",\"b\"]}", "approval as JSON text, order kept");
+	ok(y->approval != NULL && y->approval->required == 2 &&
+	    y->approval->napprovers == 3 &&
+	    strcmp(y->approval->approvers[0], "alice") == 0 &&
+	    strcmp(y->approval->approvers[1], "@ops") == 0 &&
+	    strcmp(y->approval->approvers[2], "role:admin") == 0 &&
+	    y->approval->expires_ms == 4 * 3600 * 1000LL &&
+	    y->approval->totp && y->approval->reason_required,
+	    "approval: required, approvers, expires, totp, reason");
 	is_str(y->notify, "{\"on\":[\"failure\"],\"mail\":\"ops@example.com\"}",
 	    "notify as JSON text");
 	automation_free(y);
@@ -499,7 +521,7 @@ test_bounds(void)
 		    "129 parameters refused");
 		free(b);
 	}
-	doc = repeat("name: x\nsteps: [{command: ls}]\napproval: ",
+	doc = repeat("name: x\nsteps: [{command: ls}]\nnotify: ",
 	    "{a: ", 15, "1");
 	len = strlen(doc);
 	doc = xreallocarray(doc, len + 16, 1);
@@ -509,17 +531,17 @@ test_bounds(void)
 	ok(a != NULL, "16 levels deep is fine");
 	automation_free(a);
 	free(doc);
-	doc = repeat("name: x\nsteps: [{command: ls}]\napproval: ",
+	doc = repeat("name: x\nsteps: [{command: ls}]\nnotify: ",
 	    "{a: ", 16, "1}");
 	refused(doc, AUTO_FMT_YAML, "nested deeper than 16 levels",
 	    "17 levels refused (YAML)");
 	free(doc);
-	doc = repeat("{\"name\": \"x\", \"approval\": ", "[", 16,
+	doc = repeat("{\"name\": \"x\", \"notify\": ", "[", 16,
 	    "]]]]]]]]]]]]]]]]}");
 	refused(doc, AUTO_FMT_JSON, "nested deeper than 16", "17 levels "
 	    "refused (JSON)");
 	free(doc);
-	doc = repeat("name: x\nsteps: [{command: ls}]\napproval: ",
+	doc = repeat("name: x\nsteps: [{command: ls}]\nnotify: ",
 	    "[", 100000, "");
 	refused(doc, AUTO_FMT_YAML, "nested deeper than 16", "100000 open "
 	    "brackets refused early");
@@ -532,7 +554,7 @@ test_bounds(void)
 	    OPS_E_TOOBIG && a == NULL && strstr(e.msg, "larger than") != NULL,
 	    "a document over 1 MiB refused");
 	free(doc);
-	doc = repeat("name: x\nsteps: [{command: ls}]\napproval: [", "1,",
+	doc = repeat("name: x\nsteps: [{command: ls}]\nnotify: [", "1,",
 	    AUTO_NODES_MAX_TEST, "1]");
 	a = NULL;
 	ok(automation_parse(doc, strlen(doc), AUTO_FMT_YAML, &a, &e) ==

@@ -226,6 +226,33 @@ main(void)
 	memset(longline, 'x', CONFIG_LINE_MAX + 63);
 	memcpy(longline, "forks = 1\n# ", 12);
 	longline[CONFIG_LINE_MAX + 63] = '\0';
+	ok(refused("approval.adhoc-selector = tag:\n", 1,
+	    "approval.adhoc-selector: ") &&
+	    refused("approval.adhoc-selector = web[\n", 1,
+	    "approval.adhoc-selector: ") &&
+	    refused("approval.adhoc-required = 17\n", 1,
+	    "approval.adhoc-required must be 1 to 16") &&
+	    refused("approval.adhoc-totp = maybe\n", 1, "one of no, yes"),
+	    "approval keys: a malformed selector, a count out of range and a "
+	    "bad choice refused");
+	{
+		struct ops_config	*c2 = NULL;
+		const char		*txt = "approval.adhoc-selector = "
+					    "tag:prod, &web*\n"
+					    "approval.adhoc-approvers = carol, "
+					    "@ops\napproval.adhoc-expires = 2\n";
+
+		ok(config_parse(txt, strlen(txt), "t.conf", &c2, NULL) == OPS_OK &&
+		    strcmp(config_str(c2, "approval.adhoc-selector"),
+		    "tag:prod, &web*") == 0 &&
+		    strcmp(config_str(c2, "approval.adhoc-approvers"),
+		    "carol,@ops") == 0 &&
+		    config_num(c2, "approval.adhoc-expires") == 2 &&
+		    config_num(c2, "approval.adhoc-required") == 1 &&
+		    strcmp(config_str(c2, "approval.adhoc-selector"), "") != 0,
+		    "approval keys: a selector expression, a list, a number");
+		config_free(c2);
+	}
 	ok(refused(longline, 2, "line longer than 1024"),
 	    "overlong line refused");
 	free(longline);
