@@ -305,11 +305,16 @@ run_done(struct tui *t, int rc, const json_t *r, const char *message,
 		return;
 	}
 	id = json_integer_value(json_object_get(r, "job"));
-	tui_message(t, 0, "job %lld: automation %s version %lld on %zu "
-	    "target%s", id, jstr(r, "automation"),
-	    (long long)json_integer_value(json_object_get(r, "version")),
-	    json_array_size(json_object_get(r, "targets")),
-	    json_array_size(json_object_get(r, "targets")) == 1 ? "" : "s");
+	if (json_object_get(r, "approval") != NULL)
+		tui_message(t, 0, "job %lld awaits approval (the Approvals "
+		    "screen lists it); it runs once approved", id);
+	else
+		tui_message(t, 0, "job %lld: automation %s version %lld on %zu "
+		    "target%s", id, jstr(r, "automation"),
+		    (long long)json_integer_value(json_object_get(r,
+		    "version")), json_array_size(json_object_get(r,
+		    "targets")), json_array_size(json_object_get(r,
+		    "targets")) == 1 ? "" : "s");
 	if (f == NULL)
 		return;
 	form_free(f);
