@@ -146,6 +146,7 @@ int
 form_validate(struct form *f)
 {
 	struct form_field	*ff;
+	char			 lab[sizeof(ff->label)];
 	int			 i, bad = 0;
 
 	f->error[0] = '\0';
@@ -154,8 +155,10 @@ form_validate(struct form *f)
 		ff->error[0] = '\0';
 		if ((ff->flags & FORM_F_REQUIRED) &&
 		    ff->value[strspn(ff->value, " ")] == '\0') {
+			/* (a copy: label and error share the struct) */
+			memcpy(lab, ff->label, sizeof(lab));
 			snprintf(ff->error, sizeof(ff->error), "%s is required",
-			    ff->label);
+			    lab);
 			bad++;
 		} else if ((ff->flags & FORM_F_PORT) && check_port(ff) != 0)
 			bad++;
