@@ -18,7 +18,7 @@ esac
 # Debian packages needed to build and test; installed only when missing.
 pkgs="build-essential autoconf automake pkg-config libsqlite3-dev
 libsodium-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libjansson-dev
-libncurses-dev libyaml-dev openssh-server openssh-client tmux procps iproute2 xz-utils sudo
+libncurses-dev libyaml-dev libqrencode-dev openssh-server openssh-client tmux procps iproute2 xz-utils sudo
 python3 python3-paramiko"
 
 missing=""

@@ -309,6 +309,31 @@ struct secret;
 	    "job:i state:s approvals:i required:i")			\
 	X(PROTO_REJECT, 253, "reject", PROTO_REQ, "job:i reason:t",	\
 	    "job:i state:s")						\
+	/* TOTP step-up (258-263): enroll answers with the otpauth URI	\
+	 * (it holds the secret: the reply is never logged, and it is	\
+	 * the only time the secret leaves the daemon); confirm		\
+	 * activates it with a code; disable needs a current code, or	\
+	 * admin for another user; state "none", "pending", "active" */	\
+	X(PROTO_TOTP_ENROLL, 258, "totp-enroll",			\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "",				\
+	    "uri:t account:s state:s")					\
+	X(PROTO_TOTP_CONFIRM, 259, "totp-confirm",			\
+	    PROTO_REQ | PROTO_SECRET, "code:t", "state:s")		\
+	X(PROTO_TOTP_STATUS, 260, "totp-status", PROTO_REQ, "user:s?",	\
+	    "user:s uid:i state:s created:i? last_used:i? "		\
+	    "failures:i? retry_in:i?")					\
+	X(PROTO_TOTP_DISABLE, 261, "totp-disable", PROTO_REQ | PROTO_SECRET, \
+	    "code:t? user:s?", "user:s")				\
+	/* approver links: a one-time code (10 min) the user sends to	\
+	 * the service's bot; the links; unlink (278: after the	\
+	 * numbers issue 13 gave out) */				\
+	X(PROTO_APPROVER_LINK, 262, "approver-link",			\
+	    PROTO_REQ | PROTO_SECRET_REPLY, "service:s",		\
+	    "service:s code:s expires:i")				\
+	X(PROTO_APPROVER_LINKS, 263, "approver-links", PROTO_REQ, "",	\
+	    "[o]")							\
+	X(PROTO_APPROVER_UNLINK, 278, "approver-unlink", PROTO_REQ,	\
+	    "service:s account:s", "service:s account:s")		\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

@@ -496,6 +496,36 @@ migrate_job_states(struct store *st, struct ops_err *err)
 	return OPS_OK;
 }
 
+/*
+ * Issue 13, TOTP (store-totp.c): per-user TOTP secrets (sealed under
+ * owner "totp:<uid>"), pending until a code confirms them, with the
+ * last accepted step (replays refused) and the failure counters of the
+ * rate limit; chat accounts linked to local users; the one-time codes
+ * that link them, only as hashes.
+ */
+static const char m_totp[] =
+	"CREATE TABLE IF NOT EXISTS totp_users ("
+	" uid INTEGER PRIMARY KEY,"
+	" secret BLOB NOT NULL,"		/* sealed, seal.h */
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'active')),"
+	" last_step INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0,"
+	" window_start INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS approver_links ("
+	" service TEXT NOT NULL,"
+	" account TEXT NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" PRIMARY KEY (service, account));"
+	"CREATE TABLE IF NOT EXISTS link_codes ("
+	" hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
+	" uid INTEGER NOT NULL,"
+	" service TEXT NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -514,6 +544,7 @@ static const struct migration migrations[] = {
 	{ .sql = m9, .before = migrate_autodoc },
 	{ .sql = m10 },
 	{ .sql = m_approvals, .before = migrate_job_states },
+	{ .sql = m_totp },
 };
 
 #define STORE_SCHEMA_LATEST \

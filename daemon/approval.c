@@ -16,6 +16,7 @@
 
 #include "approval.h"
 #include "automation.h"
+#include "totp-user.h"
 #include "xmalloc.h"
 
 struct approvals {
@@ -484,12 +485,13 @@ static int
 check_totp(struct ops_ctx *ctx, const struct approval_actor *who,
     const char *code, struct ops_err *err)
 {
-	(void)ctx;
-	(void)who;
-	if (code == NULL)
-		return ops_err_set(err, OPS_E_PERM, "a TOTP code is required");
-	return ops_err_set(err, OPS_E_PERM, "TOTP is not available in this "
-	    "build");
+	if (code == NULL || *code == '\0')
+		return ops_err_set(err, OPS_E_PERM, "a TOTP code is required "
+		    "(opsicle approve --code CODE)");
+	/* wrong, reused, rate-limited, not enrolled: totp-user.c says so
+	 * (and audits the failure with the channel) */
+	return totp_verify_user(ctx, who->uid, code,
+	    approval_channel_name(who->channel), err);
 }
 
 /*

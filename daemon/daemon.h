@@ -36,6 +36,7 @@ struct events;
 struct unlock_fails;
 struct unlock_kdf;
 struct approvals;
+struct totp_state;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -62,6 +63,7 @@ struct ops_ctx {
 	long long		 stop_grace_ms;
 	/* main.c: -v/-d log at least this much, whatever log-level says */
 	enum log_level		 log_min;
+	struct totp_state	*totp;		/* totp-user.c: counters */
 };
 
 /*

@@ -57,6 +57,10 @@ handler_fn	handle_subscribe, handle_unsubscribe;
 handler_fn	handle_automation_apply, handle_automation_list,
 		handle_automation_show, handle_automation_history,
 		handle_automation_export, handle_automation_rm;
+/* handlers-totp.c */
+handler_fn	handle_totp_enroll, handle_totp_confirm, handle_totp_status,
+		handle_totp_disable, handle_approver_link, handle_approver_links,
+		handle_approver_unlink;
 
 static const struct dispatch_op ops[] = {
 	/* 100s: the handshake, and what opens or closes the store */
@@ -140,6 +144,23 @@ static const struct dispatch_op ops[] = {
 	    "approve" },
 	[PROTO_REJECT] = { handle_reject, APPROVER, STORE | SELF,
 	    "reject" },
+	/* TOTP and approver links: each user their own (admin: anyone's);
+	 * they audit themselves, so a wrong code's record and counters
+	 * outlive the refusal */
+	[PROTO_TOTP_ENROLL] = { handle_totp_enroll, VIEWER, STORE | SELF,
+	    "totp.enroll" },
+	[PROTO_TOTP_CONFIRM] = { handle_totp_confirm, VIEWER, STORE | SELF,
+	    "totp.confirm" },
+	[PROTO_TOTP_STATUS] = { handle_totp_status, VIEWER, STORE,
+	    "totp.status" },
+	[PROTO_TOTP_DISABLE] = { handle_totp_disable, VIEWER, STORE | SELF,
+	    "totp.disable" },
+	[PROTO_APPROVER_LINK] = { handle_approver_link, VIEWER, STORE | SELF,
+	    "approver.link" },
+	[PROTO_APPROVER_LINKS] = { handle_approver_links, VIEWER, STORE,
+	    "approver.links" },
+	[PROTO_APPROVER_UNLINK] = { handle_approver_unlink, VIEWER,
+	    STORE | SELF, "approver.unlink" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "secret.h"
+#include "totp-user.h"
 #include "unlock.h"
 #include "vfs-crypt.h"
 #include "xmalloc.h"
@@ -214,6 +215,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_kdf_abandon(ctx->unlock_kdf);
 	ctx->unlock_kdf = NULL;
 	unlock_throttle_free(ctx);
+	totp_user_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
 	events_done(ctx);

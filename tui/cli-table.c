@@ -57,6 +57,13 @@ extern const struct cmd_entry cmd_automation_history_entry;
 extern const struct cmd_entry cmd_automation_diff_entry;
 extern const struct cmd_entry cmd_automation_export_entry;
 extern const struct cmd_entry cmd_automation_rm_entry;
+extern const struct cmd_entry cmd_totp_enroll_entry;
+extern const struct cmd_entry cmd_totp_confirm_entry;
+extern const struct cmd_entry cmd_totp_status_entry;
+extern const struct cmd_entry cmd_totp_disable_entry;
+extern const struct cmd_entry cmd_approver_link_entry;
+extern const struct cmd_entry cmd_approver_links_entry;
+extern const struct cmd_entry cmd_approver_unlink_entry;
 
 static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_help_entry,
@@ -106,6 +113,13 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_automation_diff_entry,
 	&cmd_automation_export_entry,
 	&cmd_automation_rm_entry,
+	&cmd_totp_enroll_entry,
+	&cmd_totp_confirm_entry,
+	&cmd_totp_status_entry,
+	&cmd_totp_disable_entry,
+	&cmd_approver_link_entry,
+	&cmd_approver_links_entry,
+	&cmd_approver_unlink_entry,
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
 

@@ -148,6 +148,11 @@ json_t	*cli_msg(const struct cli_args *a);
 int	cli_send(const struct cli_args *a, json_t *msg,
 	    void (*show)(const struct cli_args *, const json_t *));
 
+/* cli-qr.c: text as a QR code on fp, half blocks when utf8, else ASCII
+ * "##"; OPS_E_INVAL when it cannot be encoded. */
+int	cli_qr_print(FILE *fp, const char *text, int utf8, struct ops_err *err);
+/* Whether the locale's character set is UTF-8 (sets LC_CTYPE from it). */
+int	cli_qr_utf8(void);
 /* tui-main.c: the ncurses console; returns the exit code. */
 int	tui_main(int no_start);
 

@@ -10,16 +10,18 @@ BECOME_USER= BECOME_PW= _become_sudoers=
 become_cleanup() {
 	[ -n "$_become_sudoers" ] && rm -f "$_become_sudoers"
 	_ops_cleanup
-	if [ -n "$BECOME_USER" ]; then
-		_n=0
-		while [ -n "$(ps -u "$BECOME_USER" -o pid= 2>/dev/null)" ] &&
-		    [ $_n -lt 50 ]; do
-			sleep 0.1; _n=$((_n + 1))
-		done
-		userdel "$BECOME_USER" 2>/dev/null ||
-		    echo "# could not remove user $BECOME_USER" >&2
-	fi
+	[ -n "$BECOME_USER" ] && become_userdel "$BECOME_USER"
 	rm -rf "$SSHD_BASE"
+}
+
+# become_userdel USER: once USER has no process left (5 s at most),
+# userdel it (also for other tests' throwaway users).
+become_userdel() {
+	_n=0
+	while [ -n "$(ps -u "$1" -o pid= 2>/dev/null)" ] && [ $_n -lt 50 ]; do
+		sleep 0.1; _n=$((_n + 1))
+	done
+	userdel "$1" 2>/dev/null || echo "# could not remove user $1" >&2
 }
 
 # become_user: make the user (BECOME_USER, password BECOME_PW), after
