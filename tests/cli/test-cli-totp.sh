@@ -9,6 +9,7 @@
 # $OPSICLE_HOME and not in the debug log.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+. "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/totp.sh"
 
 O="$OPS_BUILDDIR/tui/opsicle"
 D="$OPS_BUILDDIR/daemon/opsicled"
@@ -21,24 +22,9 @@ track_pid $pid
 wait_for 20 grep -q 'ready: store' "$OPSICLE_HOME/daemon.log"
 ok $? "opsicled -d is ready"
 
-# code URI OFFSET: the code of the step OFFSET steps from now
-code() {
-	python3 -c '
-import base64, hashlib, hmac, struct, sys, time, urllib.parse
-q = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
-s = q["secret"][0]
-key = base64.b32decode(s + "=" * (-len(s) % 8))
-t = int(time.time()) // 30 + int(sys.argv[2])
-h = hmac.new(key, struct.pack(">Q", t), hashlib.sha1).digest()
-o = h[-1] & 15
-print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
-' "$1" "$2"
-}
-# Wait until at least 3 s remain in this step (codes computed here then
-# stay current while the CLI sends them).
-step_fresh() {
-	while [ $(( $(date +%s) % 30 )) -gt 26 ]; do sleep 0.5; done
-}
+# code URI OFFSET, step_fresh: tests/lib/totp.sh
+code() { totp_code "$@"; }
+step_fresh() { totp_step_fresh; }
 
 run "$O" --no-start totp status
 like "$out" "TOTP none" "totp status before enrolling: none"

@@ -6,16 +6,19 @@
 # approval in the status line of every screen, the list, a request's
 # details with its secret parameter masked, the list updated live when a
 # job starts waiting, approve with a reason (the job then runs), reject
-# with a required reason (the job never runs), and the requester's own
-# console refused. Needs root (skipped otherwise).
+# with a required reason (the job never runs), a policy with TOTP (the
+# code typed without echo, a wrong one refused beside its field, the
+# right one approves), and the requester's own console refused. Needs root (skipped otherwise).
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tmux.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/sshd.sh"
+. "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/totp.sh"
 
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 [ -x "$SSHD" ] || skip_all "OpenSSH server is not installed"
 [ "$(id -u)" -eq 0 ] || skip_all "not root: cannot make a second user to approve"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 command -v setpriv >/dev/null 2>&1 && command -v useradd >/dev/null 2>&1 ||
     skip_all "setpriv or useradd missing"
 O="$OPS_BUILDDIR/tui/opsicle"
@@ -37,7 +40,7 @@ _appr_cleanup() {
 	getent group "$OU" >/dev/null 2>&1 && groupdel "$OU" 2>/dev/null
 }
 trap _appr_cleanup EXIT
-plan_tests 23
+plan_tests 31
 
 # The socket (in $H) is the group's; the user is an approver.
 printf 'socket-group = %s\nrole.approver = %s\n' "$OU" "$OU" >"$H/opsicle.conf"
@@ -69,6 +72,8 @@ submit() {
 	printf '%s\n' "$SECRET" | "$O" automation run gated -p "n=$1" -p tok \
 	    --detach >/dev/null 2>&1
 }
+# the line under the first line matching ERE (on the approver's console)
+under() { screen b | grep -A1 -E -- "$1" | sed -n 2p; }
 state() { "$O" job list --json | python3 -c "import json,sys
 print([j['state'] for j in json.load(sys.stdin) if j['id'] == $1][0])"; }
 submit 7
@@ -144,14 +149,52 @@ wait_gone "\\| [0-9]+ awaiting approval" b &&
     wait_for_screen "0 jobs awaiting approval" b
 ok $? "nothing awaits approval any more"
 
+# a policy with totp: the form asks for the code, typed without echo
+as_ou() {
+	setpriv --reuid="$OU" --regid="$OU" --clear-groups env HOME=/ \
+	    OPSICLE_HOME="$H" "$O" --no-start "$@"
+}
+uri=$(as_ou totp enroll 2>/dev/null | grep '^otpauth://')
+totp_step_fresh
+as_ou totp confirm "$(totp_code "$uri" 0)" >/dev/null 2>&1
+ok $? "$OU enrols TOTP"
+sed -e 's/^name: gated$/name: gated2/' -e 's/^  required: 1$/  required: 1\n  totp: true/' \
+    "$H/gated.yaml" >"$H/gated2.yaml"
+"$O" automation apply "$H/gated2.yaml" >/dev/null 2>&1
+printf '%s\n' "$SECRET" | "$O" automation run gated2 -p n=5 -p tok \
+    --detach >/dev/null 2>&1
+wait_for_screen "^ *3 +pending +0/1 +gated2 version 1 .* yes" b
+ok $? "a job whose approval needs TOTP is listed as such"
+tm send-keys -t b g a
+wait_for_screen "TOTP code\\*" b
+ok $? "its approve form has a TOTP code field"
+tm send-keys -t b Tab
+tm send-keys -t b -l 000000
+tm send-keys -t b Enter
+wait_for_screen "not decided: fix the field marked below" b &&
+    under "TOTP code\\*" | grep -q "wrong or reused TOTP code"
+ok $? "a wrong code: the daemon's refusal beside the code field"
+is "$(state 3)" "awaiting-approval" "and the job still waits"
+totp_step_fresh
+C=$(totp_code "$uri" 1)
+tm send-keys -t b -l "$C"
+wait_for_screen "TOTP code\\* +\\(typed, hidden\\)" b
+ok $? "the code is masked"
+screen b | grep -qF "$C"
+is "$?" 1 "and not on the screen"
+tm send-keys -t b Enter
+done3() { [ "$(state 3)" = done ]; }
+wait_for 20 done3
+ok $? "the right code: approved, the job ran"
+
 # the requester's own console cannot approve
 submit 9
 tui_start a
 wait_for_screen "\\| 1 awaiting approval" a
 tm send-keys -t a 8
-wait_for_screen "^ *3 +pending" a
+wait_for_screen "^ *4 +pending" a
 tm send-keys -t a a Enter
 wait_for_screen "not decided: .*" a
-is "$(state 3)" "awaiting-approval" \
+is "$(state 4)" "awaiting-approval" \
     "the requester's approve is refused in the form; the job still waits"
 tap_finish
