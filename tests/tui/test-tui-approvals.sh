@@ -40,7 +40,7 @@ _appr_cleanup() {
 	getent group "$OU" >/dev/null 2>&1 && groupdel "$OU" 2>/dev/null
 }
 trap _appr_cleanup EXIT
-plan_tests 31
+plan_tests 32
 
 # The socket (in $H) is the group's; the user is an approver.
 printf 'socket-group = %s\nrole.approver = %s\n' "$OU" "$OU" >"$H/opsicle.conf"
@@ -197,4 +197,7 @@ tm send-keys -t a a Enter
 wait_for_screen "not decided: .*" a
 is "$(state 4)" "awaiting-approval" \
     "the requester's approve is refused in the form; the job still waits"
+tm send-keys -t b q
+wait_for_screen "tui-exit=0" b
+ok $? "the approver's console quits cleanly (build-san: no sanitizer report)"
 tap_finish

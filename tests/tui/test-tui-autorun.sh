@@ -19,7 +19,7 @@ OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 H=$OPSICLE_HOME
 SECRET=tok-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-plan_tests 19
+plan_tests 20
 
 sshd_start s1 127.0.0.1 || skip_all "could not start sshd on 127.0.0.1"
 U=$(sshd_user)
@@ -126,4 +126,7 @@ is "$(njobs)" 1 "and starts no job"
 
 hits=$(grep -rlaF "$SECRET" "$H" 2>/dev/null | grep -v "^$SSHD_BASE" | wc -l)
 is "$hits" 0 "no file under \$OPSICLE_HOME holds the secret"
+tm send-keys -t a q
+wait_for_screen "tui-exit=0" a
+ok $? "q quits cleanly (in build-san: no leak, no sanitizer report)"
 tap_finish
