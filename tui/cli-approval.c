@@ -307,3 +307,19 @@ cli_reject(const struct cli_args *a)
 	json_decref(m);
 	return rc;
 }
+
+void
+cli_job_approval(const json_t *ap)
+{
+	char	buf[512], when[64];
+
+	if (!json_is_object(ap))
+		return;
+	approvers(ap, buf, sizeof(buf));
+	cli_time(cli_int(ap, "expires"), when, sizeof(when));
+	printf("approval  %s, %lld of %lld (approvers: %s%s), expires %s\n",
+	    cli_str(ap, "state"), cli_int(ap, "approvals"),
+	    cli_int(ap, "required"), buf,
+	    json_is_true(json_object_get(ap, "totp")) ? "; TOTP code needed" :
+	    "", when);
+}

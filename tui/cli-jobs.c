@@ -247,6 +247,7 @@ show_job(const struct cli_args *a, const json_t *o)
 	printf("kind      %s\n", j.script ? "script" : "command");
 	printf("command   %s\n", cli_dash(j.command));
 	printf("by        %s\n", cli_dash(j.requested_by));
+	cli_job_approval(json_object_get(o, "approval"));
 	cli_job_auto_head(o);
 	if (j.become_user != NULL) {
 		printf("become    ");
@@ -311,14 +312,7 @@ out:
 int
 cli_job_show(const struct cli_args *a)
 {
-	json_t	*m = cli_job_msg(a);
-	int	 rc;
-
-	if (m == NULL)
-		return EXIT_USAGE;
-	rc = cli_send(a, m, show_job);
-	json_decref(m);
-	return rc;
+	return cli_job_send(a, show_job);
 }
 
 static void

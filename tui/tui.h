@@ -227,6 +227,10 @@ void	cli_logs_json_data(void *arg, const json_t *piece);
 /* result: the final ok's result (its "state"), may be NULL. */
 void	cli_logs_json_end(struct cli_logs_json *j, const json_t *result);
 
+/* cli-approval.c: job show's "approval" line (ap: its object; nothing
+ * when NULL) */
+void	cli_job_approval(const json_t *ap);
+
 /* cli-jobs.c */
 /* Parse a job id argument; 0 on a usage error (printed). */
 long long cli_job_id(const struct cli_args *a, const char *s);

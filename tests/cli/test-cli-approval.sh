@@ -13,12 +13,16 @@
 # exits 4); expires: 2s makes it expired and it never runs (job wait
 # exits 5), also when the deadline passes while the daemon is down; an
 # awaiting job survives a restart and job cancel ends it; only an admin
-# overrides, with a reason, audited as an override; the ad hoc policy of
+# overrides, with a reason, audited as an override; with totp: true an
+# approval needs the approver's TOTP code (none, or the one used to
+# confirm the enrolment, is refused; the next one from stdin approves);
+# the ad hoc policy of
 # opsicle.conf (approval.adhoc-selector = tag:prod) holds a run on a
 # prod target and not one elsewhere; every request, decision and expiry
 # is in the audit chain with the channel.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+. "$OPS_SRCDIR/tests/lib/totp.sh"
 . "$OPS_SRCDIR/tests/lib/sshd.sh"
 . "$OPS_SRCDIR/tests/lib/become.sh"
 
@@ -117,7 +121,8 @@ steps:
 EOF
 }
 
-plan_tests 88
+
+plan_tests 100
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -147,6 +152,9 @@ is "$(state_of "$J1")" "awaiting-approval" "the job is stored awaiting-approval"
 run "$O" approval list --json
 py "[a['job'] for a in j] == [$J1] and j[0]['required'] == 2 and j[0]['approvals'] == 0 and j[0]['state'] == 'pending' and j[0]['automation'] == 'deploy'" "$out"
 ok $? "approval list: the job, 0 of 2, pending"
+run "$O" job show "$J1"
+like "$out" "^approval  pending, 0 of 2 \\(approvers: $UA, $UB\\), expires " \
+    "job show says the approval it awaits"
 run "$O" job list --state awaiting-approval --json
 py "[x['id'] for x in j] == [$J1]" "$out"
 ok $? "job list --state awaiting-approval"
@@ -277,6 +285,9 @@ like "$err" "job $J4 expired before it was approved: it never ran" "saying so"
 as "$UA" approve "$J4"
 is "$rc" 1 "approving an expired job is refused"
 is "$(( $(logins) - before ))" 0 "the expired job never ran"
+run "$O" job show "$J4" --json
+py "j['state'] == 'expired' and all(r['state'] == 'cancelled' and 'approval expired' in r.get('error', '') and r.get('exit') is None for r in j['runs'])" "$out"
+ok $? "job show: its run ended cancelled (approval expired), with no exit status"
 
 # ---- restarts: an awaiting job survives; one overdue expires at start ------
 run "$O" automation run quick --detach
@@ -301,17 +312,49 @@ py "[a['job'] for a in j] == [$J6]" "$out"
 ok $? "its request is cancelled too"
 is "$(( $(logins) - before ))" 0 "none of them ever connected"
 
+# ---- TOTP step-up: totp: true ----------------------------------------------
+apply secure <<EOF
+name: secure
+targets: [t2]
+approval: {approvers: [$UA], totp: true}
+steps:
+  - command: echo secure-ran
+EOF
+ok $? "apply secure (totp: true)"
+run "$O" automation run secure --detach
+J8=$(awaiting_id "$err")
+like "$err" "awaiting approval by $UA \\(1 of 1 needed, with a TOTP code;" \
+    "the request says a TOTP code is needed"
+as "$UA" approve "$J8"
+is "$rc" 1 "approving without a code is refused"
+like "$err" "a TOTP code is required" "saying a code is required"
+LANG=C LC_ALL=C as "$UA" totp enroll
+uri=$(printf '%s\n' "$out" | grep '^otpauth://')
+totp_step_fresh
+as "$UA" totp confirm "$(totp_code "$uri" 0)"
+is "$rc" 0 "$UA enrols TOTP and confirms it"
+as "$UA" approve "$J8" --code "$(totp_code "$uri" 0)"
+is "$rc" 1 "the code just used to confirm is refused (replay)"
+like "$err" "wrong or reused TOTP code" "saying so"
+is "$(state_of "$J8")" "awaiting-approval" "the job still waits"
+totp_code "$uri" 1 >"$H/code"
+as "$UA" approve "$J8" --code-stdin <"$H/code"
+is "$rc" 0 "the next step's code, from stdin, approves"
+run "$O" job wait "$J8"
+is "$rc" 0 "and the job runs"
+
 # ---- the ad hoc policy of opsicle.conf --------------------------------------
-before=$(logins)
 run "$O" run t2 -- echo dev-ok
 is "$rc" 0 "a run on a dev target needs no approval"
 like "$out" "^t2: dev-ok$" "and ran at once"
+before=$(logins)
 run "$O" run t1 --detach -- echo prod-ok
 is "$rc" 0 "run --detach on a prod target (tag:prod)"
 like "$err" "^job [0-9]+ awaiting approval by role:approver \\(1 of 1 needed" \
     "it awaits one approver with the approver role"
 J7=$(awaiting_id "$err")
-is "$(( $(logins) - before ))" 1 "only the dev run connected"
+sleep 1
+is "$(( $(logins) - before ))" 0 "the prod run opened no connection while it waits"
 as "$UA" approve "$J7"
 is "$rc" 0 "$UA approves the prod run"
 run "$O" job wait "$J7"

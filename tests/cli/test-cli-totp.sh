@@ -9,7 +9,7 @@
 # $OPSICLE_HOME and not in the debug log.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
-. "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/totp.sh"
+. "$OPS_SRCDIR/tests/lib/totp.sh"
 
 O="$OPS_BUILDDIR/tui/opsicle"
 D="$OPS_BUILDDIR/daemon/opsicled"
@@ -22,9 +22,6 @@ track_pid $pid
 wait_for 20 grep -q 'ready: store' "$OPSICLE_HOME/daemon.log"
 ok $? "opsicled -d is ready"
 
-# code URI OFFSET, step_fresh: tests/lib/totp.sh
-code() { totp_code "$@"; }
-step_fresh() { totp_step_fresh; }
 
 run "$O" --no-start totp status
 like "$out" "TOTP none" "totp status before enrolling: none"
@@ -57,10 +54,10 @@ RAWHEX2=$(python3 -c 'import base64,sys; print(base64.b32decode(sys.argv[1]).hex
 
 run "$O" --no-start totp confirm 12345
 is "$rc" 1 "five digits are refused"
-step_fresh
-run "$O" --no-start totp confirm "$(code "$uri" 0)"
+totp_step_fresh
+run "$O" --no-start totp confirm "$(totp_code "$uri" 0)"
 is "$rc" 1 "the replaced secret's code is refused"
-c=$(code "$uri2" 0)
+c=$(totp_code "$uri2" 0)
 out=$(printf '%s\n' "$c" | "$O" --no-start totp confirm 2>&1); rc=$?
 is "$rc" 0 "totp confirm with the code on stdin"
 like "$out" "TOTP is active" "activates the enrolment"
@@ -74,14 +71,14 @@ like "$err" "disable it first" "and says what to do"
 run "$O" --no-start totp disable "$c"
 is "$rc" 1 "a used code is refused (replay)"
 like "$err" "wrong or reused TOTP code" "with the contract's message"
-run "$O" --no-start totp disable "$(code "$uri2" -2)"
+run "$O" --no-start totp disable "$(totp_code "$uri2" -2)"
 is "$rc" 1 "a code from two steps ago is refused"
 run "$O" --no-start totp status --json
 like "$out" '"state":"active".*"failures":2' "status --json counts the failures"
 unlike "$out" "$SECRET2|secret|otpauth" "status --json has no secret"
 for i in 3 4 5; do "$O" --no-start totp disable 000000 >/dev/null 2>&1; done
-step_fresh
-run "$O" --no-start totp disable "$(code "$uri2" 1)"
+totp_step_fresh
+run "$O" --no-start totp disable "$(totp_code "$uri2" 1)"
 is "$rc" 1 "after 5 failures even a right code is refused"
 like "$err" "too many failed TOTP codes; try again in [0-9]+ s" "with the time to wait"
 run "$O" --no-start totp status

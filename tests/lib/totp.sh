@@ -1,8 +1,10 @@
-# totp.sh: TOTP codes for the tests (RFC 6238 in Python: SHA-1, 6 digits,
-# 30 s steps), computed from an otpauth:// URI as "opsicle totp enroll"
-# prints it. Source after common.sh; needs python3.
-
-# totp_code URI OFFSET: the code of the step OFFSET steps from now
+# totp.sh: TOTP codes for the shell tests (RFC 6238, SHA-1, 30 s, 6
+# digits), computed with python3 from an otpauth:// URI.
+#
+#   totp_code URI OFFSET   the code of the step OFFSET steps from now
+#   totp_step_fresh        wait until at least 3 s remain in this step
+#                          (codes computed then stay current while the
+#                          CLI sends them)
 totp_code() {
 	python3 -c '
 import base64, hashlib, hmac, struct, sys, time, urllib.parse
@@ -16,8 +18,6 @@ print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
 ' "$1" "$2"
 }
 
-# totp_step_fresh: wait until at least 3 s remain in this step (codes
-# computed then stay current while they are sent).
 totp_step_fresh() {
 	while [ $(( $(date +%s) % 30 )) -gt 26 ]; do sleep 0.5; done
 }
