@@ -121,7 +121,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		skip_all("libsodium does not initialise");
-	plan(27);
+	plan(29);
 	t = config_options(&n);
 	man = slurp("man/opsicle.conf.5");
 	example = slurp("share/opsicle.conf");
