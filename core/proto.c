@@ -652,6 +652,25 @@ proto_take_secret(json_t *msg, const char *key, size_t maxlen,
 	return rc;
 }
 
+static void
+wipe_string(const json_t *v)
+{
+	if (json_is_string(v))
+		sodium_memzero((void *)(uintptr_t)json_string_value(v),
+		    json_string_length(v));
+}
+
+void
+proto_wipe_strings(json_t *msg, const char *key)
+{
+	const json_t	*a = json_object_get(msg, key), *v;
+	size_t		 i;
+
+	wipe_string(a);
+	json_array_foreach(a, i, v)
+		wipe_string(v);
+}
+
 struct describe_buf {
 	char	*buf;
 	size_t	 len;

@@ -492,6 +492,9 @@ int		 proto_get_str_array(const json_t *msg, const char *key,
  */
 int		 proto_take_secret(json_t *msg, const char *key, size_t maxlen,
 		     struct secret **out, struct ops_err *err);
+/* Wipe in place the string at key of msg, or every string of the array
+ * there (values that may hold secrets, before msg is freed). */
+void		 proto_wipe_strings(json_t *msg, const char *key);
 
 /*
  * A one-line description for logs: "type id=N {body}" with the body

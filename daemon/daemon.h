@@ -108,6 +108,8 @@ struct client {
 	struct proto_reader	 rd;
 	struct proto_writer	 wr;
 	int			 greeted;	/* hello seen */
+	int			 console;	/* its hello's client is
+						 * "opsicle-console ..." */
 	int			 closing;	/* drop once the queue is sent */
 	/* events.c: subscriptions and "job logs --follow" */
 	unsigned		 ev_streams;	/* EV_* bits */

@@ -2,8 +2,8 @@
  * handlers-approval.c: approval list, approval show, approve and reject
  * (core/proto.h 250-253), and approval_describe. The deciding is
  * approval.c's: these read the request and the peer and call it with
- * channel "cli" (the console sends the same requests: it says so with
- * its hello's client name).
+ * channel "cli", or "console" when the peer's hello named the client
+ * "opsicle-console" (the console sends the same requests).
  */
 #include "config.h"
 
@@ -186,7 +186,7 @@ actor_of(const struct client *c, const json_t *msg,
 	who->uid = c->uid;
 	who->gid = c->gid;
 	who->actor = c->actor;
-	who->channel = APPROVAL_CH_CLI;
+	who->channel = c->console ? APPROVAL_CH_CONSOLE : APPROVAL_CH_CLI;
 	who->account = NULL;
 	if (proto_has(msg, "channel") && (rc = proto_get_str(msg, "channel",
 	    &ch, OPS_PROTO_MAX_NAME, err)) != OPS_OK)

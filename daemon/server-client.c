@@ -383,11 +383,18 @@ client_free(struct client *c)
 }
 
 static int
-client_hello(struct client *c, long long id, struct ops_err *err)
+client_hello(struct client *c, const json_t *msg, long long id,
+    struct ops_err *err)
 {
 	struct ops_ctx	*ctx = server_ctx(c->srv);
+	const char	*name;
 	json_t		*r;
 	int		 rc;
+
+	/* which channel its approvals come through (approval.h) */
+	name = json_string_value(json_object_get(msg, "client"));
+	c->console = name != NULL && strncmp(name, "opsicle-console ",
+	    16) == 0;
 
 	if ((r = proto_msg_new(PROTO_HELLO_REPLY, id)) == NULL)
 		return ops_err_set(err, OPS_E_NOMEM, "build hello-reply");
@@ -430,7 +437,7 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		return;
 	}
 	if (type == PROTO_HELLO) {	/* its row says OP_CONN */
-		if (client_hello(c, id, &err) != OPS_OK) {
+		if (client_hello(c, msg, id, &err) != OPS_OK) {
 			client_send_error(c, id, err.code, ops_err_msg(&err));
 			c->closing = 1;
 		}

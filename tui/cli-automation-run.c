@@ -134,17 +134,6 @@ add_params(const struct cli_args *a, json_t *m)
 	return 0;
 }
 
-/* Wipe the values (secrets among them) m holds. */
-static void
-wipe_params(json_t *m)
-{
-	const json_t	*arr = json_object_get(m, "params"), *v;
-	size_t		 i;
-
-	json_array_foreach(arr, i, v)
-		sodium_memzero((void *)(uintptr_t)json_string_value(v),
-		    json_string_length(v));
-}
 
 static void
 print_words(const json_t *arr)
@@ -347,7 +336,7 @@ cli_automation_run(const struct cli_args *a)
 		    cli_flag(a, "group"));
 	client_close(&c);
 out:
-	wipe_params(m);
+	proto_wipe_strings(m, "params");
 	json_decref(m);
 	return rc;
 }

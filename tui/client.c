@@ -303,6 +303,14 @@ client_recv(struct cli_conn *c, json_t **msg, enum proto_type *type,
 int
 client_open(struct cli_conn *c, int may_start, struct ops_err *err)
 {
+	return client_open_as(c, may_start, "opsicle", err);
+}
+
+int
+client_open_as(struct cli_conn *c, int may_start, const char *name,
+    struct ops_err *err)
+{
+	char		 client[64];
 	json_t		*hello, *r = NULL;
 	int		 rc;
 
@@ -316,7 +324,8 @@ client_open(struct cli_conn *c, int may_start, struct ops_err *err)
 		return rc;
 	if ((hello = proto_msg_new(PROTO_HELLO, 0)) == NULL)
 		return ops_err_set(err, OPS_E_NOMEM, "build hello");
-	(void)proto_add_str(hello, "client", "opsicle " PACKAGE_VERSION, NULL);
+	snprintf(client, sizeof(client), "%s %s", name, PACKAGE_VERSION);
+	(void)proto_add_str(hello, "client", client, NULL);
 	(void)proto_add_int(hello, "pid", (long long)getpid(), NULL);
 	/* Any reply to hello is hello-reply or an error. */
 	rc = client_request(c, hello, &r, err);

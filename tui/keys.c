@@ -17,8 +17,8 @@ static const struct key_binding key_table[] = {
 	    "Tab, Right", "next screen" },
 	{ KC_GLOBAL, KA_PREV_SCREEN, { TK_FN(KEY_BTAB), TK_FN(KEY_LEFT) },
 	    "S-Tab, Left", "previous screen" },
-	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6', '7', '8' },
-	    "1-8", "go to screen N" },
+	{ KC_GLOBAL, KA_SCREEN_N, { '1', '2', '3', '4', '5', '6', '7', '8',
+	    '9' }, "1-9", "go to screen N" },
 	{ KC_GLOBAL, KA_CMDLINE, { ':' }, ":",
 	    "command line: q, refresh, run CMD, target add, unlock, "
 	    "screen NAME, job N" },
@@ -83,14 +83,33 @@ static const struct key_binding key_table[] = {
 	    "applied" },
 	{ KC_AUTOMATIONS, KA_BACK, { TK_ESC }, "Esc",
 	    "up: from the file to the versions, from them to the list" },
+	{ KC_AUTOMATIONS, KA_RUN, { 'r' }, "r",
+	    "run the automation (its latest version) with a parameter form: "
+	    "a field per parameter and the targets; the daemon checks the "
+	    "values (dry run) first, then the Job screen shows the job" },
+
+	{ KC_APPROVALS, KA_ENTER, { TK_ENTER, 13, TK_FN(KEY_ENTER) },
+	    "Enter", "the request: what would run (parameters masked), the "
+	    "targets, who asked, who may approve, the decisions" },
+	{ KC_APPROVALS, KA_BACK, { TK_ESC }, "Esc", "back to the list" },
+	{ KC_APPROVALS, KA_APPROVE, { 'a' }, "a",
+	    "approve the job: a form with a reason and, when the policy "
+	    "needs one, your TOTP code (not echoed)" },
+	{ KC_APPROVALS, KA_REJECT, { 'x' }, "x",
+	    "reject the job: a form with the reason (required); it never "
+	    "runs" },
 
 	{ KC_FORM, KA_FIELD_NEXT, { TK_TAB, TK_FN(KEY_DOWN) }, "Tab, Down",
 	    "next field" },
 	{ KC_FORM, KA_FIELD_PREV, { TK_FN(KEY_BTAB), TK_FN(KEY_UP) },
 	    "S-Tab, Up", "previous field" },
 	{ KC_FORM, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
-	    "save" },
-	{ KC_FORM, KA_CANCEL, { TK_ESC }, "Esc", "cancel" },
+	    "save (a run form: check, then run)" },
+	{ KC_FORM, KA_TOGGLE, { ' ' }, "Space",
+	    "on a yes/no or choice field: its next value (Backspace: the "
+	    "default); elsewhere a space" },
+	{ KC_FORM, KA_CANCEL, { TK_ESC }, "Esc",
+	    "cancel (a secret typed is wiped)" },
 
 	{ KC_PROMPT, KA_SUBMIT, { TK_ENTER, 13, TK_FN(KEY_ENTER) }, "Enter",
 	    "accept the filter or command" },
@@ -110,7 +129,7 @@ static const struct key_binding key_table[] = {
 
 static const char *const ctx_names[KC_COUNT] = {
 	"Everywhere", "Lists", "Targets", "Jobs", "Job", "Host keys",
-	"Automations", "Forms", "Prompts",
+	"Automations", "Approvals", "Forms", "Prompts",
 	"Lost daemon",
 };
 

@@ -4,7 +4,8 @@
  * versions (automation-history); Enter on a version shows its document
  * as it was applied (automation-export), filtered for the terminal
  * (core/termsafe) and scrolled with the list keys. Esc goes up a level.
- * Applying, running and removing stay with the CLI.
+ * r runs the automation with a parameter form (screen-autorun.c).
+ * Applying and removing stay with the CLI.
  */
 #include "config.h"
 
@@ -286,6 +287,15 @@ autos_key(struct tui *t, enum key_action a, int ch)
 		t->auto_mode--;
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
+	if (a == KA_RUN) {
+		if (t->auto_mode == AUTO_LIST && (o = view_list_current(
+		    autos_list(t))) != NULL)
+			autorun_open(t, json_string_value(json_object_get(o,
+			    "name")));
+		else if (t->auto_mode > AUTO_LIST)
+			autorun_open(t, t->auto_name);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
 	if (t->auto_mode == AUTO_FILE)
 		return scroll_doc(t, a);
 	if (a != KA_ENTER || (o = view_list_current(autos_view(t))) == NULL)
@@ -310,8 +320,8 @@ autos_key(struct tui *t, enum key_action a, int ch)
 
 const struct screen screen_automations = {
 	.name = "Automations",
-	.hints = "Enter versions/file  Esc back  j/k move  / filter  "
-	    "? help  q quit",
+	.hints = "Enter versions/file  r run (a form)  Esc back  j/k move  "
+	    "/ filter  ? help  q quit",
 	.ctx = KC_AUTOMATIONS,
 	.open = autos_open,
 	.draw = autos_draw,

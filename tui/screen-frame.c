@@ -89,7 +89,6 @@ draw_tabs(struct tui *t)
 			    t->screens[i]->name);
 		x += frame_put(0, x, COLS - x, theme_attr(i == t->cur ?
 		    TH_TAB_ACTIVE : TH_BAR), 0, label);
-		x += frame_put(0, x, COLS - x, theme_attr(TH_BAR), 0, " ");
 	}
 	if (x + 8 < COLS)
 		frame_put(0, COLS - 8, 8, theme_attr(TH_BAR), 1, "opsicle ");
@@ -111,6 +110,12 @@ draw_status(struct tui *t, int y)
 		    "LOCKED (u unlocks)" : "unlocked");
 	w = frame_put(y, 0, COLS, theme_attr(t->lost || t->locked ?
 	    TH_ERROR : TH_STATUS), 0, left);
+	/* the jobs awaiting approval, whatever the screen */
+	if (t->appr_known && t->appr_pending > 0 && !t->lost) {
+		snprintf(left, sizeof(left), "| %d awaiting approval ",
+		    t->appr_pending);
+		w += frame_put(y, w, COLS - w, theme_attr(TH_ERROR), 0, left);
+	}
 	if (t->msg[0] != '\0')
 		w += frame_put(y, w, COLS - w, theme_attr(TH_STATUS), 0, "| ");
 	frame_put(y, w, COLS - w, theme_attr(t->msg_err ? TH_ERROR :
@@ -148,9 +153,11 @@ draw_bottom(struct tui *t, int y)
 	case PROMPT_NONE:
 		break;
 	}
+	if (t->form != NULL)
+		snprintf(line, sizeof(line), "Enter %s  Tab next field  Esc "
+		    "cancel", t->form->submit);
 	frame_put(y, 0, COLS, theme_attr(TH_HINT), 1, t->form != NULL ?
-	    "Enter save  Tab next field  Esc cancel" :
-	    t->screens[t->cur]->hints);
+	    line : t->screens[t->cur]->hints);
 }
 
 static void

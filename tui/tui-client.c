@@ -137,7 +137,8 @@ tconn_open(struct tconn *tc, struct tui *t, struct evloop *loop,
 	memset(tc, 0, sizeof(*tc));
 	tc->loop = loop;
 	tc->t = t;
-	if ((rc = client_open(&tc->c, may_start, err)) != OPS_OK) {
+	if ((rc = client_open_as(&tc->c, may_start, "opsicle-console",
+	    err)) != OPS_OK) {
 		client_close(&tc->c);
 		return rc;
 	}

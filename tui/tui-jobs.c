@@ -422,14 +422,14 @@ void
 jobs_reload(struct tui *t)
 {
 	static const char *const streams[] = { "job-state", "run-state",
-	    "target-status", "step-state" };
+	    "target-status", "step-state", "approval-state" };
 	json_t	*m;
 
 	if (t->lost)
 		return;
 	if (!t->subscribed && (m = proto_msg_new(PROTO_SUBSCRIBE, 0)) !=
 	    NULL) {
-		(void)proto_add_str_array(m, "streams", streams, 4, NULL);
+		(void)proto_add_str_array(m, "streams", streams, 5, NULL);
 		(void)tconn_request(&t->conn, m, sub_done, NULL);
 		json_decref(m);
 		t->subscribed = 1;
@@ -574,6 +574,10 @@ jobs_event(struct tui *t, enum proto_type type, const json_t *msg)
 {
 	struct tjob	*j;
 
+	if (type == PROTO_APPROVAL_STATE) {
+		screen_approvals_event(t, msg);
+		return;
+	}
 	if (type == PROTO_TARGET_STATUS || type == PROTO_RUN_STATE)
 		screen_targets_event(t, type, msg);
 	if (type == PROTO_TARGET_STATUS)
@@ -700,6 +704,15 @@ jobs_history_add(struct tui *t, const char *cmd)
 	t->hist[t->nhist++] = dup;
 }
 
+void
+jobs_show_new(struct tui *t, long long id)
+{
+	(void)job_get(t, id, 1);
+	jobs_open(t, id);
+	(void)tui_switch(t, "Job");
+	t->dirty = 1;
+}
+
 static void
 run_done(struct tui *t, int rc, const json_t *result, const char *message,
     void *arg)
@@ -717,10 +730,7 @@ run_done(struct tui *t, int rc, const json_t *result, const char *message,
 	    json_array_size(json_object_get(result, "targets")),
 	    json_array_size(json_object_get(result, "targets")) == 1 ? "" :
 	    "s");
-	(void)job_get(t, id, 1);
-	jobs_open(t, id);
-	(void)tui_switch(t, "Job");
-	t->dirty = 1;
+	jobs_show_new(t, id);
 }
 
 void
@@ -782,9 +792,7 @@ rerun_done(struct tui *t, int rc, const json_t *result, const char *message,
 	id = jint(result, "job", 0);
 	tui_message(t, 0, "job %lld reruns job %lld", id,
 	    jint(result, "rerun_of", 0));
-	(void)job_get(t, id, 1);
-	jobs_open(t, id);
-	(void)tui_switch(t, "Job");
+	jobs_show_new(t, id);
 }
 
 void

@@ -30,7 +30,7 @@
 #include "secret.h"
 #include "tui-screen.h"
 
-/* The screen table: tab order (and the 1-8 keys). A new screen is one
+/* The screen table: tab order (and the 1-9 keys). A new screen is one
  * screen-*.c file and one line here. */
 static const struct screen *const screen_table[] = {
 	&screen_targets,
@@ -40,6 +40,7 @@ static const struct screen *const screen_table[] = {
 	&screen_creds,
 	&screen_audit,
 	&screen_automations,
+	&screen_approvals,
 	&screen_help,
 };
 
@@ -620,6 +621,7 @@ tui_free(struct tui *t)
 	view_list_done(&t->audit);
 	view_list_done(&t->hostkeys);
 	screen_automations_done(t);
+	screen_approvals_done(t);
 	jobs_done(t);
 }
 

@@ -55,6 +55,7 @@ enum key_action {
 	KA_YES, KA_NO, KA_RECONNECT, KA_UNLOCK,
 	KA_RUN, KA_CANCEL_JOB, KA_RERUN, KA_FOLD, KA_FOLLOW,
 	KA_SEARCH_PREV, KA_SEARCH_NEXT, KA_ACCEPT, KA_HIST_PREV, KA_HIST_NEXT,
+	KA_TOGGLE, KA_APPROVE, KA_REJECT,
 };
 
 /* Key contexts, in the order the help screen lists them. */
@@ -66,6 +67,7 @@ enum key_ctx {
 	KC_JOB,
 	KC_HOSTKEYS,
 	KC_AUTOMATIONS,
+	KC_APPROVALS,
 	KC_FORM,
 	KC_PROMPT,
 	KC_LOST,
@@ -124,28 +126,39 @@ struct view_list {
 struct tui;
 struct secret;
 
-/* A small form: labelled one-line fields with per-field messages. */
-#define FORM_MAX_FIELDS	8
+/* A small form: labelled one-line fields with per-field messages. The
+ * parameter form of a run has one field per parameter (AUTO_PARAMS_MAX)
+ * and a few more. Field values may be secrets: form_free wipes it all. */
+#define FORM_MAX_FIELDS	136
 #define FORM_F_REQUIRED	0x1
 #define FORM_F_PORT	0x2	/* empty or 1-65535 */
+#define FORM_F_SECRET	0x4	/* typed without echo, drawn as a mask */
+#define FORM_F_TOGGLE	0x8	/* Space cycles through its choices */
 
 struct form_field {
-	const char	*label;
-	const char	*key;		/* what the submitter looks for */
+	char		 label[64];
+	char		 key[OPS_PROTO_MAX_NAME + 1];	/* what the submitter
+							 * looks for */
 	int		 flags;
-	char		 value[256];
-	char		 error[128];
+	char		 value[1024];
+	char		 error[256];
+	char		 hint[256];	/* under the field while no error */
+	char		**choices;	/* FORM_F_TOGGLE's values, owned */
+	size_t		 nchoices;
 };
 
 struct form {
-	char			 title[64];
+	char			 title[128];
 	struct form_field	 f[FORM_MAX_FIELDS];
 	int			 n;
 	int			 cur;
 	char			 error[256];	/* whole-form message */
 	int			 busy;		/* waiting for the daemon */
+	char			 busy_text[64];	/* "saving..." unless set */
+	char			 submit[16];	/* Enter's word: "save" */
 	int			 kind;		/* the owner's tag */
 	char			 orig[256];	/* the owner's key */
+	unsigned long		 seq;		/* tells forms apart */
 	/* Send the validated form; reply handlers close it or set error. */
 	void			(*on_submit)(struct tui *);
 };
@@ -192,7 +205,7 @@ struct tbuf {
 
 struct trun {
 	char		*target;
-	char		 state[16];
+	char		 state[24];
 	int		 exit;		/* -1: none yet */
 	char		 signal[16];
 	char		*error;
@@ -209,7 +222,7 @@ struct trun {
 
 struct tjob {
 	long long	 id;
-	char		 state[16];
+	char		 state[24];
 	char		*command;
 	long long	 created;
 	size_t		 total, nq, nrun, nok, nfail;
@@ -270,6 +283,13 @@ struct tui {
 	long			 auto_top;	/* its first line shown */
 	int			 auto_rows;	/* lines it was drawn in */
 	int			 target_detail;	/* detail panel open */
+	/* the Approvals screen (screen-approvals.c): the requests, their
+	 * number for the frame, the one shown (0: the list) */
+	struct view_list	 approvals;
+	int			 appr_pending;
+	int			 appr_known;
+	long long		 appr_job;
+	json_t			*appr_show;
 
 	/* jobs model (tui-jobs.c) */
 	struct tjob		**jobv;
@@ -293,6 +313,7 @@ struct tui {
 	size_t			 prev;		/* where Esc in help goes */
 
 	struct form		*form;
+	unsigned long		 form_seq;	/* the last form's seq */
 	/* The unlock dialog (tui-unlock.c); the passphrase never leaves
 	 * pass, which is wiped as soon as it is sent. */
 	int			 unlock_open;
@@ -380,6 +401,8 @@ struct tjob *jobs_find(struct tui *t, long long id);
 struct trun *jobs_run(struct tjob *j, const char *target, int create);
 /* Make id the Job screen's job and fetch its runs and output. */
 void	jobs_open(struct tui *t, long long id);
+/* A job this console just started: into the model, onto the Job screen. */
+void	jobs_show_new(struct tui *t, long long id);
 void	jobs_sync_views(struct tui *t);
 void	jobs_history_add(struct tui *t, const char *cmd);
 void	jobs_run_cmd(struct tui *t, const char *const *sel, size_t nsel,
@@ -475,6 +498,12 @@ void	form_free(struct form *f);
 int	form_add(struct form *f, const char *label, const char *key,
 	    int flags, const char *value);
 const char *form_value(const struct form *f, const char *key);
+/* The field with that key (case-insensitive), or NULL. Borrowed. */
+struct form_field *form_find(struct form *f, const char *key);
+/* Give a field the values Space cycles through (copied); sets
+ * FORM_F_TOGGLE. */
+int	form_set_choices(struct form_field *ff, const char *const *choices,
+	    size_t n);
 /* Check every field; fills per-field messages. 0 when valid. */
 int	form_validate(struct form *f);
 /* KA_SUBMIT when the form should be sent, KA_CANCEL, or KA_NONE. */
@@ -490,6 +519,13 @@ extern const struct screen screen_jobs;
 extern const struct screen screen_job;
 extern const struct screen screen_hostkeys;
 extern const struct screen screen_automations;
+extern const struct screen screen_approvals;
+/* An approval-state event: the list (and the frame's count) again. */
+void	screen_approvals_event(struct tui *t, const json_t *msg);
+void	screen_approvals_done(struct tui *t);
+/* screen-autorun.c: r on the Automations screen: the parameter form of
+ * automation name's latest version; checked by a dry run, then run. */
+void	autorun_open(struct tui *t, const char *name);
 /* Free the Automations screen's lists and document. */
 void	screen_automations_done(struct tui *t);
 /* The targets a run goes to: the marked ones, else the cursor's (borrowed

@@ -84,6 +84,10 @@ size_t		 cli_group_usage(FILE *fp, const char *word);
 
 /* client.c */
 int	client_open(struct cli_conn *c, int may_start, struct ops_err *err);
+/* The same, saying it is client name in the hello ("opsicle-console":
+ * the daemon can tell the console's decisions from the CLI's). */
+int	client_open_as(struct cli_conn *c, int may_start, const char *name,
+	    struct ops_err *err);
 void	client_close(struct cli_conn *c);
 /*
  * Send msg (its id is set here) and wait for its reply: OPS_OK with
