@@ -206,6 +206,8 @@ static const struct config_option options[] = {
 		.min = 30, .max = 86400,
 		.help = "seconds from a user's first wrong TOTP code in which "
 		    "totp.max-failures count, and refusals last",
+	},
+	{
 		.name = "notify.give-up",
 		.type = CONFIG_NUMBER,
 		.def = "86400",

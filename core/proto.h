@@ -302,7 +302,7 @@ struct secret;
 	    "state:s?", "[o]")						\
 	X(PROTO_APPROVAL_SHOW, 251, "approval-show",			\
 	    PROTO_REQ | PROTO_SECRET_REPLY, "job:i",			\
-	    "job:i automation:s? version:i? command:t requested_by:s "	\
+	    "job:i automation:s? version:i? command:t requester:s "	\
 	    "created:i expires:i required:i approvals:i approvers:l "	\
 	    "totp:b reason_required:b state:s decisions:l params:l "	\
 	    "targets:l")						\

@@ -70,7 +70,7 @@ request_json(struct ops_ctx *ctx, const struct store_approval *a,
 	state = a->state;
 	o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, s:o, s:b, s:b, "
 	    "s:s, s:o}", "job", (json_int_t)a->job, "command", j->command,
-	    "requested_by", j->requested_by, "created",
+	    "requester", j->requested_by, "created",
 	    (json_int_t)a->created, "expires", (json_int_t)a->expires,
 	    "required", a->required, "approvals", a->approvals, "approvers",
 	    ap, "totp", p->totp, "reason_required", p->reason_required,
@@ -341,7 +341,7 @@ approval_describe(struct ops_ctx *ctx, int64_t job, char **text,
 	json_array_foreach(json_object_get(o, "targets"), i, v)
 		fprintf(fp, " %s", json_string_value(v));
 	fprintf(fp, "\nrequested by: %s\n", json_string_value(
-	    json_object_get(o, "requested_by")));
+	    json_object_get(o, "requester")));
 	when_text(json_integer_value(json_object_get(o, "expires")), when,
 	    sizeof(when));
 	fprintf(fp, "expires: %s\n", when);

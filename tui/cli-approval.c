@@ -131,7 +131,7 @@ show_list(const struct cli_args *a, const json_t *r)
 			snprintf(buf, sizeof(buf), "%.60s",
 			    cli_str(o, "command"));
 		cells[k++] = strdup(buf);
-		cells[k++] = strdup(cli_str(o, "requested_by"));
+		cells[k++] = strdup(cli_str(o, "requester"));
 		cli_time(cli_int(o, "expires"), buf, sizeof(buf));
 		cells[k++] = strdup(buf);
 		approvers(o, buf, sizeof(buf));
@@ -189,7 +189,7 @@ show_one(const struct cli_args *a, const json_t *o)
 		cli_safe_puts(stdout, json_string_value(v));
 	}
 	putchar('\n');
-	printf("requested %s", cli_str(o, "requested_by"));
+	printf("requested %s", cli_str(o, "requester"));
 	cli_time(cli_int(o, "created"), buf, sizeof(buf));
 	printf(" at %s\n", buf);
 	cli_time(cli_int(o, "expires"), buf, sizeof(buf));

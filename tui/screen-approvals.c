@@ -35,7 +35,7 @@ static const struct view_col appr_cols[] = {
 	{ "STATE", "state", VC_STR, 9 },
 	{ "OK", "count", VC_STR, 6 },
 	{ "WHAT", "what", VC_STR, 30 },
-	{ "BY", "requested_by", VC_STR, 14 },
+	{ "BY", "requester", VC_STR, 14 },
 	{ "EXPIRES", "expires", VC_TIME, 20 },
 	{ "TOTP", "totp_text", VC_STR, 5 },
 };
@@ -241,7 +241,7 @@ draw_detail(struct tui *t, int y, int h)
 	    "approvals", jstr(o, "state"), jint(o, "approvals"),
 	    jint(o, "required"));
 	y = put_line(y, ymax, TH_NORMAL, "requested   by %s",
-	    jstr(o, "requested_by"));
+	    jstr(o, "requester"));
 	view_fmt_time(jint(o, "expires"), when, sizeof(when));
 	y = put_line(y, ymax, TH_NORMAL, "expires     %s", when);
 	join(json_object_get(o, "approvers"), list, sizeof(list));
