@@ -189,7 +189,7 @@ run "$O" job logs "$job_re"
 like "$out" "t2: Linux" "with the same output"
 
 # ---- Ctrl-C cancels; a second Ctrl-C detaches -------------------------------
-"$O" run t3 -- 'sleep 13.3; echo late' >"$OPSICLE_HOME/cancel.out" 2>&1 &
+"$O" run t3 -- "s''leep 13.3; echo late" >"$OPSICLE_HOME/cancel.out" 2>&1 &
 runpid=$!
 track_pid $runpid
 wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'echo late'"
@@ -205,10 +205,10 @@ is "$(job_state "$job_late")" cancelled "the job was cancelled before run return
 ! pgrep -f 'sleep 13[.]3' >/dev/null; ok $? "no remote process of it is left"
 
 # a command that ignores TERM keeps the job running for the kill's grace
-"$O" run t3 -- 'trap "" TERM; sleep 14.4; echo late' >"$OPSICLE_HOME/detach.out" 2>&1 &
+"$O" run t3 -- "trap '' TERM; s''leep 14.4; echo late" >"$OPSICLE_HOME/detach.out" 2>&1 &
 runpid=$!
 track_pid $runpid
-wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'sleep 14.4'"
+wait_for 30 sh -c "'$O' job list --limit 1 --json | grep -q 'leep 14.4'"
 job_det=$(newest_job)
 wait_for 30 job_running "$job_det"
 wait_for 10 pgrep -f 'sleep 14[.]4' >/dev/null

@@ -123,6 +123,10 @@ main(int argc, char **argv)
 		if (http_start(&ctx, &rq, done, &d, &calls[i], &err) !=
 		    OPS_OK) {
 			printf("start error %s\n", ops_err_msg(&err));
+			secret_free(pw);
+			http_done(&ctx);
+			evloop_free(ctx.loop);
+			log_close(&ctx.log);
 			return 1;
 		}
 	/* the request was copied: nothing of it is needed now */

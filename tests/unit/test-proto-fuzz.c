@@ -30,7 +30,7 @@ struct fuzz_proto_stats {
 int	fuzz_proto_one(const uint8_t *data, size_t size,
 	    struct fuzz_proto_stats *st);
 
-#define MAX_SEEDS	64
+#define MAX_SEEDS	128
 #define MAX_INPUT	8192
 
 struct seed {
