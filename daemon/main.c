@@ -190,7 +190,8 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	    (rc = events_init(ctx, err)) != OPS_OK ||
 	    (rc = events_sink_add(ctx, events_client_sink, NULL,
 	    err)) != OPS_OK ||
-	    (rc = jobs_init(ctx, err)) != OPS_OK)
+	    (rc = jobs_init(ctx, err)) != OPS_OK ||
+	    (rc = schedules_init(ctx, err)) != OPS_OK)
 		return rc;
 	return server_start(ctx, err);
 }
@@ -214,6 +215,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_kdf_abandon(ctx->unlock_kdf);
 	ctx->unlock_kdf = NULL;
 	unlock_throttle_free(ctx);
+	schedules_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
 	events_done(ctx);
