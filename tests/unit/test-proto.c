@@ -180,7 +180,7 @@ test_table(void)
 	}
 	ok(seen == ntypes && bad == 0,
 	    "every type: one direction, its block, name round trip");
-	ok(sens == 9 && (proto_type_flags(PROTO_UNLOCK) & PROTO_F_SENSITIVE) &&
+	ok(sens == 10 && (proto_type_flags(PROTO_UNLOCK) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_PASSWD) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_CRED_ADD) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_TARGET_IMPORT) & PROTO_F_SENSITIVE) &&
@@ -188,10 +188,11 @@ test_table(void)
 	    (proto_type_flags(PROTO_JOB_OUTPUT) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_LOGS_DATA) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_AUTOMATION_APPLY) & PROTO_F_SENSITIVE) &&
-	    (proto_type_flags(PROTO_AUTOMATION_RUN) & PROTO_F_SENSITIVE),
+	    (proto_type_flags(PROTO_AUTOMATION_RUN) & PROTO_F_SENSITIVE) &&
+	    (proto_type_flags(PROTO_SCHEDULE_ADD) & PROTO_F_SENSITIVE),
 	    "unlock, passwd, cred-add, target-import, run, job-output, "
-	    "logs-data, automation-apply and automation-run are the sensitive "
-	    "types");
+	    "logs-data, automation-apply, automation-run and schedule-add are "
+	    "the sensitive types");
 	ok(strcmp(proto_type_name((enum proto_type)9999), "unknown") == 0 &&
 	    proto_type_from_name("nope") == PROTO_NONE &&
 	    proto_type_from_name(NULL) == PROTO_NONE &&
