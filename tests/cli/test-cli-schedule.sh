@@ -7,7 +7,9 @@
 # one catch-up job with --missed run-once and none with skip (both
 # recorded); a one-shot --at runs once (the test clock knob makes the
 # daemon "later") and never again after a restart; schedule next in
-# Europe/Berlin across the spring DST change; audit records.
+# Europe/Berlin across the spring DST change; a schedule of an automation
+# that needs approval makes jobs awaiting approval its creator cannot
+# approve; audit records.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 . "$OPS_SRCDIR/tests/lib/sshd.sh"
@@ -48,7 +50,7 @@ stop_daemon() {
 # sql Q: against the stopped store
 sql() { "$SQL" "$1"; }
 
-plan_tests 50
+plan_tests 55
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 track_pid "$(dpid)"
@@ -137,6 +139,26 @@ for j in $("$O" job list --json | grep -o '"id":[0-9]*,"state":"\(running\|queue
     cut -d: -f2 | cut -d, -f1); do
 	"$O" job cancel "$j" >/dev/null 2>&1
 done
+
+# ---- a schedule of an automation that needs approval -------------------
+apply gated <<'EOF'
+name: gated
+targets: [t1]
+approval: {approvers: [root], expires: 1h}
+steps:
+  - command: echo gated
+EOF
+ok $? "automation gated applied (needs one approver)"
+"$O" schedule add g --automation gated --every 2s >/dev/null 2>&1
+wait_for 15 at_least g 1; ok $? "g fired"
+gj=$("$O" job list --limit 50 --json | grep -o '"id":[0-9]*,"state":"awaiting-approval"' |
+    head -1 | cut -d: -f2 | cut -d, -f1)
+ok "$([ -n "$gj" ]; echo $?)" "its job awaits approval, as a person's run would"
+run "$O" approve "$gj"
+ok "$([ "$rc" -ne 0 ]; echo $?)" "the schedule's creator may not approve the job it made"
+like "$err" "requested job $gj and can never approve it" "saying four eyes"
+"$O" schedule rm g >/dev/null 2>&1
+"$O" job cancel "$gj" >/dev/null 2>&1
 
 # ---- missed fire times across a stopped daemon -------------------------
 run "$O" schedule add ro --automation hello -p who=ro --every 2s
