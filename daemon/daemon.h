@@ -81,6 +81,7 @@ enum cmd_role {
 	CMD_ROLE_VIEWER,
 	CMD_ROLE_OPERATOR,
 	CMD_ROLE_APPROVER,
+	CMD_ROLE_OPERATOR_APPROVER,	/* named by both lists */
 	CMD_ROLE_ADMIN,
 };
 
