@@ -32,7 +32,7 @@ trap cleanup EXIT
 command -v sha256sum >/dev/null || skip_all "sha256sum not installed"
 sshd_client_key "$B"
 sshd_start s1 127.0.0.7 || skip_all "could not start sshd"
-plan_tests 41
+plan_tests 42
 U=$(sshd_user)
 
 "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null >/dev/null 2>&1
@@ -57,7 +57,7 @@ cmp -s "$H/payload" "$R/payload.bin"; ok $? "the remote copy is the file, byte f
 is "$(stat -c %a "$R/payload.bin")" 640 "with the mode asked for"
 ls -a "$R" | grep -q opsicle; is $? 1 "no temp file is left next to it"
 run "$O" job show "$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')" --json
-like "$out" '"state":"done"' "the push is a job, done"
+like "$out" '"state":"done","kind":"push"' "the push is a job of kind push, done"
 mkdir "$H/sub"
 (cd "$H/sub" && "$O" pull t1 "$R/payload.bin" . >/dev/null 2>&1); is $? 0 "pull into a relative LOCALDIR"
 cmp -s "$H/payload" "$H/sub/t1/payload.bin"; ok $? "lands in the client's directory"
@@ -108,6 +108,7 @@ is "$rc" 0 "a pull over a symlink at LOCALDIR/t2/payload.bin exits 0"
 test ! -e "$H/elsewhere2/victim" && test ! -L "$H/got2/t2/payload.bin" &&
     cmp -s "$H/payload" "$H/got2/t2/payload.bin"
 ok $? "the symlink was replaced by the copy, its target never created"
+like "$("$O" job list --limit 1 --json)" '"kind":"pull"' "a pull job is of kind pull"
 
 # ---- usage ---------------------------------------------------------------------
 run "$O" push --mode 0999 t1 "$H/payload" "$R/y"
