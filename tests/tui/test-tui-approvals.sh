@@ -88,7 +88,7 @@ echo "tui-exit=\$?"
 exec sleep 600
 EOS
 chmod 755 "$H/tui-as.sh"
-tm new-session -d -s b -x 100 -y 30 "$H/tui-as.sh"
+tm new-session -d -s b -n b -x 100 -y 30 "$H/tui-as.sh"
 wait_for_screen "8 Approvals +9 Help" b
 ok $? "the tab bar has the Approvals screen"
 wait_for_screen "unlocked \\| 1 awaiting approval" b
