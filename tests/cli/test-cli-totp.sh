@@ -6,7 +6,8 @@
 # codes are audited and, after 5, refused with "try again in N s" even
 # when right; status and --json never carry the secret; approver link
 # prints a one-time code; the secret (base32 and raw) is in no file under
-# $OPSICLE_HOME and not in the debug log.
+# $OPSICLE_HOME and not in the debug log, nor in the daemon's memory once
+# the enrol reply is sent (tests/lib/memscan.py).
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 . "$OPS_SRCDIR/tests/lib/totp.sh"
@@ -14,7 +15,7 @@
 O="$OPS_BUILDDIR/tui/opsicle"
 D="$OPS_BUILDDIR/daemon/opsicled"
 command -v python3 >/dev/null || skip_all "python3 is not installed"
-plan_tests 48
+plan_tests 49
 
 # a second user (nobody, a viewer) where root can make one
 G=daemon
@@ -64,6 +65,13 @@ SECRET2=$(printf '%s\n' "$uri2" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
 ok $([ -n "$SECRET2" ] && [ "$SECRET2" != "$SECRET" ] && echo 0 || echo 1) \
     "with a new secret"
 RAWHEX2=$(python3 -c 'import base64,sys; print(base64.b32decode(sys.argv[1]).hex())' "$SECRET2")
+# the daemon wiped the URIs it sent, not merely freed them
+hits=$(python3 "$OPS_SRCDIR/tests/lib/memscan.py" "$pid" "$SECRET" "$SECRET2" 2>&1)
+if [ $? -eq 2 ]; then
+	skip 1 "the daemon's memory is not readable here ($hits)"
+else
+	is "$(echo $hits)" "0 0" "neither secret is left in the daemon's memory once sent"
+fi
 
 run "$O" --no-start totp confirm 12345
 is "$rc" 1 "five digits are refused"
