@@ -296,7 +296,7 @@ http_init(struct ops_ctx *ctx, struct ops_err *err)
 {
 	struct http	*h;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (http_global_init() != 0)
 		return ops_err_set(err, OPS_E_INTERNAL, "initialise libcurl");
 	h = xcalloc(1, sizeof(*h));
 	h->ctx = ctx;
@@ -416,6 +416,8 @@ setup_smtp(struct http_call *c, const struct http_request *rq, int smtps,
 	if (rq->user != NULL)
 		SETOPT(CURLOPT_USERNAME, rq->user);
 	if (rq->password != NULL) {
+		/* A cached connection would keep curl's copy alive. */
+		SETOPT(CURLOPT_FORBID_REUSE, 1L);
 		/* curl keeps its own copy from here; ours goes at once */
 		if ((rc = secret_new(secret_len(rq->password) + 1, &pw,
 		    err)) != OPS_OK)

@@ -81,6 +81,10 @@ struct http_call;
 #define HTTP_DEFAULT_TIMEOUT_MS		30000
 #define HTTP_DEFAULT_MAX_RESPONSE	(1024 * 1024)
 
+/* curl_global_init with allocators that wipe every block curl frees
+ * (http-mem.c); http_init calls it. 0, or -1 when curl refuses. */
+int	http_global_init(void);
+
 /* ctx->http on ctx->loop; http_done frees it (cancelling what runs). */
 int	http_init(struct ops_ctx *ctx, struct ops_err *err);
 void	http_done(struct ops_ctx *ctx);

@@ -26,7 +26,7 @@ command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 sshd_start s1 127.0.0.2 || skip_all "could not start sshd on 127.0.0.2"
 U=$(sshd_user)
 B=$SSHD_BASE
-plan_tests 70
+plan_tests 71
 
 conf() {	# extra lines for opsicle.conf
 	{
@@ -192,7 +192,7 @@ like "$(py "$F/slack.log" 'json.loads(r[-1]["body"])["text"]')" "test notificati
 # ---- email ----------------------------------------------------------------
 SMTPPW=Smtp-Pw-3141x
 if [ -z "$FAKE_SMTP_PY" ] || ! command -v openssl >/dev/null; then
-	skip 6 "python3-aiosmtpd or openssl not installed"
+	skip 7 "python3-aiosmtpd or openssl not installed"
 else
 	fake_cert
 	printf '%s\n' "$SMTPPW" >"$F/smtp.pw"
@@ -210,6 +210,15 @@ else
 	like "$m" '"rcpt_tos": \["you@example.test"\]' "to the channel's address"
 	like "$m" 'Content-Type: text/plain' "a plain-text mail"
 	like "$m" 'a test notification' "with the text"
+	# curl's copies (password, AUTH PLAIN, the Slack URL) were wiped
+	hits=$(python3 "$OPS_SRCDIR/tests/lib/memscan.py" "$(daemon_pid)" \
+	    "$SMTPPW" "SLACKTOKEN77" "$(printf '\0mailer\0%s' "$SMTPPW" | base64)" 2>&1)
+	if [ $? -eq 2 ]; then
+		skip 1 "the daemon's memory is not readable here ($hits)"
+	else
+		is "$(echo $hits)" "0 0 0" \
+		    "no SMTP password, AUTH PLAIN or Slack token left in the daemon's memory"
+	fi
 fi
 
 # ---- job events from real runs -----------------------------------------------
