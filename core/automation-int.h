@@ -133,7 +133,6 @@ int	afield_words(const struct anode *n, const char *path, size_t max,
 void	afield_path(char *buf, size_t len, const char *path, const char *key);
 
 /* Text parsers the fields and the values share. */
-int	auto_duration_ms(const char *s, int *ms);
 int	auto_mode_parse(const char *s, unsigned *mode);
 int	auto_utf8_valid(const char *s, size_t len, size_t *nchars);
 

@@ -178,6 +178,9 @@ int	automation_approval_from_json(const char *text,
 const char	*automation_param_type_name(enum auto_param_type t);
 const char	*automation_step_kind_name(enum auto_step_kind k);
 
+/* A duration: "30s", "5m", "1h30m", "250ms" or bare seconds, at most
+ * 7d, into *ms; -1 when s is none (schedules' --every and --jitter too). */
+int	auto_duration_ms(const char *s, int *ms);
 int	automation_parse(const char *buf, size_t len, enum auto_format fmt,
 	    struct automation **out, struct ops_err *err);
 void	automation_free(struct automation *a);

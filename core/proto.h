@@ -91,7 +91,7 @@
 struct secret;
 
 /* Bump when anything in this file or the proto.c type table changes. */
-#define OPS_PROTO_VERSION	13
+#define OPS_PROTO_VERSION	14
 
 #define OPS_PROTO_HEADER	4			/* length prefix bytes */
 #define OPS_PROTO_MAX_FRAME	(16 * 1024 * 1024)	/* body bytes */
@@ -353,6 +353,30 @@ struct secret;
 	    "[o]")							\
 	X(PROTO_NOTIFY_SMTP_PASSWORD, 269, "notify-smtp-password",	\
 	    PROTO_REQ | PROTO_SECRET, "password:t", "")		\
+	/* schedules (280-287, issue 14): add takes exactly one of	\
+	 * cron, every (ms, >= 1000) and at ("YYYY-MM-DD HH:MM" in tz);	\
+	 * params as automation run's (secrets sealed in the store,	\
+	 * never shown); until is "YYYY-MM-DD[ HH:MM]" in tz. next	\
+	 * answers the next count fire times (unix s). show adds the	\
+	 * history, oldest first: {time, what, job?, detail?} */	\
+	X(PROTO_SCHEDULE_ADD, 280, "schedule-add", PROTO_REQ | PROTO_SECRET, \
+	    "name:s automation:s params:l? selectors:a? cron:s? every:i? " \
+	    "at:s? tz:s? missed:s? overlap:s? jitter:i? until:s? "	\
+	    "max_runs:i?", "name:s next_fire:i")			\
+	X(PROTO_SCHEDULE_LIST, 281, "schedule-list", PROTO_REQ, "", "[o]") \
+	X(PROTO_SCHEDULE_SHOW, 282, "schedule-show", PROTO_REQ,	\
+	    "name:s limit:i?",						\
+	    "name:s automation:s selectors:l kind:s spec:s tz:s missed:s " \
+	    "overlap:s jitter:i until:i max_runs:i runs:i paused:b "	\
+	    "last_fire:i next_fire:i last_job:i created:i actor:s "	\
+	    "params:l events:l")					\
+	X(PROTO_SCHEDULE_PAUSE, 283, "schedule-pause", PROTO_REQ,	\
+	    "name:s", "")						\
+	X(PROTO_SCHEDULE_RESUME, 284, "schedule-resume", PROTO_REQ,	\
+	    "name:s", "next_fire:i")					\
+	X(PROTO_SCHEDULE_RM, 285, "schedule-rm", PROTO_REQ, "name:s", "") \
+	X(PROTO_SCHEDULE_NEXT, 286, "schedule-next", PROTO_REQ,	\
+	    "name:s count:i?", "name:s tz:s times:l")			\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\

@@ -74,6 +74,15 @@ int	 store_check_name(const char *what, const char *name,
 	     struct ops_err *err);
 int	 store_check_text(const char *what, const char *s, size_t max,
 	     int allow_newlines, struct ops_err *err);
+/* store-jobauto.c: parameter rows of a job or a schedule (secrets
+ * sealed); insert binds (id, idx, name, value, sealed, owner), select
+ * gives (name, value, sealed, owner) of id ?1 in order. */
+struct store_param_spec;
+struct store_job_param_list;
+int	 store_params_put(struct store *st, const char *insert, int64_t id,
+	     const struct store_param_spec *v, size_t n, struct ops_err *err);
+int	 store_params_get(struct store *st, const char *select, int64_t id,
+	     int open, struct store_job_param_list *out, struct ops_err *err);
 /* Test-only access to the raw connection and the VFS name. */
 sqlite3	*store_sqlite_handle(struct store *st);
 const char *store_vfs_name(struct store *st);

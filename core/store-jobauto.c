@@ -107,6 +107,15 @@ int
 store_job_params_add(struct store *st, int64_t job,
     const struct store_param_spec *v, size_t n, struct ops_err *err)
 {
+	return store_params_put(st, sql_param_add, job, v, n, err);
+}
+
+/* The values v (secrets sealed) as rows (id, idx, name, value, sealed,
+ * owner) through insert: a job's or a schedule's (store-schedules.c). */
+int
+store_params_put(struct store *st, const char *insert, int64_t job,
+    const struct store_param_spec *v, size_t n, struct ops_err *err)
+{
 	sqlite3_stmt	*stmt = NULL;
 	unsigned char	*blob = NULL;
 	size_t		 blen = 0, i;
@@ -125,7 +134,7 @@ store_job_params_add(struct store *st, int64_t job,
 			    v[i].secret, &blob, &blen, err)) != OPS_OK)
 				break;
 		}
-		if ((rc = store_stmt(st, sql_param_add, &stmt, err)) != OPS_OK)
+		if ((rc = store_stmt(st, insert, &stmt, err)) != OPS_OK)
 			break;
 		sqlite3_bind_int64(stmt, 1, job);
 		sqlite3_bind_int64(stmt, 2, (int64_t)i);
@@ -176,13 +185,21 @@ int
 store_job_params_get(struct store *st, int64_t job, int open,
     struct store_job_param_list *out, struct ops_err *err)
 {
+	return store_params_get(st, sql_param_get, job, open, out, err);
+}
+
+/* The rows select (name, value, sealed, owner of id ?1) gives. */
+int
+store_params_get(struct store *st, const char *select, int64_t job,
+    int open, struct store_job_param_list *out, struct ops_err *err)
+{
 	sqlite3_stmt		*stmt = NULL;
 	struct store_job_param	*p, *nv;
 	int			 rc;
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = store_stmt(st, sql_param_get, &stmt, err)) != OPS_OK)
+	if ((rc = store_stmt(st, select, &stmt, err)) != OPS_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, job);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -208,7 +225,7 @@ store_job_params_get(struct store *st, int64_t job, int open,
 			goto out;
 	}
 	rc = rc == SQLITE_DONE ? OPS_OK : store_dberr(st, rc, err,
-	    "read the parameters of job %lld", (long long)job);
+	    "read the parameters of %lld", (long long)job);
 out:
 	store_stmt_done(stmt);
 	if (rc != OPS_OK)

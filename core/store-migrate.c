@@ -569,6 +569,56 @@ static const char m_notify[] =
 	" owner TEXT NOT NULL,"
 	" password BLOB NOT NULL);";
 
+/*
+ * Schedules (issue 14): what fires an automation on a clock, its sealed
+ * parameter values (as job_params) and a bounded history of what each
+ * fire time did. A schedule's jobs are requested by "schedule:NAME".
+ */
+static const char m_schedules[] =
+	"CREATE TABLE IF NOT EXISTS schedules ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" automation TEXT NOT NULL,"
+	" selectors TEXT NOT NULL DEFAULT '',"	/* newline-separated */
+	" kind TEXT NOT NULL CHECK (kind IN ('cron', 'every', 'at')),"
+	" spec TEXT NOT NULL,"
+	" tz TEXT NOT NULL,"
+	" missed TEXT NOT NULL CHECK (missed IN ('skip', 'run-once')),"
+	" overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'queue')),"
+	" every_ms INTEGER NOT NULL DEFAULT 0,"
+	" jitter_ms INTEGER NOT NULL DEFAULT 0,"
+	" until INTEGER NOT NULL DEFAULT 0,"	/* unix s; 0: none */
+	" max_runs INTEGER NOT NULL DEFAULT 0,"	/* 0: no limit */
+	" runs INTEGER NOT NULL DEFAULT 0,"
+	" paused INTEGER NOT NULL DEFAULT 0,"
+	" last_fire INTEGER NOT NULL DEFAULT 0,"	/* unix s */
+	" next_fire INTEGER NOT NULL DEFAULT 0,"	/* 0: ended */
+	" last_job INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" uid INTEGER NOT NULL,"	/* who added it: its jobs' requester */
+	" gid INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS schedule_params ("
+	" schedule_id INTEGER NOT NULL REFERENCES schedules(id)"
+	"  ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value TEXT,"
+	" sealed BLOB,"
+	" owner TEXT,"
+	" PRIMARY KEY (schedule_id, idx));"
+	"CREATE TABLE IF NOT EXISTS schedule_events ("
+	" id INTEGER PRIMARY KEY,"
+	" schedule_id INTEGER NOT NULL REFERENCES schedules(id)"
+	"  ON DELETE CASCADE,"
+	" time INTEGER NOT NULL,"
+	" what TEXT NOT NULL CHECK (what IN ('fired', 'missed',"
+	"  'skipped-overlap', 'skipped-missed', 'failed-to-start')),"
+	" job_id INTEGER,"
+	" detail TEXT);"
+	"CREATE INDEX IF NOT EXISTS schedule_events_by"
+	" ON schedule_events(schedule_id, id);";
+
 /* A migration: its SQL, after an optional step in C. */
 struct migration {
 	const char	*sql;
@@ -589,6 +639,7 @@ static const struct migration migrations[] = {
 	{ .sql = m_approvals, .before = migrate_job_states },
 	{ .sql = m_totp },
 	{ .sql = m_notify },
+	{ .sql = m_schedules },
 };
 
 #define STORE_SCHEMA_LATEST \

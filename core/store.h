@@ -924,4 +924,77 @@ int	store_approval_next_expiry(struct store *st, int64_t *when,
 int	store_approval_overdue(struct store *st, int64_t now, int64_t **jobs,
 	    size_t *n, struct ops_err *err);
 
+/* ---- store-schedules.c: schedules (daemon/schedules.c fires them) ----
+ * A schedule runs automation on selectors (none: the automation's own
+ * targets) with sealed parameter values, at kind "cron" (spec a cron
+ * expression), "every" (every_ms; spec as typed) or "at" (spec
+ * "YYYY-MM-DD HH:MM"), in zone tz. next_fire is the next fire time (unix
+ * s; 0 when the schedule has ended), last_fire the latest one that ran:
+ * the daemon never fires at or before it. Its jobs are requested by
+ * "schedule:NAME" (STORE_SCHEDULE_ACTOR). History: the newest
+ * STORE_SCHEDULE_EVENTS_MAX events per schedule are kept. */
+#define STORE_SCHEDULE_ACTOR		"schedule:"
+#define STORE_SCHEDULE_EVENTS_MAX	100
+struct store_schedule {
+	int64_t		 id;
+	char		*name;
+	char		*automation;
+	char		**selectors;	/* NULL-ended */
+	size_t		 nselectors;
+	char		*kind;		/* cron every at */
+	char		*spec;
+	char		*tz;
+	char		*missed;	/* skip run-once */
+	char		*overlap;	/* skip queue */
+	int64_t		 every_ms, jitter_ms, until, max_runs, runs;
+	int		 paused;
+	int64_t		 last_fire, next_fire, last_job, created;
+	char		*actor;
+	int64_t		 uid, gid;	/* who added it: its jobs' requester */
+};
+struct store_schedule_list {
+	struct store_schedule	*v;
+	size_t			 n;
+};
+struct store_schedule_event {
+	int64_t		 time;
+	char		*what;	/* fired missed skipped-overlap skipped-missed
+				 * failed-to-start */
+	int64_t		 job;	/* 0: none */
+	char		*detail;
+};
+struct store_schedule_event_list {
+	struct store_schedule_event	*v;
+	size_t				 n;
+};
+/* Add s (id, runs, last_fire, last_job ignored) with params; OPS_E_EXISTS
+ * when the name is taken. *id (may be NULL) gets its id. */
+int	store_schedule_add(struct store *st, const struct store_schedule *s,
+	    const struct store_param_spec *params, size_t nparams,
+	    int64_t *id, struct ops_err *err);
+int	store_schedule_get(struct store *st, const char *name,
+	    struct store_schedule *out, struct ops_err *err);
+int	store_schedule_list(struct store *st, struct store_schedule_list *out,
+	    struct ops_err *err);
+void	store_schedule_clear(struct store_schedule *s);
+void	store_schedule_list_free(struct store_schedule_list *l);
+int	store_schedule_rm(struct store *st, const char *name,
+	    struct ops_err *err);
+int	store_schedule_set_paused(struct store *st, const char *name,
+	    int paused, struct ops_err *err);
+/* After a fire time: its last_fire, next_fire, runs and last_job. */
+int	store_schedule_update(struct store *st, const struct store_schedule *s,
+	    struct ops_err *err);
+/* In order; open: unseal secrets. */
+int	store_schedule_params_get(struct store *st, int64_t id, int open,
+	    struct store_job_param_list *out, struct ops_err *err);
+/* Record what (job 0: none; detail may be NULL) and trim the history. */
+int	store_schedule_event_add(struct store *st, int64_t id, int64_t time,
+	    const char *what, int64_t job, const char *detail,
+	    struct ops_err *err);
+/* The newest limit events, oldest first. */
+int	store_schedule_events(struct store *st, int64_t id, int limit,
+	    struct store_schedule_event_list *out, struct ops_err *err);
+void	store_schedule_event_list_free(struct store_schedule_event_list *l);
+
 #endif

@@ -39,6 +39,7 @@ struct unlock_fails;
 struct unlock_kdf;
 struct approvals;
 struct totp_state;
+struct schedules;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -61,6 +62,7 @@ struct ops_ctx {
 	struct http		*http;		/* libcurl multi (http.c) */
 	struct notify		*notify;	/* notifications (notify.c) */
 	struct approvals	*approvals;	/* approval.c: deadlines */
+	struct schedules	*schedules;	/* schedules.c */
 	/* "daemon stop" asked main to stop (daemon_request_stop): main's
 	 * loop acts on it, giving running jobs stop_grace_ms. */
 	int			 stop_requested;
@@ -697,6 +699,32 @@ int	auto_load_doc(struct ops_ctx *ctx, const char *name, int64_t id,
  * directories are absolute. */
 int	auto_check_download(const struct automation *a,
 	    const struct client *c, struct ops_err *err);
+/* The targets of a run of a: sel (n; none: a's own targets, *sel then
+ * replaced, caller frees) minus excl, resolved into *l and *names (as
+ * jobs_resolve_targets) in rollout.order. */
+struct auto_values;
+int	auto_targets(struct ops_ctx *ctx, const struct automation *a,
+	    const char ***sel, size_t *nsel, const char **excl, size_t nexcl,
+	    struct store_target_list *l, const char ***names, size_t *n,
+	    struct ops_err *err);
+/* msg's "params" as NAME=VALUE strings (borrowed from msg; the array
+ * caller frees), and their wipe before msg is freed. */
+int	auto_get_assign(const json_t *msg, const char ***out, size_t *n,
+	    struct ops_err *err);
+void	auto_wipe_assign(json_t *msg);
+/* The bound values as the store takes them (secrets copied, freed by
+ * auto_specs_free). */
+struct store_param_spec;
+int	auto_specs(const struct auto_values *v, struct store_param_spec **out,
+	    size_t *n, struct ops_err *err);
+void	auto_specs_free(struct store_param_spec *sp, size_t n);
+/* Queue a job of doc's version (a parsed) with the bound vals on names
+ * (n), requested by actor: runner_submit with s's limits (forks 0:
+ * rollout.forks). */
+int	auto_submit(struct ops_ctx *ctx, const struct store_automation_doc *doc,
+	    const struct automation *a, const struct auto_values *vals,
+	    const char **names, size_t n, struct job_spec *s,
+	    const char *actor, int64_t *id, struct ops_err *err);
 /* Add the automation, version, parameters (secrets "***"), and per run
  * its batch, skipped flag and steps, to the job object o. */
 /* A job's parameter values as job show gives them, [{name, value,
@@ -726,5 +754,23 @@ void	logs_replay(struct client *c, int64_t job, const struct store_run *r);
 int	logs_stream_start(struct ops_ctx *ctx, struct client *c,
 	    const json_t *msg, int64_t job, const int64_t *runs, size_t nruns,
 	    struct ops_err *err);
+
+/* schedules.c: schedules fire on the loop (the store's schedules
+ * tables; see the file's head for the clocks and missed fire times) */
+struct store_schedule;
+int	schedules_init(struct ops_ctx *ctx, struct ops_err *err);
+void	schedules_free(struct ops_ctx *ctx);
+/* A schedule was added, removed, paused or resumed: look again now. */
+void	schedules_changed(struct ops_ctx *ctx);
+/* The wall clock schedules go by (with the testing offset). */
+time_t	schedules_now(const struct ops_ctx *ctx);
+/* The next fire time of s after `after` (0: none; at never repeats;
+ * until respected). */
+int	schedules_next(const struct store_schedule *s, time_t after,
+	    time_t *next, struct ops_err *err);
+/* "YYYY-MM-DD HH:MM" (date_only: also "YYYY-MM-DD", midnight) in zone tz
+ * as unix time; OPS_E_INVAL when malformed or not a time there. */
+int	schedules_parse_time(const char *text, const char *tz, int date_only,
+	    time_t *out, struct ops_err *err);
 
 #endif

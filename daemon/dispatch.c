@@ -46,6 +46,10 @@ handler_fn	handle_run, handle_job_list, handle_job_show, handle_job_logs,
 handler_fn	handle_push, handle_pull;
 /* handlers-daemon.c */
 handler_fn	handle_daemon_status, handle_daemon_stop;
+/* handlers-schedules.c */
+handler_fn	handle_schedule_add, handle_schedule_list, handle_schedule_show,
+		handle_schedule_pause, handle_schedule_resume,
+		handle_schedule_rm, handle_schedule_next;
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
 /* handlers-approval.c */
@@ -178,6 +182,21 @@ static const struct dispatch_op ops[] = {
 	    "approver.links" },
 	[PROTO_APPROVER_UNLINK] = { handle_approver_unlink, VIEWER,
 	    STORE | SELF, "approver.unlink" },
+	/* schedules: who may run an automation may schedule it */
+	[PROTO_SCHEDULE_ADD] = { handle_schedule_add, OPERATOR, STORE | TX,
+	    "schedule.add" },
+	[PROTO_SCHEDULE_LIST] = { handle_schedule_list, VIEWER, STORE,
+	    "schedule.list" },
+	[PROTO_SCHEDULE_SHOW] = { handle_schedule_show, VIEWER, STORE,
+	    "schedule.show" },
+	[PROTO_SCHEDULE_PAUSE] = { handle_schedule_pause, OPERATOR,
+	    STORE | TX, "schedule.pause" },
+	[PROTO_SCHEDULE_RESUME] = { handle_schedule_resume, OPERATOR,
+	    STORE | TX, "schedule.resume" },
+	[PROTO_SCHEDULE_RM] = { handle_schedule_rm, OPERATOR, STORE | TX,
+	    "schedule.rm" },
+	[PROTO_SCHEDULE_NEXT] = { handle_schedule_next, VIEWER, STORE,
+	    "schedule.next" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

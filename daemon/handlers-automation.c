@@ -35,140 +35,6 @@ handler_fn	handle_automation_run;
 #define FORKS_MAX	4096
 #define MASKED		"***"
 
-/* The "params" of msg as NAME=VALUE strings (borrowed from msg). */
-static int
-get_assign(const json_t *msg, const char ***out, size_t *n,
-    struct ops_err *err)
-{
-	const json_t	*a = json_object_get(msg, "params"), *v;
-	size_t		 i;
-
-	*out = NULL;
-	*n = 0;
-	if (a == NULL)
-		return OPS_OK;
-	if (json_array_size(a) > AUTO_PARAMS_MAX)
-		return ops_err_set(err, OPS_E_INVAL, "automation run: at most "
-		    "%d parameter values", AUTO_PARAMS_MAX);
-	*out = xcalloc(json_array_size(a) + 1, sizeof(**out));
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v) || json_string_length(v) >
-		    AUTO_VALUE_MAX + 128 || strlen(json_string_value(v)) !=
-		    json_string_length(v)) {
-			free(*out);
-			*out = NULL;
-			return ops_err_set(err, OPS_E_INVAL, "automation run: "
-			    "params must be NAME=VALUE strings");
-		}
-		(*out)[(*n)++] = json_string_value(v);
-	}
-	return OPS_OK;
-}
-
-/* Wipe the values in msg (secrets among them) before it is freed. */
-static void
-wipe_assign(json_t *msg)
-{
-	const json_t	*a = json_object_get(msg, "params"), *v;
-	size_t		 i;
-
-	json_array_foreach(a, i, v)
-		if (json_is_string(v))
-			sodium_memzero((void *)(uintptr_t)json_string_value(v),
-			    json_string_length(v));
-}
-
-/* The bound values as the store takes them (secrets copied into
- * secrets, freed with free_specs). */
-static int
-make_specs(const struct auto_values *v, struct store_param_spec **out,
-    size_t *n, struct ops_err *err)
-{
-	struct store_param_spec	*sp;
-	size_t			 i;
-	int			 rc;
-
-	*n = 0;
-	*out = sp = xcalloc(v->n + 1, sizeof(*sp));
-	for (i = 0; i < v->n; i++) {
-		if (v->v[i].value == NULL)
-			continue;
-		sp[*n].name = v->v[i].param->name;
-		if (v->v[i].param->type == AUTO_P_SECRET) {
-			if ((rc = secret_from(v->v[i].value,
-			    strlen(v->v[i].value),
-			    (struct secret **)&sp[*n].secret, err)) != OPS_OK)
-				return rc;
-		} else
-			sp[*n].value = v->v[i].value;
-		(*n)++;
-	}
-	return OPS_OK;
-}
-
-static void
-free_specs(struct store_param_spec *sp, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; sp != NULL && i < n; i++)
-		secret_free((struct secret *)sp[i].secret);
-	free(sp);
-}
-
-/* The rank of target t under order ("tag:a,tag:b"): the place of the
- * first of its tags the order names; after them all without one. */
-static size_t
-order_rank(const char *order, const struct store_target *t)
-{
-	const char	*p = order, *e;
-	size_t		 rank = 0, k, len;
-
-	while (*p != '\0') {
-		if ((e = strchr(p, ',')) == NULL)
-			e = p + strlen(p);
-		len = (size_t)(e - p);
-		if (len > 4 && strncmp(p, "tag:", 4) == 0)
-			for (k = 0; k < t->ntags; k++)
-				if (strlen(t->tags[k]) == len - 4 &&
-				    strncmp(t->tags[k], p + 4, len - 4) == 0)
-					return rank;
-		rank++;
-		p = *e == ',' ? e + 1 : e;
-	}
-	return rank;
-}
-
-/* rollout.order: names (by name now) stably by tag rank. */
-static void
-order_names(const struct automation *a, const struct store_target_list *l,
-    const char **names, size_t n)
-{
-	size_t		*rank, i, k;
-	const char	*tn;
-	size_t		 tr;
-
-	if (a->rollout.order == NULL || a->rollout.order[0] == '\0' || n < 2)
-		return;
-	rank = xcalloc(n, sizeof(*rank));
-	for (i = 0; i < n; i++)
-		for (k = 0; k < l->n; k++)
-			if (strcmp(l->v[k].name, names[i]) == 0)
-				rank[i] = order_rank(a->rollout.order, &l->v[k]);
-	/* insertion sort: stable, and n is small */
-	for (i = 1; i < n; i++) {
-		tn = names[i];
-		tr = rank[i];
-		for (k = i; k > 0 && rank[k - 1] > tr; k--) {
-			names[k] = names[k - 1];
-			rank[k] = rank[k - 1];
-		}
-		names[k] = tn;
-		rank[k] = tr;
-	}
-	free(rank);
-}
-
 /* The plan of a dry run: batches, steps and values (secrets masked). */
 static json_t *
 dry_run_json(const struct automation *a, const struct auto_values *v,
@@ -226,23 +92,20 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	struct store_automation_doc	*doc = NULL;
 	struct automation		*a = NULL;
 	struct auto_values		*vals = NULL;
-	struct store_param_spec		*specs = NULL;
 	struct store_target_list	 l = { NULL, 0 };
-	struct job_auto_plan		 plan;
 	struct job_spec			 s;
 	const char			*name, **assign = NULL, **sel = NULL;
 	const char			**excl = NULL, **names = NULL;
-	char				 label[160];
 	long long			 timeout = 0, forks = 0;
 	size_t				 nassign = 0, nsel = 0, nexcl = 0;
-	size_t				 n = 0, nspecs = 0, i;
+	size_t				 n = 0, i;
 	int64_t				 id;
 	int				 rc, dry = 0, follow = 0;
 	json_t				*t = NULL, *plan_o, *ap;
 
 	memset(&s, 0, sizeof(s));
 	if ((rc = proto_get_str(msg, "name", &name, S, err)) != OPS_OK ||
-	    (rc = get_assign(msg, &assign, &nassign, err)) != OPS_OK)
+	    (rc = auto_get_assign(msg, &assign, &nassign, err)) != OPS_OK)
 		goto out;
 	if ((proto_has(msg, "dry_run") && (rc = proto_get_bool(msg,
 	    "dry_run", &dry, err)) != OPS_OK) ||
@@ -264,22 +127,9 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	if (proto_has(msg, "exclude") && (rc = proto_get_str_array(msg,
 	    "exclude", OPS_PROTO_MAX_ITEMS, S, &excl, &nexcl, err)) != OPS_OK)
 		goto out;
-	if (nsel == 0) {
-		free(sel);
-		sel = xcalloc(a->ntargets + 1, sizeof(*sel));
-		for (i = 0; i < a->ntargets; i++)
-			sel[i] = a->targets[i];
-		nsel = a->ntargets;
-	}
-	if (nsel == 0 && nexcl == 0) {
-		rc = ops_err_set(err, OPS_E_INVAL, "automation run: %s names "
-		    "no targets; give selectors", a->name);
+	if ((rc = auto_targets(ctx, a, &sel, &nsel, excl, nexcl, &l, &names,
+	    &n, err)) != OPS_OK)
 		goto out;
-	}
-	if ((rc = jobs_resolve_targets(ctx, sel, nsel, excl, nexcl, &l,
-	    &names, &n, err)) != OPS_OK)
-		goto out;
-	order_names(a, &l, names, n);
 	t = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(t, json_string(names[i]));
@@ -295,26 +145,12 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		json_decref(plan_o);
 		goto out;
 	}
-	if ((rc = make_specs(vals, &specs, &nspecs, err)) != OPS_OK)
-		goto out;
-	snprintf(label, sizeof(label), "automation %s version %d", doc->name,
-	    doc->version);
-	memset(&plan, 0, sizeof(plan));
-	plan.automation_id = doc->automation_id;
-	plan.name = doc->name;
-	plan.version = doc->version;
-	plan.a = a;
-	plan.params = specs;
-	plan.nparams = nspecs;
-	s.command = label;
-	s.targets = names;
-	s.ntargets = n;
 	s.timeout_ms = (int)timeout * 1000;
-	s.forks = forks > 0 ? (int)forks : a->rollout.forks;
-	s.automation = &plan;
+	s.forks = (int)forks;
 	s.requester_uid = c->uid;
 	s.requester_gid = c->gid;
-	if ((rc = runner_submit(ctx, &s, c->actor, &id, err)) != OPS_OK)
+	if ((rc = auto_submit(ctx, doc, a, vals, names, n, &s, c->actor, &id,
+	    err)) != OPS_OK)
 		goto out;
 	if ((*result = json_pack("{s:I, s:o, s:s, s:i}", "job",
 	    (json_int_t)id, "targets", t, "automation", doc->name, "version",
@@ -329,8 +165,7 @@ handle_automation_run(struct ops_ctx *ctx, struct client *c, json_t *msg,
 		events_client_follow(c, id);
 out:
 	json_decref(t);
-	wipe_assign(msg);
-	free_specs(specs, nspecs);
+	auto_wipe_assign(msg);
 	automation_values_free(vals);
 	automation_free(a);
 	store_automation_doc_free(doc);

@@ -39,6 +39,13 @@ extern const struct cmd_entry cmd_audit_list_entry;
 extern const struct cmd_entry cmd_audit_verify_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_automation_run_entry;
+extern const struct cmd_entry cmd_schedule_add_entry;
+extern const struct cmd_entry cmd_schedule_list_entry;
+extern const struct cmd_entry cmd_schedule_show_entry;
+extern const struct cmd_entry cmd_schedule_pause_entry;
+extern const struct cmd_entry cmd_schedule_resume_entry;
+extern const struct cmd_entry cmd_schedule_rm_entry;
+extern const struct cmd_entry cmd_schedule_next_entry;
 extern const struct cmd_entry cmd_push_entry;
 extern const struct cmd_entry cmd_pull_entry;
 extern const struct cmd_entry cmd_events_entry;
@@ -132,6 +139,13 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_approver_link_entry,
 	&cmd_approver_links_entry,
 	&cmd_approver_unlink_entry,
+	&cmd_schedule_add_entry,
+	&cmd_schedule_list_entry,
+	&cmd_schedule_show_entry,
+	&cmd_schedule_next_entry,
+	&cmd_schedule_pause_entry,
+	&cmd_schedule_resume_entry,
+	&cmd_schedule_rm_entry,
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
 

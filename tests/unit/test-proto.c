@@ -181,8 +181,10 @@ test_table(void)
 	ok(seen == ntypes && bad == 0,
 	    "every type: one direction, its block, name round trip");
 	/* 9, and issue 13's approve and TOTP codes (confirm, disable),
-	 * notify-add (a Slack URL, a signing secret) and the SMTP password */
-	ok(sens == 9 + 3 + 2 &&
+	 * notify-add (a Slack URL, a signing secret) and the SMTP password,
+	 * and issue 14's schedule-add (its parameter values) */
+	ok(sens == 9 + 3 + 2 + 1 &&
+	    (proto_type_flags(PROTO_SCHEDULE_ADD) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_NOTIFY_ADD) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_NOTIFY_SMTP_PASSWORD) & PROTO_F_SENSITIVE) &&
 	    (proto_type_flags(PROTO_TOTP_CONFIRM) & PROTO_F_SENSITIVE) &&
@@ -199,8 +201,8 @@ test_table(void)
 	    (proto_type_flags(PROTO_APPROVE) & PROTO_F_SENSITIVE),
 	    "unlock, passwd, cred-add, target-import, run, job-output, "
 	    "logs-data, automation-apply, automation-run, approve, "
-	    "totp-confirm, totp-disable, notify-add and notify-smtp-password "
-	    "are the sensitive types");
+	    "totp-confirm, totp-disable, notify-add, notify-smtp-password "
+	    "and schedule-add are the sensitive types");
 	ok(strcmp(proto_type_name((enum proto_type)9999), "unknown") == 0 &&
 	    proto_type_from_name("nope") == PROTO_NONE &&
 	    proto_type_from_name(NULL) == PROTO_NONE &&
