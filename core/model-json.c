@@ -503,6 +503,22 @@ target_rec_done(struct target_rec *t)
 
 /* ---- a job ------------------------------------------------------------ */
 
+const char *
+job_rec_kind(const struct job_rec *j)
+{
+	size_t	n = strlen(JOB_XFER_TAG);
+
+	if (j->script)
+		return "script";
+	if (j->command != NULL && strncmp(j->command, JOB_XFER_TAG, n) == 0) {
+		if (strncmp(j->command + n, "push ", 5) == 0)
+			return "push";
+		if (strncmp(j->command + n, "pull ", 5) == 0)
+			return "pull";
+	}
+	return "command";
+}
+
 json_t *
 job_rec_encode(const struct job_rec *j)
 {
@@ -521,8 +537,7 @@ job_rec_encode(const struct job_rec *j)
 	if ((rc = put(o, "id", json_integer(j->id))) != OPS_OK ||
 	    (rc = put(o, "state", json_string(job_state_name(j->state)))) !=
 	    OPS_OK ||
-	    (rc = put(o, "kind", json_string(j->script ? "script" :
-	    "command"))) != OPS_OK ||
+	    (rc = put(o, "kind", json_string(job_rec_kind(j)))) != OPS_OK ||
 	    (rc = put(o, "command", json_string(j->command))) != OPS_OK ||
 	    (rc = put(o, "requested_by", json_string(j->requested_by))) !=
 	    OPS_OK ||

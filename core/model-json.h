@@ -127,7 +127,7 @@ void		 target_rec_done(struct target_rec *t);
 struct job_rec {
 	int64_t			 id;
 	enum job_state		 state;
-	int			 script;	/* "kind": script or command */
+	int			 script;	/* "kind": script, else see below */
 	const char		*command;
 	const char		*requested_by;
 	int			 timeout_s;	/* per run; 0: none */
@@ -148,6 +148,14 @@ struct job_rec {
 	int			 has_runs;	/* encode or decoded "runs" */
 	struct run_rec		*runs_owned;	/* decoder's array */
 };
+
+/*
+ * A transfer job's command is a shell comment that describes it, never
+ * run: "#opsicle-push ..." or "#opsicle-pull ...". Its kind is "push" or
+ * "pull"; any other is "script" or "command".
+ */
+#define JOB_XFER_TAG	"#opsicle-"
+const char	*job_rec_kind(const struct job_rec *j);
 
 json_t	*job_rec_encode(const struct job_rec *j);
 int	 job_rec_decode(const json_t *o, struct job_rec *j,

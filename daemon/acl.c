@@ -6,7 +6,9 @@
  * of role.admin, role.operator, role.approver, role.viewer (opsicle.conf)
  * that names its uid, its user name, or (as @group) its primary group or
  * a group whose member list in the group database names the user; else
- * no role. Which role covers which is one table.
+ * no role. Operating and approving are separate lanes, so a peer both
+ * lists name holds both (operator+approver). Which role covers which is
+ * one table.
  */
 #include "config.h"
 
@@ -32,8 +34,12 @@ static const struct {
 	    R(CMD_ROLE_OPERATOR) },
 	{ CMD_ROLE_APPROVER, R(CMD_ROLE_NONE) | R(CMD_ROLE_VIEWER) |
 	    R(CMD_ROLE_APPROVER) },
+	{ CMD_ROLE_OPERATOR_APPROVER, R(CMD_ROLE_NONE) | R(CMD_ROLE_VIEWER) |
+	    R(CMD_ROLE_OPERATOR) | R(CMD_ROLE_APPROVER) |
+	    R(CMD_ROLE_OPERATOR_APPROVER) },
 	{ CMD_ROLE_ADMIN, R(CMD_ROLE_NONE) | R(CMD_ROLE_VIEWER) |
-	    R(CMD_ROLE_OPERATOR) | R(CMD_ROLE_APPROVER) | R(CMD_ROLE_ADMIN) },
+	    R(CMD_ROLE_OPERATOR) | R(CMD_ROLE_APPROVER) |
+	    R(CMD_ROLE_OPERATOR_APPROVER) | R(CMD_ROLE_ADMIN) },
 #undef R
 };
 
@@ -119,10 +125,15 @@ acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid)
 		return CMD_ROLE_NONE;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL)
 		user = pw.pw_name;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (acl_list_matches(config_str(ctx->config, keys[i].key),
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!acl_list_matches(config_str(ctx->config, keys[i].key),
 		    uid, gid, user))
-			return keys[i].role;
+			continue;
+		if (keys[i].role == CMD_ROLE_OPERATOR && acl_list_matches(
+		    config_str(ctx->config, "role.approver"), uid, gid, user))
+			return CMD_ROLE_OPERATOR_APPROVER;
+		return keys[i].role;
+	}
 	return CMD_ROLE_NONE;
 }
 

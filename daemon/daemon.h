@@ -84,6 +84,7 @@ enum cmd_role {
 	CMD_ROLE_VIEWER,
 	CMD_ROLE_OPERATOR,
 	CMD_ROLE_APPROVER,
+	CMD_ROLE_OPERATOR_APPROVER,	/* named by both lists */
 	CMD_ROLE_ADMIN,
 };
 
@@ -701,9 +702,8 @@ int	jobs_resolve_targets(struct ops_ctx *ctx, const char **sel,
 	    size_t nsel, const char **excl, size_t nexcl,
 	    struct store_target_list *l, const char ***out, size_t *nout,
 	    struct ops_err *err);
-/* jobs-xfer.c: the comment a transfer job's command starts with, and 1
- * when a job's command is such a description */
-#define JOBS_XFER_TAG	"#opsicle-"
+/* jobs-xfer.c: 1 when a job's command describes a transfer
+ * (JOB_XFER_TAG, core/model-json.h) */
 int	jobs_xfer_is(const char *command);
 int	runner_submit(struct ops_ctx *ctx, const struct job_spec *spec,
 	    const char *actor, int64_t *job, struct ops_err *err);

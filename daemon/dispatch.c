@@ -261,6 +261,8 @@ cmd_role_name(enum cmd_role role)
 		return "operator";
 	case CMD_ROLE_APPROVER:
 		return "approver";
+	case CMD_ROLE_OPERATOR_APPROVER:
+		return "operator+approver";
 	case CMD_ROLE_ADMIN:
 		return "admin";
 	case CMD_ROLE_NONE:

@@ -159,7 +159,7 @@ handle_xfer(struct ops_ctx *ctx, struct client *c, json_t *msg, int dir,
 		close(fd);
 	}
 	fd = -1;		/* the spec holds it now */
-	desc = xasprintf("%s%s %s %s %s", JOBS_XFER_TAG, what, local,
+	desc = xasprintf("%s%s %s %s %s", JOB_XFER_TAG, what, local,
 	    dir == SSH_PUSH ? "->" : "<-", remote);
 	s.command = desc;
 	s.targets = names;

@@ -7,7 +7,7 @@
  * succeeds says on its stdout what it copied: "sha256 HEX  BYTES bytes
  * mode MODE  PATH", so run's live output, job logs and --json show it.
  * The job's command is a shell comment describing the transfer
- * (JOBS_XFER_TAG), never run: a transfer job whose input a restart
+ * (JOB_XFER_TAG), never run: a transfer job whose input a restart
  * lost fails, and job rerun refuses one (handlers-jobs.c).
  */
 #include "config.h"
@@ -20,8 +20,8 @@
 int
 jobs_xfer_is(const char *command)
 {
-	return command != NULL && strncmp(command, JOBS_XFER_TAG,
-	    strlen(JOBS_XFER_TAG)) == 0;
+	return command != NULL && strncmp(command, JOB_XFER_TAG,
+	    strlen(JOB_XFER_TAG)) == 0;
 }
 
 /* The engine's done callback: the copy's line first, then as any run. */

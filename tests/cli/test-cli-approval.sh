@@ -67,6 +67,7 @@ chmod 755 "$W"
 cat >"$H/opsicle.conf" <<EOF
 socket-group = $G
 role.admin = $UB
+role.operator = $UA
 role.approver = $UA
 approval.adhoc-selector = tag:prod
 EOF
@@ -122,7 +123,7 @@ EOF
 }
 
 
-plan_tests 103
+plan_tests 104
 
 run "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null
 is "$rc" 0 "cred add"
@@ -229,7 +230,10 @@ is "$rc" 1 "a reason is required by this policy"
 like "$err" "approving job $J2 needs a reason" "saying so"
 as "$UA" approve "$J2" --override --reason "hurry"
 is "$rc" 1 "an approver (not admin) may not override"
-like "$err" "approve --override needs role admin" "saying so"
+like "$err" "approve --override needs role admin; $UA\\([0-9]+\\) has role operator\\+approver" \
+    "saying so (named by role.operator and role.approver: both lanes)"
+as "$UA" automation run only-a --dry-run
+is "$rc" 0 "as an operator too, it may dry-run an automation"
 
 # ---- override by an admin, audited loudly ----------------------------------
 as "$UB" approve "$J2" --override --reason "incident 42"

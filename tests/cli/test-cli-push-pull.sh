@@ -6,7 +6,8 @@
 # on one target fails that target only (its relative path resolves in
 # the login user's home: root's holds it, a throwaway user's, "/", does
 # not; tests/lib/become.sh, root only), pull refuses to write through a
-# symlink in LOCALDIR, and a transfer job cannot be rerun.
+# symlink in LOCALDIR, a transfer job cannot be rerun, and a pull asked
+# by another uid (an operator) is refused and writes nothing.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 SSHD_BASE=$(mktemp -d "${TMPDIR:-/tmp}/opsicle-sshd.XXXXXX")
@@ -31,7 +32,7 @@ trap cleanup EXIT
 command -v sha256sum >/dev/null || skip_all "sha256sum not installed"
 sshd_client_key "$B"
 sshd_start s1 127.0.0.7 || skip_all "could not start sshd"
-plan_tests 38
+plan_tests 42
 U=$(sshd_user)
 
 "$O" cred add k --ssh-key "$B/id_ed25519" </dev/null >/dev/null 2>&1
@@ -56,7 +57,7 @@ cmp -s "$H/payload" "$R/payload.bin"; ok $? "the remote copy is the file, byte f
 is "$(stat -c %a "$R/payload.bin")" 640 "with the mode asked for"
 ls -a "$R" | grep -q opsicle; is $? 1 "no temp file is left next to it"
 run "$O" job show "$("$O" job list --limit 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')" --json
-like "$out" '"state":"done"' "the push is a job, done"
+like "$out" '"state":"done","kind":"push"' "the push is a job of kind push, done"
 mkdir "$H/sub"
 (cd "$H/sub" && "$O" pull t1 "$R/payload.bin" . >/dev/null 2>&1); is $? 0 "pull into a relative LOCALDIR"
 cmp -s "$H/payload" "$H/sub/t1/payload.bin"; ok $? "lands in the client's directory"
@@ -107,6 +108,7 @@ is "$rc" 0 "a pull over a symlink at LOCALDIR/t2/payload.bin exits 0"
 test ! -e "$H/elsewhere2/victim" && test ! -L "$H/got2/t2/payload.bin" &&
     cmp -s "$H/payload" "$H/got2/t2/payload.bin"
 ok $? "the symlink was replaced by the copy, its target never created"
+like "$("$O" job list --limit 1 --json)" '"kind":"pull"' "a pull job is of kind pull"
 
 # ---- usage ---------------------------------------------------------------------
 run "$O" push --mode 0999 t1 "$H/payload" "$R/y"
@@ -133,5 +135,30 @@ if [ "$(id -u)" = 0 ] && [ -d "$HOME" ] && become_user; then
 	is "$(cat "$H/got3/t1/$REL")" "in root home" "t1 got its copy"
 else
 	skip 3 "needs root, a home directory and a throwaway user (a second home)"
+fi
+
+# ---- a pull for another uid is refused: the daemon would write with its
+# own rights, not the client's
+if [ -n "$BECOME_USER" ] && command -v setpriv >/dev/null 2>&1 &&
+    getent group daemon >/dev/null 2>&1; then
+	_p=$(cat "$H/opsicled.lock")
+	"$O" daemon stop >/dev/null 2>&1
+	wait_for 20 sh -c "! kill -0 $_p"
+	printf 'socket-group = daemon\nrole.operator = %s\n' "$BECOME_USER" \
+	    >"$H/opsicle.conf"
+	"$O" target list >/dev/null 2>&1	# starts it with the roles
+	track_pid "$(cat "$H/opsicled.lock")"
+	chmod 711 "$H"
+	mkdir "$H/got4" && chown "$BECOME_USER" "$H/got4"
+	out=$(setpriv --reuid="$BECOME_USER" --regid=daemon --clear-groups \
+	    env OPSICLE_HOME="$H" HOME=/ "$O" --no-start pull t1 \
+	    "$R/payload.bin" "$H/got4" 2>"$H/.pp-err"); rc=$?
+	err=$(cat "$H/.pp-err")
+	is "$rc" 1 "an operator of another uid: pull refused"
+	like "$err" "would write $H/got4 with its own rights, not yours \\(uid [0-9]+\\)" \
+	    "saying why"
+	is "$(ls -A "$H/got4")" "" "and nothing was written"
+else
+	skip 3 "needs root, setpriv, group daemon and a throwaway user"
 fi
 tap_finish

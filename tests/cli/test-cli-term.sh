@@ -170,7 +170,7 @@ ok $? "the audit chain verifies"
 
 # ---- the console: a NUL does not end the line --------------------------
 if command -v tmux >/dev/null 2>&1; then
-	tm new-session -d -s a -x 150 -y 40 "env TERM=screen-256color LANG=C.UTF-8 OPSICLE_HOME='$H' OPSICLE_DAEMON='$OPSICLE_DAEMON' '$O' tui; sleep 600"
+	tm new-session -d -s a -n a -x 150 -y 40 "env TERM=screen-256color LANG=C.UTF-8 OPSICLE_HOME='$H' OPSICLE_DAEMON='$OPSICLE_DAEMON' '$O' tui; sleep 600"
 	wait_for_screen "1 Targets +2 Jobs" a
 	tm send-keys -t a 1
 	wait_for_screen "ev1" a

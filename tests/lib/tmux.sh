@@ -66,5 +66,8 @@ echo "tui-exit=\$?"
 exec sleep 600
 EOS
 	chmod +x "$OPSICLE_HOME/tui.sh"
-	tm new-session -d -s "$1" -x 100 -y 30 "$OPSICLE_HOME/tui.sh"
+	# -n: the window is named as its session; an automatic name such as
+	# "bash" would be found first by the prefix "b" of "-t b" (tmux looks
+	# a bare target up as a window of the current session, then a session).
+	tm new-session -d -s "$1" -n "$1" -x 100 -y 30 "$OPSICLE_HOME/tui.sh"
 }

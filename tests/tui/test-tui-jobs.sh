@@ -46,7 +46,7 @@ echo
 exec sleep 600
 EOS
 chmod +x "$H/tui.sh"
-tm new-session -d -s a -x 120 -y 40 "$H/tui.sh"
+tm new-session -d -s a -n a -x 120 -y 40 "$H/tui.sh"
 wait_for_screen "1 Targets +2 Jobs +3 Job +4 Host keys" a
 ok $? "the console shows the Jobs, Job and Host keys screens"
 

@@ -37,7 +37,7 @@ echo
 exec sleep 600
 EOS
 chmod +x "$OPSICLE_HOME/tui.sh"
-tm new-session -d -s a -x 100 -y 30 "$OPSICLE_HOME/tui.sh $OPSICLE_HOME/a.pid X=1"
+tm new-session -d -s a -n a -x 100 -y 30 "$OPSICLE_HOME/tui.sh $OPSICLE_HOME/a.pid X=1"
 
 wait_for_screen "1 Targets +2 Jobs +3 Job +4 Host keys +5 Credentials +6 Audit" a; ok $? "the console starts on the Targets screen"
 wait_for_screen "opsicled .* pid $pid, unlocked" a
@@ -139,7 +139,7 @@ wait_for_screen "web1" a; ok $? "and the lists come back"
 
 # Colours (and their absence under NO_COLOR).
 like "$(tm capture-pane -p -e -t a)" "$(printf '\033')\[[0-9;]*(3[0-7]|4[0-7])[;m]" "colours are used when the terminal has them"
-tm new-session -d -s b -x 100 -y 30 "$OPSICLE_HOME/tui.sh $OPSICLE_HOME/b.pid NO_COLOR=1"
+tm new-session -d -s b -n b -x 100 -y 30 "$OPSICLE_HOME/tui.sh $OPSICLE_HOME/b.pid NO_COLOR=1"
 wait_for_screen "web1" b
 unlike "$(tm capture-pane -p -e -t b)" "$(printf '\033')\[[0-9;]*(3[0-7]|4[0-7])[;m]" "NO_COLOR gives a monochrome screen"
 

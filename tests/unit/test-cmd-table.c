@@ -226,7 +226,7 @@ main(void)
 	ops = dispatch_table(&nops);
 	man = slurp("man/opsicle.1");
 	comp = slurp("share/completions/opsicle");
-	plan(21);
+	plan(22);
 
 	bad = 0;
 	proto_type_foreach(check_request, &bad);
@@ -385,8 +385,14 @@ main(void)
 	ok(acl_allows(CMD_ROLE_VIEWER, CMD_ROLE_VIEWER) &&
 	    !acl_allows(CMD_ROLE_VIEWER, CMD_ROLE_OPERATOR) &&
 	    !acl_allows(CMD_ROLE_OPERATOR, CMD_ROLE_ADMIN) &&
-	    !acl_allows(CMD_ROLE_APPROVER, CMD_ROLE_OPERATOR),
+	    !acl_allows(CMD_ROLE_APPROVER, CMD_ROLE_OPERATOR) &&
+	    !acl_allows(CMD_ROLE_OPERATOR, CMD_ROLE_APPROVER),
 	    "viewer, operator and approver stay in their lanes");
+	ok(acl_allows(CMD_ROLE_OPERATOR_APPROVER, CMD_ROLE_OPERATOR) &&
+	    acl_allows(CMD_ROLE_OPERATOR_APPROVER, CMD_ROLE_APPROVER) &&
+	    acl_allows(CMD_ROLE_OPERATOR_APPROVER, CMD_ROLE_VIEWER) &&
+	    !acl_allows(CMD_ROLE_OPERATOR_APPROVER, CMD_ROLE_ADMIN),
+	    "operator+approver holds both lanes, not admin");
 	ok(acl_role_of(NULL, 0, 0) == CMD_ROLE_ADMIN &&
 	    acl_role_of(NULL, 65534, 65534) == (geteuid() == 65534 ?
 	    CMD_ROLE_ADMIN : CMD_ROLE_NONE),
