@@ -7,7 +7,8 @@
 # a target known by another key is marked as differing; --add adds the
 # other two as targets with their keys pending (hostkey list), never
 # known, and a second scan adds nothing; --json; the /16 limit without
-# --force, bad ranges and ports (usage errors, exit 2); the audit.
+# --force, bad ranges and ports (usage errors, exit 2); IPv6: ::1, where a
+# TCP relay passes connections on to s1, finds s1's key; the audit.
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "${OPS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 . "$OPS_SRCDIR/tests/lib/sshd.sh"
@@ -17,7 +18,7 @@ OPSICLE_DAEMON="$OPS_BUILDDIR/daemon/opsicled"
 export OPSICLE_DAEMON
 
 sshd_require
-plan_tests 50
+plan_tests 53
 
 fp() { ssh-keygen -lf "$1/host_ed25519.pub" | awk '{print $2}'; }
 re() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }
@@ -75,7 +76,7 @@ run "$O" discover 127.0.0.163 127.0.0.161 --port "$P3" --port "$P1" --json
 is "$rc" 0 "discover --json"
 like "$out" '^\{.*"probes":4,' "--json: 4 probes"
 like "$out" '"found":2,' "--json: 2 found"
-like "$out" "\"hosts\":\[\{\"address\":\"127\.0\.0\.163\",\"port\":$P3,\"banner\":\"SSH-2\.0-[^\"]*\",\"key_type\":\"ssh-ed25519\",\"fingerprint\":\"$FP3\",\"key\":\"new\",\"differs\":false\}" \
+like "$out" "\"hosts\":\[[^]]*\{\"address\":\"127\.0\.0\.163\",\"port\":$P3,\"banner\":\"SSH-2\.0-[^\"]*\",\"key_type\":\"ssh-ed25519\",\"fingerprint\":\"$FP3\",\"key\":\"new\",\"differs\":false\}" \
     "--json: s3 as an event object"
 like "$out" "\"address\":\"127\.0\.0\.161\",\"port\":$P1,[^}]*\"target\":\"k1\",\"key\":\"known\",\"differs\":false" \
     "--json: s1 with its target"
@@ -140,6 +141,40 @@ run "$O" discover 127.0.0.1 --tag x
 is "$rc" 2 "--tag without --add is a usage error"
 run "$O" discover
 is "$rc" 2 "no range is a usage error"
+
+# ---- IPv6: ::1 (a relay on [::1] to s1; the test sshds are IPv4 only) ----
+if command -v python3 >/dev/null && python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
+	python3 -c '
+import socket, sys, threading
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError: pass
+    for x in (a, b):
+        try: x.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+l = socket.socket(socket.AF_INET6); l.bind(("::1", 0)); l.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(l.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = l.accept()
+    u = socket.create_connection(("127.0.0.161", int(sys.argv[2])))
+    for a, b in ((c, u), (u, c)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+' "$OPSICLE_HOME/relay.port" "$P1" &
+	track_pid $!
+	i=0; while [ ! -s "$OPSICLE_HOME/relay.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	R6=$(cat "$OPSICLE_HOME/relay.port" 2>/dev/null)
+	run "$O" discover ::1 --port "$R6" --port "$CLOSED"
+	is "$rc" 0 "discover ::1 exits 0"
+	like "$out" "^::1 port $R6: ssh-ed25519 $FP1, new" "::1 finds s1's key through the relay"
+	like "$out" "^2 probes: 1 open, 1 SSH servers" "2 probes on ::1, one server"
+else
+	skip 3 "no IPv6 loopback or python3"
+fi
 
 # ---- audit --------------------------------------------------------------------
 run "$O" audit list --json
