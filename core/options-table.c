@@ -280,6 +280,31 @@ static const struct config_option options[] = {
 		.help = "CA certificates (PEM) for the mail server; empty: "
 		    "the system's",
 	},
+	/* discovery (daemon/discover.c): what "discover" does unless it
+	 * says otherwise */
+	{
+		.name = "discover.timeout",
+		.type = CONFIG_NUMBER,
+		.def = "3000",
+		.min = 10, .max = 600000,
+		.help = "milliseconds one probe may take to connect and read "
+		    "the banner and host key",
+	},
+	{
+		.name = "discover.rate",
+		.type = CONFIG_NUMBER,
+		.def = "500",
+		.min = 1, .max = 100000,
+		.help = "probes (address and port) a scan starts per second "
+		    "at most",
+	},
+	{
+		.name = "discover.concurrency",
+		.type = CONFIG_NUMBER,
+		.def = "128",
+		.min = 1, .max = 4096,
+		.help = "probes a scan keeps open at once at most",
+	},
 };
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 

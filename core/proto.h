@@ -377,6 +377,19 @@ struct secret;
 	X(PROTO_SCHEDULE_RM, 285, "schedule-rm", PROTO_REQ, "name:s", "") \
 	X(PROTO_SCHEDULE_NEXT, 286, "schedule-next", PROTO_REQ,	\
 	    "name:s count:i?", "name:s tz:s times:l")			\
+	/* discovery (293-299, issue 14): scan ranges ("10.0.0.0/24",	\
+	 * "fd00::/120"; more than a /16 in all needs force) on ports	\
+	 * (ints, default [22]) for SSH servers; each one found is a	\
+	 * discover-found event to the requester as it is found, then	\
+	 * ok with the counts. add makes targets of the new ones (tags,	\
+	 * user, cred) with the key presented pending, never trusted.	\
+	 * timeout (ms per probe), rate (probes started per second)	\
+	 * and concurrency default to discover.* (opsicle.conf(5)) */	\
+	X(PROTO_DISCOVER, 293, "discover", PROTO_REQ,			\
+	    "ranges:a ports:l? timeout:i? rate:i? concurrency:i? "	\
+	    "force:b? add:b? tags:a? user:s? cred:s?",			\
+	    "ranges:l ports:l probes:i open:i found:i known:i differs:i " \
+	    "added:l add_errors:l elapsed_ms:i")			\
 									\
 	/* 300s: replies (code is a negative OPS_E_*) */		\
 	X(PROTO_OK, 300, "ok", PROTO_F_REPLY, "result:j?", NULL)	\
@@ -412,7 +425,16 @@ struct secret;
 	 * expired or overridden; channel cli console telegram ... */	\
 	X(PROTO_APPROVAL_STATE, 405, "approval-state", PROTO_F_EVENT,	\
 	    "job:i state:s approvals:i? required:i? actor:s? "		\
-	    "channel:s? reason:t?", NULL)
+	    "channel:s? reason:t?", NULL)				\
+	/* discover: an SSH server found (to the scan's requester	\
+	 * only). banner printable ASCII; target the known target at	\
+	 * that address and port; key "new" (no target), "known" (one	\
+	 * of its known keys), "pending", "differs" (a known key of	\
+	 * the same type has another fingerprint) or "unverified" (it	\
+	 * is known by keys of other types); added the new target */	\
+	X(PROTO_DISCOVER_FOUND, 407, "discover-found", PROTO_F_EVENT,	\
+	    "address:s port:i banner:s? key_type:s fingerprint:s "	\
+	    "target:s? key:s differs:b added:s? add_error:t?", NULL)
 
 #define PROTO_ENUM_VALUE(e, n, name, flags, fields, reply)	e = n,
 enum proto_type {

@@ -224,6 +224,19 @@ ks_connected(struct ks_item *it)
 	return 0;
 }
 
+/* The server's identification line, printable (see ssh-keyscan.h). */
+static void
+ks_banner(struct ks_item *it)
+{
+	const char	*b = libssh2_session_banner_get(it->sess);
+	size_t		 i;
+
+	for (i = 0; b != NULL && b[i] != '\0' && b[i] != '\r' &&
+	    b[i] != '\n' && i < sizeof(it->r.banner) - 1; i++)
+		it->r.banner[i] = b[i] >= 0x20 && b[i] < 0x7f ? b[i] : '?';
+	it->r.banner[i] = '\0';
+}
+
 /* 0: waiting; 1: finished (ok or not). */
 static int
 ks_handshake(struct ks_item *it)
@@ -239,6 +252,7 @@ ks_handshake(struct ks_item *it)
 		return 0;
 	}
 	ks_label(it, lab, sizeof(lab));
+	ks_banner(it);
 	if (rc != 0) {
 		libssh2_session_last_error(it->sess, &m, NULL, 0);
 		ks_result(it, SSH_CLASS_HANDSHAKE, OPS_E_PROTO,

@@ -19,6 +19,12 @@
  * "rsa-sha2-512,rsa-sha2-256,ssh-rsa"), so that a server with several keys
  * presents the one of a type the caller already knows; NULL offers all.
  *
+ * A result that got past the server's identification line carries that
+ * line (banner: "SSH-2.0-OpenSSH_9.2p1 Debian-2", without the line end),
+ * made printable ASCII (any other byte is '?') and cut at
+ * SSH_KEYSCAN_BANNER_MAX - 1 bytes: remote bytes, safe to log or send,
+ * still to be printed through the terminal filter like any remote text.
+ *
  * Targets are copied by ssh_keyscan_start. done_cb (may be NULL) is called
  * once, from inside the loop, when every target has a result; it may free
  * the scan. Results belong to the scan.
@@ -35,6 +41,7 @@
 
 #define SSH_KEYSCAN_PARALLEL	64
 #define SSH_KEYSCAN_TIMEOUT_MS	15000
+#define SSH_KEYSCAN_BANNER_MAX	256
 
 struct ssh_keyscan_target {
 	const char	*name;		/* for messages */
@@ -52,6 +59,7 @@ struct ssh_keyscan_result {
 	struct hostkey	 hk;		/* when ok */
 	unsigned char	*blob;		/* when ok: the raw key */
 	size_t		 blob_len;
+	char		 banner[SSH_KEYSCAN_BANNER_MAX];	/* "" if none */
 };
 
 struct ssh_keyscan;

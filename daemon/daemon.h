@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "config-file.h"
+#include "discover-range.h"
 #include "error.h"
 #include "evloop.h"
 #include "hostkey.h"
@@ -40,6 +41,7 @@ struct unlock_kdf;
 struct approvals;
 struct totp_state;
 struct schedules;
+struct discover;
 
 struct ops_ctx {
 	struct ops_paths	 paths;
@@ -63,6 +65,7 @@ struct ops_ctx {
 	struct notify		*notify;	/* notifications (notify.c) */
 	struct approvals	*approvals;	/* approval.c: deadlines */
 	struct schedules	*schedules;	/* schedules.c */
+	struct discover		*discover;	/* discover.c: scans */
 	/* "daemon stop" asked main to stop (daemon_request_stop): main's
 	 * loop acts on it, giving running jobs stop_grace_ms. */
 	int			 stop_requested;
@@ -254,6 +257,34 @@ int	client_defer_alive(const struct client_defer *d);
 void	client_defer_ok(struct client_defer *d, json_t *result);
 void	client_defer_error(struct client_defer *d, int code,
 	    const char *message);
+/* Send msg (an event of the request, such as discover-found) to the
+ * client still waiting for d's answer; nothing when it is gone. */
+void	client_defer_send(struct client_defer *d, const json_t *msg);
+
+/*
+ * discover.c: scans for SSH servers (the contract in the file). A scan
+ * copies the spec, answers through d (client_defer of the request:
+ * discover-found events, then ok with the counts) and belongs to the
+ * service; discover_free ends the scans still running.
+ */
+struct discover_spec {
+	const struct discover_range	*ranges;
+	size_t				 nranges;
+	const unsigned			*ports;
+	size_t				 nports;
+	int				 timeout_ms;
+	int				 rate;		/* probes per second */
+	int				 concurrency;
+	int				 add;
+	const char *const		*tags;
+	size_t				 ntags;
+	const char			*user, *cred;	/* may be NULL */
+};
+int	discover_init(struct ops_ctx *ctx, struct ops_err *err);
+void	discover_free(struct ops_ctx *ctx);
+int	discover_start(struct ops_ctx *ctx, const char *actor,
+	    const struct discover_spec *spec, struct client_defer *d,
+	    struct ops_err *err);
 
 /* acl.c */
 enum cmd_role	acl_role_of(const struct ops_ctx *ctx, uid_t uid, gid_t gid);

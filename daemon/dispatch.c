@@ -50,6 +50,8 @@ handler_fn	handle_daemon_status, handle_daemon_stop;
 handler_fn	handle_schedule_add, handle_schedule_list, handle_schedule_show,
 		handle_schedule_pause, handle_schedule_resume,
 		handle_schedule_rm, handle_schedule_next;
+/* handlers-discover.c */
+handler_fn	handle_discover;
 /* handlers-audit.c */
 handler_fn	handle_audit_list, handle_audit_verify;
 /* handlers-approval.c */
@@ -197,6 +199,10 @@ static const struct dispatch_op ops[] = {
 	    "schedule.rm" },
 	[PROTO_SCHEDULE_NEXT] = { handle_schedule_next, VIEWER, STORE,
 	    "schedule.next" },
+	/* discovery: probes the network from the daemon's host; the
+	 * scan answers later and audits itself (and each target it adds) */
+	[PROTO_DISCOVER] = { handle_discover, OPERATOR,
+	    STORE | SELF | DEFER, "discover" },
 
 	/* the daemon itself: stop audits itself and goes on when its
 	 * audit record cannot be written */

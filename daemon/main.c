@@ -196,7 +196,8 @@ serve_start(struct ops_ctx *ctx, struct ops_err *err)
 	    (rc = events_sink_add(ctx, events_client_sink, NULL,
 	    err)) != OPS_OK ||
 	    (rc = jobs_init(ctx, err)) != OPS_OK ||
-	    (rc = schedules_init(ctx, err)) != OPS_OK)
+	    (rc = schedules_init(ctx, err)) != OPS_OK ||
+	    (rc = discover_init(ctx, err)) != OPS_OK)
 		return rc;
 	return server_start(ctx, err);
 }
@@ -222,6 +223,7 @@ serve_done(struct ops_ctx *ctx)
 	unlock_throttle_free(ctx);
 	totp_user_free(ctx);
 	schedules_free(ctx);
+	discover_free(ctx);
 	jobs_free(ctx);
 	server_stop(ctx);
 	notify_done(ctx);

@@ -349,6 +349,13 @@ client_defer_error(struct client_defer *d, int code, const char *message)
 	client_defer_drop(d);
 }
 
+void
+client_defer_send(struct client_defer *d, const json_t *msg)
+{
+	if (client_defer_alive(d))
+		client_send_later(d->c, msg);
+}
+
 /* The client goes away: its pending answers are dropped when they come. */
 static void
 client_defer_orphan(struct client *c)

@@ -46,6 +46,7 @@ extern const struct cmd_entry cmd_schedule_pause_entry;
 extern const struct cmd_entry cmd_schedule_resume_entry;
 extern const struct cmd_entry cmd_schedule_rm_entry;
 extern const struct cmd_entry cmd_schedule_next_entry;
+extern const struct cmd_entry cmd_discover_entry;
 extern const struct cmd_entry cmd_push_entry;
 extern const struct cmd_entry cmd_pull_entry;
 extern const struct cmd_entry cmd_events_entry;
@@ -146,6 +147,7 @@ static const struct cmd_entry *const cmd_entries[] = {
 	&cmd_schedule_pause_entry,
 	&cmd_schedule_resume_entry,
 	&cmd_schedule_rm_entry,
+	&cmd_discover_entry,
 };
 #define NCMDS	(sizeof(cmd_entries) / sizeof(cmd_entries[0]))
 

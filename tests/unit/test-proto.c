@@ -1119,6 +1119,8 @@ test_numbers(void)
 		{ PROTO_LOGS_DATA, 303, "logs-data" },
 		{ PROTO_JOB_OUTPUT, 400, "job-output" },
 		{ PROTO_TARGET_STATUS, 403, "target-status" },
+		{ PROTO_DISCOVER, 293, "discover" },
+		{ PROTO_DISCOVER_FOUND, 407, "discover-found" },
 	};
 	size_t	i;
 	int	bad = 0;
