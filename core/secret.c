@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "secret.h"
+#include "wipe-alloc.h"
 
 struct secret {
 	size_t		 len;	/* visible length */
@@ -18,6 +19,8 @@ ops_crypto_init(struct ops_err *err)
 	if (sodium_init() < 0)
 		return ops_err_set(err, OPS_E_CRYPTO,
 		    "initialise libsodium: failed");
+	/* Requests carry passphrases and keys: jansson's copies go wiped. */
+	wipe_alloc_jansson();
 	return OPS_OK;
 }
 

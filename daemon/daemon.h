@@ -122,9 +122,6 @@ struct client {
 	long long		 ev_job;	/* only this job; 0: all */
 	int			 defer_reply;	/* the handler answers later */
 	int			 defer_ok;	/* dispatch.c: the op may defer */
-	/* The handler's reply holds a secret in its top-level strings
-	 * (a fresh object, shared with nothing): wiped once sent. */
-	int			 wipe_reply;
 	long long		 follow_id;	/* request id; 0: not following */
 	long long		 follow_job;
 	char			 follow_target[OPS_PROTO_MAX_NAME + 1];

@@ -372,7 +372,6 @@ dispatch_call(struct ops_ctx *ctx, struct client *c,
 
 	*result = NULL;
 	c->defer_reply = 0;
-	c->wipe_reply = 0;
 	c->defer_ok = (op->flags & (OP_DEFER | OP_APPROVAL)) != 0;
 	if (op->flags & OP_APPROVAL)
 		rc = approval_gate(ctx, c, op, msg, &held, err);

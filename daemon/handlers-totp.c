@@ -141,8 +141,6 @@ handle_totp_enroll(struct ops_ctx *ctx, struct client *c, json_t *msg,
 	    (const char *)secret_cdata(uri), secret_len(uri), "account",
 	    account, "state", "pending")) == NULL)
 		rc = ops_err_set(err, OPS_E_NOMEM, "build reply");
-	else
-		c->wipe_reply = 1;
 out:
 	secret_free(key);
 	secret_free(uri);

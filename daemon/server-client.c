@@ -490,15 +490,6 @@ client_dispatch(struct client *c, json_t *msg, enum proto_type type)
 		return;
 	}
 	client_send_as(c, reply, type);
-	if (c->wipe_reply && result != NULL) {
-		/* The frame is wiped once sent; its JSON source too. */
-		const char	*k;
-		json_t		*v;
-
-		json_object_foreach(result, k, v)
-			proto_wipe_strings(result, k);
-	}
-	c->wipe_reply = 0;
 	json_decref(reply);
 }
 
